@@ -1,0 +1,19 @@
+"""The one exception type dockerfix raises for bad input: it carries the line it is about."""
+
+from __future__ import annotations
+
+
+class DockerfixError(Exception):
+    """A clear, user-facing error about one Dockerfile (exit status 2).
+
+    `line` is 1-based, or None when the error is about the file as a whole.
+    """
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def format(self, path: str) -> str:
+        where = f"{path}:{self.line}" if self.line else path
+        return f"{where}: {self.message}"

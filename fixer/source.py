@@ -1,0 +1,82 @@
+"""Step 1: the lossless source model.
+
+A Dockerfile is kept as the exact list of its lines, each with its own line ending, so that the
+output is `lines[:k] + inserted + lines[k:]` and every byte outside the inserted lines is kept by
+construction (comments, blank lines, continuation style, heredocs, CRLF, BOM, no final newline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import DockerfixError
+
+BOM = "\ufeff"
+MAX_BYTES = 64 * 1024 * 1024  # refuse anything larger than 64 MiB outright
+
+
+@dataclass(frozen=True)
+class Source:
+    lines: tuple[str, ...]  # each line with its own ending ("\n", "\r\n" or "" for the last)
+    newline: str  # the file's own line ending, used for inserted lines
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def encode(self) -> bytes:
+        return self.text.encode("utf-8")
+
+    def with_inserted(self, after_line: int, new_lines: list[str]) -> "Source":
+        """Insert `new_lines` (without endings) after 1-based line `after_line` (0 = at the top)."""
+        nl = self.newline
+        lines = list(self.lines)
+        block = [ln + nl for ln in new_lines]
+        if after_line >= len(lines) and lines and not lines[-1].endswith("\n"):
+            # inserting after a last line that has no newline: it gets one, the block keeps the
+            # file's "no final newline"
+            lines[-1] = lines[-1] + nl
+            block[-1] = block[-1][: -len(nl)]
+        lines[after_line:after_line] = block
+        return Source(tuple(lines), nl)
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """Split on "\\n" only (as BuildKit's scanner does), keeping the endings."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return tuple(lines)
+
+
+def detect_newline(lines: tuple[str, ...]) -> str:
+    crlf = sum(1 for ln in lines if ln.endswith("\r\n"))
+    lf = sum(1 for ln in lines if ln.endswith("\n")) - crlf
+    return "\r\n" if crlf > lf else "\n"
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]
+
+
+def decode(data: bytes) -> Source:
+    """Bytes -> Source, or a DockerfixError saying clearly why the bytes are not a Dockerfile."""
+    if len(data) > MAX_BYTES:
+        raise DockerfixError(f"file is too large ({len(data)} bytes; the limit is {MAX_BYTES})")
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not body.strip():
+        raise DockerfixError("file is empty")
+    if looks_binary(data):
+        raise DockerfixError("file looks binary (it contains NUL bytes), not a Dockerfile")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise DockerfixError(
+            f"file is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "Dockerfiles must be UTF-8",
+            line,
+        ) from None
+    lines = split_lines(text)
+    return Source(lines, detect_newline(lines))
