@@ -1,0 +1,215 @@
+"""The command line (typer), with the conventions of black, ruff and prettier.
+
+Exit status: 0 success (a diff may have been printed or files written); 1 with --check when a
+file would change; 2 when any file could not be processed (other files are still processed, and
+a file that failed is never written).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import DockerfixError
+
+NAME_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
+NOT_DOCKERFILES = ("*.dockerignore", "*.containerignore")
+SKIP_DIRS = frozenset(
+    (".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv")
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def is_dockerfile_name(name: str) -> bool:
+    if any(fnmatch.fnmatchcase(name, p) for p in NOT_DOCKERFILES):
+        return False
+    return any(fnmatch.fnmatchcase(name, p) for p in NAME_PATTERNS)
+
+
+def discover(paths: List[str]) -> List[str]:
+    """Files named on the command line, and Dockerfiles found under folders (sorted, skipping
+    VCS folders, node_modules and virtualenvs)."""
+    out: list[str] = []
+    for p in paths:
+        if p == "-" or not os.path.isdir(p):
+            out.append(p)
+            continue
+        found = []
+        for root, dirs, files in os.walk(p):
+            dirs[:] = sorted(
+                d for d in dirs
+                if d not in SKIP_DIRS and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))
+            )
+            found += [os.path.join(root, f) for f in files if is_dockerfile_name(f)]
+        out += sorted(found)
+    return out
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dockerfix {__version__}")
+        raise typer.Exit()
+
+
+def run(
+    paths: List[str] = typer.Argument(..., help="Dockerfiles or folders to search; '-' reads stdin.", show_default=False),
+    write: bool = typer.Option(False, "--write", "-w", help="Write fixes in place (atomically)."),
+    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if any file would change."),
+    diff: bool = typer.Option(False, "--diff", help="With '-': print a diff instead of the fixed text."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name for stdin in messages and diffs."),
+    user: str = typer.Option("appuser", "--user", help="Name of the user to create."),
+    group: Optional[str] = typer.Option(None, "--group", help="Name of its group [default: the user name]."),
+    uid: Optional[int] = typer.Option(None, "--uid", help="UID of the user to create [default: 10001].", show_default=False),
+    gid: Optional[int] = typer.Option(None, "--gid", help="GID of its group [default: the UID]."),
+    numeric_user: bool = typer.Option(False, "--numeric-user", help="Write USER uid:gid (what Kubernetes runAsNonRoot can verify)."),
+    writable: List[str] = typer.Option([], "--writable", help="A path the program writes at run time (repeatable).", show_default=False),
+    target: Optional[str] = typer.Option(None, "--target", help="Fix this build stage instead of the last one."),
+    always_create: bool = typer.Option(False, "--always-create", help="Create a new user even if one exists."),
+    force: bool = typer.Option(False, "--force", help="Fix images whose entrypoint drops privileges itself."),
+    fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Make a Dockerfile's final stage run as an unprivileged user.
+
+    By default prints a unified diff (apply it with `git apply`); --write fixes in place.
+    """
+    from .plan import Options
+
+    options = Options(
+        user=user, group=group, uid=uid, gid=gid, numeric_user=numeric_user,
+        writable=tuple(writable), target=target, always_create=always_create, force=force,
+    )
+    try:
+        options.validate()
+    except DockerfixError as e:
+        typer.echo(f"dockerfix: error: {e.message}", err=True)
+        raise typer.Exit(2)
+    if write and check:
+        typer.echo("dockerfix: error: --write and --check cannot be used together", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(process(discover(paths), options, write=write, check=check, diff=diff,
+                             stdin_filename=stdin_filename, fmt=fmt, verbose=verbose, quiet=quiet))
+
+
+def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose, quiet) -> int:
+    from .output import read_file, unified_diff, write_atomic
+    from .plan import fix
+
+    err = sys.stderr
+    status = 0
+    reports = []
+    counts = {"changed": 0, "unchanged": 0, "failed": 0}
+    for path in files:
+        is_stdin = path == "-"
+        name = (stdin_filename or "-") if is_stdin else path
+        report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
+                  "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "error": None}
+        reports.append(report)
+        data = b""
+        try:
+            if is_stdin:
+                data = sys.stdin.buffer.read()
+            else:
+                data, _ = read_file(path)
+            res = fix(data, options)
+            report.update(changed=res.changed, family=res.family, user_before=res.user_before,
+                          user_after=res.user_after, insert_after=res.insert_after,
+                          reasons=res.reasons, warnings=res.warnings, skipped=res.skipped)
+            if res.changed:
+                counts["changed"] += 1
+                patch = unified_diff(name, data, res.output)
+                if fmt is Format.json:
+                    report["diff"] = patch
+                if write and not is_stdin:
+                    write_atomic(path, res.output, data)
+                if is_stdin and not check and fmt is Format.text:
+                    sys.stdout.write(patch if diff else res.output.decode("utf-8"))
+                elif not write and not check and fmt is Format.text:
+                    sys.stdout.write(patch)
+            else:
+                counts["unchanged"] += 1
+                if is_stdin and not check and not diff and fmt is Format.text:
+                    sys.stdout.write(data.decode("utf-8"))
+        except DockerfixError as e:
+            counts["failed"] += 1
+            report["error"] = e.format(name)
+            report["changed"] = False
+            status = 2
+            print(e.format(name), file=err)
+            if is_stdin and not check and not diff and fmt is Format.text:
+                sys.stdout.buffer.write(data)  # an editor gets its text back unchanged
+            continue
+        except OSError as e:  # reading stdin, say
+            counts["failed"] += 1
+            report["error"] = f"{name}: {e}"
+            status = 2
+            print(f"{name}: {e}", file=err)
+            continue
+        if fmt is Format.text and not quiet:
+            _explain(name, report, write=write, check=check, verbose=verbose)
+        if check and report["changed"] and status == 0:
+            status = 1
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(reports, indent=2) + "\n")
+    elif not quiet and len(files) > 1:
+        _summary(counts, write=write, check=check)
+    sys.stdout.flush()
+    return status
+
+
+def _explain(name: str, report: dict, *, write: bool, check: bool, verbose: bool) -> None:
+    err = sys.stderr
+    if report["changed"]:
+        verb = "fixed" if write else "would fix"
+        where = f"after line {report['insert_after']}"
+        print(f"{verb} {name}: USER {report['user_after']} {where} ({report['family']})", file=err)
+    elif verbose:
+        print(f"unchanged {name}: {report['skipped'] or 'nothing to do'}", file=err)
+    if verbose:
+        for r in report["reasons"]:
+            print(f"{name}: {r}", file=err)
+    for w in report["warnings"]:
+        if w.startswith("line "):
+            line, _, msg = w[5:].partition(": ")
+            print(f"{name}:{line}: warning: {msg}", file=err)
+        else:
+            print(f"{name}: warning: {w}", file=err)
+
+
+def _summary(counts: dict, *, write: bool, check: bool) -> None:
+    def n(k: int) -> str:
+        return f"{k} file{'s' if k != 1 else ''}"
+
+    parts = []
+    if counts["changed"]:
+        parts.append(f"{n(counts['changed'])} {'fixed' if write else 'would be fixed'}")
+    if counts["unchanged"]:
+        parts.append(f"{n(counts['unchanged'])} left unchanged")
+    if counts["failed"]:
+        parts.append(f"{n(counts['failed'])} failed")
+    print(", ".join(parts) + ".", file=sys.stderr)
+
+
+def main() -> None:
+    app = typer.Typer(add_completion=True, context_settings={"help_option_names": ["-h", "--help"]})
+    app.command()(run)
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

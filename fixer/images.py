@@ -1,0 +1,139 @@
+"""Step 5: what dockerfix knows about base images, loaded from `data/images.toml`.
+
+The knowledge is data, not code: each entry maps image-name patterns (and optional tag patterns)
+to a distro family, whether the image has a shell and `useradd`, its default USER, the non-root
+users it ships, whether its entrypoint drops privileges itself, and the source of each fact.
+Adding an image is one entry in the TOML file (and one fixture).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+
+FAMILIES = ("debian", "alpine", "busybox", "rhel", "suse", "arch", "windows", "scratch", "unknown")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    family: str = "unknown"  # one of FAMILIES
+    shell: bool = True  # has /bin/sh
+    useradd: bool | None = None  # shadow-utils present (None: follows the family)
+    default_user: str = ""  # the image's own USER ("" = root)
+    users: dict[str, str] = field(default_factory=dict)  # built-in non-root users: name -> "uid:gid"
+    reuse_user: str = ""  # built-in user to switch to instead of creating one
+    drops_privileges: bool = False  # entrypoint starts as root and drops privileges itself
+    env: dict[str, str] = field(default_factory=dict)  # ENV the image sets that USER lines use
+    source: str = ""  # where these facts come from
+    matched: str = ""  # the pattern that matched (for reports)
+    note: str = ""
+
+    @property
+    def has_useradd(self) -> bool:
+        if self.useradd is not None:
+            return self.useradd
+        return self.family in ("debian", "rhel", "suse", "arch")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    registry: str | None
+    path: str  # repository path without registry, e.g. "library/node" -> "node"
+    tag: str | None
+    digest: str | None
+
+
+_RE_REF = re.compile(r"^(?P<name>[^@]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+))?$")
+
+
+def parse_ref(image: str) -> ImageRef:
+    """Split `registry:port/path/name:tag@sha256:...` into its parts (lower-cased path)."""
+    image = image.strip()
+    m = _RE_REF.match(image)
+    if not m:
+        return ImageRef(None, image.lower(), None, None)
+    name, tag, digest = m.group("name"), m.group("tag"), m.group("digest")
+    parts = name.split("/")
+    registry = None
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry = parts[0].lower()
+        parts = parts[1:]
+    path = "/".join(parts).lower()
+    # registry mirrors keep Docker Hub's official images under .../library/NAME
+    if "library/" in path:
+        path = path.rsplit("library/", 1)[1]
+    return ImageRef(registry, path, tag, digest)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    names: tuple[str, ...]
+    tags: tuple[str, ...]
+    info: ImageInfo
+
+
+def _load_toml(text: str) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _rules() -> tuple[_Rule, ...]:
+    text = resources.files("fixer").joinpath("data/images.toml").read_text(encoding="utf-8")
+    data = _load_toml(text)
+    rules = []
+    for entry in data.get("image", []):
+        info = ImageInfo(
+            family=entry.get("family", "unknown"),
+            shell=entry.get("shell", True),
+            useradd=entry.get("useradd"),
+            default_user=str(entry.get("default_user", "")),
+            users={k: str(v) for k, v in entry.get("users", {}).items()},
+            reuse_user=entry.get("reuse_user", ""),
+            drops_privileges=entry.get("drops_privileges", False),
+            env={k: str(v) for k, v in entry.get("env", {}).items()},
+            source=entry.get("source", ""),
+            note=entry.get("note", ""),
+        )
+        if info.family not in FAMILIES:
+            raise ValueError(f"images.toml: unknown family {info.family!r} in {entry}")
+        rules.append(_Rule(tuple(entry["names"]), tuple(entry.get("tags", ["*"])), info))
+    return tuple(rules)
+
+
+def _name_matches(pattern: str, path: str) -> bool:
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if "/" in pattern:  # multi-part names also match under any registry prefix path
+        return fnmatch.fnmatchcase(path, "*/" + pattern)
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def lookup(image: str | None) -> ImageInfo:
+    """Knowledge about `image` (a resolved FROM reference), or ImageInfo() when nothing matches.
+
+    Rules are tried in file order; the first rule whose name and tag patterns match wins, so
+    specific tags (node:*alpine*) come before the catch-all entry of the same image.
+    """
+    if image is None:
+        return ImageInfo()
+    if image.lower() == "scratch":
+        return ImageInfo(family="scratch", shell=False, useradd=False, matched="scratch",
+                         source="https://docs.docker.com/build/building/base-images/#create-a-minimal-base-image-using-scratch")
+    ref = parse_ref(image)
+    tag = (ref.tag or "latest").lower()
+    for rule in _rules():
+        for pat in rule.names:
+            if _name_matches(pat, ref.path):
+                if any(fnmatch.fnmatchcase(tag, t) for t in rule.tags):
+                    info = rule.info
+                    return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}"})
+    return ImageInfo()

@@ -1,0 +1,120 @@
+"""Step 8: output: atomic in-place writes, git-apply-able unified diffs, JSON reports."""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import os
+import stat
+import tempfile
+
+from .errors import DockerfixError
+
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def unified_diff(path: str, old: bytes, new: bytes) -> str:
+    """A unified diff with `a/` and `b/` prefixes that `git apply` accepts, including files whose
+    last line has no newline and files with CRLF endings."""
+    a = old.decode("utf-8").splitlines(keepends=True) if old else []
+    b = new.decode("utf-8").splitlines(keepends=True) if new else []
+    a = _split_lf(a)
+    b = _split_lf(b)
+    path = path.replace(os.sep, "/")
+    out = []
+    for line in difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}"):
+        if line.startswith(("---", "+++")):
+            out.append(line if line.endswith("\n") else line + "\n")
+            continue
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n" + NO_NEWLINE)
+    return "".join(out)
+
+
+def _split_lf(lines: list[str]) -> list[str]:
+    """str.splitlines also splits on \\r, \\v, \\f, \\x1c.. and \\u2028; diff on \\n only."""
+    text = "".join(lines)
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def read_file(path: str) -> tuple[bytes, os.stat_result]:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DockerfixError("no such file") from None
+    except OSError as e:
+        raise DockerfixError(f"cannot read: {e.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DockerfixError("is a directory, not a Dockerfile")
+    if not stat.S_ISREG(st.st_mode):
+        raise DockerfixError("is not a regular file")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise DockerfixError(f"cannot read: {e.strerror}") from None
+    return data, st
+
+
+def write_atomic(path: str, data: bytes, expected: bytes) -> None:
+    """Replace the file's content with `data` atomically: a temporary file in the same folder,
+    fsync, then rename over the original, keeping its mode (and owner when we may). A symlink is
+    followed and its target replaced, so the link stays. Refuses if the file changed on disk since
+    it was read (`expected`). On any error the original is untouched."""
+    real = os.path.realpath(path)
+    folder = os.path.dirname(real) or "."
+    try:
+        st = os.stat(real)
+        with open(real, "rb") as f:
+            current = f.read()
+    except OSError as e:
+        raise DockerfixError(f"cannot re-read before writing: {e.strerror}") from None
+    if not st.st_mode & stat.S_IWUSR or not os.access(real, os.W_OK):
+        raise DockerfixError("file is read-only; not written")
+    if current != expected:
+        raise DockerfixError("the file changed on disk while dockerfix was working on it; not written")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".dockerfix", dir=folder)
+    except OSError as e:
+        raise DockerfixError(
+            f"cannot create a temporary file in {folder} to write atomically: {e.strerror}"
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError as e:
+                if e.errno not in (errno.EPERM, errno.EINVAL):
+                    raise
+        os.replace(tmp, real)
+    except DockerfixError:
+        _unlink(tmp)
+        raise
+    except OSError as e:
+        _unlink(tmp)
+        raise DockerfixError(f"cannot write: {e.strerror}") from None
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

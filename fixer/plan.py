@@ -1,0 +1,299 @@
+"""Step 7: plan the edit: where the user block goes, what it says, and why.
+
+`fix(data, options)` runs the whole pipeline on one file's bytes and returns a `Result` with the
+new bytes (identical to the input when nothing is to be done), the decision and its reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import snippets
+from .errors import DockerfixError
+from .parse import Dockerfile, parse
+from .source import decode
+from .stages import Analysis, UserSetting, analyze, is_root_user, split_stages
+
+
+@dataclass(frozen=True)
+class Options:
+    user: str = "appuser"
+    group: str | None = None  # default: same as user
+    uid: int | None = None  # default 10001 (scratch: 65534)
+    gid: int | None = None  # default: same as uid
+    numeric_user: bool = False
+    writable: tuple[str, ...] = ()
+    target: str | None = None
+    always_create: bool = False
+    force: bool = False
+
+    def validate(self) -> None:
+        """Raise DockerfixError for any value that must never reach generated shell."""
+        for what, name in (("--user", self.user), ("--group", self.group)):
+            if name is not None and not snippets.valid_name(name):
+                raise DockerfixError(
+                    f"{what} {name!r} is not a valid user/group name "
+                    "(lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32)"
+                )
+        for what, value in (("--uid", self.uid), ("--gid", self.gid)):
+            if value is not None and not snippets.valid_id(value):
+                raise DockerfixError(f"{what} {value!r} must be an integer from 1 to {snippets.MAX_ID}")
+        for p in self.writable:
+            if not snippets.valid_path(p):
+                raise DockerfixError(
+                    f"--writable {p!r} must be an absolute path of letters, digits and ._/@+- only"
+                )
+
+
+DEFAULT_UID = 10001
+NOBODY = 65534
+
+
+@dataclass
+class Result:
+    changed: bool
+    output: bytes
+    family: str | None = None
+    user_before: str | None = None
+    user_after: str | None = None
+    insert_after: int | None = None  # 1-based line the block follows
+    inserted: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why nothing was done
+    created_user: bool = False
+
+
+def fix(data: bytes, options: Options = Options()) -> Result:
+    """The pipeline: bytes -> source -> instructions -> stages -> plan -> bytes."""
+    df = parse(decode(data))
+    return plan(df, data, options)
+
+
+def describe_user(u: UserSetting) -> str:
+    if u.line is None:
+        return f"{u.value or u.raw} (the base image's default)" if u.raw != "root" else "root (no USER: the default)"
+    shown = u.raw if u.value in (None, u.raw) else f"{u.raw} = {u.value}"
+    return f"{shown} (USER on line {u.line})"
+
+
+def plan(df: Dockerfile, data: bytes, options: Options) -> Result:
+    st = split_stages(df)
+    an = analyze(df, st, options.target)
+    u = an.user
+    before = describe_user(u)
+    family, family_why = _family(an)
+    result = Result(False, data, family=family, user_before=before)
+    if u.is_root is None:
+        result.skipped = (
+            f"the final stage's user {u.raw!r} (line {u.line}) cannot be resolved here; "
+            "dockerfix cannot tell whether it is root"
+        )
+        return result
+    if u.is_root is False:
+        result.skipped = f"the final stage already runs as {before}, not root"
+        result.user_after = before
+        return result
+
+    result.reasons.append(family_why)
+    info = an.image
+    anchor = an.final.from_inst
+    for rr in an.root_runs:
+        if rr.inst.end_line > anchor.end_line:
+            anchor = rr.inst
+    if an.last_user_inst is not None and an.last_user_inst.end_line > anchor.end_line:
+        anchor = an.last_user_inst
+    if an.root_runs:
+        result.reasons += an.root_runs[-1].reasons
+    if anchor is an.final.from_inst:
+        result.reasons.append(f"line {anchor.start_line}: no RUN in the final stage needs root")
+    elif anchor is an.last_user_inst:
+        result.reasons.append(f"line {anchor.start_line}: USER {anchor.args} switches to root")
+
+    has_shell = info.shell and family not in ("scratch", "windows")
+    writable = _writable_paths(an, options, result)
+    lines: list[str] = []
+
+    if family == "windows":
+        user_line = "ContainerUser"
+        result.reasons.append("Windows images run as ContainerUser, the built-in unprivileged account")
+    else:
+        reuse = None if options.always_create else _reuse(an, options, result)
+        if reuse is not None:
+            user_line, owner = reuse
+            if writable and has_shell:
+                lines += _run(an, snippets.writable(writable, owner))
+        elif not has_shell:
+            if info.reuse_user and info.reuse_user in info.users:
+                uid, gid = info.users[info.reuse_user].split(":")
+                user_line = f"{uid}:{gid}" if options.numeric_user else info.reuse_user
+                result.reasons.append(
+                    f"{an.base_image} has no shell; it ships user {info.reuse_user} ({uid}:{gid})"
+                )
+            else:
+                uid = options.uid or NOBODY
+                gid = options.gid or (options.uid or NOBODY)
+                user_line = f"{uid}:{gid}"
+                result.reasons.append(
+                    f"{an.base_image or 'the base image'} has no shell: no user can be created, "
+                    "so a numeric USER is used"
+                )
+            if writable:
+                result.warnings.append(
+                    "no shell in the final image: writable paths "
+                    + ", ".join(writable)
+                    + " cannot be created here; create them in a builder stage and COPY --chown them"
+                )
+        else:
+            new = snippets.NewUser(
+                name=options.user,
+                group=options.group or options.user,
+                uid=options.uid or DEFAULT_UID,
+                gid=options.gid or options.uid or DEFAULT_UID,
+            )
+            cmds = snippets.create_user(new, family, info.has_useradd or an.installs_shadow)
+            cmds += snippets.writable(writable, f"{new.uid}:{new.gid}")
+            lines += _run(an, cmds)
+            user_line = f"{new.uid}:{new.gid}" if options.numeric_user else new.name
+            result.created_user = True
+            how = "with commands that work on any Linux" if family == "unknown" else f"the {family} way"
+            result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
+    lines.append(f"USER {user_line}")
+    result.user_after = user_line
+    result.insert_after = anchor.end_line
+    result.inserted = lines
+    _warnings(an, writable, result)
+    new_source = df.source.with_inserted(anchor.end_line, lines)
+    result.output = new_source.encode()
+    result.changed = result.output != data
+    return result
+
+
+# --- pieces ---------------------------------------------------------------------------------------
+
+
+def _family(an: Analysis) -> tuple[str, str]:
+    info = an.image
+    if an.families:
+        fam, line = an.families[-1]
+        return fam, f"line {line}: its package manager makes this a {fam}-family image"
+    if an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
+        "powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"
+    ):
+        return "windows", "SHELL is a Windows shell"
+    if an.base_image is None:
+        return "unknown", (
+            f"the base image comes from ${{{an.base_unresolved}}} with no default: "
+            "using commands that work on any Linux"
+        )
+    if info.family != "unknown":
+        return info.family, f"base image {an.base_image} is {info.family}-family ({info.matched})"
+    return "unknown", f"base image {an.base_image} is not in dockerfix's image list: using commands that work on any Linux"
+
+
+def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | None:
+    """(USER value, chown owner) of an existing non-root user to switch back to, if any."""
+    for u in reversed(an.nonroot_users):
+        value = u.value or ""
+        name, _, group = value.partition(":")
+        if not _ok_user_part(name) or (group and not _ok_user_part(group)):
+            result.warnings.append(f"line {u.line}: USER {u.raw!r} is not a plain user name or id; not reused")
+            continue
+        if options.numeric_user and not name.isdigit():
+            ids = _ids_of(an, name)
+            if ids is None:
+                result.warnings.append(
+                    f"--numeric-user: the uid of {name} is not known from the Dockerfile; using its name"
+                )
+            else:
+                value = ids
+        where = f"line {u.line}" if u.line else "the base image"
+        result.reasons.append(f"{where}: reusing the existing non-root user {u.value}")
+        return value, value
+    for cu in reversed(an.created_users):
+        if not snippets.valid_name(cu.name):
+            result.warnings.append(f"line {cu.line}: user name {cu.name!r} is not a plain name; not reused")
+            continue
+        value = cu.name
+        if options.numeric_user:
+            if cu.uid is not None:
+                value = f"{cu.uid}:{cu.gid}" if cu.gid is not None else str(cu.uid)
+            else:
+                result.warnings.append(
+                    f"--numeric-user: line {cu.line} creates {cu.name} without a fixed uid; using its name"
+                )
+        result.reasons.append(f"line {cu.line}: reusing user {cu.name}, created there")
+        owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else cu.name
+        return value, owner
+    info = an.image
+    if info.reuse_user and info.shell and info.reuse_user in info.users:
+        ids = info.users[info.reuse_user]
+        value = ids if options.numeric_user else info.reuse_user
+        result.reasons.append(
+            f"base image {an.base_image} ships the non-root user {info.reuse_user} ({ids}); "
+            "switching to it instead of creating another (--always-create creates one)"
+        )
+        return value, ids
+    return None
+
+
+def _ok_user_part(part: str) -> bool:
+    return snippets.valid_name(part) or snippets.valid_id(part)
+
+
+def _ids_of(an: Analysis, name: str) -> str | None:
+    for cu in reversed(an.created_users):
+        if cu.name == name and cu.uid is not None:
+            return f"{cu.uid}:{cu.gid}" if cu.gid is not None else str(cu.uid)
+    ids = an.image.users.get(name)
+    return ids
+
+
+def _writable_paths(an: Analysis, options: Options, result: Result) -> list[str]:
+    out: list[str] = []
+    for path, line in an.volumes:
+        if snippets.valid_path(path):
+            if path not in out:
+                out.append(path)
+        else:
+            result.warnings.append(
+                f"line {line}: VOLUME {path!r} is not a plain absolute path; make sure the user can write it"
+            )
+    for p in options.writable:
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def _run(an: Analysis, cmds: list[str]) -> list[str]:
+    """One RUN instruction, one command per line, in the file's own escape character."""
+    if not cmds:
+        return []
+    from .stages import _is_posix_shell
+
+    if not _is_posix_shell(an.shell):
+        import json
+
+        script = " && ".join(" ".join(p.strip() for p in c.split("\n")) for c in cmds)
+        return ["RUN " + json.dumps(["/bin/sh", "-c", script])]
+    esc = an.escape
+    text = cmds[0] + "".join(f"\n    && {c}" for c in cmds[1:])
+    parts = text.split("\n")
+    return [f"RUN {parts[0]} {esc}"] + [f"{p} {esc}" for p in parts[1:-1]] + [parts[-1]] if len(parts) > 1 else [f"RUN {parts[0]}"]
+
+
+def _warnings(an: Analysis, writable: list[str], result: Result) -> None:
+    for port, line in an.exposes:
+        num = port.split("/", 1)[0]
+        if num.isdigit() and 0 < int(num) < 1024:
+            result.warnings.append(
+                f"line {line}: EXPOSE {port}: a non-root process can bind ports below 1024 on "
+                "Docker 20.10 and later, but not on Kubernetes by default; prefer a port >= 1024"
+            )
+    for dest, line in an.copies_no_chown:
+        for w in writable:
+            if dest == w or dest.startswith(w.rstrip("/") + "/"):
+                result.warnings.append(
+                    f"line {line}: files copied into {dest} without --chown stay owned by root, "
+                    f"but the program writes {w}; add --chown to that COPY"
+                )

@@ -1,0 +1,458 @@
+"""Step 4: stages, variables, and who runs the final stage.
+
+Splits the instructions into build stages, substitutes global ARGs into FROM lines, follows stage
+chains (`FROM build AS final` inherits the image, user, ENV, WORKDIR and SHELL of `build`), and
+tracks USER (names, uids, `name:group`, `$VAR`/`${VAR}` with ARG/ENV defaults) through the final
+stage's chain. This module only reads; deciding what to insert is `plan`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import DockerfixError
+from .parse import Dockerfile, Instruction
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_RE_VAR = re.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
+
+
+class Unresolved(Exception):
+    """A variable has no value we can know (an ARG without default, a base image's ENV)."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def expand(text: str, env: dict[str, str | None], escape: str = "\\") -> str:
+    """Docker's word expansion for the forms found in FROM/USER/WORKDIR/ENV values.
+
+    Raises Unresolved when a variable's value cannot be known here.
+    """
+    if "$" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == escape and i + 1 < n and text[i + 1] == "$":
+            out.append("$")
+            i += 2
+            continue
+        if ch == "$":
+            m = _RE_VAR.match(text, i)
+            if m:
+                name = m.group(1) or m.group(2)
+                op, word = m.group(3), m.group(4)
+                known = name in env
+                val = env.get(name)
+                if op is None:
+                    if val is None:
+                        raise Unresolved(name)
+                    out.append(val)
+                else:
+                    if known and val is None:
+                        raise Unresolved(name)
+                    is_set = known and (val != "" or not op.startswith(":"))
+                    if op.endswith("-"):
+                        out.append(val if is_set else expand(word, env, escape))  # type: ignore[arg-type]
+                    else:
+                        out.append(expand(word, env, escape) if is_set else "")
+                i = m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def unquote(value: str) -> str:
+    """Remove one level of shell quotes from an ENV/ARG value as BuildKit does for simple cases."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+@dataclass
+class Stage:
+    index: int
+    from_inst: Instruction
+    image_raw: str  # as written after FROM (flags removed)
+    image: str | None  # after global ARG substitution; None when it cannot be known
+    unresolved_var: str | None  # the variable that made `image` unknowable
+    name: str | None  # the AS name, lower-case
+    instructions: list[Instruction] = field(default_factory=list)
+    parent: "Stage | None" = None  # when FROM names an earlier stage
+    ignored: bool = False  # `# dockerfix: ignore` on the FROM line (see plan)
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.index)
+
+    def chain(self) -> list["Stage"]:
+        """This stage and the stages it is built on, base-most first."""
+        out: list[Stage] = []
+        s: Stage | None = self
+        while s is not None:
+            out.append(s)
+            s = s.parent
+        return out[::-1]
+
+    @property
+    def root(self) -> "Stage":
+        return self.chain()[0]
+
+
+@dataclass
+class Stages:
+    global_args: dict[str, str | None]  # name -> default (None: no default)
+    stages: list[Stage]
+
+    def final(self, target: str | None = None) -> Stage:
+        if target is None:
+            return self.stages[-1]
+        t = target.lower()
+        for s in self.stages:
+            if s.name == t:
+                return s
+        names = ", ".join(s.name for s in self.stages if s.name) or "none"
+        raise DockerfixError(f"no build stage named {target!r} (stages: {names})")
+
+
+def arg_pairs(inst: Instruction) -> list[tuple[str, str | None]]:
+    """`ARG A=1 B` -> [("A", "1"), ("B", None)]."""
+    out = []
+    for word in inst.value:
+        if "=" in word:
+            k, v = word.split("=", 1)
+            out.append((k, unquote(v)))
+        else:
+            out.append((word, None))
+    return out
+
+
+def env_pairs(inst: Instruction) -> list[tuple[str, str]]:
+    v = inst.value
+    return [(v[i], unquote(v[i + 1])) for i in range(0, len(v) - 1, 2)]
+
+
+def split_stages(df: Dockerfile) -> Stages:
+    global_args: dict[str, str | None] = {}
+    stages: list[Stage] = []
+    by_name: dict[str, Stage] = {}
+    for inst in df.instructions:
+        if inst.cmd == "from":
+            words = list(inst.value)
+            if not words:
+                raise DockerfixError("FROM needs an image name", inst.start_line)
+            image_raw = words[0]
+            name = None
+            if len(words) >= 3 and words[1].lower() == "as":
+                name = words[2].lower()
+            elif len(words) not in (1, 3):
+                raise DockerfixError(
+                    "FROM takes an image and an optional 'AS name': " + " ".join(words),
+                    inst.start_line,
+                )
+            env = dict(global_args)
+            unresolved = None
+            try:
+                image: str | None = expand(image_raw, env, df.escape)
+            except Unresolved as u:
+                image, unresolved = None, u.name
+            stage = Stage(len(stages), inst, image_raw, image, unresolved, name)
+            if image is not None and image.lower() in by_name:
+                stage.parent = by_name[image.lower()]
+            stages.append(stage)
+            if name:
+                by_name[name] = stage
+        elif not stages:
+            if inst.cmd == "arg":
+                for k, v in arg_pairs(inst):
+                    if v is not None:
+                        try:
+                            v = expand(v, dict(global_args), df.escape)
+                        except Unresolved:
+                            v = None
+                    global_args[k] = v
+            else:
+                raise DockerfixError(
+                    f"{inst.keyword.upper()} before the first FROM (only ARG may come first); "
+                    "is this a Dockerfile fragment or template?",
+                    inst.start_line,
+                )
+        else:
+            stages[-1].instructions.append(inst)
+    if not stages:
+        raise DockerfixError("no FROM instruction: not a complete Dockerfile")
+    return Stages(global_args, stages)
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+def is_root_user(value: str) -> bool:
+    """`root` or uid 0, with any group (`root:root`, `0:0`, `root:1000`)."""
+    user = value.split(":", 1)[0].strip()
+    if user.lower() == "root":
+        return True
+    return user.isascii() and user.isdigit() and int(user) == 0
+
+
+@dataclass
+class UserSetting:
+    raw: str  # as written (may hold $VARs), or the image's default
+    value: str | None  # expanded; None when it cannot be known
+    line: int | None  # USER line, or None for the base image's default
+    stage: Stage | None
+
+    @property
+    def is_root(self) -> bool | None:
+        if self.value is None:
+            return None
+        return is_root_user(self.value)
+
+    @property
+    def name(self) -> str:
+        return (self.value or self.raw).split(":", 1)[0]
+
+    @property
+    def group(self) -> str | None:
+        v = self.value or self.raw
+        return v.split(":", 1)[1] if ":" in v else None
+
+
+# --- walking the final stage's chain ----------------------------------------------------------------
+
+POSIX_SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"))
+
+
+@dataclass
+class RootRun:
+    inst: Instruction
+    reasons: list[str]  # "line 7: apt-get install needs root"
+
+
+@dataclass
+class CreatedUserAt:
+    name: str
+    uid: int | None
+    group: str | None
+    gid: int | None
+    line: int
+
+
+@dataclass
+class Analysis:
+    """Everything `plan` needs to know about the final stage."""
+
+    final: Stage
+    chain: list[Stage]
+    base_image: str | None  # the chain's root image reference, resolved; None if unknowable
+    base_unresolved: str | None  # the ARG that made it unknowable
+    image: "object"  # images.ImageInfo of base_image
+    user: UserSetting  # who runs the final stage at its end
+    nonroot_users: list[UserSetting]  # non-root USER settings seen in the chain, in order
+    created_users: list[CreatedUserAt]
+    created_groups: dict[str, int | None]
+    families: list[tuple[str, int]]  # package-manager evidence (family, line)
+    installs_shadow: bool
+    root_runs: list[RootRun]  # RUNs of the final stage that run as root and need it
+    last_user_inst: Instruction | None  # last USER instruction of the final stage
+    shell: list[str]  # SHELL in effect at the end
+    env: dict[str, str | None]
+    workdir: str
+    volumes: list[tuple[str, int]]  # (path as expanded, line)
+    exposes: list[tuple[str, int]]
+    copies_no_chown: list[tuple[str, int]]  # (destination dir, line) COPY/ADD without --chown
+    entrypoint: Instruction | None
+    cmd: Instruction | None
+    escape: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _join(base: str, path: str) -> str:
+    import posixpath
+
+    if not path.startswith("/"):
+        path = posixpath.join(base, path)
+    norm = posixpath.normpath(path)
+    return "/" if norm in ("/", "//") else norm
+
+
+def run_script(inst: Instruction) -> tuple[str | None, list[str] | None]:
+    """What a RUN executes: (shell script, None) or (None, exec argv)."""
+    if inst.json:
+        return None, list(inst.value)
+    args = inst.args
+    if inst.heredocs:
+        words = args.split()
+        only_heredocs = all(w.lstrip("0123456789").startswith("<<") for w in words)
+        if only_heredocs and len(inst.heredocs) == 1:
+            return inst.heredocs[0].content, None
+        body = args + "\n" + "".join(h.content + h.name + "\n" for h in inst.heredocs)
+        return body, None
+    return args, None
+
+
+def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
+    from . import images, shell
+
+    final = st.final(target)
+    chain = final.chain()
+    root = chain[0]
+    info = images.lookup(root.image)
+    envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
+    args: dict[str, str | None] = {}  # ARG: per stage
+    env: dict[str, str | None] = dict(envs)  # what expansion sees: ENV wins over ARG
+    default_user = info.default_user
+    user = UserSetting(default_user or "root", default_user or "root", None, None)
+    nonroot: list[UserSetting] = []
+    created_users: list[CreatedUserAt] = []
+    created_groups: dict[str, int | None] = {}
+    families: list[tuple[str, int]] = []
+    installs_shadow = False
+    root_runs: list[RootRun] = []
+    last_user_inst = None
+    shell_cmd = ["/bin/sh", "-c"]
+    workdir = "/"
+    root_owned = True
+    user_dirs: list[str] = []
+    volumes: list[tuple[str, int]] = []
+    exposes: list[tuple[str, int]] = []
+    copies: list[tuple[str, int]] = []
+    entrypoint = cmd = None
+    notes: list[str] = []
+    if user.is_root is False:
+        nonroot.append(user)
+
+    def ex(text: str) -> str | None:
+        try:
+            return expand(text, env, df.escape)
+        except Unresolved:
+            return None
+
+    for stage in chain:
+        in_final = stage is final
+        # ARGs do not cross stages; a stage may re-declare a global ARG to use its default
+        args = {}
+        env = dict(envs)
+        for inst in stage.instructions:
+            c = inst.cmd
+            if c == "arg":
+                for k, v in arg_pairs(inst):
+                    if v is None:
+                        args[k] = st.global_args.get(k) if k in st.global_args else None
+                    else:
+                        args[k] = ex(v)
+                env = {**args, **envs}
+            elif c == "env":
+                for k, v in env_pairs(inst):
+                    envs[k] = ex(v)
+                env = {**args, **envs}
+            elif c == "user":
+                raw = inst.value[0] if inst.value else ""
+                user = UserSetting(raw, ex(raw), inst.start_line, stage)
+                if in_final:
+                    last_user_inst = inst
+                if user.is_root is False:
+                    nonroot.append(user)
+            elif c == "workdir":
+                raw = inst.value[0] if inst.value else "/"
+                w = ex(raw)
+                workdir = _join(workdir, w) if w is not None else workdir
+                if user.is_root is False:
+                    user_dirs.append(workdir)
+                    root_owned = False
+                else:
+                    root_owned = not any(workdir == d or workdir.startswith(d.rstrip("/") + "/") for d in user_dirs)
+            elif c == "shell":
+                shell_cmd = list(inst.value)
+            elif c in ("copy", "add"):
+                if inst.flag("chown") is None and len(inst.value) >= 2:
+                    dest = ex(inst.value[-1])
+                    if dest is not None:
+                        d = _join(workdir, dest)
+                        if in_final:
+                            copies.append((d, inst.start_line))
+                        if d == workdir or d.startswith(workdir.rstrip("/") + "/") or not dest.startswith("/"):
+                            root_owned = True
+            elif c == "volume":
+                for v in inst.value:
+                    p = ex(v)
+                    volumes.append((p if p is not None else v, inst.start_line))
+            elif c == "expose":
+                exposes += [(p, inst.start_line) for p in inst.value]
+            elif c == "entrypoint":
+                entrypoint = inst
+                cmd = None  # an ENTRYPOINT resets an inherited CMD
+            elif c == "cmd":
+                cmd = inst
+            elif c == "run":
+                ctx = shell.ShellContext(
+                    workdir=workdir,
+                    workdir_root_owned=root_owned,
+                    user_dirs=tuple(user_dirs),
+                    env={k: v for k, v in env.items() if v is not None},
+                )
+                script, argv = run_script(inst)
+                if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
+                    facts = shell.analyze_shell(script, ctx)
+                elif script is not None:
+                    facts = shell.analyze_exec(list(shell_cmd) + [script], ctx)
+                else:
+                    facts = shell.analyze_exec(argv or [], ctx)
+                for u in facts.users:
+                    created_users.append(CreatedUserAt(u.name, u.uid, u.group, None, inst.start_line))
+                for g in facts.groups:
+                    created_groups[g.name] = g.gid
+                for fam in facts.families:
+                    families.append((fam, inst.start_line))
+                installs_shadow = installs_shadow or facts.installs_shadow
+                if in_final and user.is_root is not False and facts.root:
+                    reasons = []
+                    for f in facts.root:
+                        line = inst.line_of(f.offset) if script is not None and not inst.heredocs else inst.start_line
+                        reasons.append(f"line {line}: {f.reason}")
+                    root_runs.append(RootRun(inst, reasons))
+    for u in created_users:
+        if u.group is not None:
+            u.gid = created_groups.get(u.group)
+            if u.gid is None and u.group.isdigit():
+                u.gid = int(u.group)
+        elif u.name in created_groups:
+            u.gid = created_groups[u.name]
+    return Analysis(
+        final=final,
+        chain=chain,
+        base_image=root.image,
+        base_unresolved=root.unresolved_var,
+        image=info,
+        user=user,
+        nonroot_users=nonroot,
+        created_users=created_users,
+        created_groups=created_groups,
+        families=families,
+        installs_shadow=installs_shadow,
+        root_runs=root_runs,
+        last_user_inst=last_user_inst,
+        shell=shell_cmd,
+        env=env,
+        workdir=workdir,
+        volumes=volumes,
+        exposes=exposes,
+        copies_no_chown=copies,
+        entrypoint=entrypoint,
+        cmd=cmd,
+        escape=df.escape,
+        notes=notes,
+    )
+
+
+def _is_posix_shell(shell_cmd: list[str]) -> bool:
+    if not shell_cmd:
+        return False
+    name = shell_cmd[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return name in POSIX_SHELLS
