@@ -205,10 +205,14 @@ def _summary(counts: dict, *, write: bool, check: bool) -> None:
     print(", ".join(parts) + ".", file=sys.stderr)
 
 
-def main() -> None:
+def build_app() -> typer.Typer:
     app = typer.Typer(add_completion=True, context_settings={"help_option_names": ["-h", "--help"]})
     app.command()(run)
-    app()
+    return app
+
+
+def main() -> None:
+    build_app()()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,25 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Run the real command line in-process: cli(args, input=None) -> (exit, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from fixer.cli import build_app
+
+    app = build_app()
+    runner = CliRunner()
+
+    def run(args, input=None):
+        res = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        return res.exit_code, res.stdout, res.stderr
+
+    return run
