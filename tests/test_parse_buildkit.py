@@ -28,10 +28,15 @@ def _text(path: Path) -> str | None:
         return None
 
 
+def _is_text(path: Path) -> bool:
+    text = _text(path)
+    return bool(text and text.strip() and "\x00" not in text)
+
+
 # the bad-input fixtures that are not text (binary, Latin-1, empty) are covered by test_fixtures
 FIXTURE_FILES = sorted(
     p for p in FIXTURES.glob("*/*")
-    if p.name in ("Dockerfile", "expected") and (_text(p) or "\x00").strip("\x00 \n")
+    if p.name in ("Dockerfile", "expected") and _is_text(p)
 )
 
 
