@@ -20,7 +20,7 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     b = new.decode("utf-8").splitlines(keepends=True) if new else []
     a = _split_lf(a)
     b = _split_lf(b)
-    path = path.replace(os.sep, "/")
+    path = diff_path(path)
     out = []
     for line in difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}"):
         if line.startswith(("---", "+++")):
@@ -30,6 +30,22 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
         if not line.endswith("\n"):
             out.append("\n" + NO_NEWLINE)
     return "".join(out)
+
+
+def diff_path(path: str) -> str:
+    """The path as `git apply` wants it in `a/PATH`: relative to the current folder when the file
+    is under it, normalised (no `./`, no `..` segments), with forward slashes."""
+    if os.path.isabs(path):
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            rel = path
+        if not rel.startswith(".."):
+            path = rel
+    else:
+        path = os.path.normpath(path)
+    # an absolute path outside the current folder: `a//abs` would not apply; git strips one level
+    return path.replace(os.sep, "/").lstrip("/")
 
 
 def _split_lf(lines: list[str]) -> list[str]:

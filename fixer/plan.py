@@ -159,6 +159,10 @@ def plan(df: Dockerfile, data: bytes, options: Options) -> Result:
             how = "with commands that work on any Linux" if family == "unknown" else f"the {family} way"
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
     lines.append(f"USER {user_line}")
+    if anchor.heredocs:
+        # hadolint's parser (2.12) rejects an instruction right after a heredoc terminator; a blank
+        # line keeps the fixed file lintable (BuildKit accepts both)
+        lines.insert(0, "")
     result.user_after = user_line
     result.insert_after = anchor.end_line
     result.inserted = lines
@@ -176,7 +180,7 @@ def _family(an: Analysis) -> tuple[str, str]:
     info = an.image
     if an.families:
         fam, line = an.families[-1]
-        return fam, f"line {line}: its package manager makes this a {fam}-family image"
+        return fam, f"line {line}: its package manager makes this {'an' if fam[0] in 'aeiou' else 'a'} {fam}-family image"
     if an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
         "powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"
     ):

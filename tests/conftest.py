@@ -20,6 +20,7 @@ def cli():
 
     def run(args, input=None):
         res = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
-        return res.exit_code, res.stdout, res.stderr
+        # decode the bytes ourselves: CliRunner.stdout normalises \r\n, which would hide CRLF bugs
+        return res.exit_code, res.stdout_bytes.decode(), res.stderr_bytes.decode()
 
     return run

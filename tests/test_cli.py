@@ -1,0 +1,178 @@
+"""The command line: modes, exit codes, stdin for editors, diffs that git applies, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT_DOCKERFILE = (
+    "FROM debian:bookworm-slim\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+    'CMD ["curl", "--version"]\n'
+)
+NONROOT_DOCKERFILE = "FROM debian:bookworm-slim\nUSER nobody\n"
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def test_default_prints_diff_and_changes_nothing(tmp_path, cli):
+    f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = cli([f])
+    assert code == 0
+    # outside the current folder: the absolute path without its leading slash (as git would show it)
+    shown = str(f).lstrip("/")
+    assert out.startswith(f"--- a/{shown}\n+++ b/{shown}\n")
+    assert "+USER appuser\n" in out
+    assert f.read_text() == ROOT_DOCKERFILE
+
+
+def test_write_then_check_is_clean(tmp_path, cli):
+    f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    os.chmod(f, 0o640)
+    code, out, err = cli(["--write", f])
+    assert code == 0 and out == ""
+    assert f"fixed {f}: USER appuser after line 2 (debian)" in err
+    assert "USER appuser" in f.read_text()
+    assert oct(f.stat().st_mode & 0o777) == "0o640"
+    assert not [p for p in tmp_path.iterdir() if p.name != "Dockerfile"], "temporary file left behind"
+    assert cli(["--check", f])[0] == 0
+
+
+def test_check_exit_1_names_files(tmp_path, cli):
+    a = write(tmp_path / "a" / "Dockerfile", ROOT_DOCKERFILE)
+    b = write(tmp_path / "b" / "Dockerfile", NONROOT_DOCKERFILE)
+    code, out, err = cli(["--check", tmp_path])
+    assert code == 1
+    assert f"would fix {a}" in err and str(b) not in err.replace("left unchanged", "")
+    assert "1 file would be fixed, 1 file left unchanged." in err
+    assert a.read_text() == ROOT_DOCKERFILE
+
+
+def test_stdin_prints_fixed_text(cli):
+    code, out, err = cli(["-"], input=ROOT_DOCKERFILE)
+    assert code == 0
+    assert out.startswith(ROOT_DOCKERFILE.split("CMD")[0]) and "USER appuser\nCMD" in out
+
+
+def test_stdin_unchanged_text_when_nothing_to_do(cli):
+    code, out, err = cli(["-"], input=NONROOT_DOCKERFILE)
+    assert (code, out) == (0, NONROOT_DOCKERFILE)
+
+
+def test_stdin_error_returns_original_text(cli):
+    bad = "FROM debian\nRUN <<EOF\necho\n"
+    code, out, err = cli(["-", "--stdin-filename", "svc/Dockerfile"], input=bad)
+    assert code == 2 and out == bad
+    assert "svc/Dockerfile:2: unterminated heredoc" in err
+
+
+def test_stdin_diff(cli):
+    code, out, err = cli(["-", "--diff", "--stdin-filename", "x/Dockerfile"], input=ROOT_DOCKERFILE)
+    assert code == 0 and out.startswith("--- a/x/Dockerfile\n+++ b/x/Dockerfile\n")
+
+
+def test_errors_exit_2_other_files_still_processed(tmp_path, cli):
+    bad = write(tmp_path / "bad" / "Dockerfile", "RUN echo\n")
+    good = write(tmp_path / "good" / "Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = cli(["--write", bad, good])
+    assert code == 2
+    assert f"{bad}:1: RUN before the first FROM" in err
+    assert "Traceback" not in err
+    assert bad.read_text() == "RUN echo\n"
+    assert "USER appuser" in good.read_text()
+
+
+def test_json_report(tmp_path, cli):
+    f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = cli(["--format", "json", f])
+    assert code == 0
+    [rep] = json.loads(out)
+    assert rep["path"] == str(f) and rep["changed"] is True and rep["family"] == "debian"
+    assert rep["user_before"].startswith("root") and rep["user_after"] == "appuser"
+    assert rep["insert_after"] == 2 and rep["error"] is None and rep["skipped"] is None
+    assert any("apt-get" in r for r in rep["reasons"])
+    assert rep["diff"].startswith("--- a/")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--user", "x; rm -rf /"], "not a valid user/group name"),
+        (["--user", "Root"], "not a valid user/group name"),
+        (["--group", "$(id)"], "not a valid user/group name"),
+        (["--uid", "0"], "must be an integer from 1 to 2147483647"),
+        (["--gid", "2147483648"], "must be an integer from 1 to 2147483647"),
+        (["--writable", "/data; reboot"], "must be an absolute path"),
+        (["--writable", "relative/path"], "must be an absolute path"),
+    ],
+)
+def test_bad_options_refused_before_any_file_is_touched(tmp_path, cli, args, message):
+    f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = cli([*args, "--write", f])
+    assert code == 2 and message in err
+    assert f.read_text() == ROOT_DOCKERFILE
+
+
+def test_folder_discovery(tmp_path, cli):
+    names = ["Dockerfile", "Containerfile", "api.Dockerfile", "web.dockerfile", "Dockerfile.prod",
+             "Dockerfile.dockerignore", "README.md", "node_modules/x/Dockerfile", ".git/Dockerfile",
+             "venv/Dockerfile", "deep/er/Dockerfile"]
+    for n in names:
+        write(tmp_path / n, ROOT_DOCKERFILE)
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("")
+    from fixer.cli import discover
+
+    found = {str(Path(p).relative_to(tmp_path)) for p in discover([str(tmp_path)])}
+    assert found == {"Dockerfile", "Containerfile", "api.Dockerfile", "web.dockerfile", "Dockerfile.prod",
+                     "deep/er/Dockerfile"}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_applies_with_git_apply(tmp_path, cli, monkeypatch):
+    repo = tmp_path / "repo"
+    files = {
+        "Dockerfile": ROOT_DOCKERFILE,
+        "services/api/Dockerfile": ROOT_DOCKERFILE.replace("curl", "wget"),
+        "services/web/Containerfile": "FROM alpine:3.20\r\nRUN apk add --no-cache curl\r\n",
+        "tools/no-newline.Dockerfile": "FROM debian:12\nRUN apt-get install -y x",
+        "ok/Dockerfile": NONROOT_DOCKERFILE,
+    }
+    for name, text in files.items():
+        write(repo / name, text)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    monkeypatch.chdir(repo)
+    code, patch, err = cli(["."])
+    assert code == 0
+    # what --write would produce
+    expected = {}
+    for name in files:
+        c, fixed, e = cli(["-", "--stdin-filename", name], input=files[name])
+        expected[name] = fixed
+    (tmp_path / "fix.patch").write_text(patch)
+    subprocess.run(["git", "apply", "--check", str(tmp_path / "fix.patch")], cwd=repo, check=True)
+    subprocess.run(["git", "apply", str(tmp_path / "fix.patch")], cwd=repo, check=True)
+    for name in files:
+        assert (repo / name).read_bytes() == expected[name].encode(), name
+
+
+def test_version(cli):
+    code, out, err = cli(["--version"])
+    assert code == 0 and out.startswith("dockerfix ")
+
+
+def test_console_script_runs():
+    exe = Path(sys.executable).parent / "dockerfix"
+    if not exe.exists():
+        pytest.skip("dockerfix is not installed as a console script in this environment")
+    r = subprocess.run([str(exe), "-"], input=ROOT_DOCKERFILE, capture_output=True, text=True)
+    assert r.returncode == 0 and "USER appuser" in r.stdout

@@ -1,0 +1,231 @@
+"""Shell analysis: which commands need root, which users/groups a RUN creates, which family it shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixer.shell import ShellContext, analyze_exec, analyze_shell
+
+ROOT_DIR = ShellContext()  # WORKDIR / : root-owned
+USER_DIR = ShellContext(workdir="/home/app/src", workdir_root_owned=False, user_dirs=("/home/app",))
+
+NEEDS_ROOT = [
+    ("apt-get update", "apt-get update"),
+    ("apt install -y curl", "apt install"),
+    ("DEBIAN_FRONTEND=noninteractive apt-get install -y x", "apt-get install"),
+    ("aptitude install x", "aptitude"),
+    ("dpkg -i /tmp/x.deb", "dpkg"),
+    ("apk add --no-cache curl", "apk add"),
+    ("yum install -y x", "yum install"),
+    ("dnf -y install x", "dnf"),
+    ("microdnf install x", "microdnf install"),
+    ("tdnf install -y x", "tdnf install"),
+    ("zypper --non-interactive install x", "zypper"),
+    ("rpm -i x.rpm", "rpm"),
+    ("pacman -Syu --noconfirm", "pacman"),
+    ("emerge app-misc/jq", "emerge"),
+    ("useradd -m app", "useradd"),
+    ("groupadd app", "groupadd"),
+    ("adduser -D app", "adduser"),
+    ("usermod -aG docker app", "usermod"),
+    ("chown -R app:app /srv/app", "chown"),
+    ("chgrp app /data", "chgrp"),
+    ("setcap cap_net_bind_service=+ep /usr/bin/node", "setcap"),
+    ("cp app.conf /etc/app/", "cp /etc/app/"),
+    ("mv /tmp/x /usr/local/bin/x", "mv"),
+    ("ln -s /usr/bin/python3 /usr/bin/python", "ln"),
+    ("mkdir -p /opt/app", "mkdir /opt/app"),
+    ("touch /var/log/app.log", "touch"),
+    ("echo x | tee -a /etc/hosts", "tee"),
+    ("install -m 755 x /usr/local/bin/", "install"),
+    ("rm -rf /var/lib/apt/lists/*", "rm"),
+    ("sed -i 's/a/b/' /etc/ssh/sshd_config", "sed"),
+    ("curl -fsSL -o /usr/local/bin/kubectl https://x", "curl"),
+    ("curl -fsSLo /usr/local/bin/kubectl https://x", "curl"),
+    ("wget -O /opt/x.tgz https://x", "wget"),
+    ("echo 'deb x' > /etc/apt/sources.list.d/x.list", "redirect >"),
+    ("echo x >> /root/.bashrc", "redirect >>"),
+    ("cat <<EOF > /etc/app.conf\nkey = 1\nEOF", "redirect >"),
+    ("pip install flask", "pip install"),
+    ("pip3 install --no-cache-dir -r requirements.txt", "pip3 install"),
+    ("python3 -m pip install -U pip", "pip install"),
+    ("npm install -g pnpm", "npm install -g"),
+    ("npm i --global yarn", "npm install -g"),
+    ("gem install bundler", "gem install"),
+    ("make install", "make install"),
+    ("cd /tmp/src && ./configure && make && make install", "make install"),
+    ("cargo install ripgrep", "cargo"),
+    ("update-ca-certificates", "update-ca-certificates"),
+    ("ldconfig", "ldconfig"),
+    ("locale-gen en_US.UTF-8", "locale-gen"),
+    ("update-alternatives --install /usr/bin/python python /usr/bin/python3 1", "update-alternatives"),
+    ("sudo make", "sudo"),
+    ("tar -xzf /tmp/x.tgz -C /usr/local", "tar"),
+    ("git clone https://x/repo /opt/repo", "git"),
+    ("find /usr/local -name '*.pyc' -delete", "find -delete"),
+    ("find / -name '*.pyc' -exec rm -f {} +", "rm"),
+    # every simple command is visited, whatever the structure around it
+    ("true && apt-get update", "apt-get"),
+    ("false || apk add x", "apk"),
+    ("echo a | xargs apt-get install -y", "apt-get"),
+    ("(apt-get update)", "apt-get"),
+    ("{ apt-get update; }", "apt-get"),
+    ("if true; then apt-get install -y x; fi", "apt-get"),
+    ("for p in a b; do apt-get install -y $p; done", "apt-get"),
+    ("while false; do apk add x; done", "apk"),
+    ("case $X in a) apt-get install -y a ;; esac", "apt-get"),
+    ("X=$(apt-get install -y x)", "apt-get"),
+    ("echo $(apk add x)", "apk"),
+    ("sh -c 'apt-get update'", "apt-get"),
+    ("bash -exc \"apk add x\"", "apk"),
+    ("env DEBIAN_FRONTEND=noninteractive apt-get install -y x", "apt-get"),
+    ("timeout 60 apt-get update", "apt-get"),
+    ("set -eux; apt-get update", "apt-get"),
+    ("f() { apt-get update; }; f", "apt-get"),
+    # relative writes and unknown programs in a root-owned working folder
+    ("npm ci", "npm ci"),
+    ("./build.sh", "build.sh"),
+    ("echo x > out.txt", "redirect"),
+    ("python3 manage.py collectstatic --noinput", "python3"),
+    ("$BUILD_CMD", "cannot resolve"),
+    ("cd /opt && myprogram", "myprogram"),
+    ("this is ( not ( shell", "could not be read"),
+]
+
+
+@pytest.mark.parametrize("script,needle", NEEDS_ROOT)
+def test_needs_root(script, needle):
+    facts = analyze_shell(script, ROOT_DIR)
+    assert facts.root, f"{script!r} should need root"
+    assert any(needle in f.reason for f in facts.root), [f.reason for f in facts.root]
+    assert all(f.reason for f in facts.root)
+
+
+NO_ROOT = [
+    "echo hello",
+    "echo cache > /tmp/cache.txt && ls /tmp",
+    "mkdir -p /tmp/build && cd /tmp/build && make",
+    "(cd /tmp && ./configure && make); echo done",
+    "cd $(mktemp -d) && curl -fsSLO https://x && tar -xzf x.tgz",
+    'ARCH="$(dpkg --print-architecture)"; echo "$ARCH"',
+    "dpkg -l | grep curl",
+    "apk info -e curl",
+    "rpm -q bash",
+    "apt-cache policy curl",
+    "pip install --target /tmp/deps flask",
+    "pip --version",
+    "curl -fsSL https://x | sha256sum",
+    "wget -qO- https://x | tar -xz -C /tmp",
+    "echo x 2>&1 >/dev/null",
+    "test -f /etc/os-release && cat /etc/os-release",
+    "[ \"$(id -u)\" -ne 0 ] || echo root",
+    "[[ -d /opt ]] && echo yes",
+    "cat <<EOF\nrm -rf /etc\napt-get install -y x\nEOF",  # heredoc data is not a command
+    "# apt-get install -y x",  # a comment
+    "export PATH=/usr/local/bin:$PATH; echo $PATH",
+]
+
+
+@pytest.mark.parametrize("script", NO_ROOT)
+def test_needs_no_root(script):
+    facts = analyze_shell(script, ROOT_DIR)
+    assert facts.root == [], [f.reason for f in facts.root]
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["npm ci", "./build.sh", "echo x > out.txt", "python3 -m build", "make", "go build -o app ."],
+)
+def test_relative_writes_in_a_user_owned_workdir_need_no_root(script):
+    assert analyze_shell(script, USER_DIR).root == []
+    assert analyze_shell(script, ROOT_DIR).root != []
+
+
+def test_venv_owned_by_the_user_needs_no_root():
+    ctx = ShellContext(workdir="/home/app", workdir_root_owned=False, user_dirs=("/home/app",),
+                       env={"VIRTUAL_ENV": "/home/app/venv", "PATH": "/home/app/venv/bin:/usr/bin"})
+    assert analyze_shell("pip install -r requirements.txt", ctx).root == []
+    assert analyze_shell("pip install -e .", ctx).root == []
+    assert analyze_shell("pip install -e .", USER_DIR).root  # no venv: the system site-packages
+    root_venv = ShellContext(env={"PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin"})
+    facts = analyze_shell("pip install flask", root_venv)
+    assert facts.root and "/opt/venv" in facts.root[0].reason
+
+
+def test_variables_resolve_from_env_and_script():
+    assert analyze_shell("cp x $DEST/", ShellContext(env={"DEST": "/tmp/out"})).root == []
+    assert analyze_shell("cp x $DEST/", ShellContext(env={"DEST": "/etc"})).root
+    assert analyze_shell("D=/tmp/x; mkdir -p $D", ROOT_DIR).root == []
+    assert analyze_shell("D=/usr/share/x; mkdir -p ${D:-/tmp}", ROOT_DIR).root
+    assert analyze_shell("mkdir -p ${D:-/tmp/d}", ROOT_DIR).root == []
+
+
+def test_offsets_point_at_the_command():
+    script = "set -eux; \\\n    echo ok && \\\n    apt-get install -y x"
+    facts = analyze_shell(script, ROOT_DIR)
+    assert [script[f.offset:f.offset + 7] for f in facts.root] == ["apt-get"]
+
+
+def test_users_and_groups_created():
+    f = analyze_shell("groupadd -g 1001 app && useradd -r -u 1001 -g app -m app", ROOT_DIR)
+    assert [(u.name, u.uid, u.group) for u in f.users] == [("app", 1001, "app")]
+    assert [(g.name, g.gid) for g in f.groups] == [("app", 1001)]
+
+    f = analyze_shell("addgroup -S -g 1000 app && adduser -S -D -u 1000 -G app app", ROOT_DIR)
+    assert [(u.name, u.uid, u.group) for u in f.users] == [("app", 1000, "app")]
+    assert [(g.name, g.gid) for g in f.groups] == [("app", 1000)]
+
+    f = analyze_shell("adduser --system --uid 999 --group svc", ROOT_DIR)
+    assert [(u.name, u.uid, u.group) for u in f.users] == [("svc", 999, "svc")]
+
+    f = analyze_shell("useradd --uid 2000 --create-home web", ROOT_DIR)
+    assert [(u.name, u.uid) for u in f.users] == [("web", 2000)]
+    assert [g.name for g in f.groups] == ["web"]  # USERGROUPS_ENAB
+
+    # BusyBox: two names = add an existing user to a group, creates nothing
+    f = analyze_shell("addgroup app wheel", ROOT_DIR)
+    assert f.groups == [] and f.users == []
+
+    f = analyze_shell("sh -c 'useradd -u 7 svc'", ROOT_DIR)
+    assert [u.name for u in f.users] == ["svc"]
+
+
+@pytest.mark.parametrize(
+    "script,family",
+    [
+        ("apt-get update", "debian"),
+        ("dpkg --print-architecture", "debian"),
+        ("apk add x", "alpine"),
+        ("microdnf install x", "rhel"),
+        ("yum install x", "rhel"),
+        ("zypper in x", "suse"),
+        ("pacman -S x", "arch"),
+    ],
+)
+def test_family_evidence(script, family):
+    assert analyze_shell(script, ROOT_DIR).families == [family]
+
+
+def test_apk_add_shadow_is_noted():
+    assert analyze_shell("apk add --no-cache shadow bash", ROOT_DIR).installs_shadow
+    assert not analyze_shell("apk add --no-cache bash", ROOT_DIR).installs_shadow
+
+
+def test_exec_form():
+    assert analyze_exec(["apt-get", "install", "-y", "x"], ROOT_DIR).root
+    assert analyze_exec(["/bin/sh", "-c", "apk add x && echo ok"], ROOT_DIR).families == ["alpine"]
+    assert analyze_exec(["echo", "hi"], ROOT_DIR).root == []
+    # a non-POSIX shell runs an unknown program: conservative
+    assert analyze_exec(["powershell", "-Command", "Install-Module x"], ROOT_DIR).root
+
+
+def test_one_level_of_sh_c_only():
+    # the inner-inner script is not read, but it is still treated as needing root (unknown)
+    facts = analyze_shell("sh -c \"sh -c 'apt-get update'\"", ROOT_DIR)
+    assert facts.root
+
+
+def test_non_ascii_offsets():
+    script = "echo 'héllo wörld' && apt-get update"
+    f = analyze_shell(script, ROOT_DIR)
+    assert script[f.root[0].offset:].startswith("apt-get")
