@@ -159,9 +159,9 @@ def plan(df: Dockerfile, data: bytes, options: Options) -> Result:
             how = "with commands that work on any Linux" if family == "unknown" else f"the {family} way"
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
     lines.append(f"USER {user_line}")
-    if anchor.heredocs:
-        # hadolint's parser (2.12) rejects an instruction right after a heredoc terminator; a blank
-        # line keeps the fixed file lintable (BuildKit accepts both)
+    if anchor.heredocs and _blank_or_end(df, anchor.end_line + 1):
+        # hadolint 2.12 cannot parse an instruction right after a heredoc terminator, only after a
+        # blank line: keep the file as readable to it as it was (BuildKit accepts both)
         lines.insert(0, "")
     result.user_after = user_line
     result.insert_after = anchor.end_line
@@ -239,6 +239,11 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         )
         return value, ids
     return None
+
+
+def _blank_or_end(df: Dockerfile, line: int) -> bool:
+    lines = df.source.lines
+    return line > len(lines) or not lines[line - 1].strip()
 
 
 def _ok_user_part(part: str) -> bool:
