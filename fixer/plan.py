@@ -190,6 +190,13 @@ def _family(an: Analysis) -> tuple[str, str]:
             f"the base image comes from ${{{an.base_unresolved}}} with no default: "
             "using commands that work on any Linux"
         )
+    raw = an.chain[0].image_raw
+    if "$" in raw:
+        # `ARG BASE=debian:…` + `FROM ${BASE}`: --build-arg can swap the base for another distro
+        return "unknown", (
+            f"the base image comes from {raw} (default {an.base_image}), which --build-arg can change: "
+            "using commands that work on any Linux"
+        )
     if info.family != "unknown":
         return info.family, f"base image {an.base_image} is {info.family}-family ({info.matched})"
     return "unknown", f"base image {an.base_image} is not in dockerfix's image list: using commands that work on any Linux"

@@ -1,0 +1,3 @@
+set -e
+mkdir -p out
+echo ok > out/result.txt

@@ -1,0 +1,91 @@
+"""Every fix proven by a real build: build the original (it must build and its program must run),
+run dockerfix on it, build the result, then run the image's own ENTRYPOINT/CMD as its configured
+user (it must exit 0: the program reads what it was given and writes where it must) and check
+`id -u` inside it is not 0 (or is the expected uid).
+
+Each case is a folder in tests/e2e/cases/ with the build context, a `Dockerfile` and `case.toml`:
+  args            extra dockerfix arguments
+  expect_uid      the uid the program must run as (default: anything but 0)
+  expect_user     the USER the fixed image must have
+  expect_unchanged  dockerfix must leave the file byte-identical
+  id_argv         how to run `id -u` in the image (shell-less images bring a static BusyBox)
+  build_args      table of --build-arg values; `variants` = list of such tables, each built
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+CASES_DIR = Path(__file__).parent / "cases"
+CASES = sorted(p for p in CASES_DIR.iterdir() if (p / "case.toml").exists())
+
+
+def variants():
+    for case in CASES:
+        spec = tomllib.loads((case / "case.toml").read_text())
+        vs = spec.get("variants") or [spec.get("build_args", {})]
+        for i, v in enumerate(vs):
+            vid = case.name if len(vs) == 1 else f"{case.name}[{','.join(f'{k}={x}' for k, x in v.items())}]"
+            yield pytest.param(case, spec, v, id=vid)
+
+
+def dockerfix(args, cwd):
+    return subprocess.run([sys.executable, "-m", "fixer", *args], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("case,spec,build_args", list(variants()))
+def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, e2e, tmp_path):
+    ctx = tmp_path / "ctx"
+    shutil.copytree(case, ctx, ignore=shutil.ignore_patterns("case.toml"))
+    if spec.get("busybox"):  # shell-less images: a static BusyBox to look inside them
+        shutil.copy(e2e.busybox_binary(), ctx / "busybox")
+    dockerfile = ctx / "Dockerfile"
+    original = dockerfile.read_bytes()
+    tag = f"localhost/dockerfix-e2e/{case.name}"
+
+    try:
+        # the original builds, and its program works (as root)
+        e2e.build(ctx, dockerfile, tag + ":orig", build_args)
+        r = e2e.run_image(tag + ":orig")
+        assert r.returncode == 0, f"original image's program failed:\n{r.stdout}\n{r.stderr}"
+
+        fix = dockerfix(["--write", *spec.get("args", []), "Dockerfile"], ctx)
+        assert fix.returncode == 0, fix.stderr
+        fixed = dockerfile.read_bytes()
+        if spec.get("expect_unchanged"):
+            assert fixed == original, "dockerfix changed a file it had to leave alone"
+            return
+        assert fixed != original, f"dockerfix changed nothing: {fix.stderr}"
+        # what is kept: every line of the input, in order, with its own line endings
+        assert _is_subsequence(original.splitlines(keepends=True), fixed.splitlines(keepends=True))
+
+        e2e.build(ctx, dockerfile, tag + ":fixed", build_args)
+        cfg = e2e.inspect(tag + ":fixed")
+        user = cfg.get("User", "")
+        assert user and user.split(":")[0] not in ("", "root", "0"), f"fixed image still runs as {user!r}"
+        if "expect_user" in spec:
+            assert user == spec["expect_user"]
+
+        r = e2e.run_image(tag + ":fixed")
+        assert r.returncode == 0, f"the fixed image's program failed as {user}:\n{r.stdout}\n{r.stderr}\n{fixed.decode()}"
+
+        r = e2e.run_image(tag + ":fixed", spec.get("id_argv", ["id", "-u"]))
+        assert r.returncode == 0, r.stderr
+        uid = int(r.stdout.strip().splitlines()[-1])
+        if "expect_uid" in spec:
+            assert uid == spec["expect_uid"]
+        assert uid != 0
+    finally:
+        e2e.remove_image(tag + ":orig")
+        e2e.remove_image(tag + ":fixed")
+
+
+def _is_subsequence(small, big):
+    it = iter(big)
+    return all(any(x == y for y in it) for x in small)
