@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from paths import FIXTURES, ROOT  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import tomllib
 
 import buildkit
 import pytest
-from conftest import FIXTURES
+from paths import FIXTURES
 
 CASES = sorted(p for p in FIXTURES.iterdir() if (p / "case.toml").exists())
 

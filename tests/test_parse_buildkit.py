@@ -8,7 +8,7 @@ from pathlib import Path
 
 import buildkit
 import pytest
-from conftest import FIXTURES, ROOT
+from paths import FIXTURES, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
