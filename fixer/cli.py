@@ -126,7 +126,8 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
                 data = sys.stdin.buffer.read()
             else:
                 data, _ = read_file(path)
-            res = fix(data, options)
+            context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
+            res = fix(data, options, context if (not is_stdin or stdin_filename) else None)
             report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                           user_after=res.user_after, insert_after=res.insert_after,
                           reasons=res.reasons, warnings=res.warnings, skipped=res.skipped)

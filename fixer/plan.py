@@ -6,6 +6,8 @@ new bytes (identical to the input when nothing is to be done), the decision and 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from . import snippets
@@ -64,10 +66,13 @@ class Result:
     created_user: bool = False
 
 
-def fix(data: bytes, options: Options = Options()) -> Result:
-    """The pipeline: bytes -> source -> instructions -> stages -> plan -> bytes."""
+def fix(data: bytes, options: Options = Options(), context: str | None = None) -> Result:
+    """The pipeline: bytes -> source -> instructions -> stages -> plan -> bytes.
+
+    `context` is the build context folder (the Dockerfile's folder by default), where an
+    ENTRYPOINT script copied into the image can be read."""
     df = parse(decode(data))
-    return plan(df, data, options)
+    return plan(df, data, options, context)
 
 
 def describe_user(u: UserSetting) -> str:
@@ -77,7 +82,7 @@ def describe_user(u: UserSetting) -> str:
     return f"{shown} (USER on line {u.line})"
 
 
-def plan(df: Dockerfile, data: bytes, options: Options) -> Result:
+def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = None) -> Result:
     st = split_stages(df)
     an = analyze(df, st, options.target)
     u = an.user
@@ -94,6 +99,13 @@ def plan(df: Dockerfile, data: bytes, options: Options) -> Result:
         result.skipped = f"the final stage already runs as {before}, not root"
         result.user_after = before
         return result
+
+    drop = privilege_drop(an, context)
+    if drop is not None and not options.force:
+        result.skipped = f"{drop}; adding USER would skip its root-only setup (--force fixes it anyway)"
+        return result
+    if drop is not None:
+        result.warnings.append(f"--force: {drop}; check that its setup still works as the new user")
 
     result.reasons.append(family_why)
     info = an.image
@@ -151,12 +163,18 @@ def plan(df: Dockerfile, data: bytes, options: Options) -> Result:
                 uid=options.uid or DEFAULT_UID,
                 gid=options.gid or options.uid or DEFAULT_UID,
             )
-            cmds = snippets.create_user(new, family, info.has_useradd or an.installs_shadow)
+            useradd = info.has_useradd or an.installs_shadow
+            cmds = snippets.create_user(new, family, useradd)
             cmds += snippets.writable(writable, f"{new.uid}:{new.gid}")
             lines += _run(an, cmds)
             user_line = f"{new.uid}:{new.gid}" if options.numeric_user else new.name
             result.created_user = True
-            how = "with commands that work on any Linux" if family == "unknown" else f"the {family} way"
+            if family == "unknown":
+                how = "with commands that work on any Linux"
+            elif family in snippets.SHADOW_FAMILIES and not useradd:
+                how = f"without useradd ({an.base_image} has no shadow-utils), with commands that work on any Linux"
+            else:
+                how = f"the {family} way"
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
     lines.append(f"USER {user_line}")
     if anchor.heredocs and _blank_or_end(df, anchor.end_line + 1):
@@ -245,6 +263,125 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
             "switching to it instead of creating another (--always-create creates one)"
         )
         return value, ids
+    return None
+
+
+DROP_RE = re.compile(
+    r"(?<![\w./-])(?:/[\w./-]*/)?(gosu|su-exec|suexec|s6-setuidgid|setuidgid|runuser)(?![\w.-])"
+    r"|(?<![\w./-])(?:/[\w./-]*/)?(setpriv)\b[^\n]*--re[ug]id"
+    r"|(?<![\w./-])(?:/[\w./-]*/)?(chpst)\b[^\n]*\s-u"
+    r"|(?<![\w./-])(?:/[\w./-]*/)?(chroot)\b[^\n]*--userspec"
+    r"|(?<![\w./-])(su)\s+(?:-[\w-]+\s+)*[\w$\"'{}-]+\s+(?:-[\w-]+\s+)*-c\b"
+)
+
+
+def _drop_tool(text: str) -> str | None:
+    """The privilege-dropping tool a script or command line uses, if any (comments ignored)."""
+    for line in text.splitlines():
+        code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+        m = DROP_RE.search(code)
+        if m:
+            return next(g for g in m.groups() if g)
+    return None
+
+
+def _program(inst) -> tuple[str | None, str]:
+    """(the program an ENTRYPOINT/CMD runs, its whole text)."""
+    if inst.json:
+        argv = list(inst.value)
+        text = " ".join(argv)
+        # init wrappers run the real program: `tini -- /docker-entrypoint.sh`
+        while argv and (argv[0].rsplit("/", 1)[-1] in ("tini", "tini-static", "dumb-init", "catatonit")
+                        or (argv[0].startswith("-") and len(argv) > 1)):
+            argv = argv[1:]
+        return (argv[0] if argv else None), text
+    words = inst.args.split()
+    return (words[0] if words else None), inst.args
+
+
+def privilege_drop(an: Analysis, context: str | None) -> str | None:
+    """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
+    info = an.image
+    ep = an.entrypoint
+    for inst in (ep, an.cmd if ep is None or _program(ep)[0] in _SHELLS else None):
+        if inst is None:
+            continue
+        prog, text = _program(inst)
+        tool = _drop_tool(text)
+        if tool:
+            return f"line {inst.start_line}: {inst.keyword} drops privileges itself with {tool}"
+        script = _context_script(an, prog, context)
+        if script is not None:
+            path, line, body = script
+            tool = _drop_tool(body)
+            if tool:
+                return (
+                    f"line {inst.start_line}: the {inst.keyword} script {path} (copied from the build context "
+                    f"on line {line}) drops privileges itself with {tool}"
+                )
+    tool_line = _installs_drop_tool(an)
+    runner = ep or an.cmd
+    if tool_line is not None and runner is not None:
+        prog = _program(runner)[0]
+        if _context_script(an, prog, context) is None:
+            tool, line = tool_line
+            return (
+                f"line {line} brings {tool} into the image, and {runner.keyword} on line {runner.start_line} runs "
+                f"{prog}, which dockerfix cannot read here: it most likely starts as root and drops privileges with {tool}"
+            )
+    if info.drops_privileges:
+        prog = _program(ep)[0] if ep is not None else None
+        if ep is None or (prog and "docker-entrypoint" in prog.rsplit("/", 1)[-1]
+                          and _context_script(an, prog, context) is None):
+            who = f" to {info.reuse_user}" if info.reuse_user else ""
+            return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself"
+    return None
+
+
+INSTALL_DROP_RE = re.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
+
+
+def _installs_drop_tool(an: Analysis) -> tuple[str, int] | None:
+    """(tool, line) when a RUN/COPY/ADD of the final stage's chain brings in a privilege-drop tool."""
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd in ("run", "copy", "add"):
+                m = INSTALL_DROP_RE.search(inst.original)
+                if m:
+                    return m.group(1), inst.start_line
+    return None
+
+
+_SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env", "dumb-init", "/usr/bin/dumb-init", "tini",
+           "/sbin/tini", "/usr/bin/tini", "/tini"}
+
+
+def _context_script(an: Analysis, prog: str | None, context: str | None):
+    """(path, COPY line, text) of the file `prog` names when a COPY brought it from the context."""
+    if not prog or context is None:
+        return None
+    import glob
+    import os
+    import posixpath
+
+    base = posixpath.basename(prog)
+    for sources, dest, line in reversed(an.from_context):
+        for src in sources:
+            target = dest + posixpath.basename(src.rstrip("/")) if dest.endswith("/") else dest
+            if not (target == prog or ("/" not in prog and posixpath.basename(target) == base)
+                    or (not prog.startswith("/") and target.endswith("/" + prog.lstrip("./")))):
+                continue
+            root = os.path.realpath(context)
+            for hit in sorted(glob.glob(os.path.join(root, src.lstrip("/")))):
+                real = os.path.realpath(hit)
+                if not real.startswith(root + os.sep) or not os.path.isfile(real):
+                    continue
+                try:
+                    with open(real, "rb") as f:
+                        body = f.read(1 << 20).decode("utf-8", "replace")
+                except OSError:
+                    continue
+                return src, line, body
     return None
 
 

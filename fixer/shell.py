@@ -523,8 +523,10 @@ class _Analyzer:
         if fam:
             if fam not in self.facts.families:
                 self.facts.families.append(fam)
-            if name == "apk" and any(a in ("shadow",) for a in args):
-                self.facts.installs_shadow = True
+            if any(a in ("shadow", "shadow-utils", "passwd") for a in args[1:]) and args and args[0] in (
+                "add", "install", "in", "-S", "-Sy", "-Syu"
+            ) or (name == "microdnf" and "shadow-utils" in args):
+                self.facts.installs_shadow = True  # useradd/groupadd are there after this
             if name in PACKAGE_QUERIES:
                 return
             ro = READ_ONLY.get(name, set())

@@ -267,6 +267,7 @@ class Analysis:
     volumes: list[tuple[str, int]]  # (path as expanded, line)
     exposes: list[tuple[str, int]]
     copies_no_chown: list[tuple[str, int]]  # (destination dir, line) COPY/ADD without --chown
+    from_context: list[tuple[list[str], str, int]]  # COPY/ADD from the build context: (sources, dest, line)
     entrypoint: Instruction | None
     cmd: Instruction | None
     escape: str
@@ -323,6 +324,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     volumes: list[tuple[str, int]] = []
     exposes: list[tuple[str, int]] = []
     copies: list[tuple[str, int]] = []
+    from_context: list[tuple[list[str], str, int]] = []
     entrypoint = cmd = None
     notes: list[str] = []
     if user.is_root is False:
@@ -371,6 +373,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
             elif c == "shell":
                 shell_cmd = list(inst.value)
             elif c in ("copy", "add"):
+                if inst.flag("from") is None and len(inst.value) >= 2 and not inst.heredocs:
+                    dest = ex(inst.value[-1])
+                    if dest is not None:
+                        d = _join(workdir, dest) + ("/" if dest.endswith("/") or len(inst.value) > 2 else "")
+                        from_context.append((list(inst.value[:-1]), d, inst.start_line))
                 if inst.flag("chown") is None and len(inst.value) >= 2:
                     dest = ex(inst.value[-1])
                     if dest is not None:
@@ -444,6 +451,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         volumes=volumes,
         exposes=exposes,
         copies_no_chown=copies,
+        from_context=from_context,
         entrypoint=entrypoint,
         cmd=cmd,
         escape=df.escape,

@@ -28,8 +28,9 @@ def test_fixture(case, tmp_path, cli):
     spec = load(case)
     args = spec.get("args", [])
     src = (case / "Dockerfile").read_bytes()
+    # the case folder is the build context (an ENTRYPOINT script may be read from it)
+    shutil.copytree(case, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("case.toml", "expected"))
     target = tmp_path / "Dockerfile"
-    target.write_bytes(src)
 
     if "error" in spec:
         code, out, err = cli([*args, "--write", target])

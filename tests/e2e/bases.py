@@ -333,6 +333,22 @@ def ensure_bases() -> None:
     build_python()
     build_alpine()
     build_distroless()
+    # ubi-minimal-like: no shadow-utils at all (no useradd, groupadd, adduser, addgroup)
+    build_derived(
+        ["registry.access.redhat.com/ubi9/ubi-minimal:9.4", "registry.access.redhat.com/ubi9/ubi-minimal:latest"],
+        "rm -f /usr/sbin/useradd /usr/sbin/groupadd /usr/sbin/adduser /usr/sbin/addgroup /usr/sbin/usermod "
+        "/usr/sbin/groupmod /usr/sbin/newusers && ! command -v useradd && ! command -v adduser",
+    )
+    # redis-like: starts as root, its entrypoint prepares /data and drops privileges itself
+    build_derived(
+        ["docker.io/library/redis:7.4", "docker.io/library/redis:7"],
+        "groupadd --system --gid 999 redis && useradd --system --uid 999 --gid redis redis "
+        "&& mkdir /data && printf '%s\\n' '#!/bin/sh' 'set -e' "
+        "'if [ \"$(id -u)\" = 0 ]; then chown -R redis /data; exec setpriv --reuid=redis --regid=redis --init-groups \"$0\" \"$@\"; fi' "
+        "'exec \"$@\"' > /usr/local/bin/docker-entrypoint.sh && chmod 755 /usr/local/bin/docker-entrypoint.sh",
+        ["--entrypoint", '["docker-entrypoint.sh"]', "--cmd", '["sh", "-c", "touch /data/dump.rdb && id -un"]',
+         "--workingdir", "/data"],
+    )
 
 
 # --- building and running ------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""Base-image knowledge: the data file, name spellings, and the facts each class relies on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from fixer import images
+
+
+def test_every_entry_has_a_source_and_a_known_family():
+    rules = images._rules()
+    assert len(rules) > 30
+    for rule in rules:
+        assert rule.info.source.startswith(("http", "tag convention", "default variants")), rule
+        assert rule.info.family in images.FAMILIES
+        if rule.info.reuse_user:
+            assert rule.info.reuse_user in rule.info.users, rule
+        for ids in rule.info.users.values():
+            assert ids == "" or all(p.isdigit() for p in ids.split(":")), rule
+
+
+def test_loaded_once_and_fast():
+    images._rules.cache_clear()
+    images.lookup.cache_clear()
+    t = time.perf_counter()
+    images.lookup("node:20")
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    for i in range(200):
+        images.lookup(f"example.com/team/app{i}:1.{i}")
+    many = time.perf_counter() - t
+    assert first < 0.05 and many < 0.2, (first, many)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "node",
+        "node:20",
+        "docker.io/library/node:20",
+        "index.docker.io/library/node:20",
+        "mirror.example.com:5000/library/node:20-bookworm-slim",
+        "localhost:5000/library/node:20",
+        "node@sha256:" + "ab" * 32,
+        "docker.io/library/node:20@sha256:" + "ab" * 32,
+        "NODE:20",
+    ],
+)
+def test_name_spellings(ref):
+    info = images.lookup(ref)
+    assert info.reuse_user == "node" and info.users["node"] == "1000:1000", ref
+
+
+@pytest.mark.parametrize(
+    "ref,family,shell,useradd",
+    [
+        ("debian:bookworm-slim", "debian", True, True),
+        ("ubuntu:24.04", "debian", True, True),
+        ("alpine:3.20", "alpine", True, False),
+        ("busybox:1.36", "busybox", True, False),
+        ("quay.io/centos/centos:stream9", "rhel", True, True),
+        ("registry.access.redhat.com/ubi9/ubi:9.4", "rhel", True, True),
+        ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", "rhel", True, False),
+        ("registry.access.redhat.com/ubi9/ubi-micro:9.4", "rhel", False, False),
+        ("amazonlinux:2023", "rhel", True, False),
+        ("opensuse/leap:15.6", "suse", True, True),
+        ("archlinux:latest", "arch", True, True),
+        ("python:3.12-slim", "debian", True, True),
+        ("python:3.12-alpine", "alpine", True, False),
+        ("golang:1.22-bookworm", "debian", True, True),
+        ("scratch", "scratch", False, False),
+        ("gcr.io/distroless/static-debian12", "scratch", False, False),
+        ("gcr.io/distroless/base-debian12:debug", "busybox", True, False),
+        ("cgr.dev/chainguard/static:latest", "scratch", False, False),
+        ("mcr.microsoft.com/windows/servercore:ltsc2022", "windows", False, False),
+        ("mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022", "windows", False, False),
+        ("mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled", "scratch", False, False),
+        ("mcr.microsoft.com/dotnet/aspnet:8.0-alpine", "alpine", True, False),
+        ("private.example.com/team/app:1.0", "unknown", True, False),
+    ],
+)
+def test_families(ref, family, shell, useradd):
+    info = images.lookup(ref)
+    assert (info.family, info.shell, info.has_useradd) == (family, shell, useradd), info
+
+
+@pytest.mark.parametrize(
+    "ref,user,ids",
+    [
+        ("node:20-alpine", "node", "1000:1000"),
+        ("mcr.microsoft.com/dotnet/aspnet:8.0", "app", "1654:1654"),
+        ("mcr.microsoft.com/dotnet/runtime:9.0-alpine", "app", "1654:1654"),
+        ("gcr.io/distroless/static-debian12:nonroot", "nonroot", "65532:65532"),
+        ("mcr.microsoft.com/devcontainers/base:bookworm", "vscode", "1000:1000"),
+    ],
+)
+def test_images_with_their_own_user(ref, user, ids):
+    info = images.lookup(ref)
+    assert info.reuse_user == user and info.users[user] == ids
+
+
+def test_dotnet_app_uid_env():
+    assert images.lookup("mcr.microsoft.com/dotnet/aspnet:8.0").env["APP_UID"] == "1654"
+    assert images.lookup("mcr.microsoft.com/dotnet/sdk:6.0").reuse_user == ""
+
+
+@pytest.mark.parametrize(
+    "ref,default",
+    [
+        ("bitnami/postgresql:16", "1001"),
+        ("nginxinc/nginx-unprivileged:1.27-alpine", "101"),
+        ("jenkins/jenkins:lts", "jenkins"),
+        ("grafana/grafana:11.2.0", "472"),
+        ("docker.elastic.co/elasticsearch/elasticsearch:8.15.0", "1000:0"),
+        ("cgr.dev/chainguard/python:latest-dev", "65532"),
+        ("gcr.io/distroless/static-debian12:nonroot", "65532"),
+    ],
+)
+def test_images_that_already_run_non_root(ref, default):
+    assert images.lookup(ref).default_user == default
+
+
+def test_bitnami_minideb_is_a_root_base():
+    assert images.lookup("bitnami/minideb:bookworm").default_user == ""
+
+
+@pytest.mark.parametrize(
+    "ref,user",
+    [
+        ("postgres:16", "postgres"),
+        ("postgres:16-alpine", "postgres"),
+        ("redis:7.4", "redis"),
+        ("redis:7.4-alpine", "redis"),
+        ("mysql:8.4", "mysql"),
+        ("mysql:8.0-debian", "mysql"),
+        ("mariadb:11", "mysql"),
+        ("mongo:8", "mongodb"),
+        ("rabbitmq:4-management", "rabbitmq"),
+    ],
+)
+def test_privilege_dropping_images(ref, user):
+    info = images.lookup(ref)
+    assert info.drops_privileges and info.reuse_user == user
+
+
+def test_postgres_alpine_uid_differs():
+    assert images.lookup("postgres:16-alpine").users["postgres"] == "70:70"
+    assert images.lookup("postgres:16").users["postgres"] == "999:999"
