@@ -13,9 +13,8 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional  # noqa: F401 (typer reads the annotations)
 
-import typer
 
 from . import __version__
 from .errors import DockerfixError
@@ -58,36 +57,10 @@ def discover(paths: List[str]) -> List[str]:
     return out
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"dockerfix {__version__}")
-        raise typer.Exit()
-
-
-def run(
-    paths: List[str] = typer.Argument(..., help="Dockerfiles or folders to search; '-' reads stdin.", show_default=False),
-    write: bool = typer.Option(False, "--write", "-w", help="Write fixes in place (atomically)."),
-    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if any file would change."),
-    diff: bool = typer.Option(False, "--diff", help="With '-': print a diff instead of the fixed text."),
-    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name for stdin in messages and diffs."),
-    user: str = typer.Option("appuser", "--user", help="Name of the user to create."),
-    group: Optional[str] = typer.Option(None, "--group", help="Name of its group [default: the user name]."),
-    uid: Optional[int] = typer.Option(None, "--uid", help="UID of the user to create [default: 10001].", show_default=False),
-    gid: Optional[int] = typer.Option(None, "--gid", help="GID of its group [default: the UID]."),
-    numeric_user: bool = typer.Option(False, "--numeric-user", help="Write USER uid:gid (what Kubernetes runAsNonRoot can verify)."),
-    writable: List[str] = typer.Option([], "--writable", help="A path the program writes at run time (repeatable).", show_default=False),
-    target: Optional[str] = typer.Option(None, "--target", help="Fix this build stage instead of the last one."),
-    always_create: bool = typer.Option(False, "--always-create", help="Create a new user even if one exists."),
-    force: bool = typer.Option(False, "--force", help="Fix images whose entrypoint drops privileges itself."),
-    fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
-) -> None:
-    """Make a Dockerfile's final stage run as an unprivileged user.
-
-    By default prints a unified diff (apply it with `git apply`); --write fixes in place.
-    """
+def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, user="appuser", group=None,
+            uid=None, gid=None, numeric_user=False, writable=(), target=None, always_create=False, force=False,
+            fmt="text", verbose=False, quiet=False) -> int:
+    """Everything the command does after its arguments are read; returns the exit status."""
     from .plan import Options
 
     options = Options(
@@ -97,13 +70,13 @@ def run(
     try:
         options.validate()
     except DockerfixError as e:
-        typer.echo(f"dockerfix: error: {e.message}", err=True)
-        raise typer.Exit(2)
+        print(f"dockerfix: error: {e.message}", file=sys.stderr)
+        return 2
     if write and check:
-        typer.echo("dockerfix: error: --write and --check cannot be used together", err=True)
-        raise typer.Exit(2)
-    raise typer.Exit(process(discover(paths), options, write=write, check=check, diff=diff,
-                             stdin_filename=stdin_filename, fmt=fmt, verbose=verbose, quiet=quiet))
+        print("dockerfix: error: --write and --check cannot be used together", file=sys.stderr)
+        return 2
+    return process(discover(paths), options, write=write, check=check, diff=diff,
+                   stdin_filename=stdin_filename, fmt=Format(fmt), verbose=verbose, quiet=quiet)
 
 
 def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose, quiet) -> int:
@@ -206,14 +179,117 @@ def _summary(counts: dict, *, write: bool, check: bool) -> None:
     print(", ".join(parts) + ".", file=sys.stderr)
 
 
-def build_app() -> typer.Typer:
+def build_app():
+    """The typer application: help, completion, and every error message about arguments."""
+    import typer
+
+    def _version(value: bool) -> None:
+        if value:
+            typer.echo(f"dockerfix {__version__}")
+            raise typer.Exit()
+
+    def run(
+        paths: List[str] = typer.Argument(..., help="Dockerfiles or folders to search; '-' reads stdin.", show_default=False),
+        write: bool = typer.Option(False, "--write", "-w", help="Write fixes in place (atomically)."),
+        check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if any file would change."),
+        diff: bool = typer.Option(False, "--diff", help="With '-': print a diff instead of the fixed text."),
+        stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name for stdin in messages and diffs."),
+        user: str = typer.Option("appuser", "--user", help="Name of the user to create."),
+        group: Optional[str] = typer.Option(None, "--group", help="Name of its group [default: the user name]."),
+        uid: Optional[int] = typer.Option(None, "--uid", help="UID of the user to create [default: 10001].", show_default=False),
+        gid: Optional[int] = typer.Option(None, "--gid", help="GID of its group [default: the UID]."),
+        numeric_user: bool = typer.Option(False, "--numeric-user", help="Write USER uid:gid (what Kubernetes runAsNonRoot can verify)."),
+        writable: List[str] = typer.Option([], "--writable", help="A path the program writes at run time (repeatable).", show_default=False),
+        target: Optional[str] = typer.Option(None, "--target", help="Fix this build stage instead of the last one."),
+        always_create: bool = typer.Option(False, "--always-create", help="Create a new user even if one exists."),
+        force: bool = typer.Option(False, "--force", help="Fix images whose entrypoint drops privileges itself."),
+        fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ) -> None:
+        """Make a Dockerfile's final stage run as an unprivileged user.
+
+        By default prints a unified diff (apply it with `git apply`); --write fixes in place.
+        """
+        raise typer.Exit(execute(
+            paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
+            uid=uid, gid=gid, numeric_user=numeric_user, writable=writable, target=target,
+            always_create=always_create, force=force, fmt=fmt.value, verbose=verbose, quiet=quiet,
+        ))
+
     app = typer.Typer(add_completion=True, context_settings={"help_option_names": ["-h", "--help"]})
     app.command()(run)
     return app
 
 
+# options the fast path reads itself: flag -> (keyword, kind)
+_FLAGS = {
+    "-w": ("write", bool), "--write": ("write", bool), "--check": ("check", bool), "--diff": ("diff", bool),
+    "--numeric-user": ("numeric_user", bool), "--always-create": ("always_create", bool),
+    "--force": ("force", bool), "-v": ("verbose", bool), "--verbose": ("verbose", bool),
+    "-q": ("quiet", bool), "--quiet": ("quiet", bool),
+    "--stdin-filename": ("stdin_filename", str), "--user": ("user", str), "--group": ("group", str),
+    "--uid": ("uid", int), "--gid": ("gid", int), "--writable": ("writable", list),
+    "--target": ("target", str), "--format": ("fmt", "format"),
+}
+
+
+def fast_parse(argv: list[str]) -> dict | None:
+    """Read the common command lines without importing typer (~130 ms of imports with pydantic):
+    startup is a budget when an editor runs dockerfix on every save. Anything unusual (help,
+    completion, a bad value, an unknown option) returns None and goes to typer, which owns every
+    message about arguments."""
+    kw: dict = {"paths": [], "writable": []}
+    i = 0
+    only_paths = False
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if only_paths or a == "-" or not a.startswith("-"):
+            kw["paths"].append(a)
+            continue
+        if a == "--":
+            only_paths = True
+            continue
+        name, eq, value = a.partition("=") if a.startswith("--") else (a, "", "")
+        if name not in _FLAGS:
+            return None
+        key, kind = _FLAGS[name]
+        if kind is bool:
+            if eq:
+                return None
+            kw[key] = True
+            continue
+        if not eq:
+            if i >= len(argv):
+                return None
+            value = argv[i]
+            i += 1
+        if kind is int:
+            if not value.lstrip("-").isdigit():
+                return None
+            kw[key] = int(value)
+        elif kind is list:
+            kw[key].append(value)
+        elif kind == "format":
+            if value not in ("text", "json"):
+                return None
+            kw[key] = value
+        else:
+            kw[key] = value
+    if not kw["paths"]:
+        return None
+    return kw
+
+
 def main() -> None:
-    build_app()()
+    kw = fast_parse(sys.argv[1:])
+    if kw is None:
+        build_app()()
+        return
+    paths = kw.pop("paths")
+    sys.exit(execute(paths, **kw))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -176,3 +176,44 @@ def test_console_script_runs():
         pytest.skip("dockerfix is not installed as a console script in this environment")
     r = subprocess.run([str(exe), "-"], input=ROOT_DOCKERFILE, capture_output=True, text=True)
     assert r.returncode == 0 and "USER appuser" in r.stdout
+
+
+FAST_PATH_CASES = [
+    ["--check", "{f}"],
+    ["{f}"],
+    ["--format", "json", "{f}"],
+    ["--format=json", "--uid", "12345", "--numeric-user", "{f}"],
+    ["--user", "web", "--group=www", "--writable", "/data", "--writable=/cache", "{f}"],
+    ["-q", "--check", "--", "{f}"],
+    ["--uid", "0", "{f}"],  # refused by validation, in both paths
+    ["--user", "x; rm -rf /", "{f}"],
+]
+
+
+@pytest.mark.parametrize("args", FAST_PATH_CASES, ids=[" ".join(a) for a in FAST_PATH_CASES])
+def test_fast_path_agrees_with_typer(args, tmp_path, cli):
+    """`main()` reads common command lines itself (typer + pydantic cost ~130 ms to import);
+    it must do exactly what the typer command does."""
+    import subprocess
+    import sys
+
+    from fixer.cli import fast_parse
+
+    f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    argv = [a.replace("{f}", str(f)) for a in args]
+    assert fast_parse(argv) is not None
+    fast = subprocess.run([sys.executable, "-m", "fixer", *argv], capture_output=True, text=True)
+    code, out, err = cli(argv)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (code, out, err)
+    assert "typer" not in subprocess.run(
+        [sys.executable, "-c", "import sys; from fixer.cli import main; sys.argv=['dockerfix', *sys.argv[1:]]\n"
+         "try:\n    main()\nexcept SystemExit:\n    pass\nprint(' '.join(m for m in sys.modules if m.startswith('typer')), file=sys.stderr)",
+         *argv], capture_output=True, text=True).stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["--format", "xml", "x"], ["--uid", "abc", "x"],
+                                  ["--bogus", "x"], ["--check"], ["--write=yes", "x"]])
+def test_unusual_command_lines_go_to_typer(argv):
+    from fixer.cli import fast_parse
+
+    assert fast_parse(argv) is None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,15 +93,66 @@ def configure() -> None:
         dropin.write_text(REGISTRIES_DROPIN)
 
 
+# bump when the base images change: images carrying another version are rebuilt
+BASES_VERSION = "2"
+LABEL = "dockerfix.e2e.bases"
+
+
 def has_image(tag: str) -> bool:
-    return sh("buildah", "inspect", "--type", "image", tag, check=False).returncode == 0
+    r = sh("buildah", "inspect", "--type", "image", tag, check=False)
+    if r.returncode != 0:
+        return False
+    labels = json.loads(r.stdout).get("OCIv1", {}).get("config", {}).get("Labels") or {}
+    return labels.get(LABEL) == BASES_VERSION
 
 
 # --- root filesystems ------------------------------------------------------------------------------
 
+# what the official debian:*-slim images leave out (debuerreotype's slimify), kept out of later
+# `apt-get install`s too; fewer files also make every vfs layer copy faster
+DPKG_SLIM = """path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/man/*
+"""
+APT_CONF = {
+    "docker-clean": 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb '
+                    '/var/cache/apt/*.bin || true"; };\nAPT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb '
+                    '/var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n'
+                    'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n',
+    "docker-autoremove-suggests": 'Apt::AutoRemove::SuggestsImportant "false";\n',
+    "docker-no-languages": 'Acquire::Languages "none";\n',
+    "docker-gzip-indexes": 'Acquire::GzipIndexes "true";\n',
+}
+
+
+def slim(root: Path) -> None:
+    for pattern in ("usr/share/doc/*", "usr/share/groff/*", "usr/share/info/*", "usr/share/linda/*",
+                    "usr/share/lintian/overrides/*", "usr/share/locale/*", "usr/share/man/*",
+                    "var/lib/apt/lists/*", "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb",
+                    "var/log/*.log", "var/log/apt/*"):
+        for q in root.glob(pattern):
+            if pattern == "usr/share/doc/*" and q.is_dir():  # keep the copyright files, like slimify
+                for x in q.iterdir():
+                    if x.name != "copyright":
+                        shutil.rmtree(x) if x.is_dir() and not x.is_symlink() else x.unlink()
+            elif q.is_dir() and not q.is_symlink():
+                if q.name != "partial":
+                    shutil.rmtree(q)
+            else:
+                q.unlink()
+    (root / "etc/dpkg/dpkg.cfg.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/dpkg/dpkg.cfg.d/docker").write_text(DPKG_SLIM)
+    for name, text in APT_CONF.items():
+        (root / "etc/apt/apt.conf.d" / name).write_text(text)
+
 
 def debian_tar() -> Path:
-    tar = CACHE / "rootfs-debian.tar"
+    tar = CACHE / "rootfs-debian-slim.tar"
     if tar.exists():
         return tar
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -108,13 +160,10 @@ def debian_tar() -> Path:
     with tempfile.TemporaryDirectory(dir=CACHE) as d:
         root = Path(d) / "rootfs"
         sh("debootstrap", "--variant=minbase", "bookworm", root, MIRROR)
-        for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for p in (root / junk).glob("*"):
-                if p.is_file():
-                    p.unlink()
-        sh("tar", "-C", root, "-cf", str(tar) + ".part", ".")
+        slim(root)
+        sh("tar", "--numeric-owner", "-C", root, "-cf", str(tar) + ".part", ".")
         os.replace(str(tar) + ".part", tar)
-    log(f"debootstrap bookworm minbase: {time.time() - t:.0f} s")
+    log(f"debootstrap bookworm minbase (slimmed): {time.time() - t:.0f} s")
     return tar
 
 
@@ -126,7 +175,14 @@ def busybox_binary() -> Path:
     t = time.time()
     src_tar = CACHE / "busybox.orig.tar.bz2"
     if not src_tar.exists():
-        sh("curl", "-sSfL", "-o", str(src_tar) + ".part", BUSYBOX_URL)
+        url = BUSYBOX_URL
+        if sh("curl", "-sSfIL", url, check=False).returncode != 0:  # a newer upstream replaced it
+            index = sh("curl", "-sSfL", url.rsplit("/", 1)[0] + "/").stdout
+            names = sorted(set(re.findall(r'busybox_[0-9.]+\.orig\.tar\.bz2', index)))
+            if not names:
+                raise RuntimeError(f"no busybox orig tarball at {url.rsplit('/', 1)[0]}/")
+            url = url.rsplit("/", 1)[0] + "/" + names[-1]
+        sh("curl", "-sSfL", "-o", str(src_tar) + ".part", url)
         os.replace(str(src_tar) + ".part", src_tar)
     with tempfile.TemporaryDirectory(dir=CACHE) as d:
         sh("tar", "-xjf", src_tar, "-C", d, "--strip-components=1")
@@ -202,9 +258,14 @@ for r in filter(None, reqs):
 
 
 def _commit(container: str, tags: list[str]) -> None:
+    stale = {sh("buildah", "inspect", "--type", "image", "--format", "{{.FromImageID}}", t, check=False).stdout.strip()
+             for t in tags}
+    sh("buildah", "config", "--label", f"{LABEL}={BASES_VERSION}", container)
     sh("buildah", "commit", "--rm", "-q", container, tags[0])
     for t in tags[1:]:
         sh("buildah", "tag", tags[0], t)
+    for image_id in stale - {""}:  # an older version of these bases, now untagged
+        sh("buildah", "rmi", image_id, check=False)
 
 
 def _from_tar(tar: Path, config: list[str]) -> str:
@@ -319,6 +380,8 @@ def build_distroless() -> None:
 
 
 def ensure_bases() -> None:
+    """Build every missing base image (each skipped when all its tags exist); logs timings."""
+    t0 = time.time()
     configure()
     build_debian()
     build_derived(
@@ -349,12 +412,15 @@ def ensure_bases() -> None:
         ["--entrypoint", '["docker-entrypoint.sh"]', "--cmd", '["sh", "-c", "touch /data/dump.rdb && id -un"]',
          "--workingdir", "/data"],
     )
+    log(f"base images ready: {time.time() - t0:.0f} s")
 
 
 # --- building and running ------------------------------------------------------------------------
 
 
 def build(context: Path, dockerfile: Path, tag: str, build_args: dict | None = None) -> float:
+    """Build `dockerfile` with `context` as `tag` from local images only; raises with the build log
+    on failure. Returns the seconds it took."""
     t = time.time()
     args = ["buildah", "build", *ISOLATION, "--pull=never", "--layers=false", "-q", "-f", dockerfile, "-t", tag]
     for k, v in (build_args or {}).items():
@@ -367,14 +433,34 @@ def inspect(tag: str) -> dict:
     return json.loads(sh("buildah", "inspect", "--type", "image", tag).stdout)["OCIv1"]["config"]
 
 
-def run_image(tag: str, argv: list[str] | None = None) -> subprocess.CompletedProcess:
-    """Run `argv`, or the image's own ENTRYPOINT + CMD, as the image's configured USER."""
+def image_user(tag: str) -> str:
+    """The image's configured USER ('' when none: root)."""
+    return inspect(tag).get("User", "") or ""
+
+
+def run_image(tag: str, argv: list[str] | None = None, user: str | None = None,
+              timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `argv`, or the image's own ENTRYPOINT + CMD, as the image's configured USER (or `user`)."""
+    return run_many(tag, [argv], user, timeout)[0]
+
+
+def run_many(tag: str, argvs: list[list[str] | None], user: str | None = None,
+             timeout: float = 120) -> list[subprocess.CompletedProcess]:
+    """Like run_image for each argv in turn, in one container (each container is a full copy of the
+    image with vfs, so this saves one copy per extra command)."""
     cfg = inspect(tag)
-    if argv is None:
-        argv = (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])
+    own = (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])
     c = sh("buildah", "from", "--pull=never", tag).stdout.strip()
+    opts = ["--user", user] if user else []
     try:
-        return subprocess.run(["buildah", "run", *ISOLATION, c, "--", *argv], capture_output=True, text=True, timeout=120)
+        out = []
+        for argv in argvs:
+            argv = own if argv is None else argv
+            if not argv:
+                raise ValueError(f"{tag} has neither ENTRYPOINT nor CMD")
+            out.append(subprocess.run(["buildah", "run", *ISOLATION, *opts, c, "--", *argv],
+                                      capture_output=True, text=True, timeout=timeout))
+        return out
     finally:
         sh("buildah", "rm", c, check=False)
 
