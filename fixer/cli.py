@@ -46,13 +46,15 @@ def discover(paths: List[str]) -> List[str]:
         if p == "-" or not os.path.isdir(p):
             out.append(p)
             continue
-        found = []
+        found: list[str] = []
         for root, dirs, files in os.walk(p):
             dirs[:] = sorted(
                 d for d in dirs
                 if d not in SKIP_DIRS and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))
             )
             found += [os.path.join(root, f) for f in files if is_dockerfile_name(f)]
+        if not found:
+            print(f"dockerfix: no Dockerfiles found under {p}", file=sys.stderr)
         out += sorted(found)
     return out
 
@@ -96,7 +98,9 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
         data = b""
         try:
             if is_stdin:
-                data = sys.stdin.buffer.read()
+                from .source import MAX_BYTES
+
+                data = sys.stdin.buffer.read(MAX_BYTES + 1)
             else:
                 data, _ = read_file(path)
             context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))

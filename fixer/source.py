@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from .errors import DockerfixError
 
 BOM = "\ufeff"
-MAX_BYTES = 64 * 1024 * 1024  # refuse anything larger than 64 MiB outright
+# the largest of 966 real Dockerfiles is 20 KB; anything past 1 MiB is refused at once (bounded
+# time and memory), not analysed for seconds
+MAX_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def looks_binary(data: bytes) -> bool:
 def decode(data: bytes) -> Source:
     """Bytes -> Source, or a DockerfixError saying clearly why the bytes are not a Dockerfile."""
     if len(data) > MAX_BYTES:
-        raise DockerfixError(f"file is too large ({len(data)} bytes; the limit is {MAX_BYTES})")
+        raise DockerfixError(f"file is too large ({len(data)} bytes; dockerfix reads Dockerfiles up to 1 MiB)")
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if not body.strip():
         raise DockerfixError("file is empty")
