@@ -10,11 +10,16 @@ Each case is a folder in tests/e2e/cases/ with the build context, a `Dockerfile`
   expect_unchanged  dockerfix must leave the file byte-identical
   id_argv         how to run `id -u` in the image (shell-less images bring a static BusyBox)
   build_args      table of --build-arg values; `variants` = list of such tables, each built
+  busybox         copy the static BusyBox into the context as `busybox` (for shell-less images)
+
+The original and the fixed image are built and run side by side (two threads): vfs copies every
+layer in the kernel, so that is what two cores buy.
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import subprocess
 import sys
@@ -37,36 +42,30 @@ def variants():
         vs = spec.get("variants") or [spec.get("build_args", {})]
         for i, v in enumerate(vs):
             vid = case.name if len(vs) == 1 else f"{case.name}[{','.join(f'{k}={x}' for k, x in v.items())}]"
-            yield pytest.param(case, spec, v, id=vid)
+            yield pytest.param(case, spec, v, f"{case.name}-{i}", id=vid)
 
 
 def dockerfix(args, cwd):
     return subprocess.run([sys.executable, "-m", "fixer", *args], cwd=cwd, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("case,spec,build_args", list(variants()))
-def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, e2e, tmp_path):
-    ctx = tmp_path / "ctx"
-    shutil.copytree(case, ctx, ignore=shutil.ignore_patterns("case.toml"))
+@pytest.mark.parametrize("case,spec,build_args,name", list(variants()))
+def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, name, e2e, tmp_path):
+    orig_ctx, ctx = tmp_path / "orig", tmp_path / "fixed"
+    shutil.copytree(case, orig_ctx, ignore=shutil.ignore_patterns("case.toml"))
     if spec.get("busybox"):  # shell-less images: a static BusyBox to look inside them
-        shutil.copy(e2e.busybox_binary(), ctx / "busybox")
+        shutil.copy(e2e.busybox_binary(), orig_ctx / "busybox")
+    shutil.copytree(orig_ctx, ctx)
     dockerfile = ctx / "Dockerfile"
     original = dockerfile.read_bytes()
-    tag = f"localhost/dockerfix-e2e/{case.name}"
+    tag = f"localhost/dockerfix-e2e/{name}"
 
-    try:
-        # the original builds, and its program works (as root)
-        e2e.build(ctx, dockerfile, tag + ":orig", build_args)
-        r = e2e.run_image(tag + ":orig")
-        assert r.returncode == 0, f"original image's program failed:\n{r.stdout}\n{r.stderr}"
-        e2e.remove_image(tag + ":orig")  # vfs images are full copies: keep the store small
-
-        fix = dockerfix(["--write", *spec.get("args", []), "Dockerfile"], ctx)
-        assert fix.returncode == 0, f"dockerfix failed ({fix.returncode}):\n{fix.stdout}\n{fix.stderr}"
-        fixed = dockerfile.read_bytes()
-        if spec.get("expect_unchanged"):
-            assert fixed == original, "dockerfix changed a file it had to leave alone"
-            return
+    fix = dockerfix(["--write", *spec.get("args", []), "Dockerfile"], ctx)
+    assert fix.returncode == 0, f"dockerfix failed ({fix.returncode}):\n{fix.stdout}\n{fix.stderr}"
+    fixed = dockerfile.read_bytes()
+    if spec.get("expect_unchanged"):
+        assert fixed == original, "dockerfix changed a file it had to leave alone"
+    else:
         assert fixed != original, f"dockerfix changed nothing: {fix.stderr}"
         # what is kept: every line of the input, in order, with its own line endings
         old_lines, new_lines = original.splitlines(keepends=True), fixed.splitlines(keepends=True)
@@ -75,26 +74,44 @@ def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, e2e, t
             last_from = max(i for i, l in enumerate(old_lines) if re.match(rb"\s*FROM\s", l, re.I))
             assert new_lines[: last_from + 1] == old_lines[: last_from + 1], "dockerfix changed an earlier stage"
 
+    def original_runs():
+        # the original builds, and its program works (as root, or as its own user)
+        e2e.build(orig_ctx, orig_ctx / "Dockerfile", tag + ":orig", build_args)
+        try:
+            return e2e.run_image(tag + ":orig")
+        finally:
+            e2e.remove_image(tag + ":orig")  # vfs images are full copies: keep the store small
+
+    def fixed_runs():
         try:
             e2e.build(ctx, dockerfile, tag + ":fixed", build_args)
         except RuntimeError as e:
-            pytest.fail(f"the fixed Dockerfile does not build:\n{fixed.decode(errors='replace')}\n{e}")
-        user = e2e.image_user(tag + ":fixed")
-        assert user and user.split(":")[0] not in ("", "root", "0"), f"fixed image still runs as {user!r}"
-        if "expect_user" in spec:
-            assert user == spec["expect_user"]
+            raise AssertionError(f"the fixed Dockerfile does not build:\n{fixed.decode(errors='replace')}\n{e}") from None
+        try:
+            user = e2e.image_user(tag + ":fixed")
+            # its own program, then `id -u`, in one container, as the image's configured user
+            return (user, *e2e.run_many(tag + ":fixed", [None, spec.get("id_argv", ["id", "-u"])]))
+        finally:
+            e2e.remove_image(tag + ":fixed")
 
-        # its own program, then `id -u`, in one container, as the image's configured user
-        r, rid = e2e.run_many(tag + ":fixed", [None, spec.get("id_argv", ["id", "-u"])])
-        assert r.returncode == 0, f"the fixed image's program failed as {user}:\n{r.stdout}\n{r.stderr}\n{fixed.decode()}"
-        assert rid.returncode == 0, rid.stderr
-        uid = int(rid.stdout.strip().splitlines()[-1])
-        if "expect_uid" in spec:
-            assert uid == spec["expect_uid"]
-        assert uid != 0
-    finally:
-        e2e.remove_image(tag + ":orig")
-        e2e.remove_image(tag + ":fixed")
+    with ThreadPoolExecutor(2) as pool:
+        orig_job = pool.submit(original_runs)
+        fixed_job = None if spec.get("expect_unchanged") else pool.submit(fixed_runs)
+        r = orig_job.result()  # a broken original is reported first: the case itself is wrong
+        assert r.returncode == 0, f"original image's program failed:\n{r.stdout}\n{r.stderr}"
+        if fixed_job is None:
+            return
+        user, r, rid = fixed_job.result()
+
+    assert user and user.split(":")[0] not in ("", "root", "0"), f"fixed image still runs as {user!r}"
+    if "expect_user" in spec:
+        assert user == spec["expect_user"]
+    assert r.returncode == 0, f"the fixed image's program failed as {user}:\n{r.stdout}\n{r.stderr}\n{fixed.decode()}"
+    assert rid.returncode == 0, rid.stderr
+    uid = int(rid.stdout.strip().splitlines()[-1])
+    if "expect_uid" in spec:
+        assert uid == spec["expect_uid"]
+    assert uid != 0
 
 
 def _is_subsequence(small, big):
