@@ -69,10 +69,9 @@ def read_file(path: str) -> tuple[bytes, os.stat_result]:
         raise DockerfixError("is a directory, not a Dockerfile")
     if not stat.S_ISREG(st.st_mode):
         raise DockerfixError("is not a regular file")
-    from .source import MAX_BYTES
+    from .source import MAX_BYTES, check_size
 
-    if st.st_size > MAX_BYTES:
-        raise DockerfixError(f"file is too large ({st.st_size} bytes; dockerfix reads Dockerfiles up to 1 MiB)")
+    check_size(st.st_size)  # before reading: memory and time stay bounded
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BYTES + 1)

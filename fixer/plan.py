@@ -278,8 +278,9 @@ DROP_RE = re.compile(
 def _drop_tool(text: str) -> str | None:
     """The privilege-dropping tool a script or command line uses, if any (comments ignored)."""
     for line in text.splitlines():
-        code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
-        m = DROP_RE.search(code)
+        if line.lstrip().startswith("#"):
+            continue
+        m = DROP_RE.search(line)
         if m:
             return next(g for g in m.groups() if g)
     return None
@@ -303,6 +304,13 @@ def privilege_drop(an: Analysis, context: str | None) -> str | None:
     """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
     info = an.image
     ep = an.entrypoint
+    scripts: dict = {}
+
+    def script_of(prog):  # each program's script is looked up (globbed, read) once
+        if prog not in scripts:
+            scripts[prog] = _context_script(an, prog, context)
+        return scripts[prog]
+
     for inst in (ep, an.cmd if ep is None or _program(ep)[0] in _SHELLS else None):
         if inst is None:
             continue
@@ -310,7 +318,7 @@ def privilege_drop(an: Analysis, context: str | None) -> str | None:
         tool = _drop_tool(text)
         if tool:
             return f"line {inst.start_line}: {inst.keyword} drops privileges itself with {tool}"
-        script = _context_script(an, prog, context)
+        script = script_of(prog)
         if script is not None:
             path, line, body = script
             tool = _drop_tool(body)
@@ -323,7 +331,7 @@ def privilege_drop(an: Analysis, context: str | None) -> str | None:
     runner = ep or an.cmd
     if tool_line is not None and runner is not None:
         prog = _program(runner)[0]
-        if _context_script(an, prog, context) is None:
+        if script_of(prog) is None:
             tool, line = tool_line
             return (
                 f"line {line} brings {tool} into the image, and {runner.keyword} on line {runner.start_line} runs "
@@ -332,7 +340,7 @@ def privilege_drop(an: Analysis, context: str | None) -> str | None:
     if info.drops_privileges:
         prog = _program(ep)[0] if ep is not None else None
         if ep is None or (prog and "docker-entrypoint" in prog.rsplit("/", 1)[-1]
-                          and _context_script(an, prog, context) is None):
+                          and script_of(prog) is None):
             who = f" to {info.reuse_user}" if info.reuse_user else ""
             return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself"
     return None

@@ -167,10 +167,10 @@ HARMLESS = {
     "readlink", "stat", "file", "nproc", "getconf", "seq", "expr", "yes", "source", ".", "getent",
     "diff", "cmp", "awk", "gawk", "mawk", "jq", "base64", "od", "xxd", "hexdump", "strings", "free",
     "uptime", "ps", "lscpu", "arch", "dpkg-architecture", "tty", "logname", "locale", "mktemp",
-    "set -e", "shopt", "alias", "let", "eval", "exec", "getopts", "sh", "bash", "dash", "ash",
-    "python-version", "lsb_release", "ldd", "column", "fold", "fmt", "nl", "rev", "tac", "paste",
+    "shopt", "alias", "let", "eval", "exec", "getopts", "sh", "bash", "dash", "ash",
+    "lsb_release", "ldd", "column", "fold", "fmt", "nl", "rev", "tac", "paste",
     "join", "comm", "look", "less", "more", "zcat", "bzcat", "xzcat", "envsubst", "tput", "clear",
-    "history", "times", "pgrep", "nslookup", "dig", "host", "ping", "openssl-version", "gpgv",
+    "history", "times", "pgrep", "nslookup", "dig", "host", "ping", "gpgv",
     "sha256", "shasum", "timeout", "nice", "nohup", "time", "stdbuf", "ionice", "xargs", "find",
 }
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox-sh"}
@@ -187,6 +187,45 @@ def _base(name: str) -> str:
 
 def _is_option(a: str) -> bool:
     return a.startswith("-") and a != "-"
+
+
+def _options(args: list[str], with_value=frozenset(), grouped: bool = False) -> tuple[list[str], dict[str, str]]:
+    """(positional arguments, options) of a command line; a flag maps to "". Options in
+    `with_value` take the next word (or `--opt=value`). With `grouped`, short options are read the
+    getopt way: `-u1000` is `-u 1000`, and `-SDu 1000` is `-S -D -u 1000`."""
+    pos: list[str] = []
+    opts: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            pos += args[i + 1:]
+            break
+        if a.startswith("--") and "=" in a:
+            k, v = a.split("=", 1)
+            opts[k] = v
+        elif a in with_value and i + 1 < len(args):
+            opts[a] = args[i + 1]
+            i += 1
+        elif grouped and a.startswith("-") and not a.startswith("--") and len(a) > 2 and a[:2] in with_value:
+            opts[a[:2]] = a[2:]
+        elif grouped and a.startswith("-") and not a.startswith("--") and len(a) > 2:
+            for k, ch in enumerate(a[1:]):
+                if "-" + ch in with_value:
+                    rest = a[k + 2:]
+                    if rest:
+                        opts["-" + ch] = rest
+                    elif i + 1 < len(args):
+                        opts["-" + ch] = args[i + 1]
+                        i += 1
+                    break
+                opts["-" + ch] = ""
+        elif _is_option(a):
+            opts[a] = ""
+        else:
+            pos.append(a)
+        i += 1
+    return pos, opts
 
 
 class _Analyzer:
@@ -548,7 +587,7 @@ class _Analyzer:
             self.root(offset, name, f"{name} needs root (it edits /etc/passwd and /etc/group)")
             return
 
-        if name in ROOT_TOOLS and ROOT_TOOLS[name]:
+        if name in ROOT_TOOLS:
             self.root(offset, name, f"{name} needs root: {ROOT_TOOLS[name]}")
             return
 
@@ -617,43 +656,6 @@ class _Analyzer:
     # --- users and groups ----------------------------------------------------------------------------
 
     def user_tool(self, name: str, args: list[str], offset: int) -> None:
-        def parse(with_value: set[str]) -> tuple[dict[str, str], list[str], set[str]]:
-            opts: dict[str, str] = {}
-            flags: set[str] = set()
-            pos: list[str] = []
-            i = 0
-            while i < len(args):
-                a = args[i]
-                if a == "--":
-                    pos += args[i + 1:]
-                    break
-                if a.startswith("--") and "=" in a:
-                    k, v = a.split("=", 1)
-                    opts[k] = v
-                elif a in with_value and i + 1 < len(args):
-                    opts[a] = args[i + 1]
-                    i += 1
-                elif a.startswith("-") and not a.startswith("--") and len(a) > 2 and a[:2] in with_value:
-                    opts[a[:2]] = a[2:]
-                elif a.startswith("-") and not a.startswith("--") and len(a) > 2:
-                    # grouped short flags: -SDH; a value option may close the group (-Su 1000)
-                    for k, ch in enumerate(a[1:]):
-                        if "-" + ch in with_value:
-                            rest = a[k + 2:]
-                            if rest:
-                                opts["-" + ch] = rest
-                            elif i + 1 < len(args):
-                                opts["-" + ch] = args[i + 1]
-                                i += 1
-                            break
-                        flags.add("-" + ch)
-                elif _is_option(a):
-                    flags.add(a)
-                else:
-                    pos.append(a)
-                i += 1
-            return opts, pos, flags
-
         def num(v: str | None) -> int | None:
             return int(v) if v is not None and v.isdigit() else None
 
@@ -666,27 +668,45 @@ class _Analyzer:
                 self.facts.groups.append(CreatedGroup(n, gid, offset))
 
         if name == "useradd":
-            opts, pos, flags = parse({"-b", "--base-dir", "-c", "--comment", "-d", "--home", "--home-dir", "-e",
-                                      "--expiredate", "-f", "--inactive", "-g", "--gid", "-G", "--groups", "-k",
-                                      "--skel", "-K", "--key", "-p", "--password", "-R", "--root", "-P",
-                                      "--prefix", "-s", "--shell", "-u", "--uid", "-Z", "--selinux-user"})
+            pos, opts = _options(
+                args,
+                {
+                    "-b", "--base-dir", "-c", "--comment", "-d", "--home", "--home-dir", "-e", "--expiredate",
+                    "-f", "--inactive", "-g", "--gid", "-G", "--groups", "-k", "--skel", "-K", "--key", "-p",
+                    "--password", "-R", "--root", "-P", "--prefix", "-s", "--shell", "-u", "--uid", "-Z",
+                    "--selinux-user"
+                },
+                grouped=True,
+            )
             if pos:
                 group = opts.get("-g") or opts.get("--gid")
                 uid = num(opts.get("-u") or opts.get("--uid"))
                 add_user(pos[-1], uid, group)
-                if group is None and "-N" not in flags and "--no-user-group" not in flags:
+                if group is None and "-N" not in opts and "--no-user-group" not in opts:
                     # USERGROUPS_ENAB (the default) also creates a group named after the user
                     add_group(pos[-1], uid)
         elif name == "groupadd":
-            opts, pos, _ = parse({"-g", "--gid", "-K", "--key", "-p", "--password", "-R", "--root", "-P", "--prefix"})
+            pos, opts = _options(
+                args,
+                {
+                    "-g", "--gid", "-K", "--key", "-p", "--password", "-R", "--root", "-P", "--prefix"
+                },
+                grouped=True,
+            )
             if pos:
                 add_group(pos[-1], num(opts.get("-g") or opts.get("--gid")))
         elif name == "adduser":
             if any(a.startswith("--") for a in args):  # Debian's adduser
-                opts, pos, flags = parse({"--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment",
-                                          "--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf",
-                                          "--add_extra_groups", "--extrausers", "-c"})
-                if "--group" in flags and "--system" not in flags and len(pos) == 1:
+                pos, opts = _options(
+                    args,
+                    {
+                        "--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment", "--firstuid",
+                        "--lastuid", "--firstgid", "--lastgid", "--conf", "--add_extra_groups", "--extrausers",
+                        "-c"
+                    },
+                    grouped=True,
+                )
+                if "--group" in opts and "--system" not in opts and len(pos) == 1:
                     add_group(pos[0], num(opts.get("--gid")))
                     return
                 if len(pos) == 1:
@@ -696,12 +716,18 @@ class _Analyzer:
                     if group is None and gid is not None:
                         group = str(gid)
                     add_user(pos[0], uid, group)
-                    if "--group" in flags or (group is None and "--system" not in flags):
+                    if "--group" in opts or (group is None and "--system" not in opts):
                         add_group(pos[0], gid if gid is not None else uid)
                         if group is None:
                             self.facts.users[-1].group = pos[0]
             else:  # BusyBox adduser [-h DIR] [-g GECOS] [-s SHELL] [-G GRP] [-S] [-D] [-H] [-u UID] [-k SKEL] USER [GROUP]
-                opts, pos, flags = parse({"-h", "-g", "-s", "-G", "-u", "-k"})
+                pos, opts = _options(
+                    args,
+                    {
+                        "-h", "-g", "-s", "-G", "-u", "-k"
+                    },
+                    grouped=True,
+                )
                 if len(pos) == 1:
                     uid = num(opts.get("-u"))
                     group = opts.get("-G")
@@ -710,11 +736,23 @@ class _Analyzer:
                         add_group(pos[0], uid)
         elif name == "addgroup":
             if any(a.startswith("--") for a in args):
-                opts, pos, _ = parse({"--gid", "--conf", "--firstgid", "--lastgid"})
+                pos, opts = _options(
+                    args,
+                    {
+                        "--gid", "--conf", "--firstgid", "--lastgid"
+                    },
+                    grouped=True,
+                )
                 if len(pos) == 1:
                     add_group(pos[0], num(opts.get("--gid")))
             else:
-                opts, pos, _ = parse({"-g"})
+                pos, opts = _options(
+                    args,
+                    {
+                        "-g"
+                    },
+                    grouped=True,
+                )
                 if len(pos) == 1:  # two names = add a user to a group
                     add_group(pos[0], num(opts.get("-g")))
 
@@ -728,30 +766,8 @@ class _Analyzer:
                 self.root(offset, name, f"{name} {shown} needs root: {why}")
                 return
 
-    def _split(self, args: list[str], with_value: set[str] = frozenset()) -> tuple[list[str], dict[str, str]]:
-        pos: list[str] = []
-        opts: dict[str, str] = {}
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a == "--":
-                pos += args[i + 1:]
-                break
-            if a.startswith("--") and "=" in a:
-                k, v = a.split("=", 1)
-                opts[k] = v
-            elif a in with_value and i + 1 < len(args):
-                opts[a] = args[i + 1]
-                i += 1
-            elif _is_option(a):
-                opts[a] = ""
-            else:
-                pos.append(a)
-            i += 1
-        return pos, opts
-
     def _dest_last(self, name: str, args: list[str], offset: int) -> None:
-        pos, opts = self._split(args, {"-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "-g",
+        pos, opts = _options(args, {"-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "-g",
                                        "--owner", "--group"})
         target = opts.get("-t") or opts.get("--target-directory")
         if name == "install" and ("-d" in opts or "--directory" in opts):
@@ -772,7 +788,7 @@ class _Analyzer:
     _cmd_install = _dest_last
 
     def _cmd_ln(self, name, args, offset):
-        pos, opts = self._split(args, {"-t", "--target-directory", "-S"})
+        pos, opts = _options(args, {"-t", "--target-directory", "-S"})
         if opts.get("-t") or opts.get("--target-directory"):
             return self._targets(name, offset, [opts.get("-t") or opts.get("--target-directory")])
         if len(pos) == 1:
@@ -780,7 +796,7 @@ class _Analyzer:
         self._targets(name, offset, pos[-1:])
 
     def _all_paths(self, name, args, offset, with_value=frozenset()):
-        pos, _ = self._split(args, with_value)
+        pos, _ = _options(args, with_value)
         self._targets(name, offset, pos)
 
     def _cmd_mkdir(self, name, args, offset):
@@ -797,7 +813,7 @@ class _Analyzer:
     _cmd_shred = _cmd_rm
 
     def _cmd_chmod(self, name, args, offset):
-        pos, opts = self._split(args, {"--reference"})
+        pos, opts = _options(args, {"--reference"})
         self._targets(name, offset, pos if "--reference" in opts else pos[1:])
 
     def _cmd_tee(self, name, args, offset):
@@ -812,11 +828,9 @@ class _Analyzer:
                       for a in args)
         if not inplace:
             return
-        pos, opts = self._split(args, {"-e", "--expression", "-f", "--file", "-l", "--line-length"})
+        pos, opts = _options(args, {"-e", "--expression", "-f", "--file", "-l", "--line-length"})
         files = pos if ("-e" in opts or "--expression" in opts or "-f" in opts or "--file" in opts) else pos[1:]
         self._targets(name, offset, files)
-
-    _cmd_perl = None  # perl -i: unknown program rule
 
     def _cmd_curl(self, name, args, offset):
         out = []
@@ -875,7 +889,7 @@ class _Analyzer:
         ) or any(a.startswith("-") and not a.startswith("--") and "x" in a for a in args)
         if not extract:
             # creating an archive writes the -f file
-            pos, opts = self._split(args, {"-f", "--file", "-C", "--directory"})
+            pos, opts = _options(args, {"-f", "--file", "-C", "--directory"})
             f = opts.get("-f") or opts.get("--file")
             if f is None:
                 for k, a in enumerate(args):
@@ -902,7 +916,7 @@ class _Analyzer:
         self._targets(name, offset, [dest + "/x"])
 
     def _cmd_git(self, name, args, offset):
-        pos, opts = self._split(args, {"-C", "-c", "--depth", "-b", "--branch", "--config", "--filter",
+        pos, opts = _options(args, {"-C", "-c", "--depth", "-b", "--branch", "--config", "--filter",
                                        "--recurse-submodules", "-o", "--origin", "-j", "--jobs",
                                        "--reference", "--separate-git-dir"})
         if opts.get("-C"):
@@ -934,7 +948,7 @@ class _Analyzer:
                 self._targets(name, offset, [a[3:]])
 
     def _cmd_gzip(self, name, args, offset):
-        pos, opts = self._split(args)
+        pos, opts = _options(args)
         if any(o in opts for o in ("-c", "--stdout", "-l", "-t", "--list", "--test")):
             return
         self._targets(name, offset, pos)
@@ -957,7 +971,7 @@ class _Analyzer:
         self._targets(name, offset, out)
 
     def _cmd_make(self, name, args, offset):
-        pos, opts = self._split(args, {"-C", "-f", "-j", "--directory", "--file", "-I"})
+        pos, opts = _options(args, {"-C", "-f", "-j", "--directory", "--file", "-I"})
         if any(t in ("install", "altinstall", "install-strip") or t.startswith("install") for t in pos):
             self.root(offset, name, f"{name} install needs root: it installs into system folders")
             return
@@ -970,7 +984,7 @@ class _Analyzer:
         self.unknown(name, offset)
 
     def _cmd_npm(self, name, args, offset):
-        pos, opts = self._split(args, {"--prefix", "--cache"})
+        pos, opts = _options(args, {"--prefix", "--cache"})
         if "-g" in opts or "--global" in opts or opts.get("--location") == "global":
             self.root(offset, name, f"{name} install -g needs root: it installs into the system prefix")
             return
@@ -989,7 +1003,7 @@ class _Analyzer:
         if args and args[0] == "global":
             self.root(offset, name, "yarn global needs root: it installs into the system prefix")
             return
-        pos, _ = self._split(args)
+        pos, _ = _options(args)
         if pos and pos[0] in ("--version", "-v", "version", "help"):
             return
         self.unknown(f"yarn {pos[0] if pos else ''}".strip(), offset)
@@ -1001,7 +1015,7 @@ class _Analyzer:
         self.unknown(name, offset)
 
     def _cmd_gem(self, name, args, offset):
-        pos, opts = self._split(args, {"-i", "--install-dir", "-n", "--bindir", "-v", "--version"})
+        pos, opts = _options(args, {"-i", "--install-dir", "-n", "--bindir", "-v", "--version"})
         if pos and pos[0] in ("install", "update", "uninstall", "pristine", "cleanup"):
             if "--user-install" in opts:
                 return
@@ -1045,12 +1059,10 @@ class _Analyzer:
         if len(args) >= 2 and args[0] == "-m" and args[1] in ("pip", "pip3"):
             return self._pip(name + " -m pip", args[2:], offset)
         if len(args) >= 2 and args[0] == "-m" and args[1] in ("venv", "virtualenv"):
-            pos, _ = self._split(args[2:], {"--prompt"})
+            pos, _ = _options(args[2:], {"--prompt"})
             return self._targets(name, offset, [p + "/x" for p in pos])
         if args and args[0] in ("--version", "-V"):
             return
-        if args and args[0] == "-c":
-            return self.unknown(name, offset)
         self.unknown(name, offset)
 
     def _venv(self, prog: str) -> str | None:
@@ -1071,7 +1083,7 @@ class _Analyzer:
         return None
 
     def _pip(self, name, args, offset):
-        pos, opts = self._split(args, {"-r", "--requirement", "-t", "--target", "--prefix", "--root", "-c",
+        pos, opts = _options(args, {"-r", "--requirement", "-t", "--target", "--prefix", "--root", "-c",
                                        "--constraint", "-i", "--index-url", "--extra-index-url", "-f",
                                        "--find-links", "--cache-dir", "-e", "--editable", "--src", "-d",
                                        "--dest", "-w", "--wheel-dir", "--trusted-host", "--platform",

@@ -62,10 +62,17 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
+def check_size(size: int) -> None:
+    """Refuse input over MAX_BYTES (called before reading a file, and again on what was read)."""
+    if size > MAX_BYTES:
+        raise DockerfixError(
+            f"file is too large ({size} bytes; dockerfix reads Dockerfiles up to {MAX_BYTES // (1024 * 1024)} MiB)"
+        )
+
+
 def decode(data: bytes) -> Source:
     """Bytes -> Source, or a DockerfixError saying clearly why the bytes are not a Dockerfile."""
-    if len(data) > MAX_BYTES:
-        raise DockerfixError(f"file is too large ({len(data)} bytes; dockerfix reads Dockerfiles up to 1 MiB)")
+    check_size(len(data))
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if not body.strip():
         raise DockerfixError("file is empty")
