@@ -98,9 +98,8 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
         data = b""
         try:
             if is_stdin:
-                from .source import MAX_BYTES
-
-                data = sys.stdin.buffer.read(MAX_BYTES + 1)
+                # all of it: on an error an editor gets exactly its text back (decode checks the size)
+                data = sys.stdin.buffer.read()
             else:
                 data, _ = read_file(path)
             context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))

@@ -124,3 +124,11 @@ def test_user_value_from_the_dockerfile_is_never_reused_unless_plain(tmp_path, c
     fixed = f.read_bytes()
     assert fixed.endswith(b"USER appuser\n") and b"curl" not in fixed[len(data):]
     assert "not a plain user name" in err
+
+
+def test_too_large_stdin_gives_the_whole_text_back(cli):
+    """An editor replaces its buffer with what it gets: on the size error, all of it comes back."""
+    data = "FROM debian:12\n" + "RUN echo x > /tmp/x\n" * 60_000  # > 1 MiB
+    code, out, err = cli(["-", "--stdin-filename", "Dockerfile"], input=data)
+    assert code == 2 and "too large" in err
+    assert out == data
