@@ -715,11 +715,10 @@ class _Analyzer:
                     gid = num(opts.get("--gid"))
                     if group is None and gid is not None:
                         group = str(gid)
-                    add_user(pos[0], uid, group)
-                    if "--group" in opts or (group is None and "--system" not in opts):
+                    own_group = "--group" in opts or (group is None and "--system" not in opts)
+                    add_user(pos[0], uid, pos[0] if own_group and group is None else group)
+                    if own_group:
                         add_group(pos[0], gid if gid is not None else uid)
-                        if group is None:
-                            self.facts.users[-1].group = pos[0]
             else:  # BusyBox adduser [-h DIR] [-g GECOS] [-s SHELL] [-G GRP] [-S] [-D] [-H] [-u UID] [-k SKEL] USER [GROUP]
                 pos, opts = _options(
                     args,

@@ -178,6 +178,13 @@ def test_users_and_groups_created():
     f = analyze_shell("adduser --system --uid 999 --group svc", ROOT_DIR)
     assert [(u.name, u.uid, u.group) for u in f.users] == [("svc", 999, "svc")]
 
+    # a name only known at run time creates nobody we can name, and must not touch an earlier user
+    # (found by fuzz/fuzz_fix.py: this raised IndexError)
+    f = analyze_shell('adduser --disabled-password "$(cat name)"', ROOT_DIR)
+    assert f.users == [] and f.groups == []
+    f = analyze_shell('useradd -u 5 -g wheel ops && adduser --disabled-password "$(cat name)"', ROOT_DIR)
+    assert [(u.name, u.group) for u in f.users] == [("ops", "wheel")]
+
     f = analyze_shell("useradd --uid 2000 --create-home web", ROOT_DIR)
     assert [(u.name, u.uid) for u in f.users] == [("web", 2000)]
     assert [g.name for g in f.groups] == ["web"]  # USERGROUPS_ENAB
