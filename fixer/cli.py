@@ -30,6 +30,8 @@ SKIP_DIRS = frozenset(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    markdown = "markdown"
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -82,7 +84,7 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
 
 
 def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose, quiet) -> int:
-    from .output import read_file, unified_diff, write_atomic
+    from .output import edit_of, position, read_file, unified_diff, write_atomic
     from .plan import fix
 
     err = sys.stderr
@@ -93,7 +95,8 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
         is_stdin = path == "-"
         name = (stdin_filename or "-") if is_stdin else path
         report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
-                  "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "error": None}
+                  "user_ids": None, "created_user": False, "root_line": None, "insert_after": None,
+                  "reasons": [], "warnings": [], "skipped": None, "error": None, "error_line": None}
         reports.append(report)
         data = b""
         try:
@@ -106,12 +109,17 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
             res = fix(data, options, context if (not is_stdin or stdin_filename) else None)
             report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                           user_after=res.user_after, insert_after=res.insert_after,
-                          reasons=res.reasons, warnings=res.warnings, skipped=res.skipped)
+                          reasons=res.reasons, warnings=res.warnings, skipped=res.skipped,
+                          user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line)
             if res.changed:
                 counts["changed"] += 1
                 patch = unified_diff(name, data, res.output)
-                if fmt is Format.json:
+                if fmt is not Format.text:
                     report["diff"] = patch
+                    offset, length, text = edit_of(data, res.output, res.insert_after)
+                    line, col = position(data, offset)
+                    report["edit"] = {"offset": offset, "length": length, "text": text.decode("utf-8"),
+                                      "line": line + 1, "column": col + 1}
                 if write and not is_stdin:
                     write_atomic(path, res.output, data)
                 if is_stdin and not check and fmt is Format.text:
@@ -125,6 +133,7 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
         except DockerfixError as e:
             counts["failed"] += 1
             report["error"] = e.format(name)
+            report["error_line"] = e.line
             report["changed"] = False
             status = 2
             print(e.format(name), file=err)
@@ -143,6 +152,14 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
             status = 1
     if fmt is Format.json:
         sys.stdout.write(json.dumps(reports, indent=2) + "\n")
+    elif fmt is Format.sarif:
+        from .report import sarif
+
+        sys.stdout.write(json.dumps(sarif(reports, options), indent=2) + "\n")
+    elif fmt is Format.markdown:
+        from .report import markdown
+
+        sys.stdout.write(markdown(reports, options, write=write))
     elif not quiet and len(files) > 1:
         _summary(counts, write=write, check=check)
     sys.stdout.flush()
@@ -276,7 +293,7 @@ def fast_parse(argv: list[str]) -> dict | None:
         elif kind is list:
             kw[key].append(value)
         elif kind == "format":
-            if value not in ("text", "json"):
+            if value not in ("text", "json", "sarif", "markdown"):
                 return None
             kw[key] = value
         else:

@@ -32,6 +32,40 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     return "".join(out)
 
 
+def edit_of(old: bytes, new: bytes, after_line: int | None = None) -> tuple[int, int, bytes]:
+    """The CLI's change as one replacement: (byte offset, bytes removed, bytes inserted). dockerfix
+    only inserts, so the removed length is 0; SARIF fixes and the language server use this.
+    `after_line` (1-based, the line the block follows) places the insertion at that line's end."""
+    if after_line is not None and len(new) >= len(old):
+        off = 0
+        for _ in range(after_line):
+            nl = old.find(b"\n", off)
+            off = len(old) if nl < 0 else nl + 1
+        k = len(new) - len(old)
+        if new[:off] == old[:off] and new[off + k:] == old[off:]:
+            return off, 0, new[off:off + k]
+    n = min(len(old), len(new))
+    i = 0
+    while i < n and old[i] == new[i]:
+        i += 1
+    j = 0
+    while j < n - i and old[len(old) - 1 - j] == new[len(new) - 1 - j]:
+        j += 1
+    return i, len(old) - i - j, new[i:len(new) - j]
+
+
+def position(data: bytes, offset: int) -> tuple[int, int]:
+    """(line, character) of a byte offset, both 0-based, the character counted in UTF-16 code
+    units: what LSP positions and SARIF's default `utf16CodeUnits` columns (plus one) use. A
+    BOM is not counted as a character."""
+    line = data.count(b"\n", 0, offset)
+    start = data.rfind(b"\n", 0, offset) + 1
+    text = data[start:offset].decode("utf-8", "replace")
+    if line == 0 and text.startswith("\ufeff"):
+        text = text[1:]
+    return line, len(text.encode("utf-16-le")) // 2
+
+
 def diff_path(path: str) -> str:
     """The path as `git apply` wants it in `a/PATH`: relative to the current folder when the file
     is under it, normalised (no `./`, no `..` segments), with forward slashes."""

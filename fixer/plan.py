@@ -63,6 +63,8 @@ class Result:
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None  # why nothing was done
+    root_line: int | None = None  # the line that makes the final stage run as root (USER or FROM)
+    user_ids: str | None = None  # "uid:gid" of the new USER, when known
     created_user: bool = False
 
 
@@ -100,6 +102,7 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
         result.user_after = before
         return result
 
+    result.root_line = u.line if u.line is not None else an.final.from_inst.start_line
     drop = privilege_drop(an, context)
     if drop is not None and not options.force:
         result.skipped = f"{drop}; adding USER would skip its root-only setup (--force fixes it anyway)"
@@ -133,12 +136,15 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
         reuse = None if options.always_create else _reuse(an, options, result)
         if reuse is not None:
             user_line, owner = reuse
+            if all(p.isdigit() for p in owner.split(":")):
+                result.user_ids = owner
             if writable and has_shell:
                 lines += _run(an, snippets.writable(writable, owner))
         elif not has_shell:
             if info.reuse_user and info.reuse_user in info.users:
                 uid, gid = info.users[info.reuse_user].split(":")
                 user_line = f"{uid}:{gid}" if options.numeric_user else info.reuse_user
+                result.user_ids = f"{uid}:{gid}"
                 result.reasons.append(
                     f"{an.base_image} has no shell; it ships user {info.reuse_user} ({uid}:{gid})"
                 )
@@ -146,6 +152,7 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
                 uid = options.uid or NOBODY
                 gid = options.gid or (options.uid or NOBODY)
                 user_line = f"{uid}:{gid}"
+                result.user_ids = user_line
                 result.reasons.append(
                     f"{an.base_image or 'the base image'} has no shell: no user can be created, "
                     "so a numeric USER is used"
@@ -169,6 +176,7 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
             lines += _run(an, cmds)
             user_line = f"{new.uid}:{new.gid}" if options.numeric_user else new.name
             result.created_user = True
+            result.user_ids = f"{new.uid}:{new.gid}"
             if family == "unknown":
                 how = "with commands that work on any Linux"
             elif family in snippets.SHADOW_FAMILIES and not useradd:
