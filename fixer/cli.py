@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -40,12 +41,25 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in NAME_PATTERNS)
 
 
-def discover(paths: List[str]) -> List[str]:
+def discover(paths: List[str], finder=None, force_exclude: bool = False) -> List[str]:
     """Files named on the command line, and Dockerfiles found under folders (sorted, skipping
-    VCS folders, node_modules and virtualenvs)."""
+    VCS folders, node_modules, virtualenvs and the configuration's `exclude` globs). Files named
+    on the command line are excluded only with --force-exclude (as in ruff and black)."""
+
+    def excluded(path: str, is_dir: bool = False) -> bool:
+        if finder is None:
+            return False
+        try:
+            cfg = finder.for_folder(path) if is_dir else finder.for_path(path)
+            return cfg.excludes(path)
+        except DockerfixError:
+            return False  # the file is kept: processing it reports the broken configuration
+
     out: list[str] = []
     for p in paths:
         if p == "-" or not os.path.isdir(p):
+            if p != "-" and force_exclude and excluded(p):
+                continue
             out.append(p)
             continue
         found: list[str] = []
@@ -53,37 +67,75 @@ def discover(paths: List[str]) -> List[str]:
             dirs[:] = sorted(
                 d for d in dirs
                 if d not in SKIP_DIRS and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))
+                and not excluded(os.path.join(root, d), is_dir=True)
             )
-            found += [os.path.join(root, f) for f in files if is_dockerfile_name(f)]
+            found += [
+                os.path.join(root, f) for f in files if is_dockerfile_name(f) and not excluded(os.path.join(root, f))
+            ]
         if not found:
             print(f"dockerfix: no Dockerfiles found under {p}", file=sys.stderr)
         out += sorted(found)
     return out
 
 
-def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, user="appuser", group=None,
-            uid=None, gid=None, numeric_user=False, writable=(), target=None, always_create=False, force=False,
-            fmt="text", verbose=False, quiet=False) -> int:
-    """Everything the command does after its arguments are read; returns the exit status."""
+OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "target", "always_create", "force")
+
+
+def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
+            quiet=False, force_exclude=False, config=None, isolated=False, **given) -> int:
+    """Everything the command does after its arguments are read; returns the exit status.
+
+    `given` holds the user-creation options from the command line (None, False or empty: not
+    given); they win over the configuration file found for each Dockerfile."""
+    from .config import Finder
     from .plan import Options
 
-    options = Options(
-        user=user, group=group, uid=uid, gid=gid, numeric_user=numeric_user,
-        writable=tuple(writable), target=target, always_create=always_create, force=force,
-    )
+    unknown = set(given) - set(OPTION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown options {sorted(unknown)}")
+    cli = {k: (tuple(v) if k == "writable" else v) for k, v in given.items() if not (v is None or v is False or v == () or v == [])}
     try:
-        options.validate()
+        Options(**cli).validate()
     except DockerfixError as e:
         print(f"dockerfix: error: {e.message}", file=sys.stderr)
         return 2
     if write and check:
         print("dockerfix: error: --write and --check cannot be used together", file=sys.stderr)
         return 2
-    return process(discover(paths), options, write=write, check=check, diff=diff,
-                   stdin_filename=stdin_filename, fmt=Format(fmt), verbose=verbose, quiet=quiet)
+    try:
+        finder = Finder(config, isolated)
+    except DockerfixError as e:
+        print(f"dockerfix: error: {e.message}", file=sys.stderr)
+        return 2
+
+    resolved: dict[int, object] = {}
+
+    def options_for(path: str | None):
+        cfg = finder.for_path(path)
+        key = id(cfg)
+        if key not in resolved:
+            opts = Options(**{**cfg.values, **cli})
+            try:
+                opts.validate()
+            except DockerfixError as e:
+                msg = re.sub(r"^--([a-z-]+)", r"\1", e.message)  # the file's key, not the option
+                raise DockerfixError(f"configuration {os.path.relpath(cfg.path or '.')}: {msg}") from None
+            resolved[key] = (opts, cfg)
+        return resolved[key]
+
+    stdin_excluded = False
+    if force_exclude and stdin_filename and "-" in paths:
+        try:
+            stdin_excluded = finder.for_path(stdin_filename).excludes(stdin_filename)
+        except DockerfixError:
+            pass
+    return process(discover(paths, finder, force_exclude), options_for, write=write, check=check, diff=diff,
+                   stdin_filename=stdin_filename, fmt=Format(fmt), verbose=verbose, quiet=quiet,
+                   stdin_excluded=stdin_excluded)
 
 
-def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose, quiet) -> int:
+def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verbose, quiet,
+            stdin_excluded=False) -> int:
     from .output import edit_of, position, read_file, unified_diff, write_atomic
     from .plan import fix
 
@@ -103,8 +155,17 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
             if is_stdin:
                 # all of it: on an error an editor gets exactly its text back (decode checks the size)
                 data = sys.stdin.buffer.read()
+                if stdin_excluded:  # --force-exclude and an excluded --stdin-filename: text back as is
+                    counts["unchanged"] += 1
+                    report["skipped"] = "excluded by the configuration"
+                    if not check and not diff and fmt is Format.text:
+                        sys.stdout.buffer.write(data)
+                    continue
             else:
                 data, _ = read_file(path)
+            options, cfg = options_for(stdin_filename if is_stdin else path)
+            if verbose and cfg.path and fmt is Format.text:
+                print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
             context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
             res = fix(data, options, context if (not is_stdin or stdin_filename) else None)
             report.update(changed=res.changed, family=res.family, user_before=res.user_before,
@@ -152,14 +213,18 @@ def process(files, options, *, write, check, diff, stdin_filename, fmt, verbose,
             status = 1
     if fmt is Format.json:
         sys.stdout.write(json.dumps(reports, indent=2) + "\n")
-    elif fmt is Format.sarif:
-        from .report import sarif
+    elif fmt in (Format.sarif, Format.markdown):
+        from .plan import Options
+        from .report import markdown, sarif
 
-        sys.stdout.write(json.dumps(sarif(reports, options), indent=2) + "\n")
-    elif fmt is Format.markdown:
-        from .report import markdown
-
-        sys.stdout.write(markdown(reports, options, write=write))
+        try:
+            options = options_for(None)[0]  # the current folder's configuration, for the summary
+        except DockerfixError:
+            options = Options()
+        if fmt is Format.sarif:
+            sys.stdout.write(json.dumps(sarif(reports, options), indent=2) + "\n")
+        else:
+            sys.stdout.write(markdown(reports, options, write=write))
     elif not quiet and len(files) > 1:
         _summary(counts, write=write, check=check)
     sys.stdout.flush()
@@ -214,7 +279,7 @@ def build_app():
         check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if any file would change."),
         diff: bool = typer.Option(False, "--diff", help="With '-': print a diff instead of the fixed text."),
         stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name for stdin in messages and diffs."),
-        user: str = typer.Option("appuser", "--user", help="Name of the user to create."),
+        user: Optional[str] = typer.Option(None, "--user", help="Name of the user to create [default: appuser].", show_default=False),
         group: Optional[str] = typer.Option(None, "--group", help="Name of its group [default: the user name]."),
         uid: Optional[int] = typer.Option(None, "--uid", help="UID of the user to create [default: 10001].", show_default=False),
         gid: Optional[int] = typer.Option(None, "--gid", help="GID of its group [default: the UID]."),
@@ -226,6 +291,9 @@ def build_app():
         fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
+        config: Optional[str] = typer.Option(None, "--config", help="Use this configuration file for every file (.dockerfix.toml or pyproject.toml).", show_default=False),
+        isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
+        force_exclude: bool = typer.Option(False, "--force-exclude", help="Apply the configuration's exclude globs to files named on the command line too (for pre-commit)."),
         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ) -> None:
         """Make a Dockerfile's final stage run as an unprivileged user.
@@ -236,6 +304,7 @@ def build_app():
             paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
             uid=uid, gid=gid, numeric_user=numeric_user, writable=writable, target=target,
             always_create=always_create, force=force, fmt=fmt.value, verbose=verbose, quiet=quiet,
+            config=config, isolated=isolated, force_exclude=force_exclude,
         ))
 
     app = typer.Typer(add_completion=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -251,7 +320,8 @@ _FLAGS = {
     "-q": ("quiet", bool), "--quiet": ("quiet", bool),
     "--stdin-filename": ("stdin_filename", str), "--user": ("user", str), "--group": ("group", str),
     "--uid": ("uid", int), "--gid": ("gid", int), "--writable": ("writable", list),
-    "--target": ("target", str), "--format": ("fmt", "format"),
+    "--target": ("target", str), "--format": ("fmt", "format"), "--config": ("config", str),
+    "--isolated": ("isolated", bool), "--force-exclude": ("force_exclude", bool),
 }
 
 
@@ -306,7 +376,7 @@ def fast_parse(argv: list[str]) -> dict | None:
 def main() -> None:
     kw = fast_parse(sys.argv[1:])
     if kw is None:
-        build_app()()
+        build_app()(prog_name="dockerfix")  # the same name for `python -m fixer` (completion uses it)
         return
     paths = kw.pop("paths")
     sys.exit(execute(paths, **kw))

@@ -84,9 +84,36 @@ def describe_user(u: UserSetting) -> str:
     return f"{shown} (USER on line {u.line})"
 
 
+IGNORE_RE = re.compile(r"^\ufeff?[ \t]*#[ \t]*dockerfix:[ \t]*ignore(?:[ \t].*)?$", re.IGNORECASE)
+
+
+def ignore_comment(df: Dockerfile, before_line: int, whole_file: bool) -> int | None:
+    """The line of a `# dockerfix: ignore` comment that applies: in the file's leading comments
+    (`whole_file`), or in the comment lines right above line `before_line` (a stage's FROM)."""
+    lines = df.source.lines
+    if whole_file:
+        first = df.instructions[0].start_line if df.instructions else len(lines) + 1
+        for i in range(first - 1):
+            if IGNORE_RE.match(lines[i].rstrip("\r\n")):
+                return i + 1
+        return None
+    i = before_line - 2
+    while i >= 0 and lines[i].lstrip(" \t\ufeff").startswith("#"):
+        if IGNORE_RE.match(lines[i].rstrip("\r\n")):
+            return i + 1
+        i -= 1
+    return None
+
+
 def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = None) -> Result:
+    line = ignore_comment(df, 0, whole_file=True)
+    if line is not None:
+        return Result(False, data, skipped=f"line {line}: `# dockerfix: ignore` at the top of the file")
     st = split_stages(df)
     an = analyze(df, st, options.target)
+    line = ignore_comment(df, an.final.from_inst.start_line, whole_file=False)
+    if line is not None:
+        return Result(False, data, skipped=f"line {line}: `# dockerfix: ignore` above the stage's FROM")
     u = an.user
     before = describe_user(u)
     family, family_why = _family(an)
@@ -248,6 +275,9 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         result.reasons.append(f"{where}: reusing the existing non-root user {u.value}")
         return value, value
     for cu in reversed(an.created_users):
+        if is_root_user(cu.name) or cu.uid == 0:
+            result.warnings.append(f"line {cu.line}: user {cu.name} has uid 0 (it is root); not reused")
+            continue
         if not snippets.valid_name(cu.name):
             result.warnings.append(f"line {cu.line}: user name {cu.name!r} is not a plain name; not reused")
             continue

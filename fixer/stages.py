@@ -85,7 +85,6 @@ class Stage:
     name: str | None  # the AS name, lower-case
     instructions: list[Instruction] = field(default_factory=list)
     parent: "Stage | None" = None  # when FROM names an earlier stage
-    ignored: bool = False  # `# dockerfix: ignore` on the FROM line (see plan)
 
     @property
     def label(self) -> str:
@@ -207,12 +206,13 @@ class UserSetting:
     value: str | None  # expanded; None when it cannot be known
     line: int | None  # USER line, or None for the base image's default
     stage: Stage | None
+    uid0: bool = False  # names a user the Dockerfile created with uid 0 (root by another name)
 
     @property
     def is_root(self) -> bool | None:
         if self.value is None:
             return None
-        return is_root_user(self.value)
+        return self.uid0 or is_root_user(self.value)
 
     @property
     def name(self) -> str:
@@ -357,6 +357,8 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
             elif c == "user":
                 raw = inst.value[0] if inst.value else ""
                 user = UserSetting(raw, ex(raw), inst.start_line, stage)
+                name = (user.value or "").split(":", 1)[0]
+                user.uid0 = any(cu.name == name and cu.uid == 0 for cu in created_users)
                 if in_final:
                     last_user_inst = inst
                 if user.is_root is False:
