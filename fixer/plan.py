@@ -274,8 +274,9 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         where = f"line {u.line}" if u.line else "the base image"
         result.reasons.append(f"{where}: reusing the existing non-root user {u.value}")
         return value, value
+    uid0 = {cu.name for cu in an.created_users if cu.uid == 0}
     for cu in reversed(an.created_users):
-        if is_root_user(cu.name) or cu.uid == 0:
+        if is_root_user(cu.name) or cu.name in uid0:
             result.warnings.append(f"line {cu.line}: user {cu.name} has uid 0 (it is root); not reused")
             continue
         if not snippets.valid_name(cu.name):

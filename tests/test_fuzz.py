@@ -16,9 +16,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from paths import FIXTURES, ROOT
 
 SCRIPT = ROOT / "fuzz" / "fuzz_fix.py"
+
+
+REGRESSIONS = ROOT / "fuzz" / "regressions"
+
+
+def _harness():
+    spec = importlib.util.spec_from_file_location("fuzz_fix", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod._load(instrument=False)
+    return mod
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REGRESSIONS.iterdir()))
+def test_fuzz_regressions(name: str):
+    """Every input the fuzzer ever failed on (fuzz/regressions/) passes the harness's checks."""
+    _harness().check((REGRESSIONS / name).read_bytes())
 
 
 def test_fuzz_fix_bounded(tmp_path: Path):
@@ -28,6 +47,8 @@ def test_fuzz_fix_bounded(tmp_path: Path):
     for case in sorted(FIXTURES.iterdir()):
         if (case / "Dockerfile").is_file():
             shutil.copy(case / "Dockerfile", seeds / case.name)
+    for f in REGRESSIONS.iterdir():
+        shutil.copy(f, seeds / ("regression-" + f.name))
     work = tmp_path / "corpus"
     work.mkdir()
     if importlib.util.find_spec("atheris"):
