@@ -1,0 +1,191 @@
+"""Reports for bots and CI: SARIF 2.1.0 (GitHub code scanning) and a Markdown pull-request body.
+
+Both are built from the per-file report dicts of `cli.process` (the same as `--format json`).
+"""
+
+from __future__ import annotations
+
+from . import __version__
+from .output import diff_path
+
+RULE_ID = "DFX001"
+RULE_NAME = "final-stage-runs-as-root"
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+WHY = (
+    "A container that runs as root turns any remote-code-execution bug in its program into root "
+    "inside the container: free to install tools, open raw sockets to scan the network, and with "
+    "an easier road out of the container."
+)
+HOW = (
+    "dockerfix inserts the distribution's own user-creation commands and a USER instruction right "
+    "after the last instruction of the final build stage that needs root, or switches back to a "
+    "non-root user the Dockerfile or its base image already has."
+)
+
+
+def _message(r: dict) -> str:
+    reason = next((x for x in reversed(r["reasons"]) if "needs root" in x or "switches to root" in x), None)
+    text = f"The final build stage runs as {r['user_before']}."
+    if reason:
+        text += f" Last root step: {reason}."
+    text += f" Fix: switch to USER {r['user_after']}"
+    if r.get("user_ids") and r["user_ids"] != r["user_after"]:
+        text += f" ({r['user_ids']})"
+    return text + f" after line {r['insert_after']}."
+
+
+def sarif(reports: list[dict], options) -> dict:
+    """A SARIF 2.1.0 log: one result per file that would change, with the fix as a replacement
+    that is exactly the CLI's edit (an insertion: a zero-length deleted region)."""
+    results = []
+    notes = []
+    for r in reports:
+        uri = diff_path(r["path"])
+        artifact = {"uri": uri, "uriBaseId": "%SRCROOT%"}
+        if r.get("error"):
+            note: dict = {"level": "error", "message": {"text": r["error"]}, "descriptor": {"id": "parse-error"}}
+            loc: dict = {"physicalLocation": {"artifactLocation": artifact}}
+            if r.get("error_line"):
+                loc["physicalLocation"]["region"] = {"startLine": r["error_line"]}
+            note["locations"] = [loc]
+            notes.append(note)
+            continue
+        if not r["changed"]:
+            continue
+        e = r["edit"]
+        results.append({
+            "ruleId": RULE_ID,
+            "ruleIndex": 0,
+            "level": "warning",
+            "message": {"text": _message(r)},
+            "locations": [{"physicalLocation": {"artifactLocation": artifact,
+                                                "region": {"startLine": r["root_line"] or 1}}}],
+            "fixes": [{
+                "description": {"text": f"Run as a non-root user (USER {r['user_after']})"},
+                "artifactChanges": [{
+                    "artifactLocation": artifact,
+                    "replacements": [{
+                        "deletedRegion": {"startLine": e["line"], "startColumn": e["column"],
+                                          "endLine": e["line"], "endColumn": e["column"]},
+                        "insertedContent": {"text": e["text"]},
+                    }],
+                }],
+            }],
+        })
+    invocation: dict = {"executionSuccessful": not notes}
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "dockerfix",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://pypi.org/project/dockerfix/",
+                "rules": [{
+                    "id": RULE_ID,
+                    "name": RULE_NAME,
+                    "shortDescription": {"text": "The final build stage runs as root"},
+                    "fullDescription": {"text": "The image's program runs as root: the final build stage never "
+                                                "switches to an unprivileged USER, or switches back to root."},
+                    "help": {
+                        "text": f"{WHY} {HOW} Run `dockerfix --write` to apply the fix.",
+                        "markdown": f"{WHY}\n\n{HOW}\n\nRun `dockerfix --write` to apply the fix.",
+                    },
+                    "defaultConfiguration": {"level": "warning"},
+                    "properties": {"tags": ["security", "container", "dockerfile"], "precision": "high",
+                                   "security-severity": "7.0"},
+                }],
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder dockerfix ran in."}}},
+            "invocations": [invocation],
+            "results": results,
+        }],
+    }
+
+
+def _md(text: str) -> str:
+    """Escape text for Markdown prose (file names, reasons)."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_[]<>|~":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks in `text`."""
+    ticks = "`"
+    while ticks in text:
+        ticks += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _fence(text: str, lang: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{lang}\n{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}\n"
+
+
+def markdown(reports: list[dict], options, *, write: bool) -> str:
+    """A pull-request body: what changed in which file, why, and what to check."""
+    changed = [r for r in reports if r["changed"]]
+    failed = [r for r in reports if r.get("error")]
+    left = [r for r in reports if not r["changed"] and not r.get("error")]
+    verb = "changes" if write else "would change"
+    out: list[str] = ["## Run containers as a non-root user", ""]
+    if not changed:
+        out += ["dockerfix found no Dockerfile whose final stage runs as root: nothing to change.", ""]
+    else:
+        n = len(changed)
+        out += [
+            f"This {'pull request' if write else 'patch'} {verb} {n} Dockerfile{'s' if n != 1 else ''} so that "
+            "the container no longer runs as root.",
+            "",
+            f"**Why.** {WHY} Running as an unprivileged user removes that step for free.",
+            "",
+        ]
+    for r in changed:
+        user = r["user_after"]
+        ids = r.get("user_ids")
+        how = "creates the user" if r.get("created_user") else "switches to the existing user"
+        out += [f"### {_code(diff_path(r['path']))}", ""]
+        who = f"{_code('USER ' + user)}" + (f" (uid:gid {ids})" if ids and ids != user else "")
+        out.append(f"- **What:** {how} and adds {who} after line {r['insert_after']}; "
+                   f"it ran as {_md(r['user_before'])}.")
+        if r["reasons"]:
+            out.append("- **Why here:**")
+            out += [f"  - {_md(x)}" for x in r["reasons"]]
+        checks = [
+            "volumes and paths the program writes at run time must be writable by "
+            f"{_md(ids or user)} (they are owned by root unless created for it; see `--writable`)",
+            "ports below 1024 need `CAP_NET_BIND_SERVICE` or a higher port (Docker 20.10+ allows "
+            "them for unprivileged users; Kubernetes does not by default)",
+        ]
+        numeric = all(p.isdigit() for p in user.split(":"))
+        if numeric:
+            checks.append(f"Kubernetes `runAsNonRoot: true` can verify the numeric `USER {user}`")
+        else:
+            checks.append("Kubernetes `runAsNonRoot: true` rejects a non-numeric USER unless `runAsUser` is set: "
+                          "set it, or use `--numeric-user`")
+        checks += [_md(w) for w in r["warnings"]]
+        out.append("- **Check:**")
+        out += [f"  - [ ] {c}" for c in checks]
+        out += ["", "<details><summary>Diff</summary>", "", _fence(r.get("diff", ""), "diff").rstrip("\n"), "",
+                "</details>", ""]
+    if left:
+        out += ["### Left unchanged", ""]
+        out += [f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}" for r in left]
+        out.append("")
+    if failed:
+        out += ["### Could not be processed", ""]
+        out += [f"- {_md(r['error'])}" for r in failed]
+        out.append("")
+    out.append(f"<sub>Made by dockerfix {__version__}.</sub>")
+    return "\n".join(out) + "\n"

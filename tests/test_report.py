@@ -1,0 +1,122 @@
+"""--format sarif (validated against the SARIF 2.1.0 schema with jsonschema) and --format markdown."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from paths import ROOT
+
+from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, write
+
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra: pip install -e '.[test]'")
+
+SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+
+FILES = {
+    "Dockerfile": ROOT_DOCKERFILE,
+    "svc/api/Dockerfile": "# caf\u00e9 \U0001f433 non-ASCII before the insertion point\r\nFROM alpine:3.20\r\n"
+                          "RUN apk add --no-cache curl\r\nCMD [\"curl\"]",
+    "svc/web.Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nEXPOSE 80\nCMD [\"node\", \"s.js\"]",
+    "ok/Dockerfile": NONROOT_DOCKERFILE,
+    "bad/Dockerfile": "FROM debian\nRUN <<EOF\necho never closed\n",
+}
+
+
+def _run(args, cwd, input=None):
+    p = subprocess.run([sys.executable, "-m", "fixer", *args], cwd=cwd, capture_output=True, input=input,
+                       timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.fixture
+def repo(tmp_path):
+    for name, text in FILES.items():
+        write(tmp_path / name, text)
+    return tmp_path
+
+
+def _apply(data: bytes, replacement: dict) -> bytes:
+    """Apply a SARIF replacement (line/column in UTF-16 code units, 1-based) to the original bytes."""
+    region = replacement["deletedRegion"]
+    assert (region["startLine"], region["startColumn"]) == (region["endLine"], region["endColumn"])
+    text = data.decode("utf-8")
+    bom = text.startswith("\ufeff")
+    lines = text.split("\n")
+    before = "\n".join(lines[: region["startLine"] - 1])
+    if region["startLine"] > 1:
+        before += "\n"
+    line = lines[region["startLine"] - 1] if region["startLine"] - 1 < len(lines) else ""
+    units = line[1:].encode("utf-16-le") if bom and region["startLine"] == 1 else line.encode("utf-16-le")
+    head = units[: 2 * (region["startColumn"] - 1)].decode("utf-16-le")
+    if bom and region["startLine"] == 1:
+        head = "\ufeff" + head
+    rest = text[len(before) + len(head):]
+    return (before + head + replacement["insertedContent"]["text"] + rest).encode("utf-8")
+
+
+def test_sarif_is_valid_and_its_fixes_are_the_cli_edit(repo):
+    code, out, err = _run(["--format", "sarif", "."], repo)
+    assert code == 2  # bad/Dockerfile
+    log = json.loads(out)
+    jsonschema.validators.validator_for(SCHEMA)(SCHEMA).validate(log)
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["rules"][0]["id"] == "DFX001"
+    results = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in run["results"]}
+    assert sorted(results) == ["Dockerfile", "svc/api/Dockerfile", "svc/web.Dockerfile"]
+    assert results["Dockerfile"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1  # FROM decides
+    assert "runs as root" in results["Dockerfile"]["message"]["text"]
+    for uri, res in results.items():
+        original = (repo / uri).read_bytes()
+        (rep,) = res["fixes"][0]["artifactChanges"][0]["replacements"]
+        code, fixed, _ = _run(["-"], repo, input=original)
+        assert code == 0
+        assert _apply(original, rep) == fixed, uri
+    # the file that failed is a notification with its line, and the run is marked unsuccessful
+    inv = run["invocations"][0]
+    assert inv["executionSuccessful"] is False
+    (note,) = inv["toolExecutionNotifications"]
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "bad/Dockerfile"
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+
+
+def test_sarif_with_nothing_to_fix_is_valid_and_empty(tmp_path):
+    write(tmp_path / "Dockerfile", NONROOT_DOCKERFILE)
+    code, out, _ = _run(["--format", "sarif", "--check", "."], tmp_path)
+    log = json.loads(out)
+    jsonschema.validators.validator_for(SCHEMA)(SCHEMA).validate(log)
+    assert code == 0 and log["runs"][0]["results"] == [] and log["runs"][0]["invocations"][0]["executionSuccessful"]
+
+
+def test_markdown_pull_request_body(repo):
+    code, out, err = _run(["--format", "markdown", "--write", "."], repo)
+    body = out.decode()
+    assert code == 2
+    assert body.startswith("## Run containers as a non-root user\n")
+    assert "This pull request changes 3 Dockerfiles" in body
+    assert "remote-code-execution bug" in body and "scan the network" in body
+    sections = body.split("\n### ")[1:]
+    titles = [s.splitlines()[0] for s in sections]
+    assert titles == ["`Dockerfile`", "`svc/api/Dockerfile`", "`svc/web.Dockerfile`", "Left unchanged",
+                      "Could not be processed"]
+    web = sections[2]
+    assert "`USER node`" in web and "switches to the existing user" in web and "(uid:gid 1000:1000)" in web
+    assert "EXPOSE 80" in web  # the file's own warning is in its checklist
+    assert "runAsNonRoot" in web and "--numeric-user" in web
+    assert "```diff\n--- a/svc/web.Dockerfile\n" in web
+    assert "`ok/Dockerfile`: the final stage already runs as nobody" in sections[3]
+    assert "bad/Dockerfile:2" in sections[4]
+    # the files were written (--write), and a second run has nothing to say
+    code, out, _ = _run(["--format", "markdown", "ok", "svc", "Dockerfile"], repo)
+    assert code == 0 and "nothing to change" in out.decode()
+
+
+def test_markdown_numeric_user_and_fence_safety(tmp_path):
+    write(tmp_path / "Dockerfile", "FROM debian\n# ``` a fence in a comment\nRUN apt-get update\n")
+    code, out, _ = _run(["--format", "markdown", "--numeric-user", "."], tmp_path)
+    body = out.decode()
+    assert "would change 1 Dockerfile " in body and "`USER 10001:10001`" in body
+    assert "can verify the numeric `USER 10001:10001`" in body
+    assert "````diff\n" in body and "\n````\n" in body  # a longer fence than the diff's own ```
