@@ -299,6 +299,7 @@ def build_app():
         """Make a Dockerfile's final stage run as an unprivileged user.
 
         By default prints a unified diff (apply it with `git apply`); --write fixes in place.
+        `dockerfix lsp` runs the language server over stdio (it needs the lsp extra).
         """
         raise typer.Exit(execute(
             paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
@@ -310,6 +311,18 @@ def build_app():
     app = typer.Typer(add_completion=True, context_settings={"help_option_names": ["-h", "--help"]})
     app.command()(run)
     return app
+
+
+def _lsp(argv: list[str]) -> int:
+    """`dockerfix lsp`: the language server (needs the `lsp` extra)."""
+    try:
+        from . import lsp
+    except ImportError as e:
+        if "pygls" not in str(e) and "lsprotocol" not in str(e):
+            raise
+        print("dockerfix: error: the language server needs pygls: pip install 'dockerfix[lsp]'", file=sys.stderr)
+        return 2
+    return lsp.main(argv)
 
 
 # options the fast path reads itself: flag -> (keyword, kind)
@@ -374,6 +387,8 @@ def fast_parse(argv: list[str]) -> dict | None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["lsp"]:
+        sys.exit(_lsp(sys.argv[2:]))
     kw = fast_parse(sys.argv[1:])
     if kw is None:
         build_app()(prog_name="dockerfix")  # the same name for `python -m fixer` (completion uses it)
