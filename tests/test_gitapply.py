@@ -1,0 +1,84 @@
+"""The default output is a patch that `git apply` takes at the repository root."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, write
+
+pytestmark = pytest.mark.skipif(not shutil.which("git"), reason="needs git")
+
+FILES = {
+    "Dockerfile": ROOT_DOCKERFILE,
+    "svc/api/Dockerfile": ROOT_DOCKERFILE.replace("\n", "\r\n"),
+    "svc/bom.Dockerfile": "\ufeff" + ROOT_DOCKERFILE,
+    "svc/web/Containerfile": "FROM alpine:3.20\nRUN apk add --no-cache curl",  # no final newline
+    "tools/Dockerfile.heredoc": "# syntax=docker/dockerfile:1\nFROM debian:bookworm-slim\nRUN <<EOF\n"
+                                "apt-get update\napt-get install -y curl\nEOF\n\nCMD [\"curl\"]\n",
+    "docs/Dockerfile": "# caf\u00e9 \U0001f433 ünïcödé\nFROM ubuntu:24.04\nRUN apt-get update\n",
+    "ok/Dockerfile": NONROOT_DOCKERFILE,
+}
+
+
+def run(args, cwd):
+    p = subprocess.run([sys.executable, "-m", "fixer", *map(str, args)], cwd=cwd, capture_output=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def git(args, cwd, **kw):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, **kw)
+
+
+def make_repo(root: Path) -> Path:
+    for name, text in FILES.items():
+        write(root / name, text.encode("utf-8"))
+    git(["init", "-q"], root, check=True)
+    return root
+
+
+def snapshot(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+            and ".git" not in p.parts}
+
+
+def test_git_apply_at_repo_root_equals_write(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy)
+    code, patch, err = run(["."], repo)
+    assert code == 0 and patch.count(b"+++ b/") == 6  # every file but ok/Dockerfile
+    assert git(["apply", "--check", "-"], repo, input=patch).returncode == 0
+    assert git(["apply", "-"], repo, input=patch).returncode == 0
+    assert run(["--write", "."], copy)[0] == 0
+    assert snapshot(repo) == snapshot(copy)
+    assert run(["--check", "."], repo)[0] == 0  # applied: nothing left to do
+
+
+@pytest.mark.parametrize("spelling", ["dot-slash", "absolute"])
+def test_git_apply_with_other_path_spellings(tmp_path, spelling):
+    repo = make_repo(tmp_path / "repo")
+    names = ["svc/api/Dockerfile", "svc/web/Containerfile", "docs/Dockerfile"]
+    args = ["./" + n for n in names] if spelling == "dot-slash" else [repo / n for n in names]
+    code, patch, _ = run(args, repo)
+    assert code == 0
+    for n in names:
+        assert f"--- a/{n}\n+++ b/{n}\n".encode() in patch
+    assert git(["apply", "-"], repo, input=patch).returncode == 0
+    assert run(["--check", *names], repo)[0] == 0
+
+
+def test_check_exit_codes_for_ci(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    code, out, err = run(["--check", "."], repo)
+    assert code == 1 and out == b"" and b"would fix ./Dockerfile" in err
+    assert run(["--write", "."], repo)[0] == 0
+    assert run(["--check", "."], repo)[0] == 0
+    write(repo / "broken" / "Dockerfile", "FROM debian\nRUN <<EOF\nnever closed\n")
+    code, out, err = run(["--check", "."], repo)
+    assert code == 2 and b"./broken/Dockerfile:2:" in err
