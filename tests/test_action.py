@@ -1,0 +1,99 @@
+"""The GitHub Action (action.yml): its structure, and its steps run the way the runner runs them
+(step `env:` with the `${{ }}` expressions filled in, GITHUB_OUTPUT, GITHUB_ACTION_PATH)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from paths import ROOT
+
+from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, write
+
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+EXPR = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
+
+
+def test_action_structure():
+    assert ACTION["runs"]["using"] == "composite"
+    assert set(ACTION["inputs"]) == {"paths", "args", "version", "fail-on-error"}
+    step_ids = {s.get("id") for s in ACTION["runs"]["steps"]}
+    for name, out in ACTION["outputs"].items():
+        m = EXPR.fullmatch(out["value"])
+        assert m and m.group(1) == f"steps.fix.outputs.{name}" and "fix" in step_ids
+    for step in ACTION["runs"]["steps"]:
+        # inputs reach scripts through env only: an input inside run: would be script injection
+        assert "${{" not in step["run"], step["name"]
+        for value in step.get("env", {}).values():
+            assert EXPR.fullmatch(value).group(1).startswith("inputs.")
+
+
+def run_action(repo: Path, inputs: dict, tmp: Path) -> tuple[list[int], dict]:
+    """Run the composite action's steps like the runner: returns exit codes and outputs."""
+    defaults = {k: v.get("default", "") for k, v in ACTION["inputs"].items()}
+    values = {**defaults, **inputs}
+    out_file = tmp / "github_output"
+    out_file.write_text("")
+    codes = []
+    for step in ACTION["runs"]["steps"]:
+        env = {**os.environ, "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_OUTPUT": str(out_file),
+               "RUNNER_TEMP": str(tmp), "DOCKERFIX_PREINSTALLED": "1",
+               # python3 in run: is the Python that runs the tests (dockerfix is installed there)
+               "PATH": f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+        for k, v in step.get("env", {}).items():
+            env[k] = EXPR.sub(lambda m: values[m.group(1).split(".", 1)[1]], v)
+        codes.append(subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, timeout=300).returncode)
+        if codes[-1]:
+            break
+    outputs = dict(line.split("=", 1) for line in out_file.read_text().splitlines())
+    return codes, outputs
+
+
+def _python3_shim(tmp: Path) -> None:
+    (tmp / "bin").mkdir(exist_ok=True)
+    shim = tmp / "bin" / "python3"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    shim.chmod(0o755)
+
+
+def test_action_fixes_and_reports(tmp_path):
+    _python3_shim(tmp_path)
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    write(repo / "svc" / "api.Dockerfile", ROOT_DOCKERFILE)
+    write(repo / "ok" / "Dockerfile", NONROOT_DOCKERFILE)
+    codes, out = run_action(repo, {"args": "--numeric-user --uid 1500"}, tmp_path)
+    assert codes == [0, 0]
+    assert out["changed"] == "true"
+    assert sorted(json.loads(out["files"])) == ["./Dockerfile", "./svc/api.Dockerfile"]
+    assert "USER 1500:1500" in (repo / "Dockerfile").read_text()
+    body = Path(out["body"]).read_text()
+    assert body.startswith("## Run containers as a non-root user") and "This pull request changes 2" in body
+    codes, out = run_action(repo, {}, tmp_path)
+    assert codes == [0, 0] and out["changed"] == "false" and json.loads(out["files"]) == []
+
+
+def test_action_fail_on_error(tmp_path):
+    _python3_shim(tmp_path)
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    write(repo / "templates" / "Dockerfile", "{% if x %}\nFROM debian\n{% endif %}\n")
+    codes, out = run_action(repo, {}, tmp_path)
+    assert codes == [0, 2] and out["changed"] == "true"  # the good file is still fixed
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    codes, out = run_action(repo, {"fail-on-error": "false"}, tmp_path)
+    assert codes == [0, 0] and out["changed"] == "true"
+
+
+def test_example_workflow_uses_the_action_s_real_inputs_and_outputs():
+    wf = yaml.safe_load((ROOT / "examples" / "github-workflow-dockerfix-pr.yml").read_text())
+    steps = wf["jobs"]["dockerfix"]["steps"]
+    ours = next(s for s in steps if s.get("id") == "dockerfix")
+    assert set(ours["with"]) <= set(ACTION["inputs"])
+    used = set(re.findall(r"steps\.dockerfix\.outputs\.([\w-]+)", yaml.safe_dump(wf)))
+    assert used and used <= set(ACTION["outputs"])
