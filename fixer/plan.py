@@ -257,11 +257,16 @@ def _family(an: Analysis) -> tuple[str, str]:
 
 def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | None:
     """(USER value, chown owner) of an existing non-root user to switch back to, if any."""
+    # a name the Dockerfile (re)creates with uid 0 anywhere is root by the end: never switch to it
+    uid0 = {cu.name for cu in an.created_users if cu.uid == 0}
     for u in reversed(an.nonroot_users):
         value = u.value or ""
         name, _, group = value.partition(":")
         if not _ok_user_part(name) or (group and not _ok_user_part(group)):
             result.warnings.append(f"line {u.line}: USER {u.raw!r} is not a plain user name or id; not reused")
+            continue
+        if name in uid0:
+            result.warnings.append(f"line {u.line}: user {name} is also created with uid 0 (root); not reused")
             continue
         if options.numeric_user and not name.isdigit():
             ids = _ids_of(an, name)
@@ -274,10 +279,12 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         where = f"line {u.line}" if u.line else "the base image"
         result.reasons.append(f"{where}: reusing the existing non-root user {u.value}")
         return value, value
-    uid0 = {cu.name for cu in an.created_users if cu.uid == 0}
     for cu in reversed(an.created_users):
-        if is_root_user(cu.name) or cu.name in uid0:
+        if is_root_user(cu.name) or cu.uid == 0:
             result.warnings.append(f"line {cu.line}: user {cu.name} has uid 0 (it is root); not reused")
+            continue
+        if cu.name in uid0:
+            result.warnings.append(f"line {cu.line}: user {cu.name} is also created with uid 0 (root); not reused")
             continue
         if not snippets.valid_name(cu.name):
             result.warnings.append(f"line {cu.line}: user name {cu.name!r} is not a plain name; not reused")
