@@ -197,6 +197,7 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
                 uid=options.uid or DEFAULT_UID,
                 gid=options.gid or options.uid or DEFAULT_UID,
             )
+            _check_clash(an, new)
             useradd = info.has_useradd or an.installs_shadow
             cmds = snippets.create_user(new, family, useradd)
             cmds += snippets.writable(writable, f"{new.uid}:{new.gid}")
@@ -301,6 +302,11 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else cu.name
         return value, owner
     info = an.image
+    if options.user in info.users and info.shell:
+        # `--user node` on an image that ships node: switch to it (creating it again would fail)
+        ids = info.users[options.user]
+        result.reasons.append(f"base image {an.base_image} ships user {options.user} ({ids}); switching to it")
+        return (ids if options.numeric_user else options.user), ids
     if info.reuse_user and info.shell and info.reuse_user in info.users:
         ids = info.users[info.reuse_user]
         value = ids if options.numeric_user else info.reuse_user
@@ -310,6 +316,62 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         )
         return value, ids
     return None
+
+
+def _check_clash(an: Analysis, new: snippets.NewUser) -> None:
+    """Raise when creating `new` would fail the build: its name, group or ids are already taken by a
+    user the Dockerfile creates (and that could not be reused) or one the base image ships."""
+    from_line = an.final.from_inst.start_line
+    for cu in reversed(an.created_users):
+        if cu.name in (new.name, new.group) or (cu.group and cu.group in (new.name, new.group)):
+            root = " with uid 0 (root)" if cu.uid == 0 else ""
+            raise DockerfixError(
+                f"the new user {new.name}:{new.group} clashes with user {cu.name}{root}, created here; "
+                "choose another name with --user/--group",
+                cu.line,
+            )
+        if new.uid == cu.uid or (cu.gid is not None and new.gid == cu.gid):
+            raise DockerfixError(
+                f"the new user's ids {new.uid}:{new.gid} are already used by user {cu.name} "
+                f"({cu.uid}:{cu.gid}), created here; choose other ids with --uid/--gid",
+                cu.line,
+            )
+    for group, gid in an.created_groups.items():
+        line = an.group_lines.get(group)
+        if group in (new.name, new.group):
+            raise DockerfixError(
+                f"the new user {new.name}:{new.group} clashes with group {group}, created here; "
+                "choose another name with --user/--group",
+                line,
+            )
+        if gid is not None and gid == new.gid:
+            raise DockerfixError(
+                f"the new user's ids {new.uid}:{new.gid} are already used by group {group} ({gid}), "
+                "created here; choose other ids with --uid/--gid",
+                line,
+            )
+    for taken_id, line in an.unnamed_ids:
+        if taken_id in (new.uid, new.gid):
+            raise DockerfixError(
+                f"the new user's ids {new.uid}:{new.gid} are already used by a user or group created here "
+                "(its name is only known at build time); choose other ids with --uid/--gid",
+                line,
+            )
+    info = an.image
+    for name, ids in info.users.items():
+        uid, _, gid = ids.partition(":")
+        if name in (new.name, new.group):
+            raise DockerfixError(
+                f"base image {an.base_image} already ships user {name} ({ids}); "
+                "choose another name with --user/--group",
+                from_line,
+            )
+        if uid == str(new.uid) or gid == str(new.gid):
+            raise DockerfixError(
+                f"base image {an.base_image} already uses ids {ids} (user {name}): pass --user {name} "
+                "to switch to it, or choose other ids with --uid/--gid",
+                from_line,
+            )
 
 
 DROP_RE = re.compile(

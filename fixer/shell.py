@@ -75,6 +75,8 @@ class ShellFacts:
     families: list[str] = field(default_factory=list)
     installs_shadow: bool = False
     parse_error: bool = False
+    # uids/gids given to users and groups whose names are only known at build time
+    unnamed_ids: list[int] = field(default_factory=list)
 
 
 def analyze_shell(script: str, ctx: ShellContext | None = None) -> ShellFacts:
@@ -533,6 +535,7 @@ class _Analyzer:
                         self.facts.groups.append(g)
                     self.facts.families += sub.facts.families
                     self.facts.installs_shadow |= sub.facts.installs_shadow
+                    self.facts.unnamed_ids += sub.facts.unnamed_ids
                     return
             scripts = [a for a in args if not _is_option(a)]
             if scripts:  # `sh ./install.sh`: an unknown program
@@ -662,10 +665,14 @@ class _Analyzer:
         def add_user(n: str, uid: int | None, group: str | None) -> None:
             if n and UNKNOWN not in n:
                 self.facts.users.append(CreatedUser(n, uid, group, offset))
+            elif uid is not None:
+                self.facts.unnamed_ids.append(uid)
 
         def add_group(n: str, gid: int | None) -> None:
             if n and UNKNOWN not in n:
                 self.facts.groups.append(CreatedGroup(n, gid, offset))
+            elif gid is not None:
+                self.facts.unnamed_ids.append(gid)
 
         if name == "useradd":
             pos, opts = _options(

@@ -257,6 +257,8 @@ class Analysis:
     nonroot_users: list[UserSetting]  # non-root USER settings seen in the chain, in order
     created_users: list[CreatedUserAt]
     created_groups: dict[str, int | None]
+    group_lines: dict[str, int]  # where each created group was created (last time)
+    unnamed_ids: list[tuple[int, int]]  # (uid or gid, line) of users/groups whose names are unknown
     families: list[tuple[str, int]]  # package-manager evidence (family, line)
     installs_shadow: bool
     root_runs: list[RootRun]  # RUNs of the final stage that run as root and need it
@@ -313,6 +315,8 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     nonroot: list[UserSetting] = []
     created_users: list[CreatedUserAt] = []
     created_groups: dict[str, int | None] = {}
+    group_lines: dict[str, int] = {}
+    unnamed_ids: list[tuple[int, int]] = []
     families: list[tuple[str, int]] = []
     installs_shadow = False
     root_runs: list[RootRun] = []
@@ -417,6 +421,8 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                     created_users.append(CreatedUserAt(u.name, u.uid, u.group, None, inst.start_line))
                 for g in facts.groups:
                     created_groups[g.name] = g.gid
+                    group_lines[g.name] = inst.start_line
+                unnamed_ids += [(i, inst.start_line) for i in facts.unnamed_ids]
                 for fam in facts.families:
                     families.append((fam, inst.start_line))
                 installs_shadow = installs_shadow or facts.installs_shadow
@@ -443,6 +449,8 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         nonroot_users=nonroot,
         created_users=created_users,
         created_groups=created_groups,
+        group_lines=group_lines,
+        unnamed_ids=unnamed_ids,
         families=families,
         installs_shadow=installs_shadow,
         root_runs=root_runs,
