@@ -208,7 +208,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             print(f"{name}: {e}", file=err)
             continue
         if fmt is Format.text and not quiet:
-            _explain(name, report, write=write, check=check, verbose=verbose)
+            printed = is_stdin and not check and not diff  # the fixed text went to stdout
+            _explain(name, report, write=write or printed, check=check, verbose=verbose)
         if check and report["changed"] and status == 0:
             status = 1
     if fmt is Format.json:

@@ -62,6 +62,14 @@ def test_stdin_prints_fixed_text(cli):
     code, out, err = cli(["-"], input=ROOT_DOCKERFILE)
     assert code == 0
     assert out.startswith(ROOT_DOCKERFILE.split("CMD")[0]) and "USER appuser\nCMD" in out
+    # the fixed text is the output, so stderr says it was fixed (black: "reformatted -")
+    assert err.startswith("fixed -: USER appuser after line ")
+
+
+def test_stdin_check_and_diff_say_would_fix(cli):
+    for option in ("--check", "--diff"):
+        code, out, err = cli(["-", option, "--stdin-filename", "x/Dockerfile"], input=ROOT_DOCKERFILE)
+        assert err.startswith("would fix x/Dockerfile: USER appuser"), option
 
 
 def test_stdin_unchanged_text_when_nothing_to_do(cli):
