@@ -237,7 +237,8 @@ def _explain(name: str, report: dict, *, write: bool, check: bool, verbose: bool
     if report["changed"]:
         verb = "fixed" if write else "would fix"
         where = f"after line {report['insert_after']}"
-        print(f"{verb} {name}: USER {report['user_after']} {where} ({report['family']})", file=err)
+        family = "no shell" if report["family"] == "scratch" else report["family"]  # distroless too
+        print(f"{verb} {name}: USER {report['user_after']} {where} ({family})", file=err)
     elif verbose:
         print(f"unchanged {name}: {report['skipped'] or 'nothing to do'}", file=err)
     if verbose:

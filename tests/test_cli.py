@@ -66,6 +66,11 @@ def test_stdin_prints_fixed_text(cli):
     assert err.startswith("fixed -: USER appuser after line ")
 
 
+def test_shell_less_image_is_named_so(cli):
+    code, out, err = cli(["-", "--check"], input="FROM gcr.io/distroless/static-debian12\nCOPY app /app\n")
+    assert code == 1 and err == "would fix -: USER nonroot after line 1 (no shell)\n"
+
+
 def test_stdin_check_and_diff_say_would_fix(cli):
     for option in ("--check", "--diff"):
         code, out, err = cli(["-", option, "--stdin-filename", "x/Dockerfile"], input=ROOT_DOCKERFILE)
