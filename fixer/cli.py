@@ -215,17 +215,12 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
     if fmt is Format.json:
         sys.stdout.write(json.dumps(reports, indent=2) + "\n")
     elif fmt in (Format.sarif, Format.markdown):
-        from .plan import Options
         from .report import markdown, sarif
 
-        try:
-            options = options_for(None)[0]  # the current folder's configuration, for the summary
-        except DockerfixError:
-            options = Options()
         if fmt is Format.sarif:
-            sys.stdout.write(json.dumps(sarif(reports, options), indent=2) + "\n")
+            sys.stdout.write(json.dumps(sarif(reports), indent=2) + "\n")
         else:
-            sys.stdout.write(markdown(reports, options, write=write))
+            sys.stdout.write(markdown(reports, write=write))
     elif not quiet and len(files) > 1:
         _summary(counts, write=write, check=check)
     sys.stdout.flush()

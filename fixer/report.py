@@ -34,7 +34,7 @@ def _message(r: dict) -> str:
     return text + f" after line {r['insert_after']}."
 
 
-def sarif(reports: list[dict], options) -> dict:
+def sarif(reports: list[dict]) -> dict:
     """A SARIF 2.1.0 log: one result per file that would change, with the fix as a replacement
     that is exactly the CLI's edit (an insertion: a zero-length deleted region)."""
     results = []
@@ -133,7 +133,7 @@ def _fence(text: str, lang: str) -> str:
     return f"{fence}{lang}\n{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}\n"
 
 
-def markdown(reports: list[dict], options, *, write: bool) -> str:
+def markdown(reports: list[dict], *, write: bool) -> str:
     """A pull-request body: what changed in which file, why, and what to check."""
     changed = [r for r in reports if r["changed"]]
     failed = [r for r in reports if r.get("error")]
