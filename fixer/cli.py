@@ -145,6 +145,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
     counts = {"changed": 0, "unchanged": 0, "failed": 0}
     for path in files:
         is_stdin = path == "-"
+        echo = is_stdin and not check and not diff and fmt is Format.text  # the whole text goes to stdout
         name = (stdin_filename or "-") if is_stdin else path
         report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
                   "user_ids": None, "created_user": False, "root_line": None, "insert_after": None,
@@ -158,7 +159,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                 if stdin_excluded:  # --force-exclude and an excluded --stdin-filename: text back as is
                     counts["unchanged"] += 1
                     report["skipped"] = "excluded by the configuration"
-                    if not check and not diff and fmt is Format.text:
+                    if echo:
                         sys.stdout.buffer.write(data)
                     continue
             else:
@@ -189,7 +190,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                     sys.stdout.write(patch)
             else:
                 counts["unchanged"] += 1
-                if is_stdin and not check and not diff and fmt is Format.text:
+                if echo:
                     sys.stdout.write(data.decode("utf-8"))
         except DockerfixError as e:
             counts["failed"] += 1
@@ -198,7 +199,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             report["changed"] = False
             status = 2
             print(e.format(name), file=err)
-            if is_stdin and not check and not diff and fmt is Format.text:
+            if echo:
                 sys.stdout.buffer.write(data)  # an editor gets its text back unchanged
             continue
         except OSError as e:  # reading stdin, say
@@ -208,8 +209,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             print(f"{name}: {e}", file=err)
             continue
         if fmt is Format.text and not quiet:
-            printed = is_stdin and not check and not diff  # the fixed text went to stdout
-            _explain(name, report, write=write or printed, check=check, verbose=verbose)
+            _explain(name, report, write=write or echo, check=check, verbose=verbose)
         if check and report["changed"] and status == 0:
             status = 1
     if fmt is Format.json:
