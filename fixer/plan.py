@@ -336,19 +336,18 @@ def _check_clash(an: Analysis, new: snippets.NewUser) -> None:
                 f"({cu.uid}:{cu.gid}), created here; choose other ids with --uid/--gid",
                 cu.line,
             )
-    for group, gid in an.created_groups.items():
-        line = an.group_lines.get(group)
+    for group, g in an.created_groups.items():
         if group in (new.name, new.group):
             raise DockerfixError(
                 f"the new user {new.name}:{new.group} clashes with group {group}, created here; "
                 "choose another name with --user/--group",
-                line,
+                g.line,
             )
-        if gid is not None and gid == new.gid:
+        if g.gid is not None and g.gid == new.gid:
             raise DockerfixError(
-                f"the new user's ids {new.uid}:{new.gid} are already used by group {group} ({gid}), "
+                f"the new user's ids {new.uid}:{new.gid} are already used by group {group} ({g.gid}), "
                 "created here; choose other ids with --uid/--gid",
-                line,
+                g.line,
             )
     for taken_id, line in an.unnamed_ids:
         if taken_id in (new.uid, new.gid):

@@ -245,6 +245,12 @@ class CreatedUserAt:
 
 
 @dataclass
+class CreatedGroupAt:
+    gid: int | None
+    line: int
+
+
+@dataclass
 class Analysis:
     """Everything `plan` needs to know about the final stage."""
 
@@ -256,8 +262,7 @@ class Analysis:
     user: UserSetting  # who runs the final stage at its end
     nonroot_users: list[UserSetting]  # non-root USER settings seen in the chain, in order
     created_users: list[CreatedUserAt]
-    created_groups: dict[str, int | None]
-    group_lines: dict[str, int]  # where each created group was created (last time)
+    created_groups: dict[str, CreatedGroupAt]  # by name; the last creation wins
     unnamed_ids: list[tuple[int, int]]  # (uid or gid, line) of users/groups whose names are unknown
     families: list[tuple[str, int]]  # package-manager evidence (family, line)
     installs_shadow: bool
@@ -314,8 +319,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     user = UserSetting(default_user or "root", default_user or "root", None, None)
     nonroot: list[UserSetting] = []
     created_users: list[CreatedUserAt] = []
-    created_groups: dict[str, int | None] = {}
-    group_lines: dict[str, int] = {}
+    created_groups: dict[str, CreatedGroupAt] = {}
     unnamed_ids: list[tuple[int, int]] = []
     families: list[tuple[str, int]] = []
     installs_shadow = False
@@ -420,8 +424,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 for u in facts.users:
                     created_users.append(CreatedUserAt(u.name, u.uid, u.group, None, inst.start_line))
                 for g in facts.groups:
-                    created_groups[g.name] = g.gid
-                    group_lines[g.name] = inst.start_line
+                    created_groups[g.name] = CreatedGroupAt(g.gid, inst.start_line)
                 unnamed_ids += [(i, inst.start_line) for i in facts.unnamed_ids]
                 for fam in facts.families:
                     families.append((fam, inst.start_line))
@@ -434,11 +437,12 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                     root_runs.append(RootRun(inst, reasons))
     for u in created_users:
         if u.group is not None:
-            u.gid = created_groups.get(u.group)
+            g = created_groups.get(u.group)
+            u.gid = g.gid if g else None
             if u.gid is None and u.group.isdigit():
                 u.gid = int(u.group)
         elif u.name in created_groups:
-            u.gid = created_groups[u.name]
+            u.gid = created_groups[u.name].gid
     return Analysis(
         final=final,
         chain=chain,
@@ -449,7 +453,6 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         nonroot_users=nonroot,
         created_users=created_users,
         created_groups=created_groups,
-        group_lines=group_lines,
         unnamed_ids=unnamed_ids,
         families=families,
         installs_shadow=installs_shadow,
