@@ -148,8 +148,9 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
         echo = is_stdin and not check and not diff and fmt is Format.text  # the whole text goes to stdout
         name = (stdin_filename or "-") if is_stdin else path
         report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
-                  "user_ids": None, "created_user": False, "root_line": None, "insert_after": None,
-                  "reasons": [], "warnings": [], "skipped": None, "error": None, "error_line": None}
+                  "user_ids": None, "created_user": False, "root_line": None, "root_step": None,
+                  "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "error": None,
+                  "error_line": None}
         reports.append(report)
         data = b""
         try:
@@ -172,7 +173,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                           user_after=res.user_after, insert_after=res.insert_after,
                           reasons=res.reasons, warnings=res.warnings, skipped=res.skipped,
-                          user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line)
+                          user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
+                          root_step=res.root_step)
             if res.changed:
                 counts["changed"] += 1
                 patch = unified_diff(name, data, res.output)

@@ -72,9 +72,8 @@ def diagnostics(text: str, res: Result | None, err: DockerfixError | None) -> li
                              source=SOURCE)]
     if res is None or not res.changed:
         return []
-    last = next((r for r in reversed(res.reasons) if "needs root" in r or "switches to root" in r), None)
     msg = f"The final build stage runs as {res.user_before}"
-    msg += f"; last root step: {last}" if last else ""
+    msg += f"; last root step: {res.root_step}" if res.root_step else ""
     msg += f". Fix: USER {res.user_after} after line {res.insert_after}."
     out = [t.Diagnostic(_line_range(text, (res.root_line or 1) - 1), msg, severity=t.DiagnosticSeverity.Warning,
                         code=CODE, source=SOURCE)]

@@ -64,6 +64,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None  # why nothing was done
     root_line: int | None = None  # the line that makes the final stage run as root (USER or FROM)
+    root_step: str | None = None  # the reason of the last step that needs root, if any
     user_ids: str | None = None  # "uid:gid" of the new USER, when known
     created_user: bool = False
 
@@ -147,10 +148,12 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
         anchor = an.last_user_inst
     if an.root_runs:
         result.reasons += an.root_runs[-1].reasons
+        result.root_step = an.root_runs[-1].reasons[-1]
     if anchor is an.final.from_inst:
         result.reasons.append(f"line {anchor.start_line}: no RUN in the final stage needs root")
     elif anchor is an.last_user_inst:
-        result.reasons.append(f"line {anchor.start_line}: USER {anchor.args} switches to root")
+        result.root_step = f"line {anchor.start_line}: USER {anchor.args} switches to root"
+        result.reasons.append(result.root_step)
 
     has_shell = info.shell and family not in ("scratch", "windows")
     writable = _writable_paths(an, options, result)

@@ -24,10 +24,9 @@ HOW = (
 
 
 def _message(r: dict) -> str:
-    reason = next((x for x in reversed(r["reasons"]) if "needs root" in x or "switches to root" in x), None)
     text = f"The final build stage runs as {r['user_before']}."
-    if reason:
-        text += f" Last root step: {reason}."
+    if r["root_step"]:
+        text += f" Last root step: {r['root_step']}."
     text += f" Fix: switch to USER {r['user_after']}"
     if r.get("user_ids") and r["user_ids"] != r["user_after"]:
         text += f" ({r['user_ids']})"

@@ -205,3 +205,17 @@ def test_lsp_help_and_bad_arguments():
     assert p.returncode == 0 and "usage: dockerfix lsp" in p.stdout
     p = subprocess.run([*SERVER[:-1], "--tcp"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "unknown argument '--tcp'" in p.stderr
+
+
+def test_lsp_diagnostic_names_the_root_step_only_when_there_is_one():
+    from fixer import lsp
+
+    for text, expected in [
+        ("FROM debian:12\nCOPY app /app\n", "The final build stage runs as root (no USER: the default). "
+                                            "Fix: USER appuser after line 1."),
+        ("FROM debian:12\nRUN apt-get install -y curl\n",
+         "The final build stage runs as root (no USER: the default); last root step: "
+         "line 2: apt-get install needs root (package manager). Fix: USER appuser after line 2."),
+    ]:
+        data, res, err = lsp.analyse("untitled:Dockerfile", text)
+        assert [d.message for d in lsp.diagnostics(text, res, err)] == [expected]

@@ -120,3 +120,22 @@ def test_markdown_numeric_user_and_fence_safety(tmp_path):
     assert "would change 1 Dockerfile " in body and "`USER 10001:10001`" in body
     assert "can verify the numeric `USER 10001:10001`" in body
     assert "````diff\n" in body and "\n````\n" in body  # a longer fence than the diff's own ```
+
+
+@pytest.mark.parametrize("text,step", [
+    ("FROM debian:12\nCOPY app /app\nCMD [\"/app\"]\n", None),
+    ("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n",
+     "line 2: apt-get install needs root (package manager)"),
+    ("FROM debian:12\nUSER nobody\nRUN true\nUSER root\nCMD [\"id\"]\n", "line 4: USER root switches to root"),
+])
+def test_the_last_root_step_is_named_only_when_there_is_one(text, step, tmp_path):
+    write(tmp_path / "Dockerfile", text)
+    code, out, _ = _run(["--format", "json", "Dockerfile"], tmp_path)
+    assert json.loads(out)[0]["root_step"] == step
+    code, out, _ = _run(["--format", "sarif", "Dockerfile"], tmp_path)
+    message = json.loads(out)["runs"][0]["results"][0]["message"]["text"]
+    if step is None:
+        # "line 1: no RUN in the final stage needs root" is a reason, not a root step
+        assert "Last root step" not in message
+    else:
+        assert f"Last root step: {step}." in message
