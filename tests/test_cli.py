@@ -25,6 +25,13 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
+def run_dockerfix(args, cwd, input: bytes | None = None) -> tuple[int, bytes, bytes]:
+    """The installed command in a fresh process (as bots, hooks and editors run it), in `cwd`."""
+    p = subprocess.run([sys.executable, "-m", "fixer", *map(str, args)], cwd=cwd, capture_output=True, input=input,
+                       timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
 def test_default_prints_diff_and_changes_nothing(tmp_path, cli):
     f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
     code, out, err = cli([f])

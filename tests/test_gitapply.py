@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, write
+from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, run_dockerfix, write
 
 pytestmark = pytest.mark.skipif(not shutil.which("git"), reason="needs git")
 
@@ -24,11 +22,6 @@ FILES = {
     "docs/Dockerfile": "# caf\u00e9 \U0001f433 ünïcödé\nFROM ubuntu:24.04\nRUN apt-get update\n",
     "ok/Dockerfile": NONROOT_DOCKERFILE,
 }
-
-
-def run(args, cwd):
-    p = subprocess.run([sys.executable, "-m", "fixer", *map(str, args)], cwd=cwd, capture_output=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
 
 
 def git(args, cwd, **kw):
@@ -51,13 +44,13 @@ def test_git_apply_at_repo_root_equals_write(tmp_path):
     repo = make_repo(tmp_path / "repo")
     copy = tmp_path / "copy"
     shutil.copytree(repo, copy)
-    code, patch, err = run(["."], repo)
+    code, patch, err = run_dockerfix(["."], repo)
     assert code == 0 and patch.count(b"+++ b/") == 6  # every file but ok/Dockerfile
     assert git(["apply", "--check", "-"], repo, input=patch).returncode == 0
     assert git(["apply", "-"], repo, input=patch).returncode == 0
-    assert run(["--write", "."], copy)[0] == 0
+    assert run_dockerfix(["--write", "."], copy)[0] == 0
     assert snapshot(repo) == snapshot(copy)
-    assert run(["--check", "."], repo)[0] == 0  # applied: nothing left to do
+    assert run_dockerfix(["--check", "."], repo)[0] == 0  # applied: nothing left to do
 
 
 @pytest.mark.parametrize("spelling", ["dot-slash", "absolute"])
@@ -65,20 +58,20 @@ def test_git_apply_with_other_path_spellings(tmp_path, spelling):
     repo = make_repo(tmp_path / "repo")
     names = ["svc/api/Dockerfile", "svc/web/Containerfile", "docs/Dockerfile"]
     args = ["./" + n for n in names] if spelling == "dot-slash" else [repo / n for n in names]
-    code, patch, _ = run(args, repo)
+    code, patch, _ = run_dockerfix(args, repo)
     assert code == 0
     for n in names:
         assert f"--- a/{n}\n+++ b/{n}\n".encode() in patch
     assert git(["apply", "-"], repo, input=patch).returncode == 0
-    assert run(["--check", *names], repo)[0] == 0
+    assert run_dockerfix(["--check", *names], repo)[0] == 0
 
 
 def test_check_exit_codes_for_ci(tmp_path):
     repo = make_repo(tmp_path / "repo")
-    code, out, err = run(["--check", "."], repo)
+    code, out, err = run_dockerfix(["--check", "."], repo)
     assert code == 1 and out == b"" and b"would fix ./Dockerfile" in err
-    assert run(["--write", "."], repo)[0] == 0
-    assert run(["--check", "."], repo)[0] == 0
+    assert run_dockerfix(["--write", "."], repo)[0] == 0
+    assert run_dockerfix(["--check", "."], repo)[0] == 0
     write(repo / "broken" / "Dockerfile", "FROM debian\nRUN <<EOF\nnever closed\n")
-    code, out, err = run(["--check", "."], repo)
+    code, out, err = run_dockerfix(["--check", "."], repo)
     assert code == 2 and b"./broken/Dockerfile:2:" in err

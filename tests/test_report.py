@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from paths import ROOT
 
-from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, write
+from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE, run_dockerfix, write
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra: pip install -e '.[test]'")
 
@@ -23,12 +21,6 @@ FILES = {
     "ok/Dockerfile": NONROOT_DOCKERFILE,
     "bad/Dockerfile": "FROM debian\nRUN <<EOF\necho never closed\n",
 }
-
-
-def _run(args, cwd, input=None):
-    p = subprocess.run([sys.executable, "-m", "fixer", *args], cwd=cwd, capture_output=True, input=input,
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr
 
 
 @pytest.fixture
@@ -58,7 +50,7 @@ def _apply(data: bytes, replacement: dict) -> bytes:
 
 
 def test_sarif_is_valid_and_its_fixes_are_the_cli_edit(repo):
-    code, out, err = _run(["--format", "sarif", "."], repo)
+    code, out, err = run_dockerfix(["--format", "sarif", "."], repo)
     assert code == 2  # bad/Dockerfile
     log = json.loads(out)
     jsonschema.validators.validator_for(SCHEMA)(SCHEMA).validate(log)
@@ -71,7 +63,7 @@ def test_sarif_is_valid_and_its_fixes_are_the_cli_edit(repo):
     for uri, res in results.items():
         original = (repo / uri).read_bytes()
         (rep,) = res["fixes"][0]["artifactChanges"][0]["replacements"]
-        code, fixed, _ = _run(["-"], repo, input=original)
+        code, fixed, _ = run_dockerfix(["-"], repo, input=original)
         assert code == 0
         assert _apply(original, rep) == fixed, uri
     # the file that failed is a notification with its line, and the run is marked unsuccessful
@@ -84,14 +76,14 @@ def test_sarif_is_valid_and_its_fixes_are_the_cli_edit(repo):
 
 def test_sarif_with_nothing_to_fix_is_valid_and_empty(tmp_path):
     write(tmp_path / "Dockerfile", NONROOT_DOCKERFILE)
-    code, out, _ = _run(["--format", "sarif", "--check", "."], tmp_path)
+    code, out, _ = run_dockerfix(["--format", "sarif", "--check", "."], tmp_path)
     log = json.loads(out)
     jsonschema.validators.validator_for(SCHEMA)(SCHEMA).validate(log)
     assert code == 0 and log["runs"][0]["results"] == [] and log["runs"][0]["invocations"][0]["executionSuccessful"]
 
 
 def test_markdown_pull_request_body(repo):
-    code, out, err = _run(["--format", "markdown", "--write", "."], repo)
+    code, out, err = run_dockerfix(["--format", "markdown", "--write", "."], repo)
     body = out.decode()
     assert code == 2
     assert body.startswith("## Run containers as a non-root user\n")
@@ -109,13 +101,13 @@ def test_markdown_pull_request_body(repo):
     assert "`ok/Dockerfile`: the final stage already runs as nobody" in sections[3]
     assert "bad/Dockerfile:2" in sections[4]
     # the files were written (--write), and a second run has nothing to say
-    code, out, _ = _run(["--format", "markdown", "ok", "svc", "Dockerfile"], repo)
+    code, out, _ = run_dockerfix(["--format", "markdown", "ok", "svc", "Dockerfile"], repo)
     assert code == 0 and "nothing to change" in out.decode()
 
 
 def test_markdown_numeric_user_and_fence_safety(tmp_path):
     write(tmp_path / "Dockerfile", "FROM debian\n# ``` a fence in a comment\nRUN apt-get update\n")
-    code, out, _ = _run(["--format", "markdown", "--numeric-user", "."], tmp_path)
+    code, out, _ = run_dockerfix(["--format", "markdown", "--numeric-user", "."], tmp_path)
     body = out.decode()
     assert "would change 1 Dockerfile " in body and "`USER 10001:10001`" in body
     assert "can verify the numeric `USER 10001:10001`" in body
@@ -130,9 +122,9 @@ def test_markdown_numeric_user_and_fence_safety(tmp_path):
 ])
 def test_the_last_root_step_is_named_only_when_there_is_one(text, step, tmp_path):
     write(tmp_path / "Dockerfile", text)
-    code, out, _ = _run(["--format", "json", "Dockerfile"], tmp_path)
+    code, out, _ = run_dockerfix(["--format", "json", "Dockerfile"], tmp_path)
     assert json.loads(out)[0]["root_step"] == step
-    code, out, _ = _run(["--format", "sarif", "Dockerfile"], tmp_path)
+    code, out, _ = run_dockerfix(["--format", "sarif", "Dockerfile"], tmp_path)
     message = json.loads(out)["runs"][0]["results"][0]["message"]["text"]
     if step is None:
         # "line 1: no RUN in the final stage needs root" is a reason, not a root step
