@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import List, Optional  # noqa: F401 (typer reads the annotations)
 
 
