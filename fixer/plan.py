@@ -30,21 +30,56 @@ class Options:
     force: bool = False
 
     def validate(self) -> None:
-        """Raise DockerfixError for any value that must never reach generated shell."""
+        """Raise DockerfixError, naming the option, for any value that must never reach generated
+        shell, that would make root or a system account the container user, that would fail the
+        build whatever the base image, or that would hand a system folder to the new user (see
+        `snippets.system_account`, `snippets.taken_everywhere`, `snippets.writable_path`)."""
         for what, name in (("--user", self.user), ("--group", self.group)):
             if name is not None and not snippets.valid_name(name):
                 raise DockerfixError(
                     f"{what} {name!r} is not a valid user/group name "
                     "(lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32)"
                 )
+        why = snippets.system_account(self.user)
+        if why:
+            raise DockerfixError(f"--user {self.user}: {self.user} {why}; choose another name")
+        group = self.group or self.user
+        why = snippets.system_account(group, group=True)
+        if why:
+            what = "--group" if self.group else "--user"
+            named = "" if self.group else " (the new group is named after the user; --group names another)"
+            raise DockerfixError(f"{what} {group}: {group} {why}{named}; choose another name")
         for what, value in (("--uid", self.uid), ("--gid", self.gid)):
             if value is not None and not snippets.valid_id(value):
-                raise DockerfixError(f"{what} {value!r} must be an integer from 1 to {snippets.MAX_ID}")
-        for p in self.writable:
-            if not snippets.valid_path(p):
+                root = " (0 is root's)" if value == 0 else ""
+                raise DockerfixError(f"{what} {value!r} must be an integer from 1 to {snippets.MAX_ID}{root}")
+        for what, kw in (("--uid", {"uid": self.uid}), ("--gid", {"gid": self.gid or self.uid})):
+            value = next(iter(kw.values()))
+            taken = snippets.taken_everywhere(**kw) if value is not None else None
+            if taken:
+                if what == "--gid" and self.gid is None:
+                    what = "--uid"  # the gid defaults to the uid
                 raise DockerfixError(
-                    f"--writable {p!r} must be an absolute path of letters, digits and ._/@+- only"
+                    f"{what} {value}: every base image already has that id ({taken[0]} family: {taken[1]}); "
+                    f"choose another (from 1000 up; the default is {DEFAULT_UID})"
                 )
+        for p in self.writable:
+            why = snippets.writable_path(p)[1]
+            if why:
+                raise DockerfixError(_writable_refused(p, why))
+
+
+def _writable_refused(path: str, why: str) -> str:
+    """The error for a --writable path that `snippets.writable_path` refused (`why`)."""
+    if not snippets.PATH_RE.match(path):
+        return f"--writable {path!r} must be an absolute path of letters, digits and ._/@+- only"
+    if "'..'" in why:
+        return f"--writable {path}: {path} {why}; write the path without them"
+    return (
+        f"--writable {path}: {path} {why}; only data folders can be handed to the new user "
+        "(/var/lib/NAME, /var/log/NAME, /opt/NAME, /srv/NAME, /home/NAME, /data, /app/uploads, ...): "
+        "owning a system folder would let it change what root trusts, such as /etc/passwd"
+    )
 
 
 DEFAULT_UID = 10001
@@ -200,7 +235,7 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
                 uid=options.uid or DEFAULT_UID,
                 gid=options.gid or options.uid or DEFAULT_UID,
             )
-            _check_clash(an, new)
+            _check_clash(an, new, family, options, result)
             useradd = info.has_useradd or an.installs_shadow
             cmds = snippets.create_user(new, family, useradd)
             cmds += snippets.writable(writable, f"{new.uid}:{new.gid}")
@@ -305,7 +340,7 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else cu.name
         return value, owner
     info = an.image
-    if options.user in info.users and info.shell:
+    if options.user in info.users and info.shell and not snippets.system_account(options.user):
         # `--user node` on an image that ships node: switch to it (creating it again would fail)
         ids = info.users[options.user]
         result.reasons.append(f"base image {an.base_image} ships user {options.user} ({ids}); switching to it")
@@ -321,10 +356,16 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
     return None
 
 
-def _check_clash(an: Analysis, new: snippets.NewUser) -> None:
+def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Options, result: Result) -> None:
     """Raise when creating `new` would fail the build: its name, group or ids are already taken by a
-    user the Dockerfile creates (and that could not be reused) or one the base image ships."""
+    user the Dockerfile creates (and that could not be reused), one the base image ships, or a
+    system account of the image's family (`data/accounts.toml`; all families when it is unknown).
+    A free id below 1000 is allowed, with a warning: packages installed in the image take ids there."""
     from_line = an.final.from_inst.start_line
+    for what, name, group in (("--user", new.name, False), ("--group", new.group, True)):
+        why = snippets.system_account(name, group=group)
+        if why:
+            raise DockerfixError(f"{what} {name}: {name} {why}; choose another name", from_line)
     for cu in reversed(an.created_users):
         if cu.name in (new.name, new.group) or (cu.group and cu.group in (new.name, new.group)):
             root = " with uid 0 (root)" if cu.uid == 0 else ""
@@ -374,6 +415,23 @@ def _check_clash(an: Analysis, new: snippets.NewUser) -> None:
                 "to switch to it, or choose other ids with --uid/--gid",
                 from_line,
             )
+    tables = snippets.account_families(family)
+    which = f"the base image ({family} family)" if len(tables) == 1 else "a base image of some family (this one is unknown here)"
+    uid_opt = f"--uid {new.uid}"
+    gid_opt = f"--gid {new.gid}" if options.gid else f"--uid {new.uid} (also the group's gid)"
+    for opt, kw in ((uid_opt, {"uid": new.uid}), (gid_opt, {"gid": new.gid})):
+        taken = snippets.taken_id(tables, **kw)
+        if taken:
+            raise DockerfixError(
+                f"{opt}: {which} already has {taken[1]}; choose another id (from 1000 up; the default is {DEFAULT_UID})",
+                from_line,
+            )
+    low = sorted({i for i in (new.uid, new.gid) if i < 1000})
+    if low:
+        result.warnings.append(
+            f"id {', '.join(map(str, low))} is below 1000, where packages installed in the image get the ids of "
+            "their users: if the build fails with 'already exists' or 'not unique', choose one from 1000 up"
+        )
 
 
 DROP_RE = re.compile(
@@ -521,18 +579,26 @@ def _ids_of(an: Analysis, name: str) -> str | None:
 
 
 def _writable_paths(an: Analysis, options: Options, result: Result) -> list[str]:
+    """The paths to create and hand to the user: the final stage's VOLUMEs (as expanded) that are
+    data folders, with a warning for each that is not, then --writable (refused before, if not)."""
     out: list[str] = []
     for path, line in an.volumes:
-        if snippets.valid_path(path):
-            if path not in out:
-                out.append(path)
-        else:
+        norm, why = snippets.writable_path(path)
+        if why is None:
+            if norm not in out:
+                out.append(norm)
+        elif not snippets.PATH_RE.match(path):
             result.warnings.append(
                 f"line {line}: VOLUME {path!r} is not a plain absolute path; make sure the user can write it"
             )
+        else:
+            result.warnings.append(f"line {line}: VOLUME {path} {why}; not handed to the new user")
     for p in options.writable:
-        if p not in out:
-            out.append(p)
+        norm, why = snippets.writable_path(p)
+        if why is not None:
+            raise DockerfixError(_writable_refused(p, why))
+        if norm not in out:
+            out.append(norm)
     return out
 
 

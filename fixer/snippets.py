@@ -1,12 +1,15 @@
 """Step 6: the distro's own commands for creating an unprivileged user.
 
 Each function returns the shell commands (one string each; `plan` chains them with `&&` in one
-RUN) for a family. Every value put into these commands has passed `validate_*` first: names match
-`^[a-z_][a-z0-9_-]{0,31}$`, ids are integers from 1 to 2147483647, paths are plain absolute paths.
+RUN) for a family. Every value put into these commands has passed the checks here first: names
+match `^[a-z_][a-z0-9_-]{0,31}$` and are no system account (`system_account`), ids are integers
+from 1 to 2147483647, writable paths are data folders (`writable_path`).
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from dataclasses import dataclass
 
@@ -32,15 +35,172 @@ def valid_name(name: str) -> bool:
 
 
 def valid_id(value: int | str) -> bool:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
+    """An id from 1 to MAX_ID: an int, or a string of ASCII digits only (int() also reads "١٢",
+    and such text must never reach generated shell)."""
+    if isinstance(value, bool):
         return False
-    return str(value).strip().isdigit() and 1 <= n <= MAX_ID
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            return False
+    elif not isinstance(value, int):
+        return False
+    return 1 <= int(value) <= MAX_ID
 
 
-def valid_path(path: str) -> bool:
-    return bool(PATH_RE.match(path)) and "/../" not in path + "/"
+# --- writable paths --------------------------------------------------------------------------------
+
+# Top-level folders that belong to the system as a whole: never handed to the new user, nor
+# anything below them (except the data folders of /var and /run, see `writable_path`).
+SYSTEM_TREES = frozenset((
+    "bin", "boot", "dev", "efi", "etc", "lib", "lib32", "lib64", "libx32", "libexec", "lost+found",
+    "nix", "proc", "root", "run", "sbin", "snap", "sys", "usr", "var",
+))
+# Shared parents: the folder itself is refused (every user and program shares it), a folder below
+# it is a data folder (/home/NAME, /tmp/NAME, /opt/NAME, /srv/NAME, /mnt/NAME, /media/NAME).
+SHARED_PARENTS = frozenset(("home", "tmp", "opt", "srv", "mnt", "media"))
+# /var/PARENT/NAME (and /run/NAME, the same as /var/run/NAME) is a program's data folder ...
+VAR_DATA_PARENTS = frozenset(("lib", "cache", "log", "run", "opt", "tmp"))
+# ... unless NAME (or NAME up to its first ".", as in dpkg.log, docker.sock) belongs to the system:
+# package managers, login and privilege tools, init and the system bus, container runtimes, and
+# the tools root runs over these folders (logrotate, cron, ldconfig). Owning one of these lets
+# the user change what root later trusts (dpkg's maintainer scripts, sudo's timestamps, the
+# system bus socket, root's CA bundle).
+SYSTEM_NAMES = frozenset((
+    "alternatives", "anacron", "apk", "apt", "aptitude", "at", "audit", "authselect", "btmp",
+    "ca-certificates", "console-setup", "containerd", "containers", "crio", "cron", "crond",
+    "dbus", "debconf", "dkms", "dnf", "docker", "dpkg", "faillock", "faillog", "flatpak", "initramfs",
+    "journal", "lastlog", "ldconfig", "libdnf5", "locales", "lock", "logrotate", "man", "misc",
+    "mount", "netns", "network", "networkmanager", "pacman", "pam", "podman", "polkit", "polkit-1",
+    "policykit", "private", "resolvconf", "rpm", "rpm-state", "runc", "selinux", "sendsigs",
+    "shadow", "shells", "shm", "snapd", "sss", "sssd", "ssh", "sshd", "sudo", "syslog", "systemd",
+    "tallylog", "ucf", "udev", "user", "utmp", "wtmp", "yum", "zypp", "zypper",
+))
+
+
+def writable_path(path: str) -> tuple[str, str | None]:
+    """Whether `path` may be made writable by the new user (created and chowned to it):
+    (the normalised path, None) when it may, (path, why not) when not. The one rule for
+    `--writable`, `writable = [...]` and the final stage's VOLUMEs:
+
+    - it is a plain absolute path (letters, digits and `._/@+-`); repeated and trailing slashes
+      are dropped first (`//etc/` is `/etc`), and a `.` or `..` component is refused outright
+      (never resolved: `/a/../etc` is refused, not read as `/etc`);
+    - `/` is refused, and so is every system tree and everything below it: /bin /boot /dev /efi
+      /etc /lib /lib32 /lib64 /libx32 /libexec /lost+found /nix /proc /root /run /sbin /snap /sys
+      /usr /var;
+    - except a program's data folder and what is below it: /var/lib/NAME, /var/cache/NAME,
+      /var/log/NAME, /var/run/NAME = /run/NAME, /var/opt/NAME, /var/tmp/NAME, and /var/www itself
+      and below, where NAME is not the system's own (dpkg, apt, rpm, sudo, systemd, dbus, ...:
+      `SYSTEM_NAMES`), so /var/lib/dpkg, /var/cache/apt and /var/log itself stay refused;
+    - /home, /tmp, /opt, /srv, /mnt and /media themselves are refused (they are shared), a folder
+      below them is a data folder (/home/NAME, /opt/NAME, /srv/NAME, ...);
+    - any other path is a data folder: /data, /app/uploads, /workspace.
+
+    Owning a system folder would let the new user rewrite what root trusts (/etc/passwd,
+    /usr/bin, dpkg's maintainer scripts): root by another road."""
+    if not PATH_RE.match(path):
+        return path, "is not a plain absolute path (letters, digits and ._/@+- only)"
+    parts = [p for p in path.split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        return path, "has a '.' or '..' component (dockerfix never resolves those)"
+    norm = "/" + "/".join(parts)
+    if not parts:
+        return norm, "is the root of the file system"
+    if parts[0] == "run":
+        parts = ["var", *parts]
+    top = parts[0]
+    if top in SHARED_PARENTS:
+        return (norm, None) if len(parts) > 1 else (norm, "is a system folder (shared by every user)")
+    if top == "var" and len(parts) > 1 and parts[1] == "www":
+        return norm, None
+    if top == "var" and len(parts) > 2 and parts[1] in VAR_DATA_PARENTS:
+        name = parts[2].lower()
+        if name not in SYSTEM_NAMES and name.split(".", 1)[0] not in SYSTEM_NAMES:
+            return norm, None
+    if top in SYSTEM_TREES:
+        return norm, "is a system folder"
+    return norm, None
+
+
+# --- system accounts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accounts:
+    users: dict[str, tuple[int, int]]  # name -> (uid, gid)
+    groups: dict[str, int]  # name -> gid
+
+
+@functools.lru_cache(maxsize=1)
+def _accounts() -> dict[str, Accounts]:
+    from .images import _load_toml
+
+    with open(os.path.join(os.path.dirname(__file__), "data", "accounts.toml"), encoding="utf-8") as f:
+        data = _load_toml(f.read())
+    out = {}
+    for family, table in data.items():
+        users = {}
+        for name, ids in table["users"].items():
+            uid, gid = ids.split(":")
+            users[name] = (int(uid), int(gid))
+        out[family] = Accounts(users, dict(table["groups"]))
+    return out
+
+
+def account_families(family: str | None = None) -> dict[str, Accounts]:
+    """The system-account tables for `family`; for an unknown family (or None), all of them."""
+    tables = _accounts()
+    return {family: tables[family]} if family in tables else dict(tables)
+
+
+def system_account(name: str, *, group: bool = False) -> str | None:
+    """Why `name` cannot be the new user (or, with `group`, its group), or None: root, the shared
+    nobody/nogroup, or a system user (group) of any base-image family. The check does not depend
+    on the base image: a system account is never the right container user, and creating it
+    again fails the build on the families that have it."""
+    if name == "root":
+        return "is the superuser: dockerfix exists to stop containers running as root"
+    if name in ("nobody", "nogroup"):
+        return (
+            f"is the shared unprivileged account (65534) of every base image: whatever {name} owns, "
+            f"every other process running as {name} can change; dockerfix creates a user of the "
+            "image's own instead (the default, appuser)"
+        )
+    seen = [
+        f"{family} {acc.groups[name] if group else acc.users[name][0]}"
+        for family, acc in account_families().items()
+        if name in (acc.groups if group else acc.users)
+    ]
+    if not seen:
+        return None
+    if group:
+        return f"is a system group of the base images ({', '.join(seen)}): groupadd would fail the build"
+    return (
+        f"is a system user of the base images ({', '.join(seen)}): the container must never run as "
+        "a system account, and useradd would fail the build"
+    )
+
+
+def taken_id(families: dict[str, Accounts], uid: int | None = None, gid: int | None = None) -> tuple[str, str] | None:
+    """(family, "user nobody (65534:65534)") for the system account of one of `families` that
+    already has `uid` (a user's) or `gid` (a group's), or None."""
+    for family, acc in families.items():
+        for name, (u, g) in acc.users.items():
+            if uid is not None and u == uid:
+                return family, f"user {name} ({u}:{g})"
+        for name, g in acc.groups.items():
+            if gid is not None and g == gid:
+                return family, f"group {name} ({g})"
+    return None
+
+
+def taken_everywhere(uid: int | None = None, gid: int | None = None) -> tuple[str, str] | None:
+    """Like `taken_id`, but only when every family has an account with that id, so that it clashes
+    whatever the base image: 65534 (nobody), 1 and 2 (bin, daemon)."""
+    tables = account_families()
+    if all(taken_id({f: a}, uid, gid) for f, a in tables.items()):
+        return taken_id(tables, uid, gid)
+    return None
 
 
 @dataclass(frozen=True)
@@ -104,7 +264,8 @@ def create_user(u: NewUser, family: str, useradd: bool) -> list[str]:
 
 
 def writable(paths: list[str], owner: str) -> list[str]:
-    """Create the run-time writable paths and hand them to `owner` ("uid:gid" or a name)."""
+    """Create the run-time writable paths (data folders: `writable_path` judged them) and hand them
+    to `owner` ("uid:gid" or a name)."""
     if not paths:
         return []
     joined = " ".join(paths)
