@@ -368,7 +368,7 @@ def fast_parse(argv: list[str]) -> dict | None:
             value = argv[i]
             i += 1
         if kind is int:
-            if not value.lstrip("-").isdigit():
+            if not (value.lstrip("-").isascii() and value.lstrip("-").isdigit()):  # int() also reads "١٢"
                 return None
             kw[key] = int(value)
         elif kind is list:

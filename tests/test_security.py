@@ -245,3 +245,14 @@ def test_image_service_users_are_not_system_accounts():
         for name in rule.info.users:
             if snippets.valid_name(name) and name != "nobody":
                 assert snippets.system_account(name) is None, name
+
+
+def test_non_ascii_digits_are_no_id_on_the_fast_command_line_either(tmp_path):
+    """The fast argument reader (no typer) must refuse what typer refuses: int() reads "١٠٠٠١"."""
+    from test_cli import run_dockerfix
+
+    f = tmp_path / "Dockerfile"
+    f.write_text(DEBIAN)
+    code, out, err = run_dockerfix(["--uid", "\u0661\u0660\u0660\u0660\u0661", "--write", f], cwd=tmp_path)
+    assert code == 2 and b"--uid" in err, err
+    assert f.read_text() == DEBIAN
