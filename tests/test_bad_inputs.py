@@ -132,3 +132,38 @@ def test_too_large_stdin_gives_the_whole_text_back(cli):
     code, out, err = cli(["-", "--stdin-filename", "Dockerfile"], input=data)
     assert code == 2 and "too large" in err
     assert out == data
+
+
+# --- issue 12: system folders and system accounts, refused before any file is touched ------------------
+
+SYSTEM_OPTIONS = [
+    (["--writable", "/etc"], "--writable /etc: /etc is a system folder"),
+    (["--writable", "/"], "--writable /: / is the root of the file system"),
+    (["--writable", "/usr/bin"], "--writable /usr/bin: /usr/bin is a system folder"),
+    (["--writable", "/a/../etc"], "--writable /a/../etc: /a/../etc has a '.' or '..' component"),
+    (["--writable", "//etc//"], "--writable //etc//: //etc// is a system folder"),
+    (["--writable", "/var/lib/dpkg"], "is a system folder"),
+    (["--user", "root"], "--user root: root is the superuser"),
+    (["--user", "nobody"], "--user nobody: nobody is the shared unprivileged account"),
+    (["--user", "daemon"], "--user daemon: daemon is a system user"),
+    (["--group", "users"], "--group users: users is a system group"),
+    (["--uid", "65534"], "--uid 65534: every base image already has that id"),
+    (["--uid", "\u0661\u0660\u0660\u0660\u0661"], "--uid"),  # Arabic-Indic digits are not an id
+]
+
+
+@pytest.mark.parametrize("args,message", SYSTEM_OPTIONS, ids=[" ".join(a) for a, _ in SYSTEM_OPTIONS])
+def test_system_folder_or_account_refused_before_any_file_is_touched(args, message, tmp_path, cli):
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(GOOD)
+    code, out, err = cli([*args, "--write", f])
+    assert code == 2 and message in err and "Traceback" not in err, err
+    assert f.read_bytes() == GOOD
+
+
+def test_gid_taken_in_the_family_is_an_error_naming_the_from_line(tmp_path, cli):
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(GOOD)
+    code, out, err = cli(["--gid", "100", "--write", f])
+    assert code == 2 and f"{f}:1: --gid 100: the base image (debian family) already has group users (100)" in err
+    assert f.read_bytes() == GOOD
