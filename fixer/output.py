@@ -92,25 +92,65 @@ def _split_lf(lines: list[str]) -> list[str]:
     return out
 
 
-def read_file(path: str) -> tuple[bytes, os.stat_result]:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise DockerfixError("no such file") from None
-    except OSError as e:
-        raise DockerfixError(f"cannot read: {e.strerror}") from None
+NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _require_regular(st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise DockerfixError("is a directory, not a Dockerfile")
     if not stat.S_ISREG(st.st_mode):
-        raise DockerfixError("is not a regular file")
+        kind = next((name for test, name in NOT_REGULAR if test(st.st_mode)), "of an unknown type")
+        raise DockerfixError(f"not a regular file ({kind})")
+
+
+def _open_regular(path: str, flags: int) -> tuple[int, os.stat_result]:
+    """A file descriptor for `path` if it is a regular file. A FIFO or device can take the file's
+    place after any check by name: O_NONBLOCK keeps its open from blocking, and the check that
+    counts is fstat of what was opened, before a byte is read."""
+    try:
+        fd = os.open(path, flags | _NONBLOCK)
+    except OSError as e:
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise e from None
+        _require_regular(st)  # a socket (ENXIO), a directory (EISDIR): say what it is
+        raise
+    try:
+        st = os.fstat(fd)
+        _require_regular(st)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _cause(e: OSError) -> str:
+    """What the system said, from the errno: "read-only file system", "permission denied"..."""
+    text = os.strerror(e.errno) if e.errno else (e.strerror or str(e))
+    return text[:1].lower() + text[1:]
+
+
+def read_file(path: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file (a FIFO, device or socket is never read)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DockerfixError("dangling symlink" if os.path.islink(path) else "no such file") from None
+    except OSError as e:
+        raise DockerfixError(f"cannot read: {_cause(e)}") from None
+    _require_regular(st)
     from .source import MAX_BYTES, check_size
 
     check_size(st.st_size)  # before reading: memory and time stay bounded
     try:
-        with open(path, "rb") as f:
+        fd, st = _open_regular(path, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
-        raise DockerfixError(f"cannot read: {e.strerror}") from None
+        raise DockerfixError(f"cannot read: {_cause(e)}") from None
     return data, st
 
 
@@ -118,24 +158,32 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace the file's content with `data` atomically: a temporary file in the same folder,
     fsync, then rename over the original, keeping its mode (and owner when we may). A symlink is
     followed and its target replaced, so the link stays. Refuses if the file changed on disk since
-    it was read (`expected`). On any error the original is untouched."""
+    it was read (`expected`), or is no longer a regular file. On any error, an interruption too,
+    the original is untouched and no temporary file is left."""
     real = os.path.realpath(path)
     folder = os.path.dirname(real) or "."
     try:
         st = os.stat(real)
-        with open(real, "rb") as f:
+    except OSError as e:
+        raise DockerfixError(f"cannot re-read before writing: {_cause(e)}") from None
+    _require_regular(st)
+    if not st.st_mode & stat.S_IWUSR:
+        raise DockerfixError("file is read-only; not written")
+    try:
+        # opened for writing (nothing is written through it): the system says whether we may, and
+        # why not (a read-only file system, permission denied) by its errno
+        fd, st = _open_regular(real, os.O_RDWR)
+        with os.fdopen(fd, "rb") as f:
             current = f.read()
     except OSError as e:
-        raise DockerfixError(f"cannot re-read before writing: {e.strerror}") from None
-    if not st.st_mode & stat.S_IWUSR or not os.access(real, os.W_OK):
-        raise DockerfixError("file is read-only; not written")
+        raise DockerfixError(f"cannot write: {_cause(e)}; not written") from None
     if current != expected:
         raise DockerfixError("the file changed on disk while dockerfix was working on it; not written")
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".dockerfix", dir=folder)
     except OSError as e:
         raise DockerfixError(
-            f"cannot create a temporary file in {folder} to write atomically: {e.strerror}"
+            f"cannot create a temporary file in {folder} to write atomically: {_cause(e)}"
         ) from None
     try:
         with os.fdopen(fd, "wb") as f:
@@ -150,12 +198,11 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
                 if e.errno not in (errno.EPERM, errno.EINVAL):
                     raise
         os.replace(tmp, real)
-    except DockerfixError:
+    except BaseException as e:  # KeyboardInterrupt too: never leave the temporary file behind
         _unlink(tmp)
+        if isinstance(e, OSError):
+            raise DockerfixError(f"cannot write: {_cause(e)}; not written") from None
         raise
-    except OSError as e:
-        _unlink(tmp)
-        raise DockerfixError(f"cannot write: {e.strerror}") from None
     try:
         dfd = os.open(folder, os.O_RDONLY)
         try:
