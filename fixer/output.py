@@ -15,21 +15,43 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff with `a/` and `b/` prefixes that `git apply` accepts, including files whose
-    last line has no newline and files with CRLF endings."""
+    last line has no newline, files with CRLF endings, and names git quotes."""
     a = old.decode("utf-8").splitlines(keepends=True) if old else []
     b = new.decode("utf-8").splitlines(keepends=True) if new else []
     a = _split_lf(a)
     b = _split_lf(b)
     path = diff_path(path)
     out = []
-    for line in difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}"):
-        if line.startswith(("---", "+++")):
-            out.append(line if line.endswith("\n") else line + "\n")
+    tab = "\t" if " " in path else ""  # git ends a name with a space with a tab (for patch(1))
+    for i, line in enumerate(difflib.unified_diff(a, b, fromfile="a", tofile="b")):
+        if i < 2:  # `--- a` and `+++ b`: the file's name as git writes it
+            out.append(f"{line[:4]}{git_quote(line[4] + '/' + path)}{tab}\n")
             continue
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n" + NO_NEWLINE)
     return "".join(out)
+
+
+_C_ESCAPES = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r", 0x22: '"', 0x5C: "\\"}
+
+
+def git_quote(name: str) -> str:
+    """A file name as git writes it in a patch (quote.c, core.quotePath on): in double quotes
+    with C escapes when it has a control character, a quote, a backslash or a byte >= 0x80 (as
+    octal, byte by byte of its UTF-8 or its raw bytes), else as it is."""
+    raw = os.fsencode(name)
+    if not any(b < 0x20 or b >= 0x7F or b in _C_ESCAPES for b in raw):
+        return name
+    out = []
+    for b in raw:
+        if b in _C_ESCAPES:
+            out.append("\\" + _C_ESCAPES[b])
+        elif b < 0x20 or b >= 0x7F:
+            out.append(f"\\{b:03o}")
+        else:
+            out.append(chr(b))
+    return '"' + "".join(out) + '"'
 
 
 def edit_of(old: bytes, new: bytes, after_line: int | None = None) -> tuple[int, int, bytes]:
