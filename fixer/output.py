@@ -162,7 +162,7 @@ def read_file(path: str) -> tuple[bytes, os.stat_result]:
     except FileNotFoundError:
         raise DockerfixError("dangling symlink" if os.path.islink(path) else "no such file") from None
     except OSError as e:
-        raise DockerfixError(f"cannot read: {_cause(e)}") from None
+        raise DockerfixError("symlink loop" if e.errno == errno.ELOOP else f"cannot read: {_cause(e)}") from None
     _require_regular(st)
     from .source import MAX_BYTES, check_size
 

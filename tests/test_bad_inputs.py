@@ -275,3 +275,26 @@ def test_read_only_file_system_is_named_as_such(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.stdout == f"exit 2\n{ROOT_DOCKERFILE}", (p.stdout, p.stderr)
     assert p.stderr == "Dockerfile: cannot write: read-only file system; not written\n"
+
+
+def test_dangling_symlink_and_symlink_loop_found_in_a_folder_are_skipped_with_a_note(tmp_path, cli):
+    good = tmp_path / "Dockerfile"
+    good.write_bytes(GOOD)
+    (tmp_path / "Dockerfile.old").symlink_to("gone/Dockerfile")
+    (tmp_path / "Dockerfile.a").symlink_to("Dockerfile.b")
+    (tmp_path / "Dockerfile.b").symlink_to("Dockerfile.a")
+    code, out, err = cli(["--write", tmp_path])
+    assert code == 0, err
+    assert f"dockerfix: skipping dangling symlink {tmp_path / 'Dockerfile.old'}\n" in err
+    assert f"dockerfix: skipping symlink loop {tmp_path / 'Dockerfile.a'}\n" in err
+    assert f"dockerfix: skipping symlink loop {tmp_path / 'Dockerfile.b'}\n" in err
+    assert b"USER appuser" in good.read_bytes() and f"fixed {good}" in err and "failed" not in err
+    assert cli(["--write", "-q", tmp_path])[2] == ""
+
+
+@pytest.mark.parametrize("kind,message", [("dangling", "dangling symlink"), ("loop", "symlink loop")])
+def test_dangling_symlink_or_loop_named_on_the_command_line_is_an_error(kind, message, tmp_path, cli):
+    link = tmp_path / "Dockerfile"
+    link.symlink_to("gone" if kind == "dangling" else "Dockerfile")
+    code, out, err = cli(["--write", link])
+    assert code == 2 and f"{link}: {message}" in err and "Traceback" not in err

@@ -104,3 +104,33 @@ def test_git_apply_takes_names_that_git_quotes(tmp_path):
     assert _headers(patch) == _headers(git(["-c", "core.quotePath=true", "diff"], repo).stdout)
     assert run_dockerfix(["--write", "."], copy)[0] == 0
     assert snapshot(repo) == snapshot(copy)
+
+
+BOTH = ["Dockerfile", "svc/real/Dockerfile"]
+
+
+@pytest.mark.parametrize(
+    "args,kept",
+    [(["."], BOTH), (["Dockerfile", "./Dockerfile"], ["Dockerfile"]), ([".", "Dockerfile"], BOTH),
+     (["Dockerfile", "Dockerfile.prod", "."], BOTH), (["svc"], ["svc/real/Dockerfile"])],
+    ids=["folder-with-links", "two-spellings", "folder-and-a-file-in-it", "file-link-folder", "link-found-first"],
+)
+def test_a_file_reached_by_two_names_gets_one_patch(args, kept, tmp_path):
+    """One patch and one write per real file: git apply rejects a diff that patches a file twice."""
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    (repo / "Dockerfile.prod").symlink_to("Dockerfile")
+    write(repo / "svc" / "real" / "Dockerfile", ROOT_DOCKERFILE)
+    (repo / "svc" / "Dockerfile").symlink_to("real/Dockerfile")  # found first, but the file itself is kept
+    git(["init", "-q"], repo, check=True)
+    git(["add", "-A"], repo, check=True)
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True)
+    code, patch, err = run_dockerfix(args, repo)
+    assert code == 0 and _headers(patch) == sorted(f"{p}/{n}".encode() for n in kept for p in ("--- a", "+++ b"))
+    applied = git(["apply", "-"], repo, input=patch)
+    assert applied.returncode == 0, applied.stderr
+    code, _, err = run_dockerfix(["--write", *args], copy)
+    assert code == 0 and err.count(b"fixed ") == len(kept), err
+    assert snapshot(repo) == snapshot(copy)
+    assert os.readlink(copy / "Dockerfile.prod") == "Dockerfile" and os.readlink(copy / "svc" / "Dockerfile") == "real/Dockerfile"
