@@ -5,7 +5,8 @@ script text (no script injection); outputs go to $GITHUB_OUTPUT.
                      a virtualenv in $RUNNER_TEMP (system Pythons refuse pip, PEP 668);
                      DOCKERFIX_PREINSTALLED=1 uses the Python that runs this script instead
     run.py fix       dockerfix --write on DOCKERFIX_PATHS with DOCKERFIX_ARGS; outputs changed,
-                     files (JSON list) and body (a Markdown file for a pull-request body)
+                     files (JSON list of the files written) and body (a Markdown file for a
+                     pull-request body), both from that one run's report
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the pull-request body, made by the installed dockerfix from the --write run's JSON report
+MARKDOWN = "import json, sys; from fixer.report import markdown; sys.stdout.write(markdown(json.load(sys.stdin), write=True))"
 
 
 def _output(name: str, value: str) -> None:
@@ -54,17 +57,21 @@ def fix() -> int:
     paths = os.environ.get("DOCKERFIX_PATHS", ".").split() or ["."]
     args = shlex.split(os.environ.get("DOCKERFIX_ARGS", ""))
     fail_on_error = os.environ.get("DOCKERFIX_FAIL_ON_ERROR", "true").strip().lower() != "false"
-    base = [_python(), "-m", "fixer"]
-    report = subprocess.run([*base, *args, "--format", "json", "--", *paths], capture_output=True, text=True)
-    if report.returncode not in (0, 2) or not report.stdout.strip():
-        sys.stderr.write(report.stderr)
-        return report.returncode or 2
-    files = [r["path"] for r in json.loads(report.stdout) if r["changed"]]
+    # one run writes and reports: `files` and the body describe exactly what this run wrote
+    done = subprocess.run([_python(), "-m", "fixer", *args, "--write", "--format", "json", "--", *paths],
+                          capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    if done.returncode not in (0, 2) or not done.stdout.strip():
+        return done.returncode or 2
+    reports = json.loads(done.stdout)
+    for r in reports:
+        r["changed"] = bool(r["changed"] and not r["error"])  # a file whose write failed was not changed
+    files = [r["path"] for r in reports if r["changed"]]
     body = os.path.join(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir(), "dockerfix-pr-body.md")
     with open(body, "w", encoding="utf-8") as f:
-        done = subprocess.run([*base, *args, "--write", "--format", "markdown", "--", *paths], stdout=f,
-                              stderr=subprocess.PIPE, text=True)
-    sys.stderr.write(done.stderr)
+        made = subprocess.run([_python(), "-c", MARKDOWN], input=json.dumps(reports), stdout=f, text=True)
+    if made.returncode:
+        return made.returncode
     _output("changed", "true" if files else "false")
     _output("files", json.dumps(files))
     _output("body", body)

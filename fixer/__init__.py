@@ -16,3 +16,4 @@ Nothing heavy is imported here: startup time is a budget.
 """
 
 __version__ = "0.1.0"
+__url__ = "https://github.com/OWNER/dockerfix"  # the repository (README, action, pre-commit hook)

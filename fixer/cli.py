@@ -7,6 +7,7 @@ a file that failed is never written).
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import json
 import os
@@ -40,10 +41,16 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in NAME_PATTERNS)
 
 
-def discover(paths: List[str], finder=None, force_exclude: bool = False) -> List[str]:
+def discover(paths: List[str], finder=None, force_exclude: bool = False, verbose: bool = False,
+             quiet: bool = False) -> List[str]:
     """Files named on the command line, and Dockerfiles found under folders (sorted, skipping
     VCS folders, node_modules, virtualenvs and the configuration's `exclude` globs). Files named
-    on the command line are excluded only with --force-exclude (as in ruff and black)."""
+    on the command line are excluded only with --force-exclude (as in ruff and black).
+
+    A file reached by two names (a symlink, `./x` and `x`, a folder and a file in it) is listed
+    once, under the first name given (of those found in one folder, the file itself before a
+    link to it): one patch and one write per real file. A dangling symlink or a symlink loop
+    found in a folder is skipped with a note; named on the command line, it is an error."""
 
     def excluded(path: str, is_dir: bool = False) -> bool:
         if finder is None:
@@ -54,12 +61,40 @@ def discover(paths: List[str], finder=None, force_exclude: bool = False) -> List
         except DockerfixError:
             return False  # the file is kept: processing it reports the broken configuration
 
+    def note(message: str) -> None:
+        if not quiet:
+            print(f"dockerfix: {message}", file=sys.stderr)
+
+    def broken_link(path: str) -> str | None:
+        if not os.path.islink(path):
+            return None
+        try:
+            os.stat(path)
+        except OSError as e:
+            return "symlink loop" if e.errno == errno.ELOOP else "dangling symlink"
+        return None
+
     out: list[str] = []
+    first_name: dict[str, str] = {}  # real path -> the name it is processed under
+
+    def add(names: list[str]) -> None:
+        kept = set()
+        for name in sorted(names, key=os.path.islink):  # stable: links last
+            real = os.path.realpath(name)
+            if real not in first_name:
+                first_name[real] = name
+                kept.add(name)
+            elif verbose:
+                note(f"{name}: the same file as {first_name[real]}, processed once")
+        out.extend(n for n in names if n in kept)
+
     for p in paths:
-        if p == "-" or not os.path.isdir(p):
-            if p != "-" and force_exclude and excluded(p):
-                continue
+        if p == "-":
             out.append(p)
+            continue
+        if not os.path.isdir(p):
+            if not (force_exclude and excluded(p)):
+                add([p])
             continue
         found: list[str] = []
         for root, dirs, files in os.walk(p):
@@ -68,12 +103,18 @@ def discover(paths: List[str], finder=None, force_exclude: bool = False) -> List
                 if d not in SKIP_DIRS and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))
                 and not excluded(os.path.join(root, d), is_dir=True)
             )
-            found += [
-                os.path.join(root, f) for f in files if is_dockerfile_name(f) and not excluded(os.path.join(root, f))
-            ]
+            for f in files:
+                path = os.path.join(root, f)
+                if not is_dockerfile_name(f) or excluded(path):
+                    continue
+                broken = broken_link(path)
+                if broken:
+                    note(f"skipping {broken} {path}")
+                else:
+                    found.append(path)
         if not found:
             print(f"dockerfix: no Dockerfiles found under {p}", file=sys.stderr)
-        out += sorted(found)
+        add(sorted(found))
     return out
 
 
@@ -128,9 +169,9 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
             stdin_excluded = finder.for_path(stdin_filename).excludes(stdin_filename)
         except DockerfixError:
             pass
-    return process(discover(paths, finder, force_exclude), options_for, write=write, check=check, diff=diff,
-                   stdin_filename=stdin_filename, fmt=Format(fmt), verbose=verbose, quiet=quiet,
-                   stdin_excluded=stdin_excluded)
+    files = discover(paths, finder, force_exclude, verbose=verbose, quiet=quiet)
+    return process(files, options_for, write=write, check=check, diff=diff, stdin_filename=stdin_filename,
+                   fmt=Format(fmt), verbose=verbose, quiet=quiet, stdin_excluded=stdin_excluded)
 
 
 def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verbose, quiet,

@@ -63,9 +63,10 @@ def parse_ref(image: str) -> ImageRef:
         registry = parts[0].lower()
         parts = parts[1:]
     path = "/".join(parts).lower()
-    # registry mirrors keep Docker Hub's official images under .../library/NAME
-    if "library/" in path:
-        path = path.rsplit("library/", 1)[1]
+    # Docker Hub's official NAME is library/NAME (registry mirrors keep that path); a path with
+    # more components, or a component merely containing "library" (mylibrary/...), is someone else's
+    if path.startswith("library/") and path.count("/") == 1:
+        path = path[len("library/"):]
     return ImageRef(registry, path, tag, digest)
 
 

@@ -15,21 +15,43 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff with `a/` and `b/` prefixes that `git apply` accepts, including files whose
-    last line has no newline and files with CRLF endings."""
+    last line has no newline, files with CRLF endings, and names git quotes."""
     a = old.decode("utf-8").splitlines(keepends=True) if old else []
     b = new.decode("utf-8").splitlines(keepends=True) if new else []
     a = _split_lf(a)
     b = _split_lf(b)
     path = diff_path(path)
     out = []
-    for line in difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}"):
-        if line.startswith(("---", "+++")):
-            out.append(line if line.endswith("\n") else line + "\n")
+    tab = "\t" if " " in path else ""  # git ends a name with a space with a tab (for patch(1))
+    for i, line in enumerate(difflib.unified_diff(a, b, fromfile="a", tofile="b")):
+        if i < 2:  # `--- a` and `+++ b`: the file's name as git writes it
+            out.append(f"{line[:4]}{git_quote(line[4] + '/' + path)}{tab}\n")
             continue
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n" + NO_NEWLINE)
     return "".join(out)
+
+
+_C_ESCAPES = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r", 0x22: '"', 0x5C: "\\"}
+
+
+def git_quote(name: str) -> str:
+    """A file name as git writes it in a patch (quote.c, core.quotePath on): in double quotes
+    with C escapes when it has a control character, a quote, a backslash or a byte >= 0x80 (as
+    octal, byte by byte of its UTF-8 or its raw bytes), else as it is."""
+    raw = os.fsencode(name)
+    if not any(b < 0x20 or b >= 0x7F or b in _C_ESCAPES for b in raw):
+        return name
+    out = []
+    for b in raw:
+        if b in _C_ESCAPES:
+            out.append("\\" + _C_ESCAPES[b])
+        elif b < 0x20 or b >= 0x7F:
+            out.append(f"\\{b:03o}")
+        else:
+            out.append(chr(b))
+    return '"' + "".join(out) + '"'
 
 
 def edit_of(old: bytes, new: bytes, after_line: int | None = None) -> tuple[int, int, bytes]:
@@ -92,25 +114,65 @@ def _split_lf(lines: list[str]) -> list[str]:
     return out
 
 
-def read_file(path: str) -> tuple[bytes, os.stat_result]:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise DockerfixError("no such file") from None
-    except OSError as e:
-        raise DockerfixError(f"cannot read: {e.strerror}") from None
+NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _require_regular(st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise DockerfixError("is a directory, not a Dockerfile")
     if not stat.S_ISREG(st.st_mode):
-        raise DockerfixError("is not a regular file")
+        kind = next((name for test, name in NOT_REGULAR if test(st.st_mode)), "of an unknown type")
+        raise DockerfixError(f"not a regular file ({kind})")
+
+
+def _open_regular(path: str, flags: int) -> tuple[int, os.stat_result]:
+    """A file descriptor for `path` if it is a regular file. A FIFO or device can take the file's
+    place after any check by name: O_NONBLOCK keeps its open from blocking, and the check that
+    counts is fstat of what was opened, before a byte is read."""
+    try:
+        fd = os.open(path, flags | _NONBLOCK)
+    except OSError as e:
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise e from None
+        _require_regular(st)  # a socket (ENXIO), a directory (EISDIR): say what it is
+        raise
+    try:
+        st = os.fstat(fd)
+        _require_regular(st)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _cause(e: OSError) -> str:
+    """What the system said, from the errno: "read-only file system", "permission denied"..."""
+    text = os.strerror(e.errno) if e.errno else (e.strerror or str(e))
+    return text[:1].lower() + text[1:]
+
+
+def read_file(path: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file (a FIFO, device or socket is never read)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DockerfixError("dangling symlink" if os.path.islink(path) else "no such file") from None
+    except OSError as e:
+        raise DockerfixError("symlink loop" if e.errno == errno.ELOOP else f"cannot read: {_cause(e)}") from None
+    _require_regular(st)
     from .source import MAX_BYTES, check_size
 
     check_size(st.st_size)  # before reading: memory and time stay bounded
     try:
-        with open(path, "rb") as f:
+        fd, st = _open_regular(path, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
-        raise DockerfixError(f"cannot read: {e.strerror}") from None
+        raise DockerfixError(f"cannot read: {_cause(e)}") from None
     return data, st
 
 
@@ -118,24 +180,32 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace the file's content with `data` atomically: a temporary file in the same folder,
     fsync, then rename over the original, keeping its mode (and owner when we may). A symlink is
     followed and its target replaced, so the link stays. Refuses if the file changed on disk since
-    it was read (`expected`). On any error the original is untouched."""
+    it was read (`expected`), or is no longer a regular file. On any error, an interruption too,
+    the original is untouched and no temporary file is left."""
     real = os.path.realpath(path)
     folder = os.path.dirname(real) or "."
     try:
         st = os.stat(real)
-        with open(real, "rb") as f:
+    except OSError as e:
+        raise DockerfixError(f"cannot re-read before writing: {_cause(e)}") from None
+    _require_regular(st)
+    if not st.st_mode & stat.S_IWUSR:
+        raise DockerfixError("file is read-only; not written")
+    try:
+        # opened for writing (nothing is written through it): the system says whether we may, and
+        # why not (a read-only file system, permission denied) by its errno
+        fd, st = _open_regular(real, os.O_RDWR)
+        with os.fdopen(fd, "rb") as f:
             current = f.read()
     except OSError as e:
-        raise DockerfixError(f"cannot re-read before writing: {e.strerror}") from None
-    if not st.st_mode & stat.S_IWUSR or not os.access(real, os.W_OK):
-        raise DockerfixError("file is read-only; not written")
+        raise DockerfixError(f"cannot write: {_cause(e)}; not written") from None
     if current != expected:
         raise DockerfixError("the file changed on disk while dockerfix was working on it; not written")
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".dockerfix", dir=folder)
     except OSError as e:
         raise DockerfixError(
-            f"cannot create a temporary file in {folder} to write atomically: {e.strerror}"
+            f"cannot create a temporary file in {folder} to write atomically: {_cause(e)}"
         ) from None
     try:
         with os.fdopen(fd, "wb") as f:
@@ -150,12 +220,11 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
                 if e.errno not in (errno.EPERM, errno.EINVAL):
                     raise
         os.replace(tmp, real)
-    except DockerfixError:
+    except BaseException as e:  # KeyboardInterrupt too: never leave the temporary file behind
         _unlink(tmp)
+        if isinstance(e, OSError):
+            raise DockerfixError(f"cannot write: {_cause(e)}; not written") from None
         raise
-    except OSError as e:
-        _unlink(tmp)
-        raise DockerfixError(f"cannot write: {e.strerror}") from None
     try:
         dfd = os.open(folder, os.O_RDONLY)
         try:

@@ -5,7 +5,7 @@ Both are built from the per-file report dicts of `cli.process` (the same as `--f
 
 from __future__ import annotations
 
-from . import __version__
+from . import __url__, __version__
 from .output import diff_path
 
 RULE_ID = "DFX001"
@@ -82,7 +82,7 @@ def sarif(reports: list[dict]) -> dict:
                 "name": "dockerfix",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": "https://pypi.org/project/dockerfix/",
+                "informationUri": __url__ + "#readme",
                 "rules": [{
                     "id": RULE_ID,
                     "name": RULE_NAME,

@@ -97,3 +97,27 @@ def test_example_workflow_uses_the_action_s_real_inputs_and_outputs():
     assert set(ours["with"]) <= set(ACTION["inputs"])
     used = set(re.findall(r"steps\.dockerfix\.outputs\.([\w-]+)", yaml.safe_dump(wf)))
     assert used and used <= set(ACTION["outputs"])
+
+
+def test_action_counts_only_the_files_it_wrote(tmp_path):
+    """`files` and the pull-request body name exactly the files written: not one whose write was
+    refused (read-only), nor one that failed, was left alone, or was a second name of a written file."""
+    _python3_shim(tmp_path)
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    (repo / "Dockerfile.prod").symlink_to("Dockerfile")
+    ro = write(repo / "ro" / "Dockerfile", ROOT_DOCKERFILE)
+    ro.chmod(0o444)
+    write(repo / "templates" / "Dockerfile", "{% if x %}\nFROM debian\n{% endif %}\n")
+    write(repo / "ok" / "Dockerfile", NONROOT_DOCKERFILE)
+    codes, out = run_action(repo, {"fail-on-error": "false"}, tmp_path)
+    assert codes == [0, 0]
+    assert out["changed"] == "true" and json.loads(out["files"]) == ["./Dockerfile"]
+    assert ro.read_text() == ROOT_DOCKERFILE
+    body = Path(out["body"]).read_text()
+    assert "This pull request changes 1 Dockerfile so" in body
+    assert body.count("<summary>Diff</summary>") == 1 and "### `Dockerfile`" in body
+    assert "./ro/Dockerfile: file is read-only; not written" in body and "./templates/Dockerfile:1:" in body
+    codes, out = run_action(repo, {"fail-on-error": "false", "paths": "ro templates"}, tmp_path)
+    assert codes == [0, 0] and out["changed"] == "false" and json.loads(out["files"]) == []
+    assert "nothing to change" in Path(out["body"]).read_text()

@@ -237,3 +237,15 @@ def test_unusual_command_lines_go_to_typer(argv):
     from fixer.cli import fast_parse
 
     assert fast_parse(argv) is None
+
+
+def test_a_file_named_twice_is_processed_once_and_verbose_says_so(tmp_path, cli):
+    f = write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    (tmp_path / "Dockerfile.prod").symlink_to("Dockerfile")
+    code, out, err = cli(["--format", "json", f, tmp_path / "Dockerfile.prod", tmp_path])
+    assert code == 0 and [r["path"] for r in json.loads(out)] == [str(f)]  # the first name given
+    assert "same file" not in err
+    code, out, err = cli(["-v", "--check", f, tmp_path])
+    assert code == 1 and err.count("would fix") == 1
+    assert f"dockerfix: {tmp_path / 'Dockerfile.prod'}: the same file as {f}, processed once\n" in err
+    assert f"dockerfix: {f}: the same file as {f}, processed once\n" in err  # found again in the folder

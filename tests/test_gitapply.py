@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -75,3 +76,61 @@ def test_check_exit_codes_for_ci(tmp_path):
     write(repo / "broken" / "Dockerfile", "FROM debian\nRUN <<EOF\nnever closed\n")
     code, out, err = run_dockerfix(["--check", "."], repo)
     assert code == 2 and b"./broken/Dockerfile:2:" in err
+
+
+# names git quotes in patch headers (C-style, core.quotePath: bytes >= 0x80 as octal), and one with a
+# space (git ends that header with a tab); a name that is not UTF-8 too, where the file system allows it
+ODD_NAMES = ["ta\tb.Dockerfile", "new\nline/Dockerfile", 'quo"te/Dockerfile', "back\\slash.Dockerfile",
+             "caf\u00e9/Dockerfile", "sp ace/Dockerfile", "Dockerfile.\U0001f433", os.fsdecode(b"latin\xe9.Dockerfile")]
+
+
+def _headers(patch: bytes) -> list[bytes]:
+    return sorted(line for line in patch.split(b"\n") if line.startswith((b"--- ", b"+++ ")))
+
+
+def test_git_apply_takes_names_that_git_quotes(tmp_path):
+    repo = tmp_path / "repo"
+    for name in ODD_NAMES:
+        write(repo / name, ROOT_DOCKERFILE)
+    git(["init", "-q"], repo, check=True)
+    git(["add", "-A"], repo, check=True)
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy)
+    code, patch, err = run_dockerfix(["."], repo)
+    assert code == 0 and patch.count(b"\n+++ ") == len(ODD_NAMES), err
+    applied = git(["apply", "-"], repo, input=patch)
+    assert applied.returncode == 0, applied.stderr
+    # the headers are byte for byte the ones git writes for the same change
+    assert _headers(patch) == _headers(git(["-c", "core.quotePath=true", "diff"], repo).stdout)
+    assert run_dockerfix(["--write", "."], copy)[0] == 0
+    assert snapshot(repo) == snapshot(copy)
+
+
+BOTH = ["Dockerfile", "svc/real/Dockerfile"]
+
+
+@pytest.mark.parametrize(
+    "args,kept",
+    [(["."], BOTH), (["Dockerfile", "./Dockerfile"], ["Dockerfile"]), ([".", "Dockerfile"], BOTH),
+     (["Dockerfile", "Dockerfile.prod", "."], BOTH), (["svc"], ["svc/real/Dockerfile"])],
+    ids=["folder-with-links", "two-spellings", "folder-and-a-file-in-it", "file-link-folder", "link-found-first"],
+)
+def test_a_file_reached_by_two_names_gets_one_patch(args, kept, tmp_path):
+    """One patch and one write per real file: git apply rejects a diff that patches a file twice."""
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    (repo / "Dockerfile.prod").symlink_to("Dockerfile")
+    write(repo / "svc" / "real" / "Dockerfile", ROOT_DOCKERFILE)
+    (repo / "svc" / "Dockerfile").symlink_to("real/Dockerfile")  # found first, but the file itself is kept
+    git(["init", "-q"], repo, check=True)
+    git(["add", "-A"], repo, check=True)
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True)
+    code, patch, err = run_dockerfix(args, repo)
+    assert code == 0 and _headers(patch) == sorted(f"{p}/{n}".encode() for n in kept for p in ("--- a", "+++ b"))
+    applied = git(["apply", "-"], repo, input=patch)
+    assert applied.returncode == 0, applied.stderr
+    code, _, err = run_dockerfix(["--write", *args], copy)
+    assert code == 0 and err.count(b"fixed ") == len(kept), err
+    assert snapshot(repo) == snapshot(copy)
+    assert os.readlink(copy / "Dockerfile.prod") == "Dockerfile" and os.readlink(copy / "svc" / "Dockerfile") == "real/Dockerfile"

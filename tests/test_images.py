@@ -148,3 +148,29 @@ def test_privilege_dropping_images(ref, user):
 def test_postgres_alpine_uid_differs():
     assert images.lookup("postgres:16-alpine").users["postgres"] == "70:70"
     assert images.lookup("postgres:16").users["postgres"] == "999:999"
+
+
+@pytest.mark.parametrize(
+    "ref,path",
+    [
+        ("library/postgres:16", "postgres"),
+        ("docker.io/library/postgres:16", "postgres"),
+        ("mirror.example.com:5000/library/postgres", "postgres"),
+        # `library` only as a whole path component, and only as the whole path library/NAME
+        ("registry.example.com/mylibrary/postgres:16", "mylibrary/postgres"),
+        ("mylibrary/postgres:16", "mylibrary/postgres"),
+        ("registry.example.com/library-team/postgres", "library-team/postgres"),
+        ("registry.example.com/team/library/postgres", "team/library/postgres"),
+        ("registry.example.com/library/team/postgres", "library/team/postgres"),
+    ],
+)
+def test_library_prefix_is_a_whole_path(ref, path):
+    assert images.parse_ref(ref).path == path
+
+
+@pytest.mark.parametrize(
+    "ref", ["registry.example.com/mylibrary/postgres:16", "mylibrary/postgres:16", "example.com/team/library/postgres"]
+)
+def test_a_private_image_named_like_an_official_one_is_unknown(ref):
+    info = images.lookup(ref)
+    assert info.family == "unknown" and not info.drops_privileges, info

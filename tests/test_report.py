@@ -131,3 +131,17 @@ def test_the_last_root_step_is_named_only_when_there_is_one(text, step, tmp_path
         assert "Last root step" not in message
     else:
         assert f"Last root step: {step}." in message
+
+
+def test_sarif_links_to_the_project_s_own_documentation(tmp_path):
+    """informationUri is the README of the repository the README and pyproject name, not a package index."""
+    import tomllib
+
+    from fixer import __url__
+
+    write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    driver = json.loads(run_dockerfix(["--format", "sarif", "."], tmp_path)[1])["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == __url__ + "#readme"
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    assert urls["Documentation"] == __url__ + "#readme" and urls["Source"] == __url__
+    assert f"repo: {__url__}" in (ROOT / "README.md").read_text()
