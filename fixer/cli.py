@@ -133,7 +133,7 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
     unknown = set(given) - set(OPTION_FIELDS)
     if unknown:
         raise TypeError(f"unknown options {sorted(unknown)}")
-    cli = {k: (tuple(v) if k == "writable" else v) for k, v in given.items() if not (v is None or v is False or v == () or v == [])}
+    cli = {k: (tuple(v) if k in ("writable", "force") else v) for k, v in given.items() if not (v is None or v is False or v == () or v == [])}
     try:
         Options(**cli).validate()
     except DockerfixError as e:
@@ -183,14 +183,15 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
     status = 0
     reports = []
     counts = {"changed": 0, "unchanged": 0, "failed": 0}
+    rules: dict[str, int] = {}  # files left alone, per decide rule
     for path in files:
         is_stdin = path == "-"
         echo = is_stdin and not check and not diff and fmt is Format.text  # the whole text goes to stdout
         name = (stdin_filename or "-") if is_stdin else path
         report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
                   "user_ids": None, "created_user": False, "root_line": None, "root_step": None,
-                  "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "error": None,
-                  "error_line": None}
+                  "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "rule": None,
+                  "error": None, "error_line": None}
         reports.append(report)
         data = b""
         try:
@@ -209,10 +210,11 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             if verbose and cfg.path and fmt is Format.text:
                 print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
             context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
-            res = fix(data, options, context if (not is_stdin or stdin_filename) else None)
+            res = fix(data, options, context if (not is_stdin or stdin_filename) else None,
+                      stdin_filename if is_stdin else path)
             report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                           user_after=res.user_after, insert_after=res.insert_after,
-                          reasons=res.reasons, warnings=res.warnings, skipped=res.skipped,
+                          reasons=res.reasons, warnings=res.warnings, skipped=res.skipped, rule=res.rule,
                           user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
                           root_step=res.root_step)
             if res.changed:
@@ -232,6 +234,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                     sys.stdout.write(patch)
             else:
                 counts["unchanged"] += 1
+                if res.rule is not None:
+                    rules[res.rule] = rules.get(res.rule, 0) + 1
                 if echo:
                     sys.stdout.write(data.decode("utf-8"))
         except DockerfixError as e:
@@ -264,7 +268,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
         else:
             sys.stdout.write(markdown(reports, write=write))
     elif not quiet and len(files) > 1:
-        _summary(counts, write=write, check=check)
+        _summary(counts, rules if verbose else None, write=write, check=check)
     sys.stdout.flush()
     return status
 
@@ -277,7 +281,8 @@ def _explain(name: str, report: dict, *, write: bool, check: bool, verbose: bool
         family = "no shell" if report["family"] == "scratch" else report["family"]  # distroless too
         print(f"{verb} {name}: USER {report['user_after']} {where} ({family})", file=err)
     elif verbose:
-        print(f"unchanged {name}: {report['skipped'] or 'nothing to do'}", file=err)
+        why = report["skipped"] or "nothing to do"
+        print(f"unchanged {name}: {why}" + (f" [{report['rule']}]" if report["rule"] else ""), file=err)
     if verbose:
         for r in report["reasons"]:
             print(f"{name}: {r}", file=err)
@@ -289,7 +294,7 @@ def _explain(name: str, report: dict, *, write: bool, check: bool, verbose: bool
             print(f"{name}: warning: {w}", file=err)
 
 
-def _summary(counts: dict, *, write: bool, check: bool) -> None:
+def _summary(counts: dict, rules: dict | None, *, write: bool, check: bool) -> None:
     def n(k: int) -> str:
         return f"{k} file{'s' if k != 1 else ''}"
 
@@ -297,7 +302,8 @@ def _summary(counts: dict, *, write: bool, check: bool) -> None:
     if counts["changed"]:
         parts.append(f"{n(counts['changed'])} {'fixed' if write else 'would be fixed'}")
     if counts["unchanged"]:
-        parts.append(f"{n(counts['unchanged'])} left unchanged")
+        per_rule = ", ".join(f"{k}: {v}" for k, v in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))) if rules else ""
+        parts.append(f"{n(counts['unchanged'])} left unchanged" + (f" ({per_rule})" if per_rule else ""))
     if counts["failed"]:
         parts.append(f"{n(counts['failed'])} failed")
     print(", ".join(parts) + ".", file=sys.stderr)
@@ -326,7 +332,7 @@ def build_app():
         writable: List[str] = typer.Option([], "--writable", help="A path the program writes at run time (repeatable).", show_default=False),
         target: Optional[str] = typer.Option(None, "--target", help="Fix this build stage instead of the last one."),
         always_create: bool = typer.Option(False, "--always-create", help="Create a new user even if one exists."),
-        force: bool = typer.Option(False, "--force", help="Fix images whose entrypoint drops privileges itself."),
+        force: List[str] = typer.Option([], "--force", metavar="RULE", help="Fix even where this rule would leave the file alone (repeatable; 'all' for every rule; alone: drops-privileges).", show_default=False),
         fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
@@ -368,7 +374,7 @@ def _lsp(argv: list[str]) -> int:
 _FLAGS = {
     "-w": ("write", bool), "--write": ("write", bool), "--check": ("check", bool), "--diff": ("diff", bool),
     "--numeric-user": ("numeric_user", bool), "--always-create": ("always_create", bool),
-    "--force": ("force", bool), "-v": ("verbose", bool), "--verbose": ("verbose", bool),
+    "--force": ("force", list), "-v": ("verbose", bool), "--verbose": ("verbose", bool),
     "-q": ("quiet", bool), "--quiet": ("quiet", bool),
     "--stdin-filename": ("stdin_filename", str), "--user": ("user", str), "--group": ("group", str),
     "--uid": ("uid", int), "--gid": ("gid", int), "--writable": ("writable", list),
@@ -413,7 +419,7 @@ def fast_parse(argv: list[str]) -> dict | None:
                 return None
             kw[key] = int(value)
         elif kind is list:
-            kw[key].append(value)
+            kw.setdefault(key, []).append(value)
         elif kind == "format":
             if value not in ("text", "json", "sarif", "markdown"):
                 return None
@@ -425,12 +431,38 @@ def fast_parse(argv: list[str]) -> dict | None:
     return kw
 
 
+def normalise_force(argv: list[str]) -> list[str]:
+    """`--force RULE` takes a rule name, but a bare `--force` (followed by a path or another
+    option) still means what it meant before rules had names: `--force drops-privileges`."""
+    if "--force" not in argv:
+        return argv
+    from .rules import FORCEABLE
+
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a == "--":
+            out += argv[i - 1:]
+            break
+        if a != "--force":
+            out.append(a)
+        elif i < len(argv) and (argv[i] == "all" or argv[i] in FORCEABLE):
+            out.append(f"--force={argv[i]}")
+            i += 1
+        else:
+            out.append("--force=drops-privileges")
+    return out
+
+
 def main() -> None:
     if sys.argv[1:2] == ["lsp"]:
         sys.exit(_lsp(sys.argv[2:]))
-    kw = fast_parse(sys.argv[1:])
+    argv = normalise_force(sys.argv[1:])
+    kw = fast_parse(argv)
     if kw is None:
-        build_app()(prog_name="dockerfix")  # the same name for `python -m fixer` (completion uses it)
+        build_app()(args=argv, prog_name="dockerfix")  # the same name for `python -m fixer` (completion uses it)
         return
     paths = kw.pop("paths")
     sys.exit(execute(paths, **kw))

@@ -6,7 +6,7 @@ has a `.dockerfix.toml`, or a `pyproject.toml` with a `[tool.dockerfix]` table, 
 `--config FILE` uses one file for everything; `--isolated` uses none.
 
 Keys (kebab-case, as on the command line): user, group, uid, gid, numeric-user, writable (list),
-always-create, force, exclude (list of globs, relative to the configuration file's folder).
+always-create, force (list of rule names, or `true` for drops-privileges), exclude (list of globs, relative to the configuration file's folder).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ KEYS: dict[str, tuple[str, type]] = {
     "numeric-user": ("numeric_user", bool),
     "writable": ("writable", list),
     "always-create": ("always_create", bool),
-    "force": ("force", bool),
+    "force": ("force", list),  # rule names; `true` still means drops-privileges
 }
 OTHER_KEYS = {"exclude": list}
 FILE_NAMES = (".dockerfix.toml", "pyproject.toml")
@@ -108,6 +108,8 @@ def load(path: str) -> Config | None:
         line = _line_of(text, key)
         where = f"configuration {shown}" + (f":{line}" if line else "")
         kind = KEYS[key][1] if key in KEYS else OTHER_KEYS.get(key)
+        if key == "force" and isinstance(value, bool):  # before rules had names: force = true
+            value = ["drops-privileges"] if value else []
         if kind is None:
             known = ", ".join(sorted([*KEYS, *OTHER_KEYS]))
             hint = " (keys are kebab-case)" if key.replace("_", "-") in KEYS else ""

@@ -6,15 +6,13 @@ new bytes (identical to the input when nothing is to be done), the decision and 
 
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass, field
 
 from . import snippets
 from .errors import DockerfixError
 from .parse import Dockerfile, parse
 from .source import decode
-from .stages import Analysis, UserSetting, analyze, is_root_user, split_stages
+from .stages import Analysis, UserSetting, is_root_user
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class Options:
     writable: tuple[str, ...] = ()
     target: str | None = None
     always_create: bool = False
-    force: bool = False
+    force: tuple[str, ...] = ()  # rule names to override (`all`: every rule that can be)
 
     def validate(self) -> None:
         """Raise DockerfixError, naming the option, for any value that must never reach generated
@@ -63,6 +61,15 @@ class Options:
                     f"{what} {value}: every base image already has that id ({taken[0]} family: {taken[1]}); "
                     f"choose another (from 1000 up; the default is {DEFAULT_UID})"
                 )
+        if self.force:
+            from .rules import BY_NAME, FORCEABLE
+
+            for name in self.force:
+                if name == "all" or name in FORCEABLE:
+                    continue
+                if name in BY_NAME:
+                    raise DockerfixError(f"--force {name}: this rule cannot be overridden ({BY_NAME[name].summary})")
+                raise DockerfixError(f"--force {name!r} is not a rule; rules: all, " + ", ".join(FORCEABLE))
         for p in self.writable:
             why = snippets.writable_path(p)[1]
             if why:
@@ -98,19 +105,34 @@ class Result:
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None  # why nothing was done
+    rule: str | None = None  # the decide rule that left the file alone
     root_line: int | None = None  # the line that makes the final stage run as root (USER or FROM)
     root_step: str | None = None  # the reason of the last step that needs root, if any
     user_ids: str | None = None  # "uid:gid" of the new USER, when known
     created_user: bool = False
 
 
-def fix(data: bytes, options: Options = Options(), context: str | None = None) -> Result:
-    """The pipeline: bytes -> source -> instructions -> stages -> plan -> bytes.
+def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None) -> Result:
+    """The pipeline: bytes -> source -> instructions -> stages -> decide -> plan -> bytes.
 
     `context` is the build context folder (the Dockerfile's folder by default), where an
-    ENTRYPOINT script copied into the image can be read."""
-    df = parse(decode(data))
-    return plan(df, data, options, context)
+    ENTRYPOINT script copied into the image can be read; `path` is the Dockerfile's own path,
+    which places it in its repository (for the rules that look at the files around it)."""
+    from .decide import Context, decide
+
+    ctx = Context(parse(decode(data)), options, context, path)
+    decision = decide(ctx)
+    if decision.leave is not None:
+        result = Result(False, data, skipped=decision.leave.reason, rule=decision.leave.rule)
+        if decision.leave.rule != "ignored":
+            result.family = _family(ctx.an)[0]
+            result.user_before = describe_user(ctx.an.user)
+            if ctx.an.user.is_root is False:
+                result.user_after = result.user_before
+            else:
+                result.root_line = _root_line(ctx.an)
+        return result
+    return plan(ctx.df, ctx.an, data, options, decision.forced)
 
 
 def describe_user(u: UserSetting) -> str:
@@ -120,58 +142,20 @@ def describe_user(u: UserSetting) -> str:
     return f"{shown} (USER on line {u.line})"
 
 
-IGNORE_RE = re.compile(r"^\ufeff?[ \t]*#[ \t]*dockerfix:[ \t]*ignore(?:[ \t].*)?$", re.IGNORECASE)
+def _root_line(an: Analysis) -> int:
+    """The line that makes the final stage run as root: its USER, or its FROM."""
+    return an.user.line if an.user.line is not None else an.final.from_inst.start_line
 
 
-def ignore_comment(df: Dockerfile, before_line: int, whole_file: bool) -> int | None:
-    """The line of a `# dockerfix: ignore` comment that applies: in the file's leading comments
-    (`whole_file`), or in the comment lines right above line `before_line` (a stage's FROM)."""
-    lines = df.source.lines
-    if whole_file:
-        first = df.instructions[0].start_line if df.instructions else len(lines) + 1
-        for i in range(first - 1):
-            if IGNORE_RE.match(lines[i].rstrip("\r\n")):
-                return i + 1
-        return None
-    i = before_line - 2
-    while i >= 0 and lines[i].lstrip(" \t\ufeff").startswith("#"):
-        if IGNORE_RE.match(lines[i].rstrip("\r\n")):
-            return i + 1
-        i -= 1
-    return None
-
-
-def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = None) -> Result:
-    line = ignore_comment(df, 0, whole_file=True)
-    if line is not None:
-        return Result(False, data, skipped=f"line {line}: `# dockerfix: ignore` at the top of the file")
-    st = split_stages(df)
-    an = analyze(df, st, options.target)
-    line = ignore_comment(df, an.final.from_inst.start_line, whole_file=False)
-    if line is not None:
-        return Result(False, data, skipped=f"line {line}: `# dockerfix: ignore` above the stage's FROM")
+def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=()) -> Result:
+    """Where the user block goes and what it says, for a final stage that runs as root and that
+    the decide step chose to fix (`forced`: the rules overridden with --force, as warnings)."""
     u = an.user
-    before = describe_user(u)
     family, family_why = _family(an)
-    result = Result(False, data, family=family, user_before=before)
-    if u.is_root is None:
-        result.skipped = (
-            f"the final stage's user {u.raw!r} (line {u.line}) cannot be resolved here; "
-            "dockerfix cannot tell whether it is root"
-        )
-        return result
-    if u.is_root is False:
-        result.skipped = f"the final stage already runs as {before}, not root"
-        result.user_after = before
-        return result
-
-    result.root_line = u.line if u.line is not None else an.final.from_inst.start_line
-    drop = privilege_drop(an, context)
-    if drop is not None and not options.force:
-        result.skipped = f"{drop}; adding USER would skip its root-only setup (--force fixes it anyway)"
-        return result
-    if drop is not None:
-        result.warnings.append(f"--force: {drop}; check that its setup still works as the new user")
+    result = Result(False, data, family=family, user_before=describe_user(u))
+    result.root_line = _root_line(an)
+    for leave in forced:
+        result.warnings.append(f"--force {leave.rule}: {leave.reason}; check that the image still works as the new user")
 
     result.reasons.append(family_why)
     info = an.image
@@ -432,133 +416,6 @@ def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Opti
             f"id {', '.join(map(str, low))} is below 1000, where packages installed in the image get the ids of "
             "their users: if the build fails with 'already exists' or 'not unique', choose one from 1000 up"
         )
-
-
-DROP_RE = re.compile(
-    r"(?<![\w./-])(?:/[\w./-]*/)?(gosu|su-exec|suexec|s6-setuidgid|setuidgid|runuser)(?![\w.-])"
-    r"|(?<![\w./-])(?:/[\w./-]*/)?(setpriv)\b[^\n]*--re[ug]id"
-    r"|(?<![\w./-])(?:/[\w./-]*/)?(chpst)\b[^\n]*\s-u"
-    r"|(?<![\w./-])(?:/[\w./-]*/)?(chroot)\b[^\n]*--userspec"
-    r"|(?<![\w./-])(su)\s+(?:-[\w-]+\s+)*[\w$\"'{}-]+\s+(?:-[\w-]+\s+)*-c\b"
-)
-
-
-def _drop_tool(text: str) -> str | None:
-    """The privilege-dropping tool a script or command line uses, if any (comments ignored)."""
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        m = DROP_RE.search(line)
-        if m:
-            return next(g for g in m.groups() if g)
-    return None
-
-
-def _program(inst) -> tuple[str | None, str]:
-    """(the program an ENTRYPOINT/CMD runs, its whole text)."""
-    if inst.json:
-        argv = list(inst.value)
-        text = " ".join(argv)
-        # init wrappers run the real program: `tini -- /docker-entrypoint.sh`
-        while argv and (argv[0].rsplit("/", 1)[-1] in ("tini", "tini-static", "dumb-init", "catatonit")
-                        or (argv[0].startswith("-") and len(argv) > 1)):
-            argv = argv[1:]
-        return (argv[0] if argv else None), text
-    words = inst.args.split()
-    return (words[0] if words else None), inst.args
-
-
-def privilege_drop(an: Analysis, context: str | None) -> str | None:
-    """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
-    info = an.image
-    ep = an.entrypoint
-    scripts: dict = {}
-
-    def script_of(prog):  # each program's script is looked up (globbed, read) once
-        if prog not in scripts:
-            scripts[prog] = _context_script(an, prog, context)
-        return scripts[prog]
-
-    for inst in (ep, an.cmd if ep is None or _program(ep)[0] in _SHELLS else None):
-        if inst is None:
-            continue
-        prog, text = _program(inst)
-        tool = _drop_tool(text)
-        if tool:
-            return f"line {inst.start_line}: {inst.keyword} drops privileges itself with {tool}"
-        script = script_of(prog)
-        if script is not None:
-            path, line, body = script
-            tool = _drop_tool(body)
-            if tool:
-                return (
-                    f"line {inst.start_line}: the {inst.keyword} script {path} (copied from the build context "
-                    f"on line {line}) drops privileges itself with {tool}"
-                )
-    tool_line = _installs_drop_tool(an)
-    runner = ep or an.cmd
-    if tool_line is not None and runner is not None:
-        prog = _program(runner)[0]
-        if script_of(prog) is None:
-            tool, line = tool_line
-            return (
-                f"line {line} brings {tool} into the image, and {runner.keyword} on line {runner.start_line} runs "
-                f"{prog}, which dockerfix cannot read here: it most likely starts as root and drops privileges with {tool}"
-            )
-    if info.drops_privileges:
-        prog = _program(ep)[0] if ep is not None else None
-        if ep is None or (prog and "docker-entrypoint" in prog.rsplit("/", 1)[-1]
-                          and script_of(prog) is None):
-            who = f" to {info.reuse_user}" if info.reuse_user else ""
-            return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself"
-    return None
-
-
-INSTALL_DROP_RE = re.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
-
-
-def _installs_drop_tool(an: Analysis) -> tuple[str, int] | None:
-    """(tool, line) when a RUN/COPY/ADD of the final stage's chain brings in a privilege-drop tool."""
-    for stage in an.chain:
-        for inst in stage.instructions:
-            if inst.cmd in ("run", "copy", "add"):
-                m = INSTALL_DROP_RE.search(inst.original)
-                if m:
-                    return m.group(1), inst.start_line
-    return None
-
-
-_SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env", "dumb-init", "/usr/bin/dumb-init", "tini",
-           "/sbin/tini", "/usr/bin/tini", "/tini"}
-
-
-def _context_script(an: Analysis, prog: str | None, context: str | None):
-    """(path, COPY line, text) of the file `prog` names when a COPY brought it from the context."""
-    if not prog or context is None:
-        return None
-    import glob
-    import os
-    import posixpath
-
-    base = posixpath.basename(prog)
-    for sources, dest, line in reversed(an.from_context):
-        for src in sources:
-            target = dest + posixpath.basename(src.rstrip("/")) if dest.endswith("/") else dest
-            if not (target == prog or ("/" not in prog and posixpath.basename(target) == base)
-                    or (not prog.startswith("/") and target.endswith("/" + prog.lstrip("./")))):
-                continue
-            root = os.path.realpath(context)
-            for hit in sorted(glob.glob(os.path.join(root, src.lstrip("/")))):
-                real = os.path.realpath(hit)
-                if not real.startswith(root + os.sep) or not os.path.isfile(real):
-                    continue
-                try:
-                    with open(real, "rb") as f:
-                        body = f.read(1 << 20).decode("utf-8", "replace")
-                except OSError:
-                    continue
-                return src, line, body
-    return None
 
 
 def _blank_or_end(df: Dockerfile, line: int) -> bool:

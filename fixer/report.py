@@ -36,6 +36,10 @@ def _message(r: dict) -> str:
 def sarif(reports: list[dict]) -> dict:
     """A SARIF 2.1.0 log: one result per file that would change, with the fix as a replacement
     that is exactly the CLI's edit (an insertion: a zero-length deleted region)."""
+    from .rules import RULES
+
+    leave_rules = [rule for rule in RULES if rule.name != "already-non-root"]
+    leave_index = {rule.name: i + 1 for i, rule in enumerate(leave_rules)}
     results = []
     notes = []
     for r in reports:
@@ -50,6 +54,16 @@ def sarif(reports: list[dict]) -> dict:
             notes.append(note)
             continue
         if not r["changed"]:
+            if r.get("rule") in leave_index:
+                # left alone by a decide rule: a note, with the reason and no fix
+                results.append({
+                    "ruleId": r["rule"],
+                    "ruleIndex": leave_index[r["rule"]],
+                    "level": "note",
+                    "message": {"text": f"Left unchanged: {r['skipped']}"},
+                    "locations": [{"physicalLocation": {"artifactLocation": artifact,
+                                                        "region": {"startLine": r.get("root_line") or 1}}}],
+                })
             continue
         e = r["edit"]
         results.append({
@@ -96,7 +110,14 @@ def sarif(reports: list[dict]) -> dict:
                     "defaultConfiguration": {"level": "warning"},
                     "properties": {"tags": ["security", "container", "dockerfile"], "precision": "high",
                                    "security-severity": "7.0"},
-                }],
+                }] + [{
+                    "id": rule.name,
+                    "name": rule.name,
+                    "shortDescription": {"text": rule.summary},
+                    "help": {"text": f"dockerfix left the file unchanged: {rule.summary}"
+                                     + (f" Override with `--force {rule.name}`." if rule.overridable else "")},
+                    "defaultConfiguration": {"level": "note"},
+                } for rule in leave_rules],
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder dockerfix ran in."}}},
             "invocations": [invocation],
@@ -180,7 +201,8 @@ def markdown(reports: list[dict], *, write: bool) -> str:
                 "</details>", ""]
     if left:
         out += ["### Left unchanged", ""]
-        out += [f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}" for r in left]
+        out += [f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}"
+                + (f" (rule {_code(r['rule'])})" if r.get("rule") else "") for r in left]
         out.append("")
     if failed:
         out += ["### Could not be processed", ""]

@@ -40,7 +40,7 @@ def _load(instrument: bool):
     else:
         from fixer.errors import DockerfixError
         from fixer.plan import Options, fix
-    OPTIONS = [Options(), Options(numeric_user=True), Options(force=True), Options(user="svc", uid=2000)]
+    OPTIONS = [Options(), Options(numeric_user=True), Options(force=("all",)), Options(user="svc", uid=2000)]
 
 
 def _lines(b: bytes) -> list[bytes]:

@@ -13,13 +13,14 @@ def cli():
     """Run the real command line in-process: cli(args, input=None) -> (exit, stdout, stderr)."""
     from typer.testing import CliRunner
 
-    from fixer.cli import build_app
+    from fixer.cli import build_app, normalise_force
 
     app = build_app()
     runner = CliRunner()
 
     def run(args, input=None):
-        res = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        # as main() does: a bare `--force` is `--force drops-privileges`
+        res = runner.invoke(app, normalise_force([str(a) for a in args]), input=input, catch_exceptions=False)
         # decode the bytes ourselves: CliRunner.stdout normalises \r\n, which would hide CRLF bugs
         return res.exit_code, res.stdout_bytes.decode(), res.stderr_bytes.decode()
 

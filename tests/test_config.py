@@ -108,9 +108,9 @@ def test_bad_configuration_is_a_clear_error_naming_file_and_line(tmp_path, cli, 
 def test_pyproject_table_errors_name_the_table(tmp_path, cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "Dockerfile", NONROOT_DOCKERFILE)
-    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n\n[tool.dockerfix]\nforce = "yes"\n')
+    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n\n[tool.dockerfix]\nnumeric-user = "yes"\n')
     code, out, err = cli(["--check", "Dockerfile"])
-    assert code == 2 and "configuration pyproject.toml:5: [tool.dockerfix] force must be true or false" in err
+    assert code == 2 and "configuration pyproject.toml:5: [tool.dockerfix] numeric-user must be true or false" in err
 
 
 def test_exclude_glob_semantics():
@@ -139,3 +139,22 @@ def test_shell_completion_is_typer_s(tmp_path):
            "COMP_CWORD": "1"}
     out = subprocess.run([sys.executable, "-m", "fixer"], capture_output=True, text=True, env=env, timeout=60)
     assert "--write" in out.stdout, out
+
+
+def test_force_key_takes_rule_names_and_the_old_boolean(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    df = write(tmp_path / "Dockerfile", "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n")
+    for value, changed in (("true", True), ('["drops-privileges"]', True), ('["all"]', True), ("false", False),
+                           ("[]", False)):
+        write(tmp_path / ".dockerfix.toml", f"force = {value}\n")
+        code, out, err = cli(["--format", "json", "Dockerfile"])
+        rep = json.loads(out)[0]
+        assert code == 0 and rep["changed"] is changed, (value, rep)
+        assert rep["rule"] == (None if changed else "drops-privileges"), (value, rep)
+    write(tmp_path / ".dockerfix.toml", 'force = ["no-such-rule"]\n')
+    code, out, err = cli(["--check", "Dockerfile"])
+    assert code == 2 and "--force 'no-such-rule' is not a rule" in err or "force 'no-such-rule' is not a rule" in err, err
+    write(tmp_path / ".dockerfix.toml", 'force = ["already-non-root"]\n')
+    code, out, err = cli(["--check", "Dockerfile"])
+    assert code == 2 and "cannot be overridden" in err, err
+    assert df.read_text().startswith("FROM postgres:16")

@@ -1,0 +1,1 @@
+"""What the image runs on: Windows images never get POSIX shell."""

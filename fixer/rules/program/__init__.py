@@ -1,0 +1,1 @@
+"""What the image's program needs: programs that start as root on purpose or drop privileges."""

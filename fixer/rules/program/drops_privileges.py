@@ -1,0 +1,99 @@
+"""drops-privileges: the image's entrypoint starts as root and drops privileges itself.
+
+Such an entrypoint first does root-only setup (creating and chowning data folders on fresh
+volumes), then switches to its service user with gosu, su-exec, setpriv, runuser, `chroot
+--userspec`, s6-setuidgid or chpst. Adding USER would skip that setup. Seen in the base image
+(postgres, redis, mysql, ...: `drops_privileges` in images.toml), in ENTRYPOINT/CMD, in an
+entrypoint script copied from the build context, or guessed when the stage installs such a tool
+and runs a script dockerfix cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...decide import program
+
+NAME = "drops-privileges"
+SUMMARY = "The entrypoint starts as root and drops privileges itself (gosu, su-exec, setpriv, runuser, ...)."
+EXAMPLE = 'FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/'
+
+DROP_RE = re.compile(
+    r"(?<![\w./-])(?:/[\w./-]*/)?(gosu|su-exec|suexec|s6-setuidgid|setuidgid|runuser)(?![\w.-])"
+    r"|(?<![\w./-])(?:/[\w./-]*/)?(setpriv)\b[^\n]*--re[ug]id"
+    r"|(?<![\w./-])(?:/[\w./-]*/)?(chpst)\b[^\n]*\s-u"
+    r"|(?<![\w./-])(?:/[\w./-]*/)?(chroot)\b[^\n]*--userspec"
+    r"|(?<![\w./-])(su)\s+(?:-[\w-]+\s+)*[\w$\"'{}-]+\s+(?:-[\w-]+\s+)*-c\b"
+)
+INSTALL_DROP_RE = re.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
+SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env", "dumb-init", "/usr/bin/dumb-init", "tini",
+          "/sbin/tini", "/usr/bin/tini", "/tini"}
+
+
+def drop_tool(text: str) -> str | None:
+    """The privilege-dropping tool a script or command line uses, if any (comments ignored)."""
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        m = DROP_RE.search(line)
+        if m:
+            return next(g for g in m.groups() if g)
+    return None
+
+
+def installs_drop_tool(an) -> tuple[str, int] | None:
+    """(tool, line) when a RUN/COPY/ADD of the final stage's chain brings in a privilege-drop tool."""
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd in ("run", "copy", "add"):
+                m = INSTALL_DROP_RE.search(inst.original)
+                if m:
+                    return m.group(1), inst.start_line
+    return None
+
+
+def privilege_drop(ctx) -> str | None:
+    """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
+    an = ctx.an
+    info = an.image
+    ep = an.entrypoint
+    for inst in (ep, an.cmd if ep is None or program(ep)[0] in SHELLS else None):
+        if inst is None:
+            continue
+        prog, text = program(inst)
+        tool = drop_tool(text)
+        if tool:
+            return f"line {inst.start_line}: {inst.keyword} drops privileges itself with {tool}"
+        script = ctx.script(prog)
+        if script is not None:
+            path, line, body = script
+            tool = drop_tool(body)
+            if tool:
+                return (
+                    f"line {inst.start_line}: the {inst.keyword} script {path} (copied from the build context "
+                    f"on line {line}) drops privileges itself with {tool}"
+                )
+    tool_line = installs_drop_tool(an)
+    runner = ep or an.cmd
+    if tool_line is not None and runner is not None:
+        prog = program(runner)[0]
+        if ctx.script(prog) is None:
+            tool, line = tool_line
+            return (
+                f"line {line} brings {tool} into the image, and {runner.keyword} on line {runner.start_line} runs "
+                f"{prog}, which dockerfix cannot read here: it most likely starts as root and drops privileges with {tool}"
+            )
+    if info.drops_privileges:
+        prog = program(ep)[0] if ep is not None else None
+        if ep is None or (prog and "docker-entrypoint" in prog.rsplit("/", 1)[-1]
+                          and ctx.script(prog) is None):
+            who = f" to {info.reuse_user}" if info.reuse_user else ""
+            return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself"
+    return None
+
+
+def check(ctx) -> str | None:
+    drop = privilege_drop(ctx)
+    if drop is None:
+        return None
+    return f"{drop}; adding USER would skip its root-only setup"

@@ -1,0 +1,16 @@
+"""already-non-root: the final stage already ends as a non-root user; nothing to do."""
+
+from __future__ import annotations
+
+NAME = "already-non-root"
+SUMMARY = "The final stage already runs as a non-root user (its own USER, or its base image's)."
+EXAMPLE = "FROM debian:bookworm-slim\nRUN useradd --system app\nUSER app"
+OVERRIDABLE = False
+
+
+def check(ctx) -> str | None:
+    from ...plan import describe_user
+
+    if ctx.an.user.is_root is False:
+        return f"the final stage already runs as {describe_user(ctx.an.user)}, not root"
+    return None
