@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+python proxyPool.py webserver &
+python proxyPool.py schedule

@@ -1,0 +1,4 @@
+target "binary" {
+    target = "binary"
+    output = ["build"]
+}
