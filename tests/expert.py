@@ -1,0 +1,116 @@
+"""The expert-labelled set (tests/data/expert-labels.tsv): real Dockerfiles of ../shared/corpus/dev
+that an engineer labelled `fix` or `leave` after reading the file and its repository, with the
+evidence. Each is run inside a repository folder made from tests/data/expert-contexts/<file>/ (a
+few hand-written stand-ins for the files that carry the decision: entrypoint scripts, action.yml,
+devcontainer.json, ...) with the corpus Dockerfile at its own path, and dockerfix's outcome is
+compared with the label.
+
+`python tests/expert.py` prints the agreement (fix recall, leave precision, per rule) for the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+LABELS = DATA / "expert-labels.tsv"
+CONTEXTS = DATA / "expert-contexts"
+MISSES = DATA / "expert-labels-known-misses.tsv"
+CORPUS = HERE.parent.parent / "shared" / "corpus" / "dev"
+
+
+@dataclass(frozen=True)
+class Label:
+    file: str
+    outcome: str  # fix | leave
+    rule: str  # the leave rule, or "-"
+    user: str  # the USER an expert expects for a fix, or "-"
+    kind: str  # app | infra
+    evidence: str
+
+
+def labels() -> list[Label]:
+    with open(LABELS, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [Label(**r) for r in rows]
+
+
+def known_misses() -> dict[str, str]:
+    """file -> why dockerfix still disagrees with the expert (each one a test that xfails strictly)."""
+    if not MISSES.exists():
+        return {}
+    out = {}
+    for line in MISSES.read_text().splitlines()[1:]:
+        if line.strip():
+            file, _, why = line.partition("\t")
+            out[file] = why
+    return out
+
+
+def manifest() -> dict[str, str]:
+    """corpus file name -> its path inside its repository."""
+    out = {}
+    with open(CORPUS / "MANIFEST.tsv", newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            out[r["file"]] = r["path"]
+    return out
+
+
+def run(label: Label, paths: dict[str, str], workdir: Path) -> dict:
+    """dockerfix's JSON report for the labelled file inside its hand-made repository folder."""
+    repo = workdir / "repo"
+    (repo / ".git").mkdir(parents=True)
+    ctx = CONTEXTS / label.file
+    if ctx.is_dir():
+        shutil.copytree(ctx, repo, dirs_exist_ok=True)
+    target = repo / paths[label.file]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CORPUS / label.file, target)
+    p = subprocess.run([sys.executable, "-m", "fixer", "--isolated", "--format", "json", "--check", str(target)],
+                       capture_output=True, text=True, cwd=repo, timeout=120)
+    return json.loads(p.stdout)[0]
+
+
+def outcome(report: dict) -> str:
+    return "fix" if report["changed"] else "leave"
+
+
+def main() -> int:
+    paths = manifest()
+    rows = labels()
+    got = {}
+    for lab in rows:
+        with tempfile.TemporaryDirectory() as d:
+            got[lab.file] = run(lab, paths, Path(d))
+    fix = [r for r in rows if r.outcome == "fix"]
+    leave = [r for r in rows if r.outcome == "leave"]
+    fixed = [r for r in rows if outcome(got[r.file]) == "fix"]
+    left = [r for r in rows if outcome(got[r.file]) == "leave"]
+    tp_fix = sum(1 for r in fix if outcome(got[r.file]) == "fix")
+    tp_leave = sum(1 for r in leave if outcome(got[r.file]) == "leave")
+    print(f"{len(rows)} labelled files: {len(fix)} fix ({sum(r.kind == 'app' for r in fix)} applications), "
+          f"{len(leave)} leave")
+    print(f"fix recall {tp_fix}/{len(fix)} = {tp_fix / len(fix):.0%}; fix precision {tp_fix}/{len(fixed)}")
+    print(f"leave recall {tp_leave}/{len(leave)} = {tp_leave / len(leave):.0%}; "
+          f"leave precision {tp_leave}/{len(left)} = {tp_leave / max(1, len(left)):.0%}")
+    same_rule = sum(1 for r in leave if got[r.file]["rule"] == r.rule)
+    print(f"left for the expert's own rule: {same_rule}/{len(leave)}")
+    for r in rows:
+        rep = got[r.file]
+        if outcome(rep) != r.outcome:
+            print(f"  disagree {r.file}: expert {r.outcome} {r.rule}; dockerfix {outcome(rep)} {rep['rule'] or ''}"
+                  f" {rep['skipped'] or rep['user_after'] or rep['error'] or ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
