@@ -55,6 +55,8 @@ def test_fixture(case, tmp_path, cli):
         assert report["warnings"] == [], report["warnings"]
     if "skipped" in spec:
         assert spec["skipped"] in (report["skipped"] or ""), report["skipped"]
+    # a file left alone names the decide rule that left it (`rule`); a fixed one names none
+    assert report["rule"] == spec.get("rule"), (report["rule"], report["skipped"])
     if "family" in spec:
         assert report["family"] == spec["family"]
     if "user_after" in spec:
