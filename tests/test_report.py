@@ -145,3 +145,43 @@ def test_sarif_links_to_the_project_s_own_documentation(tmp_path):
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
     assert urls["Documentation"] == __url__ + "#readme" and urls["Source"] == __url__
     assert f"repo: {__url__}" in (ROOT / "README.md").read_text()
+
+
+def test_files_left_by_a_rule_are_notes_in_sarif_and_named_in_markdown(tmp_path):
+    write(tmp_path / "db/Dockerfile", "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n")
+    write(tmp_path / "app/Dockerfile", ROOT_DOCKERFILE)
+    write(tmp_path / "ok/Dockerfile", NONROOT_DOCKERFILE)
+    code, out, err = run_dockerfix(["--format", "sarif", "."], tmp_path)
+    assert code == 0, err
+    log = json.loads(out)
+    jsonschema.validators.validator_for(SCHEMA)(SCHEMA).validate(log)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    by_uri = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in run["results"]}
+    # a file left alone by a rule: a note with the rule's id, no fix; an already non-root file: nothing
+    assert sorted(by_uri) == ["app/Dockerfile", "db/Dockerfile"]
+    note = by_uri["db/Dockerfile"]
+    assert note["level"] == "note" and note["ruleId"] == "drops-privileges" and "fixes" not in note
+    assert rules[note["ruleIndex"]]["id"] == "drops-privileges"
+    assert "--force drops-privileges" in rules[note["ruleIndex"]]["help"]["text"]
+    assert "drops privileges" in note["message"]["text"]
+    assert by_uri["app/Dockerfile"]["ruleId"] == "DFX001" and by_uri["app/Dockerfile"]["fixes"]
+
+    code, out, err = run_dockerfix(["--format", "markdown", "."], tmp_path)
+    assert code == 0, err
+    line = next(x for x in out.decode().splitlines() if x.startswith("- `db/Dockerfile`"))
+    assert "(rule `drops-privileges`)" in line, line
+
+
+def test_verbose_summary_counts_the_files_left_per_rule(tmp_path):
+    write(tmp_path / "db/Dockerfile", "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n")
+    write(tmp_path / "cache/Dockerfile", "FROM redis:7\nCOPY redis.conf /etc/redis.conf\n")
+    write(tmp_path / "ok/Dockerfile", NONROOT_DOCKERFILE)
+    write(tmp_path / "app/Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = run_dockerfix(["-v", "--check", "."], tmp_path)
+    assert code == 1, err
+    assert "unchanged ./db/Dockerfile: " in err.decode() and err.decode().count("[drops-privileges]") == 2, err
+    assert err.decode().rstrip().splitlines()[-1] == (
+        "1 file would be fixed, 3 files left unchanged (drops-privileges: 2, already-non-root: 1).")
+    code, out, err = run_dockerfix(["--check", "."], tmp_path)
+    assert err.decode().rstrip().splitlines()[-1] == "1 file would be fixed, 3 files left unchanged."
