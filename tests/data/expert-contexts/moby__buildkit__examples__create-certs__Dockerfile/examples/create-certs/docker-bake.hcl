@@ -1,0 +1,3 @@
+target "certs" {
+  output = ["./.certs"]
+}
