@@ -402,10 +402,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                     envs[k] = ex(v)
                     var_lines[k] = inst.start_line
                     now = envs[k] if envs[k] is not None else v  # `$PATH` of an unknown base: as written
-                    under_root = [p for p in now.split(":") if p == "/root" or p.startswith("/root/")]
+                    # search paths are lists (PATH with ':', LUA_PATH with ';')
+                    under_root = [p for p in re.split(r"[:;\s]", now) if p == "/root" or p.startswith("/root/")]
                     if not under_root:
                         root_envs.pop(k, None)
-                    elif k not in root_envs or under_root[0] not in (before or "").split(":"):
+                    elif k not in root_envs or under_root[0] not in re.split(r"[:;\s]", before or ""):
                         root_envs[k] = (under_root[0], inst.start_line)
                 env = {**args, **envs}
             elif c == "user":
