@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import snippets
+from . import shell, snippets
 from .errors import DockerfixError
 from .parse import Dockerfile, parse
 from .source import decode
-from .stages import Analysis, UserSetting, is_root_user
+from .stages import Analysis, Unresolved, UserSetting, expand, is_root_user
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
         user_line = "ContainerUser"
         result.reasons.append("Windows images run as ContainerUser, the built-in unprivileged account")
     else:
-        reuse = None if options.always_create else _reuse(an, options, result)
+        reuse = None if options.always_create else _reuse(an, options, result, family, anchor.end_line)
         if reuse is not None:
             user_line, owner = reuse
             if all(p.isdigit() for p in owner.split(":")):
@@ -278,8 +278,16 @@ def _family(an: Analysis) -> tuple[str, str]:
     return "unknown", f"base image {an.base_image} is not in dockerfix's image list: using commands that work on any Linux"
 
 
-def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | None:
-    """(USER value, chown owner) of an existing non-root user to switch back to, if any."""
+# distro accounts meant to run services, which a Dockerfile may hand its files to (the others,
+# such as daemon, bin, mail or _apt, belong to the system: never the container's user)
+SERVICE_ACCOUNTS = ("www-data", "nobody")
+
+
+def _reuse(an: Analysis, options: Options, result: Result, family: str, before: int) -> tuple[str, str] | None:
+    """(USER value, chown owner) of an existing non-root user to switch to, if any: a non-root
+    USER the file switched away from, else the last user the final stage hands its runtime paths
+    to, else the last user it creates, else the base image's own (`before`: the line the USER
+    line will follow, where its variables must already be set)."""
     # a name the Dockerfile (re)creates with uid 0 anywhere is root by the end: never switch to it
     uid0 = {cu.name for cu in an.created_users if cu.uid == 0}
     for u in reversed(an.nonroot_users):
@@ -291,8 +299,14 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         if name in uid0:
             result.warnings.append(f"line {u.line}: user {name} is also created with uid 0 (root); not reused")
             continue
-        if options.numeric_user and not name.isdigit():
-            ids = _ids_of(an, name)
+        if "$" in u.raw and u.line is not None:
+            if not _spelling_holds(an, u.raw, value, before):
+                result.warnings.append(
+                    f"line {u.line}: USER {u.raw} would not expand to {value} where USER goes; not reused")
+                continue
+            value = u.raw
+        elif options.numeric_user and not name.isdigit():
+            ids = _ids_of(an, name, family)
             if ids is None:
                 result.warnings.append(
                     f"--numeric-user: the uid of {name} is not known from the Dockerfile; using its name"
@@ -302,7 +316,14 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         where = f"line {u.line}" if u.line else "the base image"
         result.reasons.append(f"{where}: reusing the existing non-root user {u.value}")
         return value, value
+    refused: set[str] = set()  # users already refused, with a warning
+    for o in reversed(an.owners):
+        got = _owner(an, o, options, result, family, before, uid0, refused)
+        if got is not None:
+            return got
     for cu in reversed(an.created_users):
+        if cu.gone:
+            continue
         if is_root_user(cu.name) or cu.uid == 0:
             result.warnings.append(f"line {cu.line}: user {cu.name} has uid 0 (it is root); not reused")
             continue
@@ -312,32 +333,150 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         if not snippets.valid_name(cu.name):
             result.warnings.append(f"line {cu.line}: user name {cu.name!r} is not a plain name; not reused")
             continue
+        why = _not_a_service_user(an, cu.name)
+        if why and cu.name not in refused:
+            refused.add(cu.name)
+            result.warnings.append(f"line {cu.line}: user {cu.name} {why}; not switched to")
+            continue
+        if why:
+            continue
         value = cu.name
-        if options.numeric_user:
+        if cu.spelled:
+            if not _spelling_holds(an, cu.spelled, cu.name, before):
+                result.warnings.append(_spelling_warning(cu.line, cu.spelled, cu.name))
+                continue
+            value = cu.spelled
+        elif options.numeric_user:
             if cu.uid is not None:
                 value = f"{cu.uid}:{cu.gid}" if cu.gid is not None else str(cu.uid)
             else:
                 result.warnings.append(
                     f"--numeric-user: line {cu.line} creates {cu.name} without a fixed uid; using its name"
                 )
-        result.reasons.append(f"line {cu.line}: reusing user {cu.name}, created there")
-        owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else cu.name
+        if cu.spelled:
+            result.reasons.append(f"line {cu.line}: reusing user {cu.spelled} ({cu.name} by default), created there: "
+                                  f"USER {cu.spelled} follows --build-arg")
+        else:
+            result.reasons.append(f"line {cu.line}: reusing user {cu.name}, created there")
+        owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else (
+            f'"{cu.spelled}"' if cu.spelled else cu.name)
         return value, owner
     info = an.image
     if options.user in info.users and info.shell and not snippets.system_account(options.user):
         # `--user node` on an image that ships node: switch to it (creating it again would fail)
         ids = info.users[options.user]
-        result.reasons.append(f"base image {an.base_image} ships user {options.user} ({ids}); switching to it")
-        return (ids if options.numeric_user else options.user), ids
+        name = an.final_name(options.user)
+        if name is not None:
+            result.reasons.append(f"base image {an.base_image} ships user {options.user} ({ids}); switching to it")
+            return (ids if options.numeric_user else name), ids
     if info.reuse_user and info.shell and info.reuse_user in info.users:
         ids = info.users[info.reuse_user]
-        value = ids if options.numeric_user else info.reuse_user
+        name = an.final_name(info.reuse_user)
+        if name is None:
+            result.warnings.append(f"the base image's user {info.reuse_user} is deleted or renamed here; not reused")
+            return None
+        value = ids if options.numeric_user else name
+        renamed = f" (renamed {name} here)" if name != info.reuse_user else ""
         result.reasons.append(
-            f"base image {an.base_image} ships the non-root user {info.reuse_user} ({ids}); "
+            f"base image {an.base_image} ships the non-root user {info.reuse_user} ({ids}){renamed}; "
             "switching to it instead of creating another (--always-create creates one)"
         )
         return value, ids
     return None
+
+
+def _owner(an: Analysis, o, options: Options, result: Result, family: str, before: int,
+           uid0: set[str], refused: set[str]) -> tuple[str, str] | None:
+    """The user a runtime path of the final stage is handed to (`chown`, `COPY --chown`), as (USER
+    value, chown owner), or None (with a warning when the file's choice is refused)."""
+    paths = [p for p in o.paths if not p.startswith(("/tmp/", "/var/tmp/", shell.UNKNOWN)) and p not in ("/tmp", "/var/tmp")]
+    name = o.user
+    if not name or not paths or is_root_user(name) or name in uid0:
+        return None  # a temporary folder, root's own files, or a user deleted or renamed unknowably
+    if name.isdigit():
+        # numbers need no passwd entry, but without a group the process would get root's (gid 0)
+        if o.group and o.group.isdigit() and snippets.valid_id(name) and snippets.valid_id(o.group):
+            result.reasons.append(f"line {o.line} {_did(o, paths[0], f'{name}:{o.group}')}: switching to {name}:{o.group}")
+            return f"{name}:{o.group}", f"{name}:{o.group}"
+        return None
+    where = f"line {o.line} {_did(o, paths[0], name)}"
+    if not snippets.valid_name(name):
+        result.warnings.append(f"line {o.line}: {name!r} is not a plain user name; not switched to")
+        return None
+    if name not in SERVICE_ACCOUNTS and snippets.system_account(name):
+        result.warnings.append(f"line {o.line}: {name} is a system account of the base images, not a service "
+                               f"user; not switched to (it owns {paths[0]})")
+        return None
+    why = _not_a_service_user(an, name, paths)
+    if why:
+        refused.add(name)
+        result.warnings.append(f"line {o.line}: user {name} {why}; not switched to")
+        return None
+    value, owner = name, name
+    if o.spelled:
+        if not _spelling_holds(an, o.spelled, name, before):
+            result.warnings.append(_spelling_warning(o.line, o.spelled, name))
+            return None
+        value, owner = o.spelled, f'"{o.spelled}"'
+    elif options.numeric_user:
+        ids = _ids_of(an, name, family)
+        if ids is None:
+            result.warnings.append(f"--numeric-user: the uid of {name} is not known from the Dockerfile; using its name")
+        else:
+            value = owner = ids
+    ships = an.image.users.get(name)
+    base = f" (base image {an.base_image} ships the non-root user {name}, {ships})" if ships else ""
+    result.reasons.append(f"{where}: switching to {name}{base}")
+    return value, owner
+
+
+def _did(o, path: str, user: str) -> str:
+    return f"chowns {path} to {user}" if o.how == "chowns" else f"copies {path} with --chown={user}"
+
+
+def _not_a_service_user(an: Analysis, name: str, owned: list[str] | None = None) -> str | None:
+    """Why `name` is an account no program should run as, or None: a subordinate-id account for
+    user namespaces, or a user created only to own another tool's files (no home, a shell that
+    refuses logins, and owning only paths the final ENTRYPOINT/CMD does not name)."""
+    if name == "dockremap" or name in an.subid_users:
+        return "is a subordinate-id account for user namespaces (/etc/subuid, /etc/subgid)"
+    cu = next((c for c in reversed(an.created_users) if c.name == name and not c.gone), None)
+    if cu is None or not cu.tool_owner:
+        return None
+    if owned is None:
+        owned = [p for o in an.owners if o.user == name for p in o.paths]
+    program = " ".join(i.args for i in (an.entrypoint, an.cmd) if i is not None)
+    if not owned or not program:
+        return None  # nothing to tell it from the program's own account
+    if name in program or any(p in program or an.workdir == p or an.workdir.startswith(p + "/") for p in owned):
+        return None
+    return (f"has no home and no login shell (line {cu.line}) and owns only {', '.join(owned)}, which the "
+            f"program ({program}) does not use: an account for another tool")
+
+
+def _spelling_holds(an: Analysis, spelled: str, value: str, before: int) -> bool:
+    """`USER <spelled>` (`$NAME`, `${NAME}`, optionally `:GROUP` the same way), placed after line
+    `before`, expands to `value`: each variable is plain and set in the final stage (an ARG after
+    its FROM, or an ENV) before that line, to the value it had where the file used it."""
+    import re
+
+    parts = spelled.split(":")
+    if not all(re.fullmatch(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})", p) or
+               ("$" not in p and _ok_user_part(p)) for p in parts):
+        return False
+    names = [p.strip("${}") for p in parts if p.startswith("$")]
+    if any(an.var_lines.get(n, before + 1) > before for n in names):
+        return False
+    try:
+        return expand(spelled, an.env) == value
+    except Unresolved:
+        return False
+
+
+def _spelling_warning(line: int, spelled: str, name: str) -> str:
+    return (f"line {line}: user {spelled} ({name}) comes from a variable that is not set to {name} in the final "
+            f"stage where USER goes (declare ARG {spelled.strip('${}')} after its FROM); not switched to: "
+            f"USER {name} would ignore --build-arg")
 
 
 def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Options, result: Result) -> None:
@@ -427,12 +566,17 @@ def _ok_user_part(part: str) -> bool:
     return snippets.valid_name(part) or snippets.valid_id(part)
 
 
-def _ids_of(an: Analysis, name: str) -> str | None:
+def _ids_of(an: Analysis, name: str, family: str) -> str | None:
     for cu in reversed(an.created_users):
         if cu.name == name and cu.uid is not None:
             return f"{cu.uid}:{cu.gid}" if cu.gid is not None else str(cu.uid)
-    ids = an.image.users.get(name)
-    return ids
+    if name in an.image.users:
+        return an.image.users[name]
+    accounts = snippets.account_families(family)
+    if name in SERVICE_ACCOUNTS and len(accounts) == 1:
+        ids = next(iter(accounts.values())).users.get(name)
+        return f"{ids[0]}:{ids[1]}" if ids else None
+    return None
 
 
 def _writable_paths(an: Analysis, options: Options, result: Result) -> list[str]:
@@ -477,6 +621,13 @@ def _run(an: Analysis, cmds: list[str]) -> list[str]:
 
 
 def _warnings(an: Analysis, writable: list[str], result: Result) -> None:
+    if result.family != "windows":
+        for name, path, line in an.root_envs:
+            verb = "includes" if name.endswith("PATH") else "is"
+            result.warnings.append(
+                f"line {line}: ENV {name} {verb} {path}, which the new user cannot read (/root is root's home, "
+                "mode 0700): move it under the user's home"
+            )
     for port, line in an.exposes:
         num = port.split("/", 1)[0]
         if num.isdigit() and 0 < int(num) < 1024:

@@ -58,6 +58,29 @@ class CreatedUser:
     uid: int | None = None
     group: str | None = None
     offset: int = 0
+    spelled: str | None = None  # the name as written when it comes from a variable: `$USERNAME`
+    tool_owner: bool = False  # created with no home and a shell that refuses logins (/bin/false)
+
+
+@dataclass
+class Chown:
+    """A `chown OWNER PATHS` whose failure fails the build (so OWNER exists in the image)."""
+
+    user: str  # the user part as expanded; "" for `chown :group`
+    group: str | None
+    paths: list[str]  # as expanded (relative ones joined to the working folder); UNKNOWN marks the unknown
+    offset: int = 0
+    spelled: str | None = None  # the user part as written, when it comes from a variable
+
+
+@dataclass
+class Rename:
+    """`usermod -l NEW OLD` / `groupmod -n NEW OLD` (new None: `userdel OLD`); `uid`: `usermod -u`."""
+
+    old: str
+    new: str | None
+    group: bool = False
+    uid: int | None = None
 
 
 @dataclass
@@ -77,6 +100,9 @@ class ShellFacts:
     parse_error: bool = False
     # uids/gids given to users and groups whose names are only known at build time
     unnamed_ids: list[int] = field(default_factory=list)
+    chowns: list[Chown] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
+    subid_users: list[str] = field(default_factory=list)  # users given subordinate ids (user namespaces)
 
 
 def analyze_shell(script: str, ctx: ShellContext | None = None) -> ShellFacts:
@@ -187,6 +213,14 @@ def _base(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
 
+def _plain_var(raw: str | None) -> str | None:
+    """`$NAME` or `${NAME}` (quotes dropped) as written, or None for anything else."""
+    import re
+
+    raw = (raw or "").strip("\"")
+    return raw if re.fullmatch(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})", raw) else None
+
+
 def _is_option(a: str) -> bool:
     return a.startswith("-") and a != "-"
 
@@ -239,6 +273,12 @@ class _Analyzer:
         self.cwd: str | None = ctx.workdir or "/"
         self.src = b""
         self.base = 0  # char offset of this script inside the outer one
+        # whether the command being read must succeed for the RUN to succeed: it always runs and
+        # its failure fails the build (top-level `&&` chains, the last command, after `set -e`)
+        self.checked = True
+        self.errexit = False
+        self.spelled: dict[str, str] = {}  # word as expanded -> as written, for the current command
+        self.tmp_made: set[str] = set()  # paths under /tmp this script created (so its user owns them)
 
     # --- paths ------------------------------------------------------------------------------------
 
@@ -406,19 +446,28 @@ class _Analyzer:
         if t == "file_redirect":
             self.redirect(node)
             return
+        saved_checked = self.checked
+        if t == "program":
+            last = [c for c in node.named_children if c.type != "comment"][-1:]
+            for c in node.children:
+                self.checked = saved_checked and (self.errexit or c in last)
+                self.walk(c)
+            self.checked = saved_checked
+            return
+        # only `a && b` and a redirection pass on "must succeed": `||`, `if`, loops, pipelines,
+        # subshells, functions and `$(…)` may skip a command or ignore its failure
+        if not (t == "redirected_statement" or (t == "list" and any(c.type == "&&" for c in node.children))):
+            self.checked = False
         if t == "subshell" or t == "pipeline":
             saved_cwd, saved_env = self.cwd, dict(self.env)
             for c in node.children:
                 self.walk(c)
             self.cwd, self.env = saved_cwd, saved_env
-            return
-        if t == "function_definition":
-            # the body runs only when called; read it anyway (calls are usually right after)
+        else:
+            # a function's body runs only when called; read it anyway (calls are usually right after)
             for c in node.children:
                 self.walk(c)
-            return
-        for c in node.children:
-            self.walk(c)
+        self.checked = saved_checked
 
     def assign(self, node) -> None:
         name = node.child_by_field_name("name")
@@ -448,6 +497,7 @@ class _Analyzer:
 
     def simple(self, node) -> None:
         argv: list[str] = []
+        raws: list[str] = []
         prefix_env: dict[str, str] = {}
         for i, c in enumerate(node.children):
             f = node.field_name_for_child(i)
@@ -462,15 +512,19 @@ class _Analyzer:
                 self.walk(c)
             elif c.type == "command_name":
                 argv.append("".join(self.word(x) for x in c.children))
+                raws.append(c.text.decode("utf-8", "replace"))
             elif f == "argument":
                 argv.append(self.word(c))
+                raws.append(c.text.decode("utf-8", "replace"))
         if not argv:
             # `FOO=bar` alone sets a shell variable
             self.env.update(prefix_env)
             return
         saved = {k: self.env.get(k) for k in prefix_env}
         self.env.update(prefix_env)
+        self.spelled = {a: r for a, r in zip(argv, raws) if "$" in r}
         self.command(argv, self.offset(node))
+        self.spelled = {}
         for k, v in saved.items():  # `FOO=1 cmd` sets FOO for cmd only
             if v is None:
                 self.env.pop(k, None)
@@ -523,7 +577,7 @@ class _Analyzer:
                             self.root(offset, name, why)
                         return
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd = dict(self.env), self.cwd
+                    sub.env, sub.cwd, sub.checked = dict(self.env), self.cwd, self.checked
                     sub.script(inner, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
@@ -536,6 +590,11 @@ class _Analyzer:
                     self.facts.families += sub.facts.families
                     self.facts.installs_shadow |= sub.facts.installs_shadow
                     self.facts.unnamed_ids += sub.facts.unnamed_ids
+                    for ch in sub.facts.chowns:
+                        ch.offset = offset
+                        self.facts.chowns.append(ch)
+                    self.facts.renames += sub.facts.renames
+                    self.facts.subid_users += sub.facts.subid_users
                     return
             scripts = [a for a in args if not _is_option(a)]
             if scripts:  # `sh ./install.sh`: an unknown program
@@ -591,9 +650,15 @@ class _Analyzer:
             return
 
         if name in ROOT_TOOLS:
+            if name == "chown":
+                self._chown(args, offset)
             self.root(offset, name, f"{name} needs root: {ROOT_TOOLS[name]}")
             return
 
+        if name == "set":
+            for k, a in enumerate(args):
+                if a[:1] in "-+" and not a.startswith("--") and "e" in a or a == "-o" and args[k + 1:k + 2] == ["errexit"]:
+                    self.errexit = a[0] == "-"
         if name in HARMLESS:
             if name == "find":
                 return self._find(args, offset)
@@ -664,7 +729,13 @@ class _Analyzer:
 
         def add_user(n: str, uid: int | None, group: str | None) -> None:
             if n and UNKNOWN not in n:
-                self.facts.users.append(CreatedUser(n, uid, group, offset))
+                shell = opts.get("-s") or opts.get("--shell") or ("/usr/sbin/nologin" if name == "adduser"
+                                                                  and "--system" in opts else "/bin/sh")
+                no_home = any(o in opts for o in ("-M", "--no-create-home", "-H")) or (
+                    name == "useradd" and ("-r" in opts or "--system" in opts) and not (
+                        "-m" in opts or "--create-home" in opts))
+                self.facts.users.append(CreatedUser(n, uid, group, offset, _plain_var(self.spelled.get(n)),
+                                                    no_home and _base(shell) in ("false", "nologin")))
             elif uid is not None:
                 self.facts.unnamed_ids.append(uid)
 
@@ -692,6 +763,28 @@ class _Analyzer:
                 if group is None and "-N" not in opts and "--no-user-group" not in opts:
                     # USERGROUPS_ENAB (the default) also creates a group named after the user
                     add_group(pos[-1], uid)
+        elif name in ("usermod", "groupmod"):
+            pos, opts = _options(args, {"-l", "--login", "-n", "--new-name", "-u", "--uid", "-g", "--gid", "-G",
+                                        "--groups", "-d", "--home", "-s", "--shell", "-c", "--comment", "-e",
+                                        "--expiredate", "-f", "--inactive", "-p", "--password", "-v",
+                                        "--add-subuids", "-w", "--add-subgids", "-V", "--del-subuids", "-W",
+                                        "--del-subgids", "-R", "--root", "-P", "--prefix", "-Z", "--selinux-user"},
+                                 grouped=True)
+            if not pos or UNKNOWN in pos[-1]:
+                return
+            old = pos[-1]
+            new = opts.get("-l") or opts.get("--login") if name == "usermod" else opts.get("-n") or opts.get("--new-name")
+            uid = num(opts.get("-u") or opts.get("--uid")) if name == "usermod" else None
+            if new and UNKNOWN in new:
+                new = UNKNOWN  # renamed to a name known only at build time
+            if new or uid is not None:
+                self.facts.renames.append(Rename(old, new or old, name == "groupmod", uid))
+            if any(o in opts for o in ("-v", "--add-subuids", "-w", "--add-subgids")):
+                self.facts.subid_users.append(old)
+        elif name in ("userdel", "deluser"):
+            pos, _ = _options(args, {"-R", "--root", "-P", "--prefix", "--conf", "--backup-to"})
+            if len(pos) == 1 and UNKNOWN not in pos[0]:  # `deluser USER GROUP` only leaves a group
+                self.facts.renames.append(Rename(pos[0], None))
         elif name == "groupadd":
             pos, opts = _options(
                 args,
@@ -762,10 +855,28 @@ class _Analyzer:
                 if len(pos) == 1:  # two names = add a user to a group
                     add_group(pos[0], num(opts.get("-g")))
 
+    def _chown(self, args: list[str], offset: int) -> None:
+        """Record `chown OWNER[:GROUP] PATHS` when it must succeed (see `checked`)."""
+        pos, opts = _options(args, {"--from"})
+        if not self.checked or len(pos) < 2 or any(o.startswith("--reference") for o in opts):
+            return
+        spec = pos[0]
+        if UNKNOWN in spec.split(":", 1)[0]:
+            return
+        user, _, group = spec.partition(":")
+        raw = self.spelled.get(spec, "").strip("\"'")
+        spelled = _plain_var(raw.split(":", 1)[0]) if raw.startswith("$") else None
+        paths = [posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
+                 for p in pos[1:]]
+        self.facts.chowns.append(Chown(user, group or None, paths, offset, spelled))
+
     # --- writers --------------------------------------------------------------------------------------
 
     def _targets(self, name: str, offset: int, paths: list[str]) -> None:
         for p in paths:
+            full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
+            if full.startswith(("/tmp/", "/var/tmp/")):
+                self.tmp_made.add(full[:-2] if full.endswith("/x") else full)
             why = self.writes_root(p)
             if why:
                 shown = (p[:-2] if p.endswith("/x") else p).replace(UNKNOWN, "…")
@@ -812,7 +923,17 @@ class _Analyzer:
         self._all_paths(name, args, offset, {"-d", "--date", "-r", "--reference", "-t"})
 
     def _cmd_rm(self, name, args, offset):
-        self._all_paths(name, args, offset)
+        pos, _ = _options(args)
+        for p in pos:
+            full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
+            tmp = next((t for t in ("/tmp", "/var/tmp") if full.startswith(t + "/")), None)
+            made = any(m == full or m.startswith(full + "/") for m in self.tmp_made)
+            if tmp and not made and not full.startswith(tmp + "/" + UNKNOWN):
+                # /tmp is sticky: only an entry's owner may remove it, and the steps before ran as root
+                self.root(offset, name, f"{name} {full} needs root: earlier steps ran as root and may have "
+                                        f"left files there, which {tmp}'s sticky bit lets only their owner remove")
+                return
+        self._targets(name, offset, pos)
 
     _cmd_rmdir = _cmd_rm
     _cmd_unlink = _cmd_rm

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import DockerfixError
 from .parse import Dockerfile, Instruction
+from .shell import UNKNOWN
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _RE_VAR = re.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
@@ -237,11 +238,27 @@ class RootRun:
 
 @dataclass
 class CreatedUserAt:
-    name: str
+    name: str  # its final name (after any `usermod -l`)
     uid: int | None
     group: str | None
     gid: int | None
     line: int
+    spelled: str | None = None  # `$USERNAME` when the name comes from a variable
+    tool_owner: bool = False  # created with no home and a /bin/false or nologin shell
+    gone: bool = False  # deleted later (userdel), or renamed to a name known only at build time
+
+
+@dataclass
+class Owner:
+    """A path of the final image handed to a user by a RUN `chown` that must succeed, or `COPY
+    --chown`: either fails the build when the user does not exist, so it exists."""
+
+    user: str  # its final name (after any `usermod -l`); "" when deleted or renamed unknowably
+    group: str | None
+    paths: list[str]
+    line: int
+    how: str  # "chowns" (RUN chown) or "copies" (COPY/ADD --chown)
+    spelled: str | None = None  # `$USER` when the user part comes from a variable
 
 
 @dataclass
@@ -279,6 +296,21 @@ class Analysis:
     cmd: Instruction | None
     escape: str
     notes: list[str] = field(default_factory=list)
+    owners: list[Owner] = field(default_factory=list)  # in file order, along the final stage's chain
+    renames: list[tuple[str, str | None, int]] = field(default_factory=list)  # users: (old, new, line)
+    subid_users: set[str] = field(default_factory=set)  # given subordinate ids (user-namespace accounts)
+    var_lines: dict[str, int] = field(default_factory=dict)  # ARG/ENV name -> line of its last setting
+    root_envs: list[tuple[str, str, int]] = field(default_factory=list)  # (name, /root path, line) in effect
+
+    def final_name(self, name: str, line: int = 0) -> str | None:
+        """What the user `name`, as known on `line` (0: the base image's), is called at the end;
+        None when it is deleted or renamed to a name known only at build time."""
+        for old, new, at in self.renames:
+            if at > line and old == name:
+                if new is None or UNKNOWN in new:
+                    return None
+                name = new
+        return name
 
 
 def _join(base: str, path: str) -> str:
@@ -335,6 +367,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     from_context: list[tuple[list[str], str, int]] = []
     entrypoint = cmd = None
     notes: list[str] = []
+    owners: list[Owner] = []
+    renames: list[tuple[str, str | None, int]] = []
+    subid_users: set[str] = set()
+    var_lines: dict[str, int] = {}
+    root_envs: dict[str, tuple[str, int]] = {}
     if user.is_root is False:
         nonroot.append(user)
 
@@ -357,10 +394,20 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                         args[k] = st.global_args.get(k) if k in st.global_args else None
                     else:
                         args[k] = ex(v)
+                    var_lines[k] = inst.start_line
                 env = {**args, **envs}
             elif c == "env":
                 for k, v in env_pairs(inst):
+                    before = envs.get(k)
                     envs[k] = ex(v)
+                    var_lines[k] = inst.start_line
+                    now = envs[k] if envs[k] is not None else v  # `$PATH` of an unknown base: as written
+                    # search paths are lists (PATH with ':', LUA_PATH with ';')
+                    under_root = [p for p in re.split(r"[:;\s]", now) if p == "/root" or p.startswith("/root/")]
+                    if not under_root:
+                        root_envs.pop(k, None)
+                    elif k not in root_envs or under_root[0] not in re.split(r"[:;\s]", before or ""):
+                        root_envs[k] = (under_root[0], inst.start_line)
                 env = {**args, **envs}
             elif c == "user":
                 raw = inst.value[0] if inst.value else ""
@@ -383,6 +430,13 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
             elif c == "shell":
                 shell_cmd = list(inst.value)
             elif c in ("copy", "add"):
+                chown = inst.flag("chown")
+                user_part = ex(chown.split(":", 1)[0]) if chown else None
+                dest = ex(inst.value[-1]) if len(inst.value) >= 2 and not inst.heredocs else None
+                if user_part and dest is not None:
+                    group_part = ex(chown.split(":", 1)[1]) if ":" in chown else None
+                    owners.append(Owner(user_part, group_part, [_join(workdir, dest)], inst.start_line, "copies",
+                                        shell._plain_var(chown.split(":", 1)[0])))
                 if inst.flag("from") is None and len(inst.value) >= 2 and not inst.heredocs:
                     dest = ex(inst.value[-1])
                     if dest is not None:
@@ -415,6 +469,10 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                     env={k: v for k, v in env.items() if v is not None},
                 )
                 script, argv = run_script(inst)
+
+                def line_at(offset: int, inst=inst, script=script) -> int:
+                    return inst.line_of(offset) if script is not None and not inst.heredocs else inst.start_line
+
                 if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
                     facts = shell.analyze_shell(script, ctx)
                 elif script is not None:
@@ -422,7 +480,24 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 else:
                     facts = shell.analyze_exec(argv or [], ctx)
                 for u in facts.users:
-                    created_users.append(CreatedUserAt(u.name, u.uid, u.group, None, inst.start_line))
+                    created_users.append(CreatedUserAt(u.name, u.uid, u.group, None, inst.start_line, u.spelled,
+                                                       u.tool_owner))
+                for ch in facts.chowns:
+                    if ch.user:
+                        owners.append(Owner(ch.user, ch.group, ch.paths, line_at(ch.offset), "chowns", ch.spelled))
+                for r in facts.renames:
+                    if not r.group:
+                        renames.append((r.old, r.new, inst.start_line))
+                        for cu in created_users:
+                            if cu.name == r.old and r.uid is not None:
+                                cu.uid = r.uid
+                subid_users.update(facts.subid_users)
+                if script is not None and ("/etc/subuid" in script or "/etc/subgid" in script):
+                    # `echo "dockremap:165536:65536" >> /etc/subuid`: a user-namespace account
+                    for word in re.findall(r"(?<![\w$-])(\$\{?\w+\}?|[a-z_][a-z0-9_-]*):\d+:\d+", script):
+                        name = ex(word)
+                        if name:
+                            subid_users.add(name)
                 for g in facts.groups:
                     created_groups[g.name] = CreatedGroupAt(g.gid, inst.start_line)
                 unnamed_ids += [(i, inst.start_line) for i in facts.unnamed_ids]
@@ -432,9 +507,18 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 if in_final and user.is_root is not False and facts.root:
                     reasons = []
                     for f in facts.root:
-                        line = inst.line_of(f.offset) if script is not None and not inst.heredocs else inst.start_line
-                        reasons.append(f"line {line}: {f.reason}")
+                        reasons.append(f"line {line_at(f.offset)}: {f.reason}")
                     root_runs.append(RootRun(inst, reasons))
+    for old, new, line in renames:  # a user renamed later is used by its final name
+        for u in created_users:
+            if u.line < line and u.name == old and not u.gone:
+                if new is None or shell.UNKNOWN in new:
+                    u.gone = True
+                else:
+                    u.name, u.spelled = new, None
+        for o in owners:
+            if o.line < line and o.user == old:
+                o.user, o.spelled = ("" if new is None or shell.UNKNOWN in new else new), None
     for u in created_users:
         if u.group is not None:
             g = created_groups.get(u.group)
@@ -469,6 +553,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         cmd=cmd,
         escape=df.escape,
         notes=notes,
+        owners=owners,
+        renames=renames,
+        subid_users=subid_users,
+        var_lines=var_lines,
+        root_envs=[(k, p, line) for k, (p, line) in root_envs.items()],
     )
 
 

@@ -236,3 +236,67 @@ def test_non_ascii_offsets():
     script = "echo 'héllo wörld' && apt-get update"
     f = analyze_shell(script, ROOT_DIR)
     assert script[f.root[0].offset:].startswith("apt-get")
+
+
+@pytest.mark.parametrize(
+    "script, owners",
+    [
+        ("chown -R www-data:www-data /var/www/data", [("www-data", "www-data", ["/var/www/data"])]),
+        ("mkdir /x && chown -R unit:root /opt/unit/ media && chmod g+w media", [("unit", "root", ["/opt/unit", "/media"])]),
+        ("set -eux; chown app: /srv; echo done", [("app", None, ["/srv"])]),
+        ("sh -c 'chown app /srv'", [("app", None, ["/srv"])]),
+        # the failure would not fail the build, or the chown may not run: no proof that the user exists
+        ("chown app /srv; echo done", []),
+        ("chown app /srv || true", []),
+        ("if [ -d /srv ]; then chown app /srv; fi", []),
+        ("true | chown app /srv", []),
+        ("chown --reference=/etc /srv", []),
+        ("chown $UNKNOWN_USER /srv", []),
+    ],
+)
+def test_chowns_that_must_succeed(script, owners):
+    got = analyze_shell(script, ROOT_DIR).chowns
+    assert [(c.user, c.group, c.paths) for c in got] == owners
+
+
+def test_chown_and_useradd_keep_the_variable_they_are_spelled_with():
+    facts = analyze_shell('useradd -m ${USERNAME} && chown -R "$USERNAME:$USERNAME" /home/x',
+                          ShellContext(env={"USERNAME": "vscode"}))
+    assert [(u.name, u.spelled) for u in facts.users] == [("vscode", "${USERNAME}")]
+    assert [(c.user, c.spelled) for c in facts.chowns] == [("vscode", "$USERNAME")]
+    assert analyze_shell("useradd -m ${USERNAME:-dev}", ShellContext(env={"USERNAME": "x"})).users[0].spelled is None
+
+
+def test_renames_deletions_and_subordinate_ids():
+    facts = analyze_shell("usermod -l app node && groupmod -n app node && userdel ubuntu && usermod --add-subuids 100000-165535 b")
+    assert [(r.old, r.new, r.group) for r in facts.renames] == [("node", "app", False), ("node", "app", True),
+                                                                 ("ubuntu", None, False)]
+    assert facts.subid_users == ["b"]
+
+
+@pytest.mark.parametrize(
+    "script, tool_owner",
+    [
+        ("useradd --no-create-home --shell /bin/false exporter", True),
+        ("useradd -r -s /usr/sbin/nologin exporter", True),
+        ("adduser --system --no-create-home exporter", True),
+        ("adduser -D -H -s /bin/false exporter", True),
+        ("useradd -r exporter", False),  # /bin/sh
+        ("useradd -m -s /bin/false exporter", False),  # a home
+    ],
+)
+def test_tool_owner_accounts(script, tool_owner):
+    assert analyze_shell(script).users[0].tool_owner is tool_owner
+
+
+@pytest.mark.parametrize(
+    "script, root",
+    [
+        ("rm -rf /tmp/*", True),
+        ("rm -f /var/tmp/cache.tgz", True),
+        ("curl -o /tmp/x.tgz https://e.x/x.tgz && rm /tmp/x.tgz", False),
+        ('d="$(mktemp -d)" && rm -rf "$d"', False),
+    ],
+)
+def test_removing_from_sticky_tmp(script, root):
+    assert bool(analyze_shell(script, USER_DIR).root) is root
