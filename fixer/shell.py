@@ -20,6 +20,11 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 UNKNOWN = "\x00"  # marks the part of a word that comes from a variable or `$(…)` we cannot resolve
+# How deep the walk may go into one RUN (nested `$(…)`, `{ }`, `if`, functions, wrappers like
+# `env env …`; a chain `a && b || c` is read as one level). Real scripts stay under 30; each level
+# is at most three Python frames, so this keeps well inside Python's stack. Past it the rest of the
+# script is not read and the RUN counts as needing root.
+MAX_NESTING = 100
 
 _PARSER = None
 
@@ -239,6 +244,9 @@ class _Analyzer:
         self.cwd: str | None = ctx.workdir or "/"
         self.src = b""
         self.base = 0  # char offset of this script inside the outer one
+        self._at = (0, 0)  # (byte, char) offsets of the last node `offset` measured
+        self.level = 0  # how deep the walk is (MAX_NESTING); an inner `sh -c` continues the count
+        self.too_deep = False
 
     # --- paths ------------------------------------------------------------------------------------
 
@@ -295,6 +303,14 @@ class _Analyzer:
     # --- words ------------------------------------------------------------------------------------
 
     def word(self, node) -> str:
+        if not self._deeper(node):
+            return UNKNOWN
+        try:
+            return self._word(node)
+        finally:
+            self.level -= 1
+
+    def _word(self, node) -> str:
         t = node.type
         text = node.text.decode("utf-8", "replace")
         if t == "word":
@@ -371,22 +387,48 @@ class _Analyzer:
     def script(self, script: str, base: int) -> None:
         src = script.encode("utf-8", "surrogatepass")
         tree = _parser().parse(src)
-        old_src, old_base = self.src, self.base
-        self.src, self.base = src, base
+        saved = self.src, self.base, self._at
+        self.src, self.base, self._at = src, base, (0, 0)
         if tree.root_node.has_error:
             self.facts.parse_error = True
             if self._cwd_root_owned():
                 self.root(0, "sh", "the shell could not be read, so it is assumed to need root")
         self.walk(tree.root_node)
-        self.src, self.base = old_src, old_base
+        self.src, self.base, self._at = saved
 
     def offset(self, node) -> int:
-        return self.base + len(self.src[: node.start_byte].decode("utf-8", "replace"))
+        """The node's character offset. The walk goes forward, so only the bytes since the last
+        call are decoded (decoding from the start each time is quadratic in long scripts)."""
+        b = node.start_byte
+        last_b, last_c = self._at if self._at[0] <= b else (0, 0)
+        c = last_c + len(self.src[last_b:b].decode("utf-8", "replace"))
+        self._at = (b, c)
+        return self.base + c
 
     def root(self, offset: int, command: str, reason: str) -> None:
         self.facts.root.append(Finding(offset, command, reason))
 
+    def _deeper(self, where) -> bool:
+        """Go one level deeper (`where`: the node or offset); past MAX_NESTING, False, and the RUN
+        needs root."""
+        if self.level < MAX_NESTING:
+            self.level += 1
+            return True
+        if not self.too_deep:
+            self.too_deep = True
+            offset = where if isinstance(where, int) else self.offset(where)
+            self.root(offset, "sh", "the shell is too deeply nested to read, so it is assumed to need root")
+        return False
+
     def walk(self, node) -> None:
+        if not self._deeper(node):
+            return
+        try:
+            self._walk(node)
+        finally:
+            self.level -= 1
+
+    def _walk(self, node) -> None:
         t = node.type
         if t in ("heredoc_body", "comment"):
             return
@@ -417,18 +459,27 @@ class _Analyzer:
             for c in node.children:
                 self.walk(c)
             return
+        if t == "list":
+            # `a && b || c` nests to the left, one level per operator: read the chain as one level
+            spine = [node]
+            while spine[-1].children and spine[-1].children[0].type == "list":
+                spine.append(spine[-1].children[0])
+            for n in reversed(spine):
+                for c in n.children[1:] if n is not spine[-1] else n.children:
+                    self.walk(c)
+            return
         for c in node.children:
             self.walk(c)
 
     def assign(self, node) -> None:
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
+        v = self.word(value) if value is not None else ""  # this walks a `$(…)` in the value
         for c in node.children:
-            if c.type in ("command_substitution",):
+            if c.type == "command_substitution" and (value is None or c.start_byte != value.start_byte):
                 self.walk(c)
         if name is None:
             return
-        v = self.word(value) if value is not None else ""
         self.env[name.text.decode()] = v
 
     def redirect(self, node) -> None:
@@ -480,8 +531,14 @@ class _Analyzer:
     # --- commands -------------------------------------------------------------------------------------
 
     def command(self, argv: list[str], offset: int) -> None:
-        if not argv:
+        if not argv or not self._deeper(offset):
             return
+        try:
+            self._command(argv, offset)
+        finally:
+            self.level -= 1
+
+    def _command(self, argv: list[str], offset: int) -> None:
         name = _base(argv[0])
         args = argv[1:]
         shown = argv[0].replace(UNKNOWN, "…")
@@ -523,7 +580,7 @@ class _Analyzer:
                             self.root(offset, name, why)
                         return
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd = dict(self.env), self.cwd
+                    sub.env, sub.cwd, sub.level = dict(self.env), self.cwd, self.level
                     sub.script(inner, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
@@ -605,7 +662,7 @@ class _Analyzer:
                         self.root(offset, "eval", why)
                 elif self.depth < 1:
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd = dict(self.env), self.cwd
+                    sub.env, sub.cwd, sub.level = dict(self.env), self.cwd, self.level
                     sub.script(text, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)

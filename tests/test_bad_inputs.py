@@ -132,3 +132,39 @@ def test_too_large_stdin_gives_the_whole_text_back(cli):
     code, out, err = cli(["-", "--stdin-filename", "Dockerfile"], input=data)
     assert code == 2 and "too large" in err
     assert out == data
+
+
+# --- hostile but well-formed input: no traceback, ever (issue 12) -------------------------------------
+# Generated here (the files would be large); a few small ones are in fuzz/regressions/.
+
+DEEP_RUNS = [
+    ("command-substitution-165", "echo " + "$(" * 165 + "id" + ")" * 165),
+    ("braces-1000", "{ " * 1000 + "true" + "; }" * 1000),
+    ("subshells-1000", "(" * 1000 + "true" + ")" * 1000),
+    ("arithmetic-2000", "echo " + "$((" * 2000 + "1" + "))" * 2000),
+    ("parameter-defaults-500", "echo " + "${a:-" * 500 + "x" + "}" * 500),
+    ("functions-500", "".join(f"f{i}() {{ " for i in range(500)) + "true" + "; }" * 500),
+    ("loops-500", "for i in 1; do " * 500 + "true" + "; done" * 500),
+]
+
+
+@pytest.mark.parametrize("name,script", DEEP_RUNS, ids=[c[0] for c in DEEP_RUNS])
+def test_too_deeply_nested_run_counts_as_needing_root(name, script, tmp_path, cli):
+    f = tmp_path / "Dockerfile"
+    f.write_text(f"FROM debian:bookworm-slim\nWORKDIR /home\nRUN {script}\nEXPOSE 8080\n")
+    t = time.perf_counter()
+    code, out, err = cli(["-v", f])
+    assert time.perf_counter() - t < 2  # about 0.05 s; generous for a loaded machine
+    assert code == 0 and "Traceback" not in err
+    assert "line 3: the shell is too deeply nested to read, so it is assumed to need root" in err, err
+    assert "after line 3" in err
+
+
+@pytest.mark.parametrize("op,n", [("&&", 1000), ("||", 10000)])
+def test_long_command_lists_are_read(op, n, tmp_path, cli):
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:bookworm-slim\nRUN " + f" {op} \\\n    ".join(["echo ok"] * n + ["apt-get update"]) + "\n")
+    t = time.perf_counter()
+    code, out, err = cli(["-v", f])
+    assert time.perf_counter() - t < 2
+    assert code == 0 and f"line {n + 2}: apt-get update needs root" in err, err[-2000:]

@@ -236,3 +236,70 @@ def test_non_ascii_offsets():
     script = "echo 'héllo wörld' && apt-get update"
     f = analyze_shell(script, ROOT_DIR)
     assert script[f.root[0].offset:].startswith("apt-get")
+
+
+def test_offsets_are_right_when_the_walk_goes_back():
+    # offsets are measured incrementally; an inner `sh -c` and a second script start afresh
+    script = "echo 'é' && sh -c 'apt-get update' && echo 'ü' && apk add x"
+    f = analyze_shell(script, ROOT_DIR)
+    assert [script[x.offset:x.offset + 5] for x in f.root] == ["sh -c", "apk a"]
+
+
+# --- hostile nesting: never a RecursionError, never slow (issue 12) -------------------------------
+
+DEEP = {  # each raised RecursionError in the tree walk
+    "command substitution": lambda n: "echo " + "$(" * n + "id" + ")" * n,
+    "braces": lambda n: "{ " * n + "true" + "; }" * n,
+    "subshells": lambda n: "(" * n + "true" + ")" * n,
+    "arithmetic": lambda n: "echo " + "$((" * n + "1" + "))" * n,
+    "parameter defaults": lambda n: "echo " + "${a:-" * n + "x" + "}" * n,
+    "functions": lambda n: "".join(f"f{i}() {{ " for i in range(n)) + "true" + "; }" * n,
+    "loops": lambda n: "for i in 1; do " * n + "true" + "; done" * n,
+    "if": lambda n: "if true; then " * n + "true" + "; fi" * n,
+    "case": lambda n: "case x in x) " * n + "true" + " ;; esac" * n,
+    "quoted substitution": lambda n: 'echo "' + '$(echo "' * n + "x" + '")' * n + '"',
+    "assignment": lambda n: "a=" + "$(b=" * n + "x" + ")" * n,  # was exponential: 20 levels took 18 s
+    "wrappers": lambda n: "env " * n + "true",
+    "sudo": lambda n: "sudo " * n + "true",
+    "find -exec": lambda n: "find . -exec " * n + "true",
+    "arithmetic sum": lambda n: "echo $((" + "+".join(["1"] * n) + "))",
+    "test": lambda n: "[[ " + " && ".join(["a"] * n) + " ]]",
+    "sh -c": lambda n: "sh -c 'echo " + "$(" * n + "id" + ")" * n + "'",
+}
+
+
+@pytest.mark.parametrize("n", [165, 2000])
+@pytest.mark.parametrize("kind", DEEP)
+def test_too_deeply_nested_needs_root_and_never_crashes(kind, n):
+    import time
+
+    script = "apt-get update; echo ok\n" + DEEP[kind](n)
+    t = time.perf_counter()
+    facts = analyze_shell(script, USER_DIR)
+    assert time.perf_counter() - t < 1
+    reasons = [f.reason for f in facts.root]
+    assert "the shell is too deeply nested to read, so it is assumed to need root" in reasons, reasons
+    assert "apt-get update needs root (package manager)" in reasons  # what comes before is still read
+    deep = next(f for f in facts.root if "deeply" in f.reason)
+    assert deep.offset > script.index("\n")  # on the nested line
+
+
+@pytest.mark.parametrize("kind", ["command substitution", "braces", "if", "functions", "loops", "wrappers", "sh -c"])
+def test_realistic_nesting_is_read(kind):
+    # the development corpus nests 26 levels at most (a `$(…)` costs about 3)
+    facts = analyze_shell(DEEP[kind](8).replace("true", "apt-get install -y x").replace("id", "apk add y"), USER_DIR)
+    reasons = [f.reason for f in facts.root]
+    assert not any("deeply" in r for r in reasons) and any("package manager" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("op,n", [("&&", 1000), ("||", 10000), (";", 10000), ("|", 1000)])
+def test_long_lists_are_read_to_the_end(op, n):
+    import time
+
+    script = f" {op} \\\n".join(["echo ok"] * n + ["apk add x"])
+    t = time.perf_counter()
+    facts = analyze_shell(script, USER_DIR)
+    assert time.perf_counter() - t < 1
+    assert [(f.reason, script[f.offset:f.offset + 3]) for f in facts.root] == [
+        ("apk add needs root (package manager)", "apk")
+    ]
