@@ -18,6 +18,7 @@ from typing import List, Optional  # noqa: F401 (typer reads the annotations)
 
 from . import __version__
 from .errors import DockerfixError
+from .snippets import is_number
 
 NAME_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
 NOT_DOCKERFILES = ("*.dockerignore", "*.containerignore")
@@ -368,7 +369,7 @@ def fast_parse(argv: list[str]) -> dict | None:
             value = argv[i]
             i += 1
         if kind is int:
-            if not value.lstrip("-").isdigit():
+            if not is_number(value.lstrip("-")):
                 return None
             kw[key] = int(value)
         elif kind is list:

@@ -166,7 +166,7 @@ def plan(df: Dockerfile, data: bytes, options: Options, context: str | None = No
         reuse = None if options.always_create else _reuse(an, options, result)
         if reuse is not None:
             user_line, owner = reuse
-            if all(p.isdigit() for p in owner.split(":")):
+            if all(snippets.is_number(p) for p in owner.split(":")):
                 result.user_ids = owner
             if writable and has_shell:
                 lines += _run(an, snippets.writable(writable, owner))
@@ -272,7 +272,7 @@ def _reuse(an: Analysis, options: Options, result: Result) -> tuple[str, str] | 
         if name in uid0:
             result.warnings.append(f"line {u.line}: user {name} is also created with uid 0 (root); not reused")
             continue
-        if options.numeric_user and not name.isdigit():
+        if options.numeric_user and not snippets.is_number(name):
             ids = _ids_of(an, name)
             if ids is None:
                 result.warnings.append(
@@ -556,7 +556,7 @@ def _run(an: Analysis, cmds: list[str]) -> list[str]:
 def _warnings(an: Analysis, writable: list[str], result: Result) -> None:
     for port, line in an.exposes:
         num = port.split("/", 1)[0]
-        if num.isdigit() and 0 < int(num) < 1024:
+        if snippets.is_number(num) and 0 < int(num) < 1024:
             result.warnings.append(
                 f"line {line}: EXPOSE {port}: a non-root process can bind ports below 1024 on "
                 "Docker 20.10 and later, but not on Kubernetes by default; prefer a port >= 1024"

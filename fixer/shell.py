@@ -19,6 +19,8 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .snippets import is_number
+
 UNKNOWN = "\x00"  # marks the part of a word that comes from a variable or `$(…)` we cannot resolve
 # How deep the walk may go into one RUN (nested `$(…)`, `{ }`, `if`, functions, wrappers like
 # `env env …`; a chain `a && b || c` is read as one level). Real scripts stay under 30; each level
@@ -677,7 +679,7 @@ class _Analyzer:
             return
         if name in ("python", "python2", "python3") or name.startswith("python3.") or name.startswith("python2."):
             return self._python(argv[0], args, offset)
-        if name in ("pip", "pip3") or (name.startswith("pip3.") and name[5:].isdigit()):
+        if name in ("pip", "pip3") or (name.startswith("pip3.") and is_number(name[5:])):
             return self._pip(argv[0], args, offset)
         self.unknown(name, offset)
 
@@ -717,7 +719,7 @@ class _Analyzer:
 
     def user_tool(self, name: str, args: list[str], offset: int) -> None:
         def num(v: str | None) -> int | None:
-            return int(v) if v is not None and v.isdigit() else None
+            return int(v) if v is not None and is_number(v) else None
 
         def add_user(n: str, uid: int | None, group: str | None) -> None:
             if n and UNKNOWN not in n:

@@ -31,12 +31,15 @@ def valid_name(name: str) -> bool:
     return bool(NAME_RE.match(name))
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit()` also takes '²' (which `int()` refuses) and '١٢٣' (which it
+    reads as 123, while useradd and Docker's USER do not). Every id and port goes through this."""
+    return text.isascii() and text.isdigit()
+
+
 def valid_id(value: int | str) -> bool:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return False
-    return str(value).strip().isdigit() and 1 <= n <= MAX_ID
+    text = str(value).strip()
+    return is_number(text) and 1 <= int(text) <= MAX_ID
 
 
 def valid_path(path: str) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import DockerfixError
 from .parse import Dockerfile, Instruction
+from .snippets import is_number
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _RE_VAR = re.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
@@ -197,7 +198,7 @@ def is_root_user(value: str) -> bool:
     user = value.split(":", 1)[0].strip()
     if user.lower() == "root":
         return True
-    return user.isascii() and user.isdigit() and int(user) == 0
+    return is_number(user) and int(user) == 0
 
 
 @dataclass
@@ -439,7 +440,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         if u.group is not None:
             g = created_groups.get(u.group)
             u.gid = g.gid if g else None
-            if u.gid is None and u.group.isdigit():
+            if u.gid is None and is_number(u.group):
                 u.gid = int(u.group)
         elif u.name in created_groups:
             u.gid = created_groups[u.name].gid

@@ -168,3 +168,41 @@ def test_long_command_lists_are_read(op, n, tmp_path, cli):
     code, out, err = cli(["-v", f])
     assert time.perf_counter() - t < 2
     assert code == 0 and f"line {n + 2}: apt-get update needs root" in err, err[-2000:]
+
+
+@pytest.mark.parametrize(
+    "text,user",
+    [("RUN useradd -u ² foo", "foo"),  # its uid is not known: --numeric-user falls back to the name
+     ("RUN useradd -u 5 -g ² foo", "5"), ("RUN adduser -D -u ² foo", "foo"),
+     ("RUN addgroup -g ² grp", "10001:10001"), ("EXPOSE ²", "10001:10001"), ("EXPOSE ١٢٣/tcp", "10001:10001")],
+)
+def test_unicode_digits_are_not_numbers(text, user, tmp_path, cli):
+    """str.isdigit() takes '²' and '١٢٣': int() raised ValueError on them."""
+    f = tmp_path / "Dockerfile"
+    f.write_text(f"FROM debian:bookworm-slim\n{text}\nRUN apt-get update\n")
+    code, out, err = cli(["--numeric-user", "--write", f])
+    assert code == 0 and "Traceback" not in err, err
+    assert f.read_text().endswith(f"\nUSER {user}\n")
+    assert "below 1024" not in err  # '١٢٣' was read as port 123
+
+
+def test_unicode_digit_user_is_not_a_uid(tmp_path, cli):
+    """`USER ١٢٣` is a user name to Docker, not uid 123: not reused as a plain id."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:bookworm-slim\nUSER ١٢٣\nUSER root\nRUN apt-get update\n")
+    code, out, err = cli(["--format", "json", f])
+    import json
+
+    (report,) = json.loads(out)
+    assert code == 0 and report["user_after"] == "appuser" and report["user_ids"] == "10001:10001"
+    assert "line 2: USER '١٢٣' is not a plain user name or id; not reused" in report["warnings"]
+
+
+def test_unicode_digit_option_is_a_clear_error(tmp_path, cli):
+    import subprocess
+    import sys
+
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(GOOD)
+    proc = subprocess.run([sys.executable, "-m", "fixer", "--uid", "²", str(f)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--uid" in proc.stderr, proc.stderr

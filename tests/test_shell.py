@@ -303,3 +303,20 @@ def test_long_lists_are_read_to_the_end(op, n):
     assert [(f.reason, script[f.offset:f.offset + 3]) for f in facts.root] == [
         ("apk add needs root (package manager)", "apk")
     ]
+
+
+# --- ids are ASCII digits only (issue 12) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", ["²", "١٢٣", "１２３"])
+def test_unicode_digits_are_not_ids(digits):
+    # str.isdigit() takes them: int('²') raised ValueError, and int('١٢٣') read uid 123,
+    # which useradd would refuse
+    f = analyze_shell(f"groupadd -g {digits} g && useradd -u {digits} -g g svc && adduser -u {digits} -D web"
+                      f" && addgroup -g {digits} grp && adduser --uid {digits} --gid {digits} deb", ROOT_DIR)
+    assert [(u.name, u.uid) for u in f.users] == [("svc", None), ("web", None), ("deb", None)]
+    assert all(g.gid is None for g in f.groups) and f.unnamed_ids == []
+    # not a pip: an unknown program
+    assert [r.reason for r in analyze_shell(f"pip3.{digits} install x", ROOT_DIR).root] == [
+        f"pip3.{digits} may write into the root-owned folder /"
+    ]
