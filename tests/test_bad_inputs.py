@@ -206,3 +206,17 @@ def test_unicode_digit_option_is_a_clear_error(tmp_path, cli):
     f.write_bytes(GOOD)
     proc = subprocess.run([sys.executable, "-m", "fixer", "--uid", "²", str(f)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--uid" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "config,message",
+    [("", "--config needs a file name (it was given an empty one)"),  # was a ValueError from os.path
+     (".", "configuration .: cannot read: Is a directory")],
+)
+def test_bad_config_option_is_a_clear_error(config, message, tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(GOOD)
+    code, out, err = cli(["--config", config, "--write", f])
+    assert code == 2 and err == f"dockerfix: error: {message}\n", err
+    assert f.read_bytes() == GOOD
