@@ -209,6 +209,17 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             report["error"] = f"{name}: {e}"
             status = 2
             print(f"{name}: {e}", file=err)
+            if echo:
+                sys.stdout.buffer.write(data)
+            continue
+        except Exception as e:  # a bug in dockerfix: say so, go on with the next file, keep the text
+            counts["failed"] += 1
+            report["error"] = f"{name}: internal error: {type(e).__name__}: {e}"
+            report["changed"] = False
+            status = 2
+            print(report["error"] + " (a bug in dockerfix: please report it, with the file if you can)", file=err)
+            if echo:
+                sys.stdout.buffer.write(data)
             continue
         if fmt is Format.text and not quiet:
             _explain(name, report, write=write or echo, check=check, verbose=verbose)

@@ -220,3 +220,47 @@ def test_bad_config_option_is_a_clear_error(config, message, tmp_path, cli, monk
     code, out, err = cli(["--config", config, "--write", f])
     assert code == 2 and err == f"dockerfix: error: {message}\n", err
     assert f.read_bytes() == GOOD
+
+
+@pytest.fixture
+def fix_breaks_on_boom(monkeypatch):
+    """Fault injection: fix() raises a stray exception (a bug) for inputs that contain BOOM."""
+    import fixer.plan
+
+    real = fixer.plan.fix
+
+    def fix(data, *a, **k):
+        if b"BOOM" in data:
+            raise KeyError("boom")
+        return real(data, *a, **k)
+
+    monkeypatch.setattr(fixer.plan, "fix", fix)
+
+
+BOOM = b"FROM debian:bookworm-slim\n# BOOM\nRUN apt-get update\n"
+INTERNAL = "internal error: KeyError: 'boom' (a bug in dockerfix: please report it, with the file if you can)"
+
+
+def test_internal_error_is_reported_and_the_next_file_still_fixed(tmp_path, cli, fix_breaks_on_boom):
+    bad, good = tmp_path / "a.Dockerfile", tmp_path / "b.Dockerfile"
+    bad.write_bytes(BOOM)
+    good.write_bytes(GOOD)
+    code, out, err = cli(["--write", bad, good])
+    assert code == 2 and "Traceback" not in err
+    assert f"{bad}: {INTERNAL}\n" in err, err
+    assert bad.read_bytes() == BOOM and good.read_bytes().endswith(b"USER appuser\n")
+
+
+def test_internal_error_gives_stdin_its_text_back(cli, fix_breaks_on_boom):
+    code, out, err = cli(["-", "--stdin-filename", "Dockerfile"], input=BOOM.decode())
+    assert code == 2 and out == BOOM.decode() and f"Dockerfile: {INTERNAL}\n" in err
+
+
+def test_internal_error_in_json_report(tmp_path, cli, fix_breaks_on_boom):
+    import json
+
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(BOOM)
+    code, out, err = cli(["--format", "json", f])
+    (report,) = json.loads(out)
+    assert code == 2 and report["error"] == f"{f}: internal error: KeyError: 'boom'" and report["changed"] is False
