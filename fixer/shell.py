@@ -16,8 +16,9 @@ data and not analysed. The tree-sitter parser is created once, on first use (imp
 from __future__ import annotations
 
 import posixpath
+from collections import ChainMap
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
 
 from .snippets import is_number
 
@@ -48,8 +49,8 @@ def _parser():
 class ShellContext:
     workdir: str = "/"
     workdir_root_owned: bool = True
-    user_dirs: tuple[str, ...] = ()
-    env: dict = field(default_factory=dict)
+    user_dirs: Collection[str] = ()  # normalised folders a non-root USER made; read, never copied
+    env: Mapping = field(default_factory=dict)  # None: a variable without a value we can know
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,18 @@ WRAPPERS = {"env", "nice", "nohup", "time", "stdbuf", "ionice", "timeout", "exec
             "busybox", "chronic", "unbuffer", "tini", "dumb-init", "catatonit"}
 # writers: program -> how to find what it writes
 SAFE_PREFIXES = ("/tmp", "/var/tmp", "/dev", "/proc", "/run/secrets")
+SAFE_FOLDERS = frozenset(SAFE_PREFIXES)
+
+
+def under(path: str, folders: Collection[str]) -> str | None:
+    """The closest of `folders` (normalised absolute paths) that is `path` or holds it, or None.
+    It walks up `path`'s parents, so with a set it costs the path's depth, not len(folders)."""
+    while path not in folders:
+        parent = posixpath.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return path
 
 
 def _base(name: str) -> str:
@@ -242,7 +255,9 @@ class _Analyzer:
         self.ctx = ctx
         self.depth = depth
         self.facts = ShellFacts()
-        self.env = {k: v for k, v in (ctx.env or {}).items() if v is not None}
+        # the script's own assignments go into the first map; ctx.env is read, never copied (a
+        # copy per RUN made many ENV x many RUN quadratic); a subshell reads through a new child
+        self.env: ChainMap = ChainMap({}, ctx.env or {})
         self.cwd: str | None = ctx.workdir or "/"
         self.src = b""
         self.base = 0  # char offset of this script inside the outer one
@@ -261,14 +276,8 @@ class _Analyzer:
 
     def _root_owned_abs(self, path: str) -> bool:
         p = posixpath.normpath(path)
-        if p == "/":
-            return True
-        for prefix in SAFE_PREFIXES + tuple(self.ctx.user_dirs):
-            prefix = prefix.rstrip("/") or "/"
-            if prefix != "/" and (p == prefix or p.startswith(prefix + "/")):
-                # the safe folder itself may not be writable (/tmp is), but what is under it is ours
-                return False
-        return True
+        # the safe folder itself may not be writable (/tmp is), but what is under it is ours
+        return under(p, SAFE_FOLDERS) is None and under(p, self.ctx.user_dirs) in (None, "/")
 
     def writes_root(self, path: str) -> str | None:
         """Why writing `path` needs root, or None."""
@@ -342,7 +351,10 @@ class _Analyzer:
             return "".join(parts)
         if t == "simple_expansion":
             name = text[1:]
-            return self.env.get(name, UNKNOWN) if name not in ("PWD",) else (self.cwd or UNKNOWN)
+            if name == "PWD":
+                return self.cwd or UNKNOWN
+            value = self.env.get(name)
+            return UNKNOWN if value is None else value
         if t == "expansion":
             return self._expansion(node)
         if t == "number":
@@ -451,7 +463,8 @@ class _Analyzer:
             self.redirect(node)
             return
         if t == "subshell" or t == "pipeline":
-            saved_cwd, saved_env = self.cwd, dict(self.env)
+            saved_cwd, saved_env = self.cwd, self.env
+            self.env = self.env.new_child()
             for c in node.children:
                 self.walk(c)
             self.cwd, self.env = saved_cwd, saved_env
@@ -582,7 +595,7 @@ class _Analyzer:
                             self.root(offset, name, why)
                         return
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd, sub.level = dict(self.env), self.cwd, self.level
+                    sub.env, sub.cwd, sub.level = self.env.new_child(), self.cwd, self.level
                     sub.script(inner, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
@@ -664,7 +677,7 @@ class _Analyzer:
                         self.root(offset, "eval", why)
                 elif self.depth < 1:
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd, sub.level = dict(self.env), self.cwd, self.level
+                    sub.env, sub.cwd, sub.level = self.env.new_child(), self.cwd, self.level
                     sub.script(text, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)

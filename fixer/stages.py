@@ -9,6 +9,7 @@ stage's chain. This module only reads; deciding what to insert is `plan`'s job.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from dataclasses import dataclass, field
 
 from .errors import DockerfixError
@@ -315,7 +316,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     info = images.lookup(root.image)
     envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
     args: dict[str, str | None] = {}  # ARG: per stage
-    env: dict[str, str | None] = dict(envs)  # what expansion sees: ENV wins over ARG
+    env = ChainMap(envs, args)  # what expansion sees: ENV wins over ARG (a view: no copy per line)
     default_user = info.default_user
     user = UserSetting(default_user or "root", default_user or "root", None, None)
     nonroot: list[UserSetting] = []
@@ -329,7 +330,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     shell_cmd = ["/bin/sh", "-c"]
     workdir = "/"
     root_owned = True
-    user_dirs: list[str] = []
+    user_dirs: dict[str, None] = {}  # WORKDIRs made by a non-root user (a set, in order)
     volumes: list[tuple[str, int]] = []
     exposes: list[tuple[str, int]] = []
     copies: list[tuple[str, int]] = []
@@ -349,20 +350,14 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         in_final = stage is final
         # ARGs do not cross stages; a stage may re-declare a global ARG to use its default
         args = {}
-        env = dict(envs)
+        env = ChainMap(envs, args)
         for inst in stage.instructions:
             c = inst.cmd
+            # one instruction's values all see the variables as they were before it
             if c == "arg":
-                for k, v in arg_pairs(inst):
-                    if v is None:
-                        args[k] = st.global_args.get(k) if k in st.global_args else None
-                    else:
-                        args[k] = ex(v)
-                env = {**args, **envs}
+                args.update([(k, st.global_args.get(k) if v is None else ex(v)) for k, v in arg_pairs(inst)])
             elif c == "env":
-                for k, v in env_pairs(inst):
-                    envs[k] = ex(v)
-                env = {**args, **envs}
+                envs.update([(k, ex(v)) for k, v in env_pairs(inst)])
             elif c == "user":
                 raw = inst.value[0] if inst.value else ""
                 user = UserSetting(raw, ex(raw), inst.start_line, stage)
@@ -377,10 +372,10 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 w = ex(raw)
                 workdir = _join(workdir, w) if w is not None else workdir
                 if user.is_root is False:
-                    user_dirs.append(workdir)
+                    user_dirs[workdir] = None
                     root_owned = False
                 else:
-                    root_owned = not any(workdir == d or workdir.startswith(d.rstrip("/") + "/") for d in user_dirs)
+                    root_owned = shell.under(workdir, user_dirs) is None
             elif c == "shell":
                 shell_cmd = list(inst.value)
             elif c in ("copy", "add"):
@@ -412,8 +407,8 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 ctx = shell.ShellContext(
                     workdir=workdir,
                     workdir_root_owned=root_owned,
-                    user_dirs=tuple(user_dirs),
-                    env={k: v for k, v in env.items() if v is not None},
+                    user_dirs=user_dirs,
+                    env=env,  # read during this RUN only, so not copied
                 )
                 script, argv = run_script(inst)
                 if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
@@ -460,7 +455,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         root_runs=root_runs,
         last_user_inst=last_user_inst,
         shell=shell_cmd,
-        env=env,
+        env=dict(env),
         workdir=workdir,
         volumes=volumes,
         exposes=exposes,

@@ -264,3 +264,30 @@ def test_internal_error_in_json_report(tmp_path, cli, fix_breaks_on_boom):
     code, out, err = cli(["--format", "json", f])
     (report,) = json.loads(out)
     assert code == 2 and report["error"] == f"{f}: internal error: KeyError: 'boom'" and report["changed"] is False
+
+
+def _many_env_and_workdir_lines(n: int) -> bytes:
+    """n WORKDIR + ENV as a user, then n WORKDIR + ENV + RUN as root."""
+    return ("FROM debian:12\nUSER 1000\n" + "".join(f"WORKDIR /u{i}\nENV U{i}=x\n" for i in range(n))
+            + "USER root\n" + "".join(f"WORKDIR /r{i}\nENV R{i}=$U{i}\nRUN echo $R{i} > f\n" for i in range(n))).encode()
+
+
+def test_cost_is_linear_in_env_and_workdir_lines():
+    """Each RUN copied every ENV and scanned every earlier WORKDIR: 40,000 ENV lines took 6 s,
+    90,000 took 36 s. Timed in-process, best of a few runs (the machine may be busy)."""
+    from fixer.plan import Options, fix
+    from fixer.source import MAX_BYTES
+
+    def best(data: bytes, runs: int) -> float:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            assert fix(data, Options()).changed
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    small, large = _many_env_and_workdir_lines(1500), _many_env_and_workdir_lines(6000)
+    assert len(large) < MAX_BYTES
+    t_small, t_large = best(small, 3), best(large, 3)
+    assert t_large < 20  # about 0.6 s
+    assert t_large < 8 * t_small, (t_small, t_large)  # 4x the lines; quadratic would be 16x

@@ -320,3 +320,16 @@ def test_unicode_digits_are_not_ids(digits):
     assert [r.reason for r in analyze_shell(f"pip3.{digits} install x", ROOT_DIR).root] == [
         f"pip3.{digits} may write into the root-owned folder /"
     ]
+
+
+@pytest.mark.parametrize("inst", ["ENV", "ARG"])
+def test_one_instruction_sees_the_variables_as_before_it(inst):
+    # Docker: `ENV D=/etc X=$D` sets X from the D before this line (stages reads ENV/ARG through a
+    # view now, not a copy per line)
+    from fixer.plan import Options, fix
+
+    data = f"FROM debian:12\n{inst} D=/tmp\n{inst} D=/etc X=$D\nRUN mkdir -p $X/app\nRUN echo $D\n".encode()
+    res = fix(data, Options())
+    assert "line 1: no RUN in the final stage needs root" in res.reasons, res.reasons
+    res = fix(data.replace(b"$X/app", b"$D/app"), Options())
+    assert res.changed and "line 4: mkdir /etc/app needs root: /etc is root-owned" in res.reasons, res.reasons
