@@ -21,6 +21,15 @@ CATALOGUE = [
     ("unterminated-heredoc", b"FROM debian\nRUN <<EOF\necho hi\n", "heredoc"),
     ("continuation-at-eof", b"FROM debian\nRUN apt-get update \\\n", "continuation"),
     ("too-large", b"FROM debian:12\n" + b"RUN echo x > /tmp/x\n" * 600_000, "too large"),
+    # a NUL past the first 8 KiB went through once
+    ("nul-after-8k", b"FROM debian:12\n" + b"# " + b"x" * 9000 + b"\nRUN a\x00b\n", ":3: file looks binary"),
+    ("utf-16-le-bom", "\ufeffFROM debian:12\nRUN apt-get update\n".encode("utf-16-le"),
+     ": file is UTF-16 (little-endian, with a byte-order mark), not UTF-8; Dockerfiles must be UTF-8: "
+     "convert it, e.g. iconv -f UTF-16 -t UTF-8"),
+    ("utf-16-be-bom", "\ufeffFROM debian:12\n".encode("utf-16-be"), "UTF-16 (big-endian, with a byte-order mark)"),
+    ("utf-16-le", "FROM debian:12\nLABEL a=\"привет\"\n".encode("utf-16-le"), "UTF-16 (little-endian, without"),
+    ("utf-16-be", "FROM debian:12\n".encode("utf-16-be"), "UTF-16 (big-endian, without a byte-order mark)"),
+    ("utf-32", "FROM debian:12\n".encode("utf-32"), "UTF-32 (little-endian, with a byte-order mark)"),
 ]
 
 
