@@ -24,9 +24,9 @@ from .snippets import is_number
 
 UNKNOWN = "\x00"  # marks the part of a word that comes from a variable or `$(…)` we cannot resolve
 # How deep the walk may go into one RUN (nested `$(…)`, `{ }`, `if`, functions, wrappers like
-# `env env …`; a chain `a && b || c` is read as one level). Real scripts stay under 30; each level
-# is at most three Python frames, so this keeps well inside Python's stack. Past it the rest of the
-# script is not read and the RUN counts as needing root.
+# `env env …`; a chain `a && b || c` is read as one level). The development corpus reaches 26; at
+# 100 the deepest walk measured uses about 410 Python frames, well inside the default limit of
+# 1,000. Past it the rest of the script is not read and the RUN counts as needing root.
 MAX_NESTING = 100
 
 _PARSER = None
