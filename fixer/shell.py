@@ -16,10 +16,18 @@ data and not analysed. The tree-sitter parser is created once, on first use (imp
 from __future__ import annotations
 
 import posixpath
+from collections import ChainMap
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
+
+from .snippets import is_number
 
 UNKNOWN = "\x00"  # marks the part of a word that comes from a variable or `$(…)` we cannot resolve
+# How deep the walk may go into one RUN (nested `$(…)`, `{ }`, `if`, functions, wrappers like
+# `env env …`; a chain `a && b || c` is read as one level). The development corpus reaches 26; at
+# 100 the deepest walk measured uses about 410 Python frames, well inside the default limit of
+# 1,000. Past it the rest of the script is not read and the RUN counts as needing root.
+MAX_NESTING = 100
 
 _PARSER = None
 
@@ -41,8 +49,8 @@ def _parser():
 class ShellContext:
     workdir: str = "/"
     workdir_root_owned: bool = True
-    user_dirs: tuple[str, ...] = ()
-    env: dict = field(default_factory=dict)
+    user_dirs: Collection[str] = ()  # normalised folders a non-root USER made; read, never copied
+    env: Mapping = field(default_factory=dict)  # None: a variable without a value we can know
 
 
 @dataclass(frozen=True)
@@ -207,6 +215,18 @@ WRAPPERS = {"env", "nice", "nohup", "time", "stdbuf", "ionice", "timeout", "exec
             "busybox", "chronic", "unbuffer", "tini", "dumb-init", "catatonit"}
 # writers: program -> how to find what it writes
 SAFE_PREFIXES = ("/tmp", "/var/tmp", "/dev", "/proc", "/run/secrets")
+SAFE_FOLDERS = frozenset(SAFE_PREFIXES)
+
+
+def under(path: str, folders: Collection[str]) -> str | None:
+    """The closest of `folders` (normalised absolute paths) that is `path` or holds it, or None.
+    It walks up `path`'s parents, so with a set it costs the path's depth, not len(folders)."""
+    while path not in folders:
+        parent = posixpath.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return path
 
 
 def _base(name: str) -> str:
@@ -269,7 +289,9 @@ class _Analyzer:
         self.ctx = ctx
         self.depth = depth
         self.facts = ShellFacts()
-        self.env = {k: v for k, v in (ctx.env or {}).items() if v is not None}
+        # the script's own assignments go into the first map; ctx.env is read, never copied (a
+        # copy per RUN made many ENV x many RUN quadratic); a subshell reads through a new child
+        self.env: ChainMap = ChainMap({}, ctx.env or {})
         self.cwd: str | None = ctx.workdir or "/"
         self.src = b""
         self.base = 0  # char offset of this script inside the outer one
@@ -279,6 +301,9 @@ class _Analyzer:
         self.errexit = False
         self.spelled: dict[str, str] = {}  # word as expanded -> as written, for the current command
         self.tmp_made: set[str] = set()  # paths under /tmp this script created (so its user owns them)
+        self._at = (0, 0)  # (byte, char) offsets of the last node `offset` measured
+        self.level = 0  # how deep the walk is (MAX_NESTING); an inner `sh -c` continues the count
+        self.too_deep = False
 
     # --- paths ------------------------------------------------------------------------------------
 
@@ -291,14 +316,8 @@ class _Analyzer:
 
     def _root_owned_abs(self, path: str) -> bool:
         p = posixpath.normpath(path)
-        if p == "/":
-            return True
-        for prefix in SAFE_PREFIXES + tuple(self.ctx.user_dirs):
-            prefix = prefix.rstrip("/") or "/"
-            if prefix != "/" and (p == prefix or p.startswith(prefix + "/")):
-                # the safe folder itself may not be writable (/tmp is), but what is under it is ours
-                return False
-        return True
+        # the safe folder itself may not be writable (/tmp is), but what is under it is ours
+        return under(p, SAFE_FOLDERS) is None and under(p, self.ctx.user_dirs) in (None, "/")
 
     def writes_root(self, path: str) -> str | None:
         """Why writing `path` needs root, or None."""
@@ -335,6 +354,14 @@ class _Analyzer:
     # --- words ------------------------------------------------------------------------------------
 
     def word(self, node) -> str:
+        if not self._deeper(node):
+            return UNKNOWN
+        try:
+            return self._word(node)
+        finally:
+            self.level -= 1
+
+    def _word(self, node) -> str:
         t = node.type
         text = node.text.decode("utf-8", "replace")
         if t == "word":
@@ -364,7 +391,10 @@ class _Analyzer:
             return "".join(parts)
         if t == "simple_expansion":
             name = text[1:]
-            return self.env.get(name, UNKNOWN) if name not in ("PWD",) else (self.cwd or UNKNOWN)
+            if name == "PWD":
+                return self.cwd or UNKNOWN
+            value = self.env.get(name)
+            return UNKNOWN if value is None else value
         if t == "expansion":
             return self._expansion(node)
         if t == "number":
@@ -411,22 +441,48 @@ class _Analyzer:
     def script(self, script: str, base: int) -> None:
         src = script.encode("utf-8", "surrogatepass")
         tree = _parser().parse(src)
-        old_src, old_base = self.src, self.base
-        self.src, self.base = src, base
+        saved = self.src, self.base, self._at
+        self.src, self.base, self._at = src, base, (0, 0)
         if tree.root_node.has_error:
             self.facts.parse_error = True
             if self._cwd_root_owned():
                 self.root(0, "sh", "the shell could not be read, so it is assumed to need root")
         self.walk(tree.root_node)
-        self.src, self.base = old_src, old_base
+        self.src, self.base, self._at = saved
 
     def offset(self, node) -> int:
-        return self.base + len(self.src[: node.start_byte].decode("utf-8", "replace"))
+        """The node's character offset. The walk goes forward, so only the bytes since the last
+        call are decoded (decoding from the start each time is quadratic in long scripts)."""
+        b = node.start_byte
+        last_b, last_c = self._at if self._at[0] <= b else (0, 0)
+        c = last_c + len(self.src[last_b:b].decode("utf-8", "replace"))
+        self._at = (b, c)
+        return self.base + c
 
     def root(self, offset: int, command: str, reason: str) -> None:
         self.facts.root.append(Finding(offset, command, reason))
 
+    def _deeper(self, where) -> bool:
+        """Go one level deeper (`where`: the node or offset); past MAX_NESTING, False, and the RUN
+        needs root."""
+        if self.level < MAX_NESTING:
+            self.level += 1
+            return True
+        if not self.too_deep:
+            self.too_deep = True
+            offset = where if isinstance(where, int) else self.offset(where)
+            self.root(offset, "sh", "the shell is too deeply nested to read, so it is assumed to need root")
+        return False
+
     def walk(self, node) -> None:
+        if not self._deeper(node):
+            return
+        try:
+            self._walk(node)
+        finally:
+            self.level -= 1
+
+    def _walk(self, node) -> None:
         t = node.type
         if t in ("heredoc_body", "comment"):
             return
@@ -459,10 +515,22 @@ class _Analyzer:
         if not (t == "redirected_statement" or (t == "list" and any(c.type == "&&" for c in node.children))):
             self.checked = False
         if t == "subshell" or t == "pipeline":
-            saved_cwd, saved_env = self.cwd, dict(self.env)
+            saved_cwd, saved_env = self.cwd, self.env
+            self.env = self.env.new_child()
             for c in node.children:
                 self.walk(c)
             self.cwd, self.env = saved_cwd, saved_env
+        elif t == "list":
+            # `a && b || c` nests to the left, one level per operator: read the chain as one level;
+            # its commands must succeed only when every operator of the chain is `&&`
+            spine = [node]
+            while spine[-1].children and spine[-1].children[0].type == "list":
+                spine.append(spine[-1].children[0])
+            self.checked = self.checked and all(
+                c.type == "&&" for n in spine for c in n.children if c.type in ("&&", "||"))
+            for n in reversed(spine):
+                for c in n.children[1:] if n is not spine[-1] else n.children:
+                    self.walk(c)
         else:
             # a function's body runs only when called; read it anyway (calls are usually right after)
             for c in node.children:
@@ -472,12 +540,12 @@ class _Analyzer:
     def assign(self, node) -> None:
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
+        v = self.word(value) if value is not None else ""  # this walks a `$(…)` in the value
         for c in node.children:
-            if c.type in ("command_substitution",):
+            if c.type == "command_substitution" and (value is None or c.start_byte != value.start_byte):
                 self.walk(c)
         if name is None:
             return
-        v = self.word(value) if value is not None else ""
         self.env[name.text.decode()] = v
 
     def redirect(self, node) -> None:
@@ -534,8 +602,14 @@ class _Analyzer:
     # --- commands -------------------------------------------------------------------------------------
 
     def command(self, argv: list[str], offset: int) -> None:
-        if not argv:
+        if not argv or not self._deeper(offset):
             return
+        try:
+            self._command(argv, offset)
+        finally:
+            self.level -= 1
+
+    def _command(self, argv: list[str], offset: int) -> None:
         name = _base(argv[0])
         args = argv[1:]
         shown = argv[0].replace(UNKNOWN, "…")
@@ -577,7 +651,7 @@ class _Analyzer:
                             self.root(offset, name, why)
                         return
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd, sub.checked = dict(self.env), self.cwd, self.checked
+                    sub.env, sub.cwd, sub.level, sub.checked = self.env.new_child(), self.cwd, self.level, self.checked
                     sub.script(inner, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
@@ -670,7 +744,7 @@ class _Analyzer:
                         self.root(offset, "eval", why)
                 elif self.depth < 1:
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd = dict(self.env), self.cwd
+                    sub.env, sub.cwd, sub.level = self.env.new_child(), self.cwd, self.level
                     sub.script(text, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
@@ -685,7 +759,7 @@ class _Analyzer:
             return
         if name in ("python", "python2", "python3") or name.startswith("python3.") or name.startswith("python2."):
             return self._python(argv[0], args, offset)
-        if name in ("pip", "pip3") or (name.startswith("pip3.") and name[5:].isdigit()):
+        if name in ("pip", "pip3") or (name.startswith("pip3.") and is_number(name[5:])):
             return self._pip(argv[0], args, offset)
         self.unknown(name, offset)
 
@@ -725,7 +799,7 @@ class _Analyzer:
 
     def user_tool(self, name: str, args: list[str], offset: int) -> None:
         def num(v: str | None) -> int | None:
-            return int(v) if v is not None and v.isdigit() else None
+            return int(v) if v is not None and is_number(v) else None
 
         def add_user(n: str, uid: int | None, group: str | None) -> None:
             if n and UNKNOWN not in n:

@@ -9,11 +9,13 @@ stage's chain. This module only reads; deciding what to insert is `plan`'s job.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from dataclasses import dataclass, field
 
 from .errors import DockerfixError
 from .parse import Dockerfile, Instruction
 from .shell import UNKNOWN
+from .snippets import is_number
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _RE_VAR = re.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
@@ -198,7 +200,7 @@ def is_root_user(value: str) -> bool:
     user = value.split(":", 1)[0].strip()
     if user.lower() == "root":
         return True
-    return user.isascii() and user.isdigit() and int(user) == 0
+    return is_number(user) and int(user) == 0
 
 
 @dataclass
@@ -346,7 +348,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     info = images.lookup(root.image)
     envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
     args: dict[str, str | None] = {}  # ARG: per stage
-    env: dict[str, str | None] = dict(envs)  # what expansion sees: ENV wins over ARG
+    env = ChainMap(envs, args)  # what expansion sees: ENV wins over ARG (a view: no copy per line)
     default_user = info.default_user
     user = UserSetting(default_user or "root", default_user or "root", None, None)
     nonroot: list[UserSetting] = []
@@ -360,7 +362,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     shell_cmd = ["/bin/sh", "-c"]
     workdir = "/"
     root_owned = True
-    user_dirs: list[str] = []
+    user_dirs: dict[str, None] = {}  # WORKDIRs made by a non-root user (a set, in order)
     volumes: list[tuple[str, int]] = []
     exposes: list[tuple[str, int]] = []
     copies: list[tuple[str, int]] = []
@@ -385,30 +387,28 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         in_final = stage is final
         # ARGs do not cross stages; a stage may re-declare a global ARG to use its default
         args = {}
-        env = dict(envs)
+        env = ChainMap(envs, args)
         for inst in stage.instructions:
             c = inst.cmd
+            # one instruction's values all see the variables as they were before it
             if c == "arg":
-                for k, v in arg_pairs(inst):
-                    if v is None:
-                        args[k] = st.global_args.get(k) if k in st.global_args else None
-                    else:
-                        args[k] = ex(v)
-                    var_lines[k] = inst.start_line
-                env = {**args, **envs}
+                pairs = [(k, st.global_args.get(k) if v is None else ex(v)) for k, v in arg_pairs(inst)]
+                args.update(pairs)
+                var_lines.update((k, inst.start_line) for k, _ in pairs)
             elif c == "env":
-                for k, v in env_pairs(inst):
+                raw_pairs = env_pairs(inst)
+                values = [ex(v) for _, v in raw_pairs]
+                for (k, v), value in zip(raw_pairs, values):
                     before = envs.get(k)
-                    envs[k] = ex(v)
+                    envs[k] = value
                     var_lines[k] = inst.start_line
-                    now = envs[k] if envs[k] is not None else v  # `$PATH` of an unknown base: as written
+                    now = value if value is not None else v  # `$PATH` of an unknown base: as written
                     # search paths are lists (PATH with ':', LUA_PATH with ';')
                     under_root = [p for p in re.split(r"[:;\s]", now) if p == "/root" or p.startswith("/root/")]
                     if not under_root:
                         root_envs.pop(k, None)
                     elif k not in root_envs or under_root[0] not in re.split(r"[:;\s]", before or ""):
                         root_envs[k] = (under_root[0], inst.start_line)
-                env = {**args, **envs}
             elif c == "user":
                 raw = inst.value[0] if inst.value else ""
                 user = UserSetting(raw, ex(raw), inst.start_line, stage)
@@ -423,10 +423,10 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 w = ex(raw)
                 workdir = _join(workdir, w) if w is not None else workdir
                 if user.is_root is False:
-                    user_dirs.append(workdir)
+                    user_dirs[workdir] = None
                     root_owned = False
                 else:
-                    root_owned = not any(workdir == d or workdir.startswith(d.rstrip("/") + "/") for d in user_dirs)
+                    root_owned = shell.under(workdir, user_dirs) is None
             elif c == "shell":
                 shell_cmd = list(inst.value)
             elif c in ("copy", "add"):
@@ -465,8 +465,8 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 ctx = shell.ShellContext(
                     workdir=workdir,
                     workdir_root_owned=root_owned,
-                    user_dirs=tuple(user_dirs),
-                    env={k: v for k, v in env.items() if v is not None},
+                    user_dirs=user_dirs,
+                    env=env,  # read during this RUN only, so not copied
                 )
                 script, argv = run_script(inst)
 
@@ -523,7 +523,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         if u.group is not None:
             g = created_groups.get(u.group)
             u.gid = g.gid if g else None
-            if u.gid is None and u.group.isdigit():
+            if u.gid is None and is_number(u.group):
                 u.gid = int(u.group)
         elif u.name in created_groups:
             u.gid = created_groups[u.name].gid
@@ -543,7 +543,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         root_runs=root_runs,
         last_user_inst=last_user_inst,
         shell=shell_cmd,
-        env=env,
+        env=dict(env),
         workdir=workdir,
         volumes=volumes,
         exposes=exposes,
