@@ -279,6 +279,9 @@ class Analysis:
     cmd: Instruction | None
     escape: str
     notes: list[str] = field(default_factory=list)
+    # (line, why) of RUNs that ran as the base image's own user (no USER before them) and could only
+    # have succeeded as root: proof that the base image runs as root (`shell.ShellFacts.proofs`)
+    root_proofs: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _join(base: str, path: str) -> str:
@@ -335,6 +338,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     from_context: list[tuple[list[str], str, int]] = []
     entrypoint = cmd = None
     notes: list[str] = []
+    proofs: list[tuple[int, str]] = []
     if user.is_root is False:
         nonroot.append(user)
 
@@ -428,12 +432,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 unnamed_ids += [(i, inst.start_line) for i in facts.unnamed_ids]
                 for fam in facts.families:
                     families.append((fam, inst.start_line))
+                if user.line is None:
+                    proofs += [(_finding_line(inst, f, script), f.reason) for f in facts.proofs]
                 installs_shadow = installs_shadow or facts.installs_shadow
                 if in_final and user.is_root is not False and facts.root:
-                    reasons = []
-                    for f in facts.root:
-                        line = inst.line_of(f.offset) if script is not None and not inst.heredocs else inst.start_line
-                        reasons.append(f"line {line}: {f.reason}")
+                    reasons = [f"line {_finding_line(inst, f, script)}: {f.reason}" for f in facts.root]
                     root_runs.append(RootRun(inst, reasons))
     for u in created_users:
         if u.group is not None:
@@ -469,7 +472,28 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         cmd=cmd,
         escape=df.escape,
         notes=notes,
+        root_proofs=proofs,
     )
+
+
+def _finding_line(inst: Instruction, finding, script: str | None) -> int:
+    return inst.line_of(finding.offset) if script is not None and not inst.heredocs else inst.start_line
+
+
+def stage_proofs(df: Dockerfile, stage: Stage) -> list[tuple[int, str]]:
+    """`Analysis.root_proofs` of a stage outside the final chain (one FROM the same base image):
+    its RUNs before its first USER that could only have succeeded as root."""
+    from . import shell
+
+    out: list[tuple[int, str]] = []
+    for inst in stage.instructions:
+        if inst.cmd == "user":
+            break
+        if inst.cmd == "run":
+            script, argv = run_script(inst)
+            facts = shell.analyze_shell(script) if script is not None else shell.analyze_exec(argv or [])
+            out += [(_finding_line(inst, f, script), f.reason) for f in facts.proofs]
+    return out
 
 
 def _is_posix_shell(shell_cmd: list[str]) -> bool:

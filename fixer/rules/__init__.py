@@ -23,6 +23,7 @@ ORDER = (
     "user.user_unresolved",
     "user.already_non_root",
     "program.drops_privileges",
+    "user.base_user_unknown",
 )
 
 
