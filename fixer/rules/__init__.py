@@ -22,6 +22,7 @@ ORDER = (
     "owner.ignored",
     "user.user_unresolved",
     "user.already_non_root",
+    "platform.windows_unknown",
     "program.drops_privileges",
     "user.base_user_unknown",
 )
