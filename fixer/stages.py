@@ -137,8 +137,17 @@ def env_pairs(inst: Instruction) -> list[tuple[str, str]]:
     return [(v[i], unquote(v[i + 1])) for i in range(0, len(v) - 1, 2)]
 
 
+# BuildKit's automatic platform ARGs: set in the global scope (usable in FROM without a declaration,
+# and by `ARG TARGETOS` in a stage), for the platform being built; dockerfix assumes linux/amd64.
+# https://docs.docker.com/build/building/variables/#pre-defined-build-arguments (multi-platform)
+PLATFORM_ARGS = {
+    "TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
+    "BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": "",
+}
+
+
 def split_stages(df: Dockerfile) -> Stages:
-    global_args: dict[str, str | None] = {}
+    global_args: dict[str, str | None] = dict(PLATFORM_ARGS)
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
     for inst in df.instructions:
@@ -175,6 +184,8 @@ def split_stages(df: Dockerfile) -> Stages:
                             v = expand(v, dict(global_args), df.escape)
                         except Unresolved:
                             v = None
+                    elif k in PLATFORM_ARGS:
+                        v = PLATFORM_ARGS[k]  # `ARG TARGETARCH` declares it; BuildKit still sets it
                     global_args[k] = v
             else:
                 raise DockerfixError(
