@@ -6,7 +6,8 @@ program works as it (`reuse_user = "ContainerUser"`: the .NET images) and nothin
 needs ContainerAdministrator (IIS, Windows features, services, local accounts). Nano Server
 images already run as ContainerUser (already-non-root). Everything else is left.
 
-A file is a Windows image when its base is a known Windows image, or when the file says so: a
+A file is a Windows image when its base is a known Windows image, or, when its base is unknown
+and no Linux package manager runs, when the file says so (pwsh also runs on Linux): a
 Windows SHELL (powershell, pwsh, cmd) in the final stage's chain, `# hadolint shell=powershell`,
 `C:\\` paths, `$env:` or `.ps1` in its instructions, or a file name such as `Dockerfile.windows`
 or `build-windows.Dockerfile`. `# escape=\\`` alone is no sign: Linux files use it too.
@@ -38,6 +39,8 @@ def windows_signal(ctx) -> str | None:
     an = ctx.an
     if an.image.family == "windows":
         return f"base image {an.base_image} is a Windows image ({an.image.matched})"
+    if an.image.family != "unknown" or an.families:
+        return None  # a Linux base (or package manager): PowerShell on Linux is no Windows image
     for stage in an.chain:
         for inst in stage.instructions:
             if inst.cmd == "shell" and inst.value and \
