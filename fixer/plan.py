@@ -257,7 +257,7 @@ def _family(an: Analysis) -> tuple[str, str]:
     if an.families:
         fam, line = an.families[-1]
         return fam, f"line {line}: its package manager makes this {'an' if fam[0] in 'aeiou' else 'a'} {fam}-family image"
-    if an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
+    if info.family in ("unknown", "windows") and an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
         "powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"
     ):
         return "windows", "SHELL is a Windows shell"

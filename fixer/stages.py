@@ -140,8 +140,17 @@ def env_pairs(inst: Instruction) -> list[tuple[str, str]]:
     return [(v[i], unquote(v[i + 1])) for i in range(0, len(v) - 1, 2)]
 
 
+# BuildKit's automatic platform ARGs: set in the global scope (usable in FROM without a declaration,
+# and by `ARG TARGETOS` in a stage), for the platform being built; dockerfix assumes linux/amd64.
+# https://docs.docker.com/build/building/variables/#pre-defined-build-arguments (multi-platform)
+PLATFORM_ARGS = {
+    "TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
+    "BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": "",
+}
+
+
 def split_stages(df: Dockerfile) -> Stages:
-    global_args: dict[str, str | None] = {}
+    global_args: dict[str, str | None] = dict(PLATFORM_ARGS)
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
     for inst in df.instructions:
@@ -178,6 +187,8 @@ def split_stages(df: Dockerfile) -> Stages:
                             v = expand(v, dict(global_args), df.escape)
                         except Unresolved:
                             v = None
+                    elif k in PLATFORM_ARGS:
+                        v = PLATFORM_ARGS[k]  # `ARG TARGETARCH` declares it; BuildKit still sets it
                     global_args[k] = v
             else:
                 raise DockerfixError(
@@ -303,6 +314,9 @@ class Analysis:
     subid_users: set[str] = field(default_factory=set)  # given subordinate ids (user-namespace accounts)
     var_lines: dict[str, int] = field(default_factory=dict)  # ARG/ENV name -> line of its last setting
     root_envs: list[tuple[str, str, int]] = field(default_factory=list)  # (name, /root path, line) in effect
+    # (line, why) of RUNs that ran as the base image's own user (no USER before them) and could only
+    # have succeeded as root: proof that the base image runs as root (`shell.ShellFacts.proofs`)
+    root_proofs: list[tuple[int, str]] = field(default_factory=list)
 
     def final_name(self, name: str, line: int = 0) -> str | None:
         """What the user `name`, as known on `line` (0: the base image's), is called at the end;
@@ -374,6 +388,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     subid_users: set[str] = set()
     var_lines: dict[str, int] = {}
     root_envs: dict[str, tuple[str, int]] = {}
+    proofs: list[tuple[int, str]] = []
     if user.is_root is False:
         nonroot.append(user)
 
@@ -470,9 +485,6 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 )
                 script, argv = run_script(inst)
 
-                def line_at(offset: int, inst=inst, script=script) -> int:
-                    return inst.line_of(offset) if script is not None and not inst.heredocs else inst.start_line
-
                 if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
                     facts = shell.analyze_shell(script, ctx)
                 elif script is not None:
@@ -484,7 +496,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                                                        u.tool_owner))
                 for ch in facts.chowns:
                     if ch.user:
-                        owners.append(Owner(ch.user, ch.group, ch.paths, line_at(ch.offset), "chowns", ch.spelled))
+                        owners.append(Owner(ch.user, ch.group, ch.paths, _finding_line(inst, ch, script), "chowns", ch.spelled))
                 for r in facts.renames:
                     if not r.group:
                         renames.append((r.old, r.new, inst.start_line))
@@ -503,11 +515,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 unnamed_ids += [(i, inst.start_line) for i in facts.unnamed_ids]
                 for fam in facts.families:
                     families.append((fam, inst.start_line))
+                if user.line is None:
+                    proofs += [(_finding_line(inst, f, script), f.reason) for f in facts.proofs]
                 installs_shadow = installs_shadow or facts.installs_shadow
                 if in_final and user.is_root is not False and facts.root:
-                    reasons = []
-                    for f in facts.root:
-                        reasons.append(f"line {line_at(f.offset)}: {f.reason}")
+                    reasons = [f"line {_finding_line(inst, f, script)}: {f.reason}" for f in facts.root]
                     root_runs.append(RootRun(inst, reasons))
     for old, new, line in renames:  # a user renamed later is used by its final name
         for u in created_users:
@@ -558,7 +570,28 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         subid_users=subid_users,
         var_lines=var_lines,
         root_envs=[(k, p, line) for k, (p, line) in root_envs.items()],
+        root_proofs=proofs,
     )
+
+
+def _finding_line(inst: Instruction, finding, script: str | None) -> int:
+    return inst.line_of(finding.offset) if script is not None and not inst.heredocs else inst.start_line
+
+
+def stage_proofs(df: Dockerfile, stage: Stage) -> list[tuple[int, str]]:
+    """`Analysis.root_proofs` of a stage outside the final chain (one FROM the same base image):
+    its RUNs before its first USER that could only have succeeded as root."""
+    from . import shell
+
+    out: list[tuple[int, str]] = []
+    for inst in stage.instructions:
+        if inst.cmd == "user":
+            break
+        if inst.cmd == "run":
+            script, argv = run_script(inst)
+            facts = shell.analyze_shell(script) if script is not None else shell.analyze_exec(argv or [])
+            out += [(_finding_line(inst, f, script), f.reason) for f in facts.proofs]
+    return out
 
 
 def _is_posix_shell(shell_cmd: list[str]) -> bool:

@@ -395,3 +395,57 @@ def test_one_instruction_sees_the_variables_as_before_it(inst):
     assert "line 1: no RUN in the final stage needs root" in res.reasons, res.reasons
     res = fix(data.replace(b"$X/app", b"$D/app"), Options())
     assert res.changed and "line 4: mkdir /etc/app needs root: /etc is root-owned" in res.reasons, res.reasons
+# --- what proves a RUN ran as root (for base images dockerfix does not know) --------------------------
+
+PROVES_ROOT = [
+    ("apt-get update && apt-get install -y curl", "apt-get update changes the system's packages"),
+    ("apk add --no-cache curl", "apk add"),
+    ("dnf -y install x", "dnf"),
+    ("microdnf install -y x", "microdnf"),
+    ("zypper --non-interactive install x", "zypper"),
+    ("rpm -ivh x.rpm", "rpm"),
+    ("dpkg -i /tmp/x.deb", "dpkg"),
+    ("pacman -Syu --noconfirm", "pacman"),
+    ("useradd -m app", "useradd"),
+    ("addgroup -S app", "addgroup"),
+    ("chown root:root /srv/app", "chown root:root"),
+    ("chown -R 0:0 /srv/app", "chown 0:0"),
+    ("setcap cap_net_bind_service=+ep /opt/app/bin", "setcap"),
+    ("update-ca-certificates", "update-ca-certificates"),
+    ("mkdir /app", "mkdir /app"),
+    ("mkdir -m 0755 /opt/app", "mkdir /opt/app"),
+    ("curl -fsSL -o /usr/local/bin/tool https://example.com/tool", "curl /usr/local/bin"),
+    ("ln -s /opt/app/bin/app /usr/bin/app", "ln /usr/bin"),
+    ("echo 'deb http://x y z' >> /etc/apt/sources.list", "/etc/apt/sources.list"),
+    ("sh -c 'apk add git'", "apk add"),
+]
+
+PROVES_NOTHING = [
+    "pip install -r requirements.txt",  # falls back to a user install
+    "npm ci",
+    "npm install -g pnpm",
+    "micromamba install -y -n base python",
+    "mkdir state",
+    "mkdir -p /opt/app",  # may exist already, owned by the image's user
+    "rm -rf /var/lib/apt/lists/*",  # rm -f of nothing succeeds
+    "sudo apt-get install -y curl",  # the image's user may sudo
+    "apt-get update || true",
+    "if apk add curl; then :; fi",
+    "chown 1001:0 /config",
+    "chgrp -R 0 /config",
+    "echo 'app:x:1001:0::/home/app:/bin/sh' >> /etc/passwd",  # OpenShift images make /etc/passwd group-writable
+    "sed -i 's/a/b/' /etc/nginx/nginx.conf",  # vendors hand /etc/nginx to their user
+    "./configure && make",
+]
+
+
+@pytest.mark.parametrize("script,needle", PROVES_ROOT)
+def test_proves_root(script, needle):
+    facts = analyze_shell(script, ROOT_DIR)
+    assert any(needle in f.reason for f in facts.proofs), facts.proofs
+    assert facts.root, "a proof is always also a step that needs root"
+
+
+@pytest.mark.parametrize("script", PROVES_NOTHING)
+def test_proves_nothing(script):
+    assert analyze_shell(script, ROOT_DIR).proofs == []

@@ -20,9 +20,12 @@ from typing import Callable
 # family.module, in the order the rules run
 ORDER = (
     "owner.ignored",
+    "owner.suppressed",
     "user.user_unresolved",
     "user.already_non_root",
+    "platform.windows_unknown",
     "program.drops_privileges",
+    "user.base_user_unknown",
 )
 
 
