@@ -22,6 +22,7 @@ ORDER = (
     "owner.ignored",
     "user.user_unresolved",
     "user.already_non_root",
+    "role.generated_file",
     "program.drops_privileges",
 )
 
