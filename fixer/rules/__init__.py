@@ -24,6 +24,7 @@ ORDER = (
     "user.already_non_root",
     "role.generated_file",
     "program.drops_privileges",
+    "program.starts_as_root",
 )
 
 
