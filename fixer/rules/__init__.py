@@ -25,6 +25,7 @@ ORDER = (
     "role.generated_file",
     "program.drops_privileges",
     "program.starts_as_root",
+    "role.github_action",
     "role.base_image",
 )
 
