@@ -26,6 +26,7 @@ ORDER = (
     "program.drops_privileges",
     "program.starts_as_root",
     "role.github_action",
+    "role.devcontainer",
     "role.base_image",
 )
 
