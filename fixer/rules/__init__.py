@@ -23,6 +23,7 @@ ORDER = (
     "user.user_unresolved",
     "user.already_non_root",
     "role.generated_file",
+    "role.not_a_runtime_stage",
     "program.drops_privileges",
     "program.starts_as_root",
     "role.github_action",
