@@ -42,7 +42,7 @@ EXAMPLE = "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/"
 _AT = r"(?:^[ \t]*|[;&|(`]\s*|\b(?:exec|then|do|else|-c|--|busybox|nohup)\s+['\"]?)"
 _PATH = r"(?:/[\w.-]+)*/?"
 DAEMON_RE = re.compile(
-    _AT + _PATH + r"(?P<d>supervisord|runsvdir|sshd|crond|cron|dockerd|dockerd-entrypoint\.sh|containerd|buildkitd"
+    _AT + _PATH + r"(?P<d>supervisord|runsvdir|sshd|crond|cron|dockerd|containerd|buildkitd"
     r"|apache2-foreground|apache2ctl|apachectl|apache2|httpd|nginx|lighttpd|systemd)(?![\w./-])"
     r"|" + _AT + r"(?P<i>/sbin/init|/usr/sbin/init|/init)(?![\w./-])"
     r"|" + _AT + r"(?P<s>service\s+[\w@.-]+\s+(?:start|restart))\b",

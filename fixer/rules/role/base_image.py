@@ -36,7 +36,7 @@ REPLS = {"bash", "sh", "ash", "dash", "zsh", "fish", "python", "python2", "pytho
 REPL_WITH = {("php", "-a"), ("rebar3", "shell"), ("deno", "repl"), ("bun", "repl"), ("sbt", "console")}
 INTERACTIVE = {"-i", "-l", "--login", "-il", "--interactive"}  # `python3 -V` is a command, not a REPL
 SAYS_BASE_RE = re.compile(
-    r"\bbase image (?:for|to build)\b|\bbuild(?:er)? image for\b|\bcan (?:simply )?FROM this image\b"
+    r"\bbase image (?:for|to build)\b|\bcan (?:simply )?FROM this image\b"
     r"|\bused as (?:a|the) base (?:image|for)\b|\bimage (?:to|that others) build (?:on|upon)\b",
     re.IGNORECASE)
 SYSTEM = ("/usr/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/", "/root/", "/tmp/", "/var/lib/", "/docker-entrypoint")
