@@ -8,7 +8,9 @@ themselves). The rule fires when
 - its header comments or LABELs say it is a base or builder image for others ("base image for",
   "consumers can simply FROM this image"), or
 - its program is a shell or a REPL (`bash`, `python3`, `node`, `irb`, `ghci`, `php -a`, ...), or
-  it has no CMD/ENTRYPOINT of its own (an `*entrypoint*` wrapper in front of the CMD is fine),
+  it has no CMD/ENTRYPOINT of its own on a distro or language base and sets up a toolchain's
+  environment (`ENV PATH=...`, `RUSTUP_HOME`, `JAVA_HOME`, `*_VERSION`: a plain `apt-get install
+  curl` with no CMD is still fixed) (an `*entrypoint*` wrapper in front of the CMD is fine),
   and nothing copied from the build context looks like an application: only files into system
   folders (/usr, /etc, /opt/<tool>/bin...) or single files at `/` (a licence, an entrypoint).
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
@@ -64,6 +66,22 @@ def repl_base(image: str | None) -> bool:
     if ref.path in REPL_BASES:
         return not re.search(r"apache|fpm|nginx", ref.tag or "")
     return bool(DISTRO_RE.search(ref.path))
+
+
+TOOLCHAIN_ENV_RE = re.compile(r"PATH|GOPATH|GOROOT|\w+_(?:HOME|ROOT|PATH|VERSION)")
+
+
+def toolchain_env(an) -> tuple[str, int] | None:
+    """(name, line) of an ENV of the final stage's chain that sets up a toolchain: PATH, *_HOME, *_VERSION..."""
+    from ...stages import env_pairs
+
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "env":
+                for key, _value in env_pairs(inst):
+                    if TOOLCHAIN_ENV_RE.fullmatch(key):
+                        return key, inst.start_line
+    return None
 
 
 def is_repl(argv: list[str]) -> str | None:
@@ -125,9 +143,10 @@ def check(ctx) -> str | None:
         what = f"line {cmd.start_line}: CMD is {repl}, a shell or REPL"
     elif ep is not None and ep.value:
         return None  # an entrypoint script with no CMD runs something of its own
-    elif repl_base(an.base_image or an.chain[0].image_raw):
+    elif repl_base(an.base_image or an.chain[0].image_raw) and toolchain_env(an):
+        key, line = toolchain_env(an)
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
-                f"starts a shell or REPL)")
+                f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
     else:
         return None  # the base image's own program runs
     line = app_copy(an)
