@@ -24,7 +24,13 @@ ORDER = (
     "user.user_unresolved",
     "user.already_non_root",
     "platform.windows_unknown",
+    "role.generated_file",
+    "role.not_a_runtime_stage",
     "program.drops_privileges",
+    "program.starts_as_root",
+    "role.github_action",
+    "role.devcontainer",
+    "role.base_image",
     "user.base_user_unknown",
 )
 
