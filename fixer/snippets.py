@@ -75,6 +75,13 @@ SYSTEM_NAMES = frozenset((
     "shadow", "shells", "shm", "snapd", "sss", "sssd", "ssh", "sshd", "sudo", "syslog", "systemd",
     "tallylog", "ucf", "udev", "user", "utmp", "wtmp", "yum", "zypp", "zypper",
 ))
+# /usr/src/NAME and /usr/local/NAME are where node and python images keep applications
+# (`WORKDIR /usr/src/app`, `/usr/local/myapp`), unless NAME is one of the system's own folders there
+# (/usr/local/bin is on root's PATH; /usr/local/lib holds the interpreter's modules; /usr/src/linux*
+# holds kernel headers).
+USR_SYSTEM_NAMES = frozenset((
+    "bin", "sbin", "include", "share", "etc", "libexec", "man", "src", "games", "doc", "info", "locale",
+))
 
 
 def writable_path(path: str) -> tuple[str, str | None]:
@@ -94,6 +101,10 @@ def writable_path(path: str) -> tuple[str, str | None]:
       `SYSTEM_NAMES`), so /var/lib/dpkg, /var/cache/apt and /var/log itself stay refused;
     - /home, /tmp, /opt, /srv, /mnt and /media themselves are refused (they are shared), a folder
       below them is a data folder (/home/NAME, /opt/NAME, /srv/NAME, ...);
+    - /usr/src/NAME and /usr/local/NAME, and what is below them, are an application's folders
+      (`WORKDIR /usr/src/app`), unless NAME is the system's own (bin, sbin, lib*, include, share,
+      etc, libexec, man, src, games, ...: `USR_SYSTEM_NAMES`; linux* under /usr/src), so
+      /usr/src, /usr/local/bin and /usr/local/lib/python3.12 stay refused;
     - any other path is a data folder: /data, /app/uploads, /workspace.
 
     Owning a system folder would let the new user rewrite what root trusts (/etc/passwd,
@@ -116,6 +127,10 @@ def writable_path(path: str) -> tuple[str, str | None]:
     if top == "var" and len(parts) > 2 and parts[1] in VAR_DATA_PARENTS:
         name = parts[2].lower()
         if name not in SYSTEM_NAMES and name.split(".", 1)[0] not in SYSTEM_NAMES:
+            return norm, None
+    if top == "usr" and len(parts) > 2 and parts[1] in ("src", "local"):
+        name = parts[2].lower()
+        if not (name in USR_SYSTEM_NAMES or name.startswith("lib") or (parts[1] == "src" and name.startswith("linux"))):
             return norm, None
     if top in SYSTEM_TREES:
         return norm, "is a system folder"
