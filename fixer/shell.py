@@ -103,6 +103,10 @@ class ShellFacts:
     chowns: list[Chown] = field(default_factory=list)
     renames: list[Rename] = field(default_factory=list)
     subid_users: list[str] = field(default_factory=list)  # users given subordinate ids (user namespaces)
+    # folders `mkdir`/`install -d` create, and paths other commands write (both absolute and known):
+    # a folder made and never filled by the build is made for the program's data
+    made_dirs: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
 
 
 def analyze_shell(script: str, ctx: ShellContext | None = None) -> ShellFacts:
@@ -595,6 +599,8 @@ class _Analyzer:
                         self.facts.chowns.append(ch)
                     self.facts.renames += sub.facts.renames
                     self.facts.subid_users += sub.facts.subid_users
+                    self.facts.made_dirs += sub.facts.made_dirs
+                    self.facts.writes += sub.facts.writes
                     return
             scripts = [a for a in args if not _is_option(a)]
             if scripts:  # `sh ./install.sh`: an unknown program
@@ -872,7 +878,11 @@ class _Analyzer:
 
     # --- writers --------------------------------------------------------------------------------------
 
-    def _targets(self, name: str, offset: int, paths: list[str]) -> None:
+    def _targets(self, name: str, offset: int, paths: list[str], made: bool = False) -> None:
+        for p in paths:
+            full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
+            if UNKNOWN not in full:
+                (self.facts.made_dirs if made else self.facts.writes).append(full[:-2] if full.endswith("/x") else full)
         for p in paths:
             full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
             if full.startswith(("/tmp/", "/var/tmp/")):
@@ -888,7 +898,7 @@ class _Analyzer:
                                        "--owner", "--group"})
         target = opts.get("-t") or opts.get("--target-directory")
         if name == "install" and ("-d" in opts or "--directory" in opts):
-            return self._targets(name, offset, pos)
+            return self._targets(name, offset, pos, made=True)
         if name == "install" and ("-o" in opts or "-g" in opts or "--owner" in opts or "--group" in opts):
             self.root(offset, name, f"{name} -o/-g needs root: it sets a file's owner")
             return
@@ -917,7 +927,8 @@ class _Analyzer:
         self._targets(name, offset, pos)
 
     def _cmd_mkdir(self, name, args, offset):
-        self._all_paths(name, args, offset, {"-m", "--mode", "-Z", "--context"})
+        pos, _ = _options(args, {"-m", "--mode", "-Z", "--context"})
+        self._targets(name, offset, pos, made=True)
 
     def _cmd_touch(self, name, args, offset):
         self._all_paths(name, args, offset, {"-d", "--date", "-r", "--reference", "-t"})
