@@ -268,6 +268,10 @@ def _options(args: list[str], with_value=frozenset(), grouped: bool = False) -> 
     return pos, opts
 
 
+# commands whose target, when it is a folder, receives what they write
+FILLERS = frozenset(("cp", "mv", "install", "ln", "tar", "unzip", "git", "curl", "wget", "rsync", "bsdtar"))
+
+
 class _Analyzer:
     def __init__(self, ctx: ShellContext, depth: int = 0):
         self.ctx = ctx
@@ -882,7 +886,10 @@ class _Analyzer:
         for p in paths:
             full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
             if UNKNOWN not in full:
-                (self.facts.made_dirs if made else self.facts.writes).append(full[:-2] if full.endswith("/x") else full)
+                full = full[:-2] if full.endswith("/x") else full
+                if not made and name in FILLERS:  # what they write lands in the folder they name
+                    full = full.rstrip("/") + "/"
+                (self.facts.made_dirs if made else self.facts.writes).append(full)
         for p in paths:
             full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
             if full.startswith(("/tmp/", "/var/tmp/")):

@@ -295,6 +295,7 @@ def relocate_root(an: Analysis, df, home: str, owner: str, after: int, script: s
             blocked[top] = "its name is not a plain file name"
     # the old path must not be named anywhere the program or a later step would look for it
     later = [i for i in an.final.instructions if i.end_line > after and i.cmd not in ("env", "copy", "add")]
+    later += [i for i in (an.entrypoint, an.cmd) if i is not None and i not in later]
     texts = [(f"line {i.start_line}", i.args) for i in later]
     if script:
         texts.append(("the entrypoint script", script))
@@ -316,6 +317,13 @@ def relocate_root(an: Analysis, df, home: str, owner: str, after: int, script: s
             blocked[top] = f"line {line}: ENV {name} also names other paths under /root"
             continue
         new_env.append((name, line, top, value))
+    # an ENV naming the old path that is not set again (a later ENV hides it, or it is not plain)
+    rewritten = {line for _, line, _, _ in new_env}
+    for inst in an.final.instructions:
+        if inst.cmd == "env" and inst.start_line not in rewritten:
+            for top in tops:
+                if re.search(r"(?<![\w/])/root/" + re.escape(top) + r"(?![\w.-])", inst.args):
+                    blocked.setdefault(top, f"line {inst.start_line}: ENV names /root/{top} and cannot be set again")
     for top, why in blocked.items():
         out.warnings.append(f"/root/{top} stays under /root ({why}): the new user cannot read it; "
                             f"move it under the user's home")
