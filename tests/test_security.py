@@ -115,7 +115,7 @@ REFUSED_OPTIONS = [
     (["--user", "root"], "--user root: root is the superuser"),
     (["--user", "ROOT"], "--user 'ROOT' is not a valid user/group name"),
     (["--uid", "0"], "--uid 0 must be an integer from 1 to 2147483647 (0 is root's)"),
-    (["--gid", "0"], "--gid 0 must be an integer"),
+    (["--gid", "0"], "--gid 0 is root's group: allowed only with --openshift"),
     (["--group", "root"], "--group root: root is the superuser"),
     (["--user", "nobody"], "--user nobody: nobody is the shared unprivileged account (65534)"),
     (["--group", "nogroup"], "--group nogroup: nogroup is the shared unprivileged account"),
