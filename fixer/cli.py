@@ -119,7 +119,8 @@ def discover(paths: List[str], finder=None, force_exclude: bool = False, verbose
     return out
 
 
-OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "target", "always_create", "force")
+OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "target", "always_create", "force",
+                 "openshift")
 
 
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
@@ -344,6 +345,7 @@ def build_app():
         writable: List[str] = typer.Option([], "--writable", help="A path the program writes at run time (repeatable).", show_default=False),
         target: Optional[str] = typer.Option(None, "--target", help="Fix this build stage instead of the last one."),
         always_create: bool = typer.Option(False, "--always-create", help="Create a new user even if one exists."),
+        openshift: bool = typer.Option(False, "--openshift", help="Arbitrary uids (OpenShift): group 0 with the owner's rights on writable paths, numeric USER."),
         force: List[str] = typer.Option([], "--force", metavar="RULE", help="Fix even where this rule would leave the file alone (repeatable; 'all' for every rule; alone: drops-privileges).", show_default=False),
         fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
@@ -361,7 +363,7 @@ def build_app():
         raise typer.Exit(execute(
             paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
             uid=uid, gid=gid, numeric_user=numeric_user, writable=writable, target=target,
-            always_create=always_create, force=force, fmt=fmt.value, verbose=verbose, quiet=quiet,
+            always_create=always_create, force=force, openshift=openshift, fmt=fmt.value, verbose=verbose, quiet=quiet,
             config=config, isolated=isolated, force_exclude=force_exclude,
         ))
 
@@ -386,6 +388,7 @@ def _lsp(argv: list[str]) -> int:
 _FLAGS = {
     "-w": ("write", bool), "--write": ("write", bool), "--check": ("check", bool), "--diff": ("diff", bool),
     "--numeric-user": ("numeric_user", bool), "--always-create": ("always_create", bool),
+    "--openshift": ("openshift", bool),
     "--force": ("force", list), "-v": ("verbose", bool), "--verbose": ("verbose", bool),
     "-q": ("quiet", bool), "--quiet": ("quiet", bool),
     "--stdin-filename": ("stdin_filename", str), "--user": ("user", str), "--group": ("group", str),

@@ -6,7 +6,7 @@ has a `.dockerfix.toml`, or a `pyproject.toml` with a `[tool.dockerfix]` table, 
 `--config FILE` uses one file for everything; `--isolated` uses none.
 
 Keys (kebab-case, as on the command line): user, group, uid, gid, numeric-user, writable (list),
-always-create, force (list of rule names, or `true` for drops-privileges), exclude (list of globs, relative to the configuration file's folder).
+always-create, force (list of rule names, or `true` for drops-privileges), openshift, exclude (list of globs, relative to the configuration file's folder).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ KEYS: dict[str, tuple[str, type]] = {
     "writable": ("writable", list),
     "always-create": ("always_create", bool),
     "force": ("force", list),  # rule names; `true` still means drops-privileges
+    "openshift": ("openshift", bool),
 }
 OTHER_KEYS = {"exclude": list}
 FILE_NAMES = (".dockerfix.toml", "pyproject.toml")

@@ -28,6 +28,7 @@ class ImageInfo:
     reuse_user: str = ""  # built-in user to switch to instead of creating one
     drops_privileges: bool = False  # entrypoint starts as root and drops privileges itself
     env: dict[str, str] = field(default_factory=dict)  # ENV the image sets that USER lines use
+    volumes: tuple[str, ...] = ()  # the image's own VOLUMEs (its program writes them)
     source: str = ""  # where these facts come from
     matched: str = ""  # the pattern that matched (for reports)
     note: str = ""
@@ -102,6 +103,7 @@ def _rules() -> tuple[_Rule, ...]:
             reuse_user=entry.get("reuse_user", ""),
             drops_privileges=entry.get("drops_privileges", False),
             env={k: str(v) for k, v in entry.get("env", {}).items()},
+            volumes=tuple(entry.get("volumes", ())),
             source=entry.get("source", ""),
             note=entry.get("note", ""),
         )

@@ -26,6 +26,7 @@ class Options:
     target: str | None = None
     always_create: bool = False
     force: tuple[str, ...] = ()  # rule names to override (`all`: every rule that can be)
+    openshift: bool = False  # arbitrary uids: group 0 with the owner's rights, numeric USER
 
     def validate(self) -> None:
         """Raise DockerfixError, naming the option, for any value that must never reach generated
@@ -47,12 +48,22 @@ class Options:
             what = "--group" if self.group else "--user"
             named = "" if self.group else " (the new group is named after the user; --group names another)"
             raise DockerfixError(f"{what} {group}: {group} {why}{named}; choose another name")
+        if self.openshift and self.gid not in (None, 0):
+            raise DockerfixError(f"--gid {self.gid}: with --openshift the user's group is 0 (root's group, which "
+                                 "OpenShift runs every arbitrary uid in); leave --gid out or pass --gid 0")
         for what, value in (("--uid", self.uid), ("--gid", self.gid)):
+            if what == "--gid" and value == 0 and self.openshift:
+                continue
+            if what == "--gid" and value == 0:
+                raise DockerfixError("--gid 0 is root's group: allowed only with --openshift, where arbitrary "
+                                     "uids run in group 0 by design")
             if value is not None and not snippets.valid_id(value):
                 root = " (0 is root's)" if value == 0 else ""
                 raise DockerfixError(f"{what} {value!r} must be an integer from 1 to {snippets.MAX_ID}{root}")
         for what, kw in (("--uid", {"uid": self.uid}), ("--gid", {"gid": self.gid or self.uid})):
             value = next(iter(kw.values()))
+            if what == "--gid" and self.openshift:
+                continue  # the group is root's, which exists everywhere
             taken = snippets.taken_everywhere(**kw) if value is not None else None
             if taken:
                 if what == "--gid" and self.gid is None:
@@ -118,7 +129,7 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
     `context` is the build context folder (the Dockerfile's folder by default), where an
     ENTRYPOINT script copied into the image can be read; `path` is the Dockerfile's own path,
     which places it in its repository (for the rules that look at the files around it)."""
-    from .decide import Context, decide
+    from .decide import Context, decide, program
 
     ctx = Context(parse(decode(data)), options, context, path)
     decision = decide(ctx)
@@ -132,7 +143,10 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
             else:
                 result.root_line = _root_line(ctx.an)
         return result
-    return plan(ctx.df, ctx.an, data, options, decision.forced)
+    prog = ctx.an.entrypoint or ctx.an.cmd
+    found = ctx.script(program(prog)[0]) if prog is not None else None
+    return plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
+                script=found[2] if found else None)
 
 
 def describe_user(u: UserSetting) -> str:
@@ -147,9 +161,14 @@ def _root_line(an: Analysis) -> int:
     return an.user.line if an.user.line is not None else an.final.from_inst.start_line
 
 
-def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=()) -> Result:
+def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(), context: str | None = None,
+         path: str | None = None, script: str | None = None) -> Result:
     """Where the user block goes and what it says, for a final stage that runs as root and that
-    the decide step chose to fix (`forced`: the rules overridden with --force, as warnings)."""
+    the decide step chose to fix (`forced`: the rules overridden with --force, as warnings;
+    `context`, `path`: the build context and the Dockerfile, where data copied into the working
+    folder is read; `script`: the text of the entrypoint script, when read from the context)."""
+    from . import writable as program_writes
+
     u = an.user
     family, family_why = _family(an)
     result = Result(False, data, family=family, user_before=describe_user(u))
@@ -175,8 +194,23 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
         result.reasons.append(result.root_step)
 
     has_shell = info.shell and family not in ("scratch", "windows")
-    writable = _writable_paths(an, options, result)
+    writable: list = list(_writable_paths(an, options, result))
+    needs = program_writes.Needs()
+    if has_shell:
+        needs = program_writes.needs(an, context, path, "the new user")
+        result.reasons += needs.reasons
+        result.warnings += needs.warnings
+        # the working folder and the folders made for data first, then VOLUMEs and --writable
+        writable = [p for p in needs.paths if not p.recursive and p.line] + [
+            p for p in writable if p not in {q.path for q in needs.paths}] + [
+            p for p in needs.paths if not p.line]
+    anchor = _move_below(an, anchor, needs.after, "data copied into the working folder", result)
+    for p in needs.paths:  # a folder made before the block exists; one made after is created first
+        p.create = p.create and not (0 < p.line <= anchor.end_line)
+    relocation = None
+    handled_envs: set = set()
     lines: list[str] = []
+    env_lines: list[str] = []
 
     if family == "windows":
         user_line = "ContainerUser"
@@ -187,8 +221,10 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
             user_line, owner = reuse
             if all(snippets.is_number(p) for p in owner.split(":")):
                 result.user_ids = owner
+            if options.openshift:
+                user_line, owner = _openshift_ids(user_line, owner, result)
             if writable and has_shell:
-                lines += _run(an, snippets.writable(writable, owner))
+                lines += _run(an, snippets.writable(writable, owner, options.openshift))
         elif not has_shell:
             if info.reuse_user and info.reuse_user in info.users:
                 uid, gid = info.users[info.reuse_user].split(":")
@@ -215,16 +251,28 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
         else:
             new = snippets.NewUser(
                 name=options.user,
-                group=options.group or options.user,
+                group="root" if options.openshift else (options.group or options.user),
                 uid=options.uid or DEFAULT_UID,
-                gid=options.gid or options.uid or DEFAULT_UID,
+                gid=0 if options.openshift else (options.gid or options.uid or DEFAULT_UID),
             )
             _check_clash(an, new, family, options, result)
             useradd = info.has_useradd or an.installs_shadow
             cmds = snippets.create_user(new, family, useradd)
-            cmds += snippets.writable(writable, f"{new.uid}:{new.gid}")
+            owner = f"{new.uid}:{new.gid}"
+            relocation = program_writes.relocate_root(an, df, new.home, owner, anchor.end_line, script)
+            anchor = _move_below(an, anchor, relocation.after, "what it puts under /root", result)
+            cmds += snippets.writable(writable, owner, options.openshift)
+            cmds += relocation.commands
+            result.reasons += relocation.reasons
+            result.warnings += relocation.warnings
+            handled_envs = relocation.handled
+            env_lines = [f"ENV {e}" for e in relocation.env]
             lines += _run(an, cmds)
             user_line = f"{new.uid}:{new.gid}" if options.numeric_user else new.name
+            if options.openshift:
+                user_line = str(new.uid)
+                result.reasons.append(f"--openshift: the user's group is 0 (OpenShift runs any uid in group 0), "
+                                      f"writable paths get the owner's rights for the group (chmod g=u), USER {new.uid}")
             result.created_user = True
             result.user_ids = f"{new.uid}:{new.gid}"
             if family == "unknown":
@@ -234,6 +282,7 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
             else:
                 how = f"the {family} way"
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
+    lines += env_lines
     lines.append(f"USER {user_line}")
     if anchor.heredocs and _blank_or_end(df, anchor.end_line + 1):
         # hadolint 2.12 cannot parse an instruction right after a heredoc terminator, only after a
@@ -242,11 +291,35 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
     result.user_after = user_line
     result.insert_after = anchor.end_line
     result.inserted = lines
-    _warnings(an, writable, result)
+    _warnings(an, writable, result, handled_envs, anchor.end_line)
     new_source = df.source.with_inserted(anchor.end_line, lines)
     result.output = new_source.encode()
     result.changed = result.output != data
     return result
+
+
+def _move_below(an: Analysis, anchor, line: int, what: str, result: Result):
+    """The instruction of the final stage that holds `line`, when it comes after `anchor`: the block
+    follows it (each instruction in between ran as root in the original file too)."""
+    if line <= anchor.end_line:
+        return anchor
+    for inst in an.final.instructions:
+        if inst.start_line <= line <= inst.end_line:
+            result.reasons.append(f"line {inst.start_line}: the user block follows it, after {what}")
+            return inst
+    return anchor
+
+
+def _openshift_ids(user_line: str, owner: str, result: Result) -> tuple[str, str]:
+    """--openshift with a user the image already has: its uid in USER, group 0 for what it writes."""
+    uid = (result.user_ids or "").split(":")[0]
+    base = owner.split(":")[0]
+    if uid:
+        result.reasons.append(f"--openshift: USER {uid}; writable paths belong to group 0 with the owner's rights")
+        return uid, f"{base}:0"
+    result.warnings.append(f"--openshift: the uid of {user_line} is not known here: USER stays a name, which "
+                           "OpenShift's restricted policy cannot check; give the user a fixed uid")
+    return user_line, f"{base}:0"
 
 
 # --- pieces ---------------------------------------------------------------------------------------
@@ -486,24 +559,29 @@ def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Opti
     A free id below 1000 is allowed, with a warning: packages installed in the image take ids there."""
     from_line = an.final.from_inst.start_line
     for what, name, group in (("--user", new.name, False), ("--group", new.group, True)):
+        if group and new.root_group:
+            continue  # --openshift: the user joins root's group, which every image has
         why = snippets.system_account(name, group=group)
         if why:
             raise DockerfixError(f"{what} {name}: {name} {why}; choose another name", from_line)
     for cu in reversed(an.created_users):
-        if cu.name in (new.name, new.group) or (cu.group and cu.group in (new.name, new.group)):
+        mine = (new.name,) if new.root_group else (new.name, new.group)
+        if cu.name in mine or (cu.group and cu.group in mine):
             root = " with uid 0 (root)" if cu.uid == 0 else ""
             raise DockerfixError(
                 f"the new user {new.name}:{new.group} clashes with user {cu.name}{root}, created here; "
                 "choose another name with --user/--group",
                 cu.line,
             )
-        if new.uid == cu.uid or (cu.gid is not None and new.gid == cu.gid):
+        if new.uid == cu.uid or (cu.gid is not None and new.gid == cu.gid and not new.root_group):
             raise DockerfixError(
                 f"the new user's ids {new.uid}:{new.gid} are already used by user {cu.name} "
                 f"({cu.uid}:{cu.gid}), created here; choose other ids with --uid/--gid",
                 cu.line,
             )
     for group, g in an.created_groups.items():
+        if new.root_group and (group == "root" or g.gid == 0):
+            continue
         if group in (new.name, new.group):
             raise DockerfixError(
                 f"the new user {new.name}:{new.group} clashes with group {group}, created here; "
@@ -517,7 +595,7 @@ def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Opti
                 g.line,
             )
     for taken_id, line in an.unnamed_ids:
-        if taken_id in (new.uid, new.gid):
+        if taken_id == new.uid or (taken_id == new.gid and not new.root_group):
             raise DockerfixError(
                 f"the new user's ids {new.uid}:{new.gid} are already used by a user or group created here "
                 "(its name is only known at build time); choose other ids with --uid/--gid",
@@ -526,13 +604,13 @@ def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Opti
     info = an.image
     for name, ids in info.users.items():
         uid, _, gid = ids.partition(":")
-        if name in (new.name, new.group):
+        if name in ((new.name,) if new.root_group else (new.name, new.group)):
             raise DockerfixError(
                 f"base image {an.base_image} already ships user {name} ({ids}); "
                 "choose another name with --user/--group",
                 from_line,
             )
-        if uid == str(new.uid) or gid == str(new.gid):
+        if uid == str(new.uid) or (gid == str(new.gid) and not new.root_group):
             raise DockerfixError(
                 f"base image {an.base_image} already uses ids {ids} (user {name}): pass --user {name} "
                 "to switch to it, or choose other ids with --uid/--gid",
@@ -542,14 +620,14 @@ def _check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Opti
     which = f"the base image ({family} family)" if len(tables) == 1 else "a base image of some family (this one is unknown here)"
     uid_opt = f"--uid {new.uid}"
     gid_opt = f"--gid {new.gid}" if options.gid else f"--uid {new.uid} (also the group's gid)"
-    for opt, kw in ((uid_opt, {"uid": new.uid}), (gid_opt, {"gid": new.gid})):
+    for opt, kw in ((uid_opt, {"uid": new.uid}), (gid_opt, {"gid": None if new.root_group else new.gid})):
         taken = snippets.taken_id(tables, **kw)
         if taken:
             raise DockerfixError(
                 f"{opt}: {which} already has {taken[1]}; choose another id (from 1000 up; the default is {DEFAULT_UID})",
                 from_line,
             )
-    low = sorted({i for i in (new.uid, new.gid) if i < 1000})
+    low = sorted({i for i in (new.uid, new.gid) if 0 < i < 1000})
     if low:
         result.warnings.append(
             f"id {', '.join(map(str, low))} is below 1000, where packages installed in the image get the ids of "
@@ -620,9 +698,11 @@ def _run(an: Analysis, cmds: list[str]) -> list[str]:
     return [f"RUN {parts[0]} {esc}"] + [f"{p} {esc}" for p in parts[1:-1]] + [parts[-1]] if len(parts) > 1 else [f"RUN {parts[0]}"]
 
 
-def _warnings(an: Analysis, writable: list[str], result: Result) -> None:
+def _warnings(an: Analysis, writable: list, result: Result, handled=frozenset(), after: int = 0) -> None:
     if result.family != "windows":
         for name, path, line in an.root_envs:
+            if (name, line) in handled:
+                continue
             verb = "includes" if name.endswith("PATH") else "is"
             result.warnings.append(
                 f"line {line}: ENV {name} {verb} {path}, which the new user cannot read (/root is root's home, "
@@ -635,8 +715,12 @@ def _warnings(an: Analysis, writable: list[str], result: Result) -> None:
                 f"line {line}: EXPOSE {port}: a non-root process can bind ports below 1024 on "
                 "Docker 20.10 and later, but not on Kubernetes by default; prefer a port >= 1024"
             )
+    # the working folder is handed over alone (the code copied into it stays root's), and data
+    # chowned with what is in it was copied before the block; a copy into the other folders is warned
+    folders = [w for w in writable if isinstance(w, str)] + [
+        w.path for w in writable if not isinstance(w, str) and w.create and not w.recursive and w.path != an.workdir]
     for dest, line in an.copies_no_chown:
-        for w in writable:
+        for w in folders:
             if dest == w or dest.startswith(w.rstrip("/") + "/"):
                 result.warnings.append(
                     f"line {line}: files copied into {dest} without --chown stay owned by root, "

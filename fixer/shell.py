@@ -113,6 +113,10 @@ class ShellFacts:
     subid_users: list[str] = field(default_factory=list)  # users given subordinate ids (user namespaces)
     # commands that could only have succeeded as root (`proves_root`): a subset of `root`
     proofs: list[Finding] = field(default_factory=list)
+    # folders `mkdir`/`install -d` create, and paths other commands write (both absolute and known):
+    # a folder made and never filled by the build is made for the program's data
+    made_dirs: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
 
 
 def analyze_shell(script: str, ctx: ShellContext | None = None) -> ShellFacts:
@@ -308,6 +312,10 @@ def _options(args: list[str], with_value=frozenset(), grouped: bool = False) -> 
             pos.append(a)
         i += 1
     return pos, opts
+
+
+# commands whose target, when it is a folder, receives what they write
+FILLERS = frozenset(("cp", "mv", "install", "ln", "tar", "unzip", "git", "curl", "wget", "rsync", "bsdtar"))
 
 
 class _Analyzer:
@@ -730,6 +738,8 @@ class _Analyzer:
                         self.facts.chowns.append(ch)
                     self.facts.renames += sub.facts.renames
                     self.facts.subid_users += sub.facts.subid_users
+                    self.facts.made_dirs += sub.facts.made_dirs
+                    self.facts.writes += sub.facts.writes
                     return
             scripts = [a for a in args if not _is_option(a)]
             if scripts:  # `sh ./install.sh`: an unknown program
@@ -1020,7 +1030,14 @@ class _Analyzer:
 
     # --- writers --------------------------------------------------------------------------------------
 
-    def _targets(self, name: str, offset: int, paths: list[str], prove: bool = True) -> None:
+    def _targets(self, name: str, offset: int, paths: list[str], prove: bool = True, made: bool = False) -> None:
+        for p in paths:
+            full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
+            if UNKNOWN not in full:
+                full = full[:-2] if full.endswith("/x") else full
+                if not made and name in FILLERS:  # what they write lands in the folder they name
+                    full = full.rstrip("/") + "/"
+                (self.facts.made_dirs if made else self.facts.writes).append(full)
         for p in paths:
             full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
             if full.startswith(("/tmp/", "/var/tmp/")):
@@ -1038,7 +1055,7 @@ class _Analyzer:
                                        "--owner", "--group"})
         target = opts.get("-t") or opts.get("--target-directory")
         if name == "install" and ("-d" in opts or "--directory" in opts):
-            return self._targets(name, offset, pos)
+            return self._targets(name, offset, pos, made=True)
         if name == "install" and ("-o" in opts or "-g" in opts or "--owner" in opts or "--group" in opts):
             self.root(offset, name, f"{name} -o/-g needs root: it sets a file's owner")
             return
@@ -1068,7 +1085,7 @@ class _Analyzer:
 
     def _cmd_mkdir(self, name, args, offset):
         pos, opts = _options(args, {"-m", "--mode", "-Z", "--context"}, grouped=True)
-        self._targets(name, offset, pos, prove=False)
+        self._targets(name, offset, pos, prove=False, made=True)
         if "-p" not in opts and "--parents" not in opts:
             # a new folder (mkdir fails on one that exists) where only root can create one
             for p in pos:

@@ -81,6 +81,13 @@ SYSTEM_NAMES = frozenset((
     "shadow", "shells", "shm", "snapd", "sss", "sssd", "ssh", "sshd", "sudo", "syslog", "systemd",
     "tallylog", "ucf", "udev", "user", "utmp", "wtmp", "yum", "zypp", "zypper",
 ))
+# /usr/src/NAME and /usr/local/NAME are where node and python images keep applications
+# (`WORKDIR /usr/src/app`, `/usr/local/myapp`), unless NAME is one of the system's own folders there
+# (/usr/local/bin is on root's PATH; /usr/local/lib holds the interpreter's modules; /usr/src/linux*
+# holds kernel headers).
+USR_SYSTEM_NAMES = frozenset((
+    "bin", "sbin", "include", "share", "etc", "libexec", "man", "src", "games", "doc", "info", "locale",
+))
 
 
 def writable_path(path: str) -> tuple[str, str | None]:
@@ -100,6 +107,10 @@ def writable_path(path: str) -> tuple[str, str | None]:
       `SYSTEM_NAMES`), so /var/lib/dpkg, /var/cache/apt and /var/log itself stay refused;
     - /home, /tmp, /opt, /srv, /mnt and /media themselves are refused (they are shared), a folder
       below them is a data folder (/home/NAME, /opt/NAME, /srv/NAME, ...);
+    - /usr/src/NAME and /usr/local/NAME, and what is below them, are an application's folders
+      (`WORKDIR /usr/src/app`), unless NAME is the system's own (bin, sbin, lib*, include, share,
+      etc, libexec, man, src, games, ...: `USR_SYSTEM_NAMES`; linux* under /usr/src), so
+      /usr/src, /usr/local/bin and /usr/local/lib/python3.12 stay refused;
     - any other path is a data folder: /data, /app/uploads, /workspace.
 
     Owning a system folder would let the new user rewrite what root trusts (/etc/passwd,
@@ -122,6 +133,10 @@ def writable_path(path: str) -> tuple[str, str | None]:
     if top == "var" and len(parts) > 2 and parts[1] in VAR_DATA_PARENTS:
         name = parts[2].lower()
         if name not in SYSTEM_NAMES and name.split(".", 1)[0] not in SYSTEM_NAMES:
+            return norm, None
+    if top == "usr" and len(parts) > 2 and parts[1] in ("src", "local"):
+        name = parts[2].lower()
+        if not (name in USR_SYSTEM_NAMES or name.startswith("lib") or (parts[1] == "src" and name.startswith("linux"))):
             return norm, None
     if top in SYSTEM_TREES:
         return norm, "is a system folder"
@@ -220,12 +235,17 @@ class NewUser:
     def home(self) -> str:
         return f"/home/{self.name}"
 
+    @property
+    def root_group(self) -> bool:
+        """--openshift: the user's primary group is root's (gid 0), which every image has."""
+        return self.gid == 0
+
 
 def shadow(u: NewUser, family: str) -> list[str]:
     """groupadd + useradd (Debian/Ubuntu, RHEL family, SUSE, Arch): a system account with explicit
     ids, a home, a nologin shell and --no-log-init (hadolint DL3046: large uids bloat lastlog)."""
-    return [
-        f"groupadd --system --gid {u.gid} {u.group}",
+    group = [] if u.root_group else [f"groupadd --system --gid {u.gid} {u.group}"]
+    return group + [
         f"useradd --system --no-log-init --uid {u.uid} --gid {u.group} --create-home "
         f"--home-dir {u.home} --shell {NOLOGIN.get(family, '/sbin/nologin')} {u.name}",
     ]
@@ -233,10 +253,8 @@ def shadow(u: NewUser, family: str) -> list[str]:
 
 def busybox(u: NewUser) -> list[str]:
     """BusyBox addgroup/adduser (Alpine, BusyBox): there is no useradd there."""
-    return [
-        f"addgroup -S -g {u.gid} {u.group}",
-        f"adduser -S -D -u {u.uid} -G {u.group} -h {u.home} -s /sbin/nologin {u.name}",
-    ]
+    group = [] if u.root_group else [f"addgroup -S -g {u.gid} {u.group}"]
+    return group + [f"adduser -S -D -u {u.uid} -G {u.group} -h {u.home} -s /sbin/nologin {u.name}"]
 
 
 def portable(u: NewUser) -> list[str]:
@@ -245,6 +263,18 @@ def portable(u: NewUser) -> list[str]:
     A "\n" in a command marks where `plan` breaks the line with a continuation."""
     passwd = f"{u.name}:x:{u.uid}:{u.gid}::{u.home}:/sbin/nologin"
     group = f"{u.group}:x:{u.gid}:"
+    if u.root_group:  # the group exists (gid 0): only the user is created
+        return [
+            "if command -v useradd >/dev/null 2>&1; then\n"
+            f"        useradd --system --no-log-init --uid {u.uid} --gid {u.group} --create-home"
+            f" --home-dir {u.home} --shell /sbin/nologin {u.name};\n"
+            "    elif command -v adduser >/dev/null 2>&1; then\n"
+            f"        adduser -S -D -u {u.uid} -G {u.group} -h {u.home} -s /sbin/nologin {u.name};\n"
+            "    else\n"
+            f"        echo '{passwd}' >> /etc/passwd\n"
+            f"        && mkdir -p {u.home} && chown {u.uid}:{u.gid} {u.home};\n"
+            "    fi"
+        ]
     return [
         "if command -v useradd >/dev/null 2>&1; then\n"
         f"        groupadd --system --gid {u.gid} {u.group}\n"
@@ -269,10 +299,22 @@ def create_user(u: NewUser, family: str, useradd: bool) -> list[str]:
     return portable(u)
 
 
-def writable(paths: list[str], owner: str) -> list[str]:
+def writable(paths: list, owner: str, openshift: bool = False) -> list[str]:
     """Create the run-time writable paths (data folders: `writable_path` judged them) and hand them
-    to `owner` ("uid:gid" or a name)."""
-    if not paths:
+    to `owner` ("uid:gid" or a name). A path is a string (a folder, chowned alone) or has `path`,
+    `recursive` (chown -R: a data folder, never one holding code) and `create` (mkdir -p first; not
+    for a file). With `openshift`, the group gets the owner's rights (chmod g=u), as OpenShift's
+    arbitrary uids run in group 0."""
+    items = [(p, False, True) if isinstance(p, str) else (p.path, p.recursive, p.create) for p in paths]
+    if not items:
         return []
-    joined = " ".join(paths)
-    return [f"mkdir -p {joined}", f"chown {owner} {joined}"]
+    create = [p for p, _, c in items if c]
+    flat = [p for p, r, _ in items if not r]
+    deep = [p for p, r, _ in items if r]
+    cmds = [f"mkdir -p {' '.join(create)}"] if create else []
+    cmds += [f"chown {owner} {' '.join(flat)}"] if flat else []
+    cmds += [f"chown -R {owner} {' '.join(deep)}"] if deep else []
+    if openshift:
+        cmds += [f"chmod g=u {' '.join(flat)}"] if flat else []
+        cmds += [f"chmod -R g=u {' '.join(deep)}"] if deep else []
+    return cmds

@@ -317,6 +317,11 @@ class Analysis:
     # (line, why) of RUNs that ran as the base image's own user (no USER before them) and could only
     # have succeeded as root: proof that the base image runs as root (`shell.ShellFacts.proofs`)
     root_proofs: list[tuple[int, str]] = field(default_factory=list)
+    workdir_line: int | None = None  # the last WORKDIR of the chain (None: the program starts in /)
+    made_dirs: list[tuple[str, int]] = field(default_factory=list)  # (folder, line): mkdir, install -d, WORKDIR
+    fills: list[tuple[str, int]] = field(default_factory=list)  # (path, line) the build writes (RUN writers)
+    copy_dests: list[tuple[str, int, bool]] = field(default_factory=list)  # COPY/ADD: (dest, line, relative)
+    run_dirs: list[tuple[str, int]] = field(default_factory=list)  # (working folder, line) of each RUN
 
     def final_name(self, name: str, line: int = 0) -> str | None:
         """What the user `name`, as known on `line` (0: the base image's), is called at the end;
@@ -389,6 +394,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     var_lines: dict[str, int] = {}
     root_envs: dict[str, tuple[str, int]] = {}
     proofs: list[tuple[int, str]] = []
+    workdir_line = None
+    made_dirs: list[tuple[str, int]] = []
+    fills: list[tuple[str, int]] = []
+    copy_dests: list[tuple[str, int, bool]] = []
+    run_dirs: list[tuple[str, int]] = []
     if user.is_root is False:
         nonroot.append(user)
 
@@ -437,6 +447,9 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 raw = inst.value[0] if inst.value else "/"
                 w = ex(raw)
                 workdir = _join(workdir, w) if w is not None else workdir
+                workdir_line = inst.start_line
+                if w is not None:
+                    made_dirs.append((workdir, inst.start_line))
                 if user.is_root is False:
                     user_dirs[workdir] = None
                     root_owned = False
@@ -452,6 +465,9 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                     group_part = ex(chown.split(":", 1)[1]) if ":" in chown else None
                     owners.append(Owner(user_part, group_part, [_join(workdir, dest)], inst.start_line, "copies",
                                         shell._plain_var(chown.split(":", 1)[0])))
+                if len(inst.value) >= 2 and not inst.heredocs and ex(inst.value[-1]) is not None:
+                    dest = ex(inst.value[-1])
+                    copy_dests.append((_join(workdir, dest), inst.start_line, not dest.startswith("/")))
                 if inst.flag("from") is None and len(inst.value) >= 2 and not inst.heredocs:
                     dest = ex(inst.value[-1])
                     if dest is not None:
@@ -504,6 +520,9 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                             if cu.name == r.old and r.uid is not None:
                                 cu.uid = r.uid
                 subid_users.update(facts.subid_users)
+                made_dirs += [(d, inst.start_line) for d in facts.made_dirs]
+                fills += [(w, inst.start_line) for w in facts.writes]
+                run_dirs.append((workdir, inst.start_line))
                 if script is not None and ("/etc/subuid" in script or "/etc/subgid" in script):
                     # `echo "dockremap:165536:65536" >> /etc/subuid`: a user-namespace account
                     for word in re.findall(r"(?<![\w$-])(\$\{?\w+\}?|[a-z_][a-z0-9_-]*):\d+:\d+", script):
@@ -571,6 +590,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         var_lines=var_lines,
         root_envs=[(k, p, line) for k, (p, line) in root_envs.items()],
         root_proofs=proofs,
+        workdir_line=workdir_line,
+        made_dirs=made_dirs,
+        fills=fills,
+        copy_dests=copy_dests,
+        run_dirs=run_dirs,
     )
 
 

@@ -22,6 +22,10 @@ REFUSED_PATHS = [
     "/var/lib/rpm", "/var/lib/sudo", "/run/sudo", "/var/run/sudo/ts", "/run/dbus", "/var/run/docker.sock",
     "/var/log/dpkg.log", "/var/log/journal", "/var/spool/cron", "/var/mail", "/home", "/tmp", "/opt", "/srv",
     "/mnt", "/media", "/snap/core", "/nix/store", "/lost+found",
+    "/usr/src", "/usr/local", "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/usr/local/lib64",
+    "/usr/local/lib/python3.12/site-packages", "/usr/local/include", "/usr/local/share/app", "/usr/local/etc",
+    "/usr/local/libexec", "/usr/local/man", "/usr/local/src", "/usr/local/games", "/usr/src/linux-headers-6.1",
+    "/usr/lib/app", "/usr/share/app",
 ]
 REFUSED_DOTS = ["/a/../etc", "/data/..", "/./etc", "/data/./x", "/.."]
 ACCEPTED_PATHS = [
@@ -30,6 +34,8 @@ ACCEPTED_PATHS = [
     ("/run/myapp", "/run/myapp"), ("/var/run/myapp", "/var/run/myapp"), ("/var/www/html", "/var/www/html"),
     ("/srv/app", "/srv/app"), ("/opt/app/state", "/opt/app/state"), ("/home/app", "/home/app"),
     ("/tmp/app", "/tmp/app"), ("/mnt/data", "/mnt/data"), ("/data//x/", "/data/x"),
+    ("/usr/src/app", "/usr/src/app"), ("/usr/src/app/uploads", "/usr/src/app/uploads"),
+    ("/usr/local/myapp", "/usr/local/myapp"), ("/usr/local/myapp/data", "/usr/local/myapp/data"),
 ]
 
 
@@ -109,7 +115,7 @@ REFUSED_OPTIONS = [
     (["--user", "root"], "--user root: root is the superuser"),
     (["--user", "ROOT"], "--user 'ROOT' is not a valid user/group name"),
     (["--uid", "0"], "--uid 0 must be an integer from 1 to 2147483647 (0 is root's)"),
-    (["--gid", "0"], "--gid 0 must be an integer"),
+    (["--gid", "0"], "--gid 0 is root's group: allowed only with --openshift"),
     (["--group", "root"], "--group root: root is the superuser"),
     (["--user", "nobody"], "--user nobody: nobody is the shared unprivileged account (65534)"),
     (["--group", "nogroup"], "--group nogroup: nogroup is the shared unprivileged account"),

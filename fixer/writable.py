@@ -1,0 +1,371 @@
+"""Step 7a: what the program must still write and read once it runs as the new user.
+
+`plan` asks this module, for a final stage that runs a program (an ENTRYPOINT or CMD along its
+chain), which paths to hand to the user and what to move out of /root:
+
+- `needs(...)`: the working folder (the last WORKDIR: the folder itself, never what is in it),
+  folders the Dockerfile makes for data and never fills (`mkdir`, `install -d`, a WORKDIR nothing
+  is copied into and nothing runs in), the base image's VOLUMEs (images.toml `volumes`), and the
+  data the build context puts in the working folder (SQLite files and well-known data folders read
+  from the build context, honouring `.dockerignore`): those recursively, they hold no code;
+- `relocate_root(...)`: what the stage puts under /root (mode 0700: the new user cannot enter it)
+  and still uses through ENV (`PATH=/root/.local/bin:$PATH`, `HOME=/root`), moved under the new
+  user's home with the ENV set again there; only when nothing else names the old path.
+
+Every path goes through `snippets.writable_path` first; each choice is a reason. dockerfix only
+inserts lines, so when data arrives after the insertion point the block moves below it (every
+line in between ran as root in the original too, and still does).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from . import snippets
+from .stages import Analysis, env_pairs, is_root_user
+
+# folders a program keeps its data in (Flask's instance/, Rails' log/ tmp/ storage/ db/, uploads)
+DATA_NAMES = frozenset((
+    "instance", "uploads", "upload", "media", "data", "db", "database", "log", "logs", "tmp", "temp",
+    "storage", "var", "cache", "state", "sessions", "files", "backups", "output", "outputs", "downloads",
+))
+# the names the build context may bring into the working folder as data (issue 14)
+CONTEXT_DATA_DIRS = frozenset(("instance", "uploads", "media", "data", "db", "log", "logs", "tmp", "storage", "var"))
+SQLITE = ("*.db", "*.sqlite", "*.sqlite3")
+_SIMPLE = re.compile(r"^[A-Za-z0-9._-]+$")
+_ENV_VALUE = re.compile(r"^[A-Za-z0-9._/@+:;,{}$-]+$")
+
+
+@dataclass
+class Path:
+    path: str
+    recursive: bool = False  # chown -R: only data folders, never a folder holding code
+    create: bool = True  # mkdir -p first (a folder); False for a file that exists
+    line: int = 0  # the line that makes the folder (it exists after it)
+
+
+@dataclass
+class Needs:
+    paths: list[Path] = field(default_factory=list)
+    after: int = 0  # the block must follow this line (data copied in before it)
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def runs_program(an: Analysis) -> bool:
+    return an.entrypoint is not None or an.cmd is not None
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) -> Needs:
+    """The paths the program of the final stage writes, beyond VOLUMEs and --writable."""
+    out = Needs()
+    if not runs_program(an):
+        return out
+    seen: set[str] = set()
+
+    # what the file already hands to a user (chown, COPY --chown) keeps the owner it chose
+    # (a folder in one it hands over after making the folder, too: `chown -R unit /opt/unit`)
+    owned = [(p, o.line) for o in an.owners if o.user and not is_root_user(o.user) for p in o.paths]
+
+    def add(p: Path, why: str) -> None:
+        if any(_inside(p.path, o) and line >= p.line for o, line in owned):
+            return
+        if p.path not in seen:
+            seen.add(p.path)
+            out.paths.append(p)
+            out.reasons.append(why)
+
+    wd, wline = an.workdir, an.workdir_line
+    if wline is None or wd == "/":
+        rel = [line for _, line, relative in an.copy_dests if relative]
+        if rel:
+            out.warnings.append(
+                f"line {rel[0]}: files are copied into / by a relative path and the final stage sets no WORKDIR: "
+                f"the program runs in /, where {user} cannot create files; if it writes by relative path (a log, "
+                "a dump, a database), give it a WORKDIR of its own")
+    else:
+        norm, why = snippets.writable_path(wd)
+        if why is None:
+            add(Path(norm, line=wline), f"line {wline}: WORKDIR {norm} is the program's working folder: {user} may create "
+                            "files in it (a log, a database); what is in it stays root's")
+        elif _inside(wd, "/root"):
+            out.warnings.append(f"line {wline}: the working folder {wd} is under /root, which {user} cannot enter "
+                                "(mode 0700): the program cannot start there; move it out of /root")
+        else:
+            out.warnings.append(f"line {wline}: the working folder {wd} {why}; not handed to {user}: a program "
+                                "that writes relative paths there fails")
+    for d, line in _data_folders(an):
+        add(Path(d, line=line), f"line {line}: {d} is made for data and the build puts nothing in it: handed to {user}")
+    for v in an.image.volumes:
+        norm, why = snippets.writable_path(v)
+        if why is None:
+            add(Path(norm), f"base image {an.base_image} declares VOLUME {norm}: handed to {user}")
+    if wline is not None and context is not None:
+        for target, line, is_dir in _context_data(an, context, dockerfile):
+            norm, why = snippets.writable_path(target)
+            if why is not None:
+                continue
+            what = "folder" if is_dir else "SQLite file"
+            add(Path(norm, recursive=is_dir, create=False),
+                f"line {line}: the build context brings the data {what} {posixpath.basename(norm)} into "
+                f"{an.workdir}: handed to {user}" + (" with what is in it" if is_dir else ""))
+            out.after = max(out.after, line)
+    return out
+
+
+def _data_folders(an: Analysis) -> list[tuple[str, int]]:
+    """Folders the stage makes for data: made by mkdir/install -d/WORKDIR, named like data (or a
+    program's /var/lib, /var/log, /var/cache, /run folder), and never filled by the build: no COPY
+    lands in them, no RUN writes inside them or runs in them, the working folder is not in them."""
+    out: list[tuple[str, int]] = []
+    for d, line in an.made_dirs:
+        norm, why = snippets.writable_path(d)
+        if why is not None or norm == an.workdir or _inside(an.workdir, norm):
+            continue
+        parts = norm.strip("/").split("/")
+        data_tree = parts[0] in ("var", "run") and len(parts) > 1 and parts[1] != "www"
+        if posixpath.basename(norm).lower() not in DATA_NAMES and not data_tree:
+            continue
+        if any(_inside(c, norm) and (c != norm or not _is_made(an, c)) for c, _, _ in an.copy_dests):
+            continue
+        if any(w.startswith(norm + "/") and not _is_made(an, w) for w, _ in an.fills):
+            continue
+        if any(_inside(r, norm) for r, _ in an.run_dirs):
+            continue
+        if all(o != norm for o, _ in out):
+            out.append((norm, line))
+    return out
+
+
+def _is_made(an: Analysis, path: str) -> bool:
+    return any(d == path for d, _ in an.made_dirs) and not any(c == path for c, _, _ in an.copy_dests)
+
+
+# --- the build context ------------------------------------------------------------------------------
+
+
+def _ignore_patterns(context: str, dockerfile: str | None) -> list[tuple[bool, str]]:
+    """`.dockerignore` (or `<Dockerfile>.dockerignore` beside the Dockerfile, which BuildKit prefers):
+    (negated, pattern) in order, comments and blank lines dropped, leading `/` and `./` removed."""
+    names = []
+    if dockerfile:
+        names.append(os.path.join(os.path.dirname(dockerfile) or ".", os.path.basename(dockerfile) + ".dockerignore"))
+    names.append(os.path.join(context, ".dockerignore"))
+    for name in names:
+        try:
+            with open(name, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        out = []
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            neg = line.startswith("!")
+            pat = posixpath.normpath(line[1:].strip() if neg else line).lstrip("/")
+            if pat.startswith("./"):
+                pat = pat[2:]
+            out.append((neg, pat))
+        return out
+    return []
+
+
+def _match(pattern: str, rel: str) -> bool:
+    """Docker's pattern match, simply: `**` crosses folders, `*` and `?` do not."""
+    rx = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            rx += ".*"
+            i += 2
+            if pattern.startswith("/", i):
+                rx += "/?"
+                i += 1
+            continue
+        ch = pattern[i]
+        rx += "[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch)
+        i += 1
+    return re.fullmatch(rx, rel) is not None
+
+
+def ignored(rel: str, patterns: list[tuple[bool, str]]) -> bool:
+    """Whether `.dockerignore` keeps `rel` (relative to the context) out of the build: the last
+    pattern that matches it or one of its parent folders decides."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    out = False
+    for neg, pat in patterns:
+        if any(_match(pat, p) for p in prefixes):
+            out = not neg
+    return out
+
+
+def _context_data(an: Analysis, context: str, dockerfile: str | None) -> list[tuple[str, int, bool]]:
+    """(path in the image, COPY line, is a folder) of the SQLite files and data folders that a
+    COPY/ADD from the build context puts directly in the working folder."""
+    root = os.path.realpath(context)
+    patterns = _ignore_patterns(context, dockerfile)
+    found: list[tuple[str, int, bool]] = []
+
+    def consider(host: str, target: str, line: int) -> None:
+        rel = os.path.relpath(host, root).replace(os.sep, "/")
+        if rel.startswith("..") or ignored(rel, patterns) or posixpath.dirname(target) != an.workdir:
+            return
+        name = posixpath.basename(target)
+        if os.path.isdir(host) and name in CONTEXT_DATA_DIRS:
+            found.append((target, line, True))
+        elif os.path.isfile(host) and any(fnmatch.fnmatchcase(name, p) for p in SQLITE):
+            found.append((target, line, False))
+
+    import glob
+
+    for sources, dest, line in an.from_context:
+        for src in sources:
+            if "$" in src or src.startswith(("http://", "https://", "git@")):
+                continue
+            for hit in sorted(glob.glob(os.path.join(root, src.lstrip("/")))):
+                real = os.path.realpath(hit)
+                if real != root and not real.startswith(root + os.sep):
+                    continue
+                if os.path.isdir(real):
+                    # COPY dir dest copies what is in dir into dest
+                    into = dest.rstrip("/") or "/"
+                    if posixpath.dirname(into) == an.workdir and not src.rstrip("/").endswith((".", "*")):
+                        consider(real, into, line)
+                    if into == an.workdir:
+                        try:
+                            entries = sorted(os.listdir(real))
+                        except OSError:
+                            continue
+                        for e in entries:
+                            consider(os.path.join(real, e), posixpath.join(into, e), line)
+                else:
+                    target = dest + os.path.basename(real) if dest.endswith("/") else dest
+                    consider(real, target, line)
+    return found
+
+
+# --- /root ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Relocation:
+    commands: list[str] = field(default_factory=list)
+    env: list[str] = field(default_factory=list)  # ENV lines to insert before USER
+    after: int = 0
+    handled: set[tuple[str, int]] = field(default_factory=set)  # (ENV name, line) no longer under /root
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def relocate_root(an: Analysis, df, home: str, owner: str, after: int, script: str | None) -> Relocation:
+    """Move what the final stage keeps under /root and still uses (by ENV, or copied there) to
+    `home`, with the ENV set again; `after`: the line the block follows so far; `script`: the text
+    of the entrypoint script, if read from the build context."""
+    out = Relocation()
+    tops: dict[str, int] = {}  # .local -> the line that shows it exists for sure (a COPY), or 0
+    blocked: dict[str, str] = {}
+    for dest, line, _ in an.copy_dests:
+        if dest.startswith("/root/"):
+            top = dest.split("/")[2]
+            tops[top] = line
+            out.after = max(out.after, line)
+    home_env = None
+    envs = []
+    for name, path, line in an.root_envs:
+        if path == "/root" and name == "HOME":
+            home_env = line
+            continue
+        if not path.startswith("/root/"):
+            continue
+        top = path.split("/")[2]
+        tops.setdefault(top, 0)
+        envs.append((name, line, top))
+    for top in list(tops):
+        if not _SIMPLE.match(top) or top in (".", ".."):
+            blocked[top] = "its name is not a plain file name"
+    # the old path must not be named anywhere the program or a later step would look for it
+    later = [i for i in an.final.instructions if i.end_line > after and i.cmd not in ("env", "copy", "add")]
+    later += [i for i in (an.entrypoint, an.cmd) if i is not None and i not in later]
+    texts = [(f"line {i.start_line}", i.args) for i in later]
+    if script:
+        texts.append(("the entrypoint script", script))
+    for top in tops:
+        for where, text in texts:
+            if re.search(r"(?<![\w/])/root/" + re.escape(top) + r"(?![\w.-])", text):
+                blocked.setdefault(top, f"{where} names /root/{top}")
+    new_env: list[str] = []
+    for name, line, top in envs:
+        if top in blocked:
+            continue
+        value = _env_value(df, name, line)
+        if an.var_lines.get(name) != line or value is None:
+            blocked[top] = f"line {line}: ENV {name} cannot be set again safely"
+            continue
+        for t in tops:
+            value = re.sub(r"(?<![\w/])/root/" + re.escape(t) + r"(?![\w.-])", home + "/" + t, value)
+        if re.search(r"(?<![\w/])/root(?![\w.-])", value) or not _ENV_VALUE.match(value):
+            blocked[top] = f"line {line}: ENV {name} also names other paths under /root"
+            continue
+        new_env.append((name, line, top, value))
+    # an ENV naming the old path that is not set again (a later ENV hides it, or it is not plain)
+    rewritten = {line for _, line, _, _ in new_env}
+    for inst in an.final.instructions:
+        if inst.cmd == "env" and inst.start_line not in rewritten:
+            for top in tops:
+                if re.search(r"(?<![\w/])/root/" + re.escape(top) + r"(?![\w.-])", inst.args):
+                    blocked.setdefault(top, f"line {inst.start_line}: ENV names /root/{top} and cannot be set again")
+    for top, why in blocked.items():
+        out.warnings.append(f"/root/{top} stays under /root ({why}): the new user cannot read it; "
+                            f"move it under the user's home")
+    moved = [t for t in tops if t not in blocked]
+    for top in moved:
+        src, dst = f"/root/{top}", f"{home}/{top}"
+        chown = f"chown {'-R ' if top == '.cache' else ''}{owner} {dst}"
+        if tops[top]:
+            out.commands += [f"mv {src} {dst}", chown]
+            out.reasons.append(f"line {tops[top]}: {src} is under /root, which the new user cannot enter "
+                               f"(mode 0700): moved to {dst}" + ("" if top == ".cache" else
+                                                                 " (what is in it stays root's, readable)"))
+        else:
+            out.commands.append(f"if [ -e {src} ]; then mv {src} {dst} && {chown}; fi")
+            out.reasons.append(f"{src} is under /root, which the new user cannot enter (mode 0700): "
+                               f"moved to {dst} if the build made it")
+    for name, line, top, value in new_env:
+        if top in moved:
+            out.env.append(f"{name}={value}")
+            out.handled.add((name, line))
+            out.after = max(out.after, line)
+            out.reasons.append(f"line {line}: ENV {name} names /root/{top}: set again to {value}")
+    if home_env is not None:
+        out.env.insert(0, f"HOME={home}")
+        out.handled.add(("HOME", home_env))
+        out.after = max(out.after, home_env)
+        out.reasons.append(f"line {home_env}: ENV HOME=/root, which the new user cannot enter: set to {home}")
+    if ".local" in moved and "PYTHONUSERBASE" not in {n for n, _, _ in envs} and (
+            "HOME" in an.env and home_env is None and an.env.get("HOME") != home):
+        out.env.append(f"PYTHONUSERBASE={home}/.local")
+        out.reasons.append(f"HOME is {an.env.get('HOME')}, not {home}: PYTHONUSERBASE tells Python where the "
+                           "user site (pip install --user) now is")
+    if not out.commands and not out.env:
+        out.after = 0
+    return out
+
+
+def _env_value(df, name: str, line: int) -> str | None:
+    """The value of `name` as written on the ENV at `line` (unquoted), or None."""
+    for inst in df.instructions:
+        if inst.start_line == line and inst.cmd == "env":
+            for k, v in env_pairs(inst):
+                if k == name:
+                    return v
+    return None

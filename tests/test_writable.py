@@ -1,0 +1,196 @@
+"""What the program writes as the new user (issue 14): which paths dockerfix hands over, how
+`.dockerignore` is read, what is moved out of /root and when it is not, and --openshift.
+Whole files are in fixtures/writable-*, fixtures/root-relocation-*, fixtures/openshift-*."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixer import writable
+from fixer.errors import DockerfixError
+from fixer.parse import parse
+from fixer.plan import Options, fix
+from fixer.source import decode
+from fixer.stages import analyze, split_stages
+
+
+def analysis(text: str):
+    df = parse(decode(text.encode()))
+    return df, analyze(df, split_stages(df))
+
+
+def handed(text: str, context=None) -> dict[str, bool]:
+    """path -> recursive, of what `writable.needs` hands to the user."""
+    _, an = analysis(text)
+    return {p.path: p.recursive for p in writable.needs(an, context, None, "u").paths}
+
+
+BASE = "FROM debian:bookworm-slim\nRUN apt-get update\n"
+
+
+def test_working_folder_alone_only_when_a_program_runs():
+    assert handed(BASE + "WORKDIR /app\nCMD [\"./run\"]\n") == {"/app": False}
+    assert handed(BASE + "WORKDIR /app\n") == {}
+
+
+@pytest.mark.parametrize("workdir", ["/usr/src/app", "/usr/local/myapp", "/home/app/web"])
+def test_usual_application_folders_are_handed_over(workdir):
+    assert handed(BASE + f"WORKDIR {workdir}\nCMD [\"./run\"]\n") == {workdir: False}
+
+
+@pytest.mark.parametrize("workdir", ["/usr/local/bin", "/srv", "/etc/app", "/var/lib"])
+def test_system_working_folders_are_not(workdir):
+    assert handed(BASE + f"WORKDIR {workdir}\nCMD [\"./run\"]\n") == {}
+
+
+@pytest.mark.parametrize("script,expected", [
+    ("mkdir -p /data/uploads", {"/data/uploads": False}),
+    ("install -d -m 0750 /var/lib/myapp", {"/var/lib/myapp": False}),
+    ("mkdir -p /opt/tool/bin", {}),  # not named like data
+    ("mkdir -p /data && cp seed.db /data/", {}),  # filled by the build
+    ("mkdir -p /app/logs /app/logs/archive", {"/app/logs": False}),  # a folder it makes inside is no fill
+    ("mkdir -p /etc/app/data", {}),  # a system tree
+    ("mkdir -p /data && chown daemon /data", {}),  # the file chose an owner
+])
+def test_folders_made_for_data(script, expected):
+    got = handed(BASE + f"RUN {script}\nCMD [\"./run\"]\n")
+    assert got == expected
+
+
+def test_a_folder_something_is_copied_into_is_not_data():
+    assert handed(BASE + "RUN mkdir -p /data\nCOPY seed/ /data/\nCMD [\"./run\"]\n") == {}
+
+
+def test_a_workdir_made_only_for_data_is_handed_over_but_not_one_a_step_runs_in():
+    assert handed(BASE + "WORKDIR /var/cache/app\nWORKDIR /srv/app\nCMD [\"./run\"]\n") == {
+        "/srv/app": False, "/var/cache/app": False}
+    assert handed(BASE + "WORKDIR /var/cache/app\nRUN make\nWORKDIR /srv/app\nCMD [\"./run\"]\n") == {
+        "/srv/app": False}
+
+
+def test_context_data_in_the_working_folder(tmp_path):
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "app.db").write_text("x")
+    (tmp_path / "notes.txt").write_text("x")
+    text = BASE + "WORKDIR /app\nCOPY . .\nCMD [\"./run\"]\n"
+    assert handed(text, str(tmp_path)) == {"/app": False, "/app/instance": True, "/app/app.db": False}
+    # copied elsewhere: not the working folder's data
+    assert handed(BASE + "WORKDIR /app\nCOPY . /opt/other/\nCMD [\"./run\"]\n", str(tmp_path)) == {"/app": False}
+
+
+def test_a_data_folder_copied_by_name(tmp_path):
+    (tmp_path / "storage").mkdir()
+    text = BASE + "WORKDIR /app\nCOPY storage/ ./storage/\nCMD [\"./run\"]\n"
+    assert handed(text, str(tmp_path)) == {"/app": False, "/app/storage": True}
+
+
+@pytest.mark.parametrize("patterns,path,expected", [
+    (["*.db"], "app.db", True),
+    (["*.db", "!keep.db"], "keep.db", False),
+    (["data"], "data", True),
+    (["data/"], "data", True),
+    (["/data"], "data", True),
+    (["**/*.sqlite3"], "db.sqlite3", True),
+    (["**/*.sqlite3"], "sub/db.sqlite3", True),
+    (["instance"], "instance/app.db", True),  # a parent folder that is ignored
+    (["*.db"], "sub/app.db", False),  # `*` does not cross folders
+    (["# *.db", ""], "app.db", False),
+])
+def test_dockerignore(tmp_path, patterns, path, expected):
+    (tmp_path / ".dockerignore").write_text("\n".join(patterns) + "\n")
+    assert writable.ignored(path, writable._ignore_patterns(str(tmp_path), None)) is expected
+
+
+def test_dockerfile_specific_ignore_file_wins(tmp_path):
+    (tmp_path / ".dockerignore").write_text("*.db\n")
+    (tmp_path / "Dockerfile.dockerignore").write_text("logs\n")
+    pats = writable._ignore_patterns(str(tmp_path), str(tmp_path / "Dockerfile"))
+    assert not writable.ignored("app.db", pats) and writable.ignored("logs", pats)
+
+
+# --- /root ----------------------------------------------------------------------------------------
+
+PIP_USER = """FROM python:3.12 AS build
+RUN pip install --user httpie
+FROM python:3.12-slim
+COPY --from=build /root/.local /root/.local
+ENV PATH=/root/.local/bin:$PATH
+"""
+
+
+def fixed(text: str, **opts) -> str:
+    return fix(text.encode(), Options(**opts)).output.decode()
+
+
+def test_pip_user_install_moved_to_the_new_home():
+    out = fixed(PIP_USER + "CMD [\"http\"]\n")
+    assert "&& mv /root/.local /home/appuser/.local \\\n    && chown 10001:10001 /home/appuser/.local\n" in out
+    assert out.endswith("ENV PATH=/home/appuser/.local/bin:$PATH\nUSER appuser\nCMD [\"http\"]\n")
+    assert "chown -R" not in out  # the installed code stays root's
+
+
+@pytest.mark.parametrize("cmd", ['CMD ["/root/.local/bin/http"]', "HEALTHCHECK CMD /root/.local/bin/http --version\nCMD [\"http\"]"])
+def test_not_moved_when_a_later_line_names_the_old_path(cmd):
+    res = fix((PIP_USER + cmd + "\n").encode())
+    assert "mv /root" not in res.output.decode()
+    assert any("/root/.local stays under /root" in w for w in res.warnings)
+    assert any("ENV PATH includes /root/.local/bin" in w for w in res.warnings)
+
+
+def test_not_moved_when_the_entrypoint_script_names_it(tmp_path):
+    (tmp_path / "run.sh").write_text("#!/bin/sh\nexec /root/.local/bin/http \"$@\"\n")
+    text = PIP_USER + "COPY run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\n"
+    res = fix(text.encode(), Options(), str(tmp_path))
+    assert "mv /root" not in res.output.decode()
+    assert any("the entrypoint script names /root/.local" in w for w in res.warnings)
+
+
+def test_not_moved_when_the_env_is_set_again_later_or_is_not_plain():
+    res = fix((PIP_USER + "ENV PATH=/opt/bin:$PATH\nCMD [\"http\"]\n").encode())
+    assert "mv /root" not in res.output.decode()
+    res = fix((PIP_USER.replace("ENV PATH=/root/.local/bin:$PATH", 'ENV PATH="/root/.local/bin:/a b:$PATH"')
+               + "CMD [\"http\"]\n").encode())
+    assert "mv /root" not in res.output.decode()
+
+
+def test_nothing_moved_for_a_user_the_image_has():
+    out = fixed(PIP_USER.replace("python:3.12-slim", "node:20") + "CMD [\"http\"]\n")
+    assert "mv /root" not in out and "USER node" in out
+
+
+def test_home_set_to_the_new_home():
+    out = fixed(BASE + "ENV HOME=/root\nCMD [\"./run\"]\n")
+    assert out.endswith("ENV HOME=/home/appuser\nUSER appuser\nCMD [\"./run\"]\n")
+
+
+# --- --openshift ----------------------------------------------------------------------------------
+
+
+def test_openshift_gid_rules():
+    Options(openshift=True).validate()
+    Options(openshift=True, gid=0).validate()
+    with pytest.raises(DockerfixError, match="allowed only with --openshift"):
+        Options(gid=0).validate()
+    with pytest.raises(DockerfixError, match="with --openshift the user's group is 0"):
+        Options(openshift=True, gid=5000).validate()
+
+
+def test_openshift_reused_user_keeps_its_uid_and_gets_group_0():
+    out = fixed("FROM node:20\nRUN apt-get update\nRUN mkdir -p /data\nCMD [\"node\", \"s.js\"]\n", openshift=True)
+    assert "RUN chown 1000:0 /data \\\n    && chmod g=u /data\nUSER 1000\n" in out
+
+
+def test_openshift_portable_user_has_no_group_of_its_own():
+    out = fixed("FROM example.com/unknown:1\nRUN mkdir /app\nCMD [\"x\"]\n", openshift=True)
+    assert "groupadd" not in out and "addgroup" not in out and "/etc/group" not in out
+    assert "useradd --system --no-log-init --uid 10001 --gid root" in out and "USER 10001\n" in out
+
+
+def test_openshift_in_configuration(tmp_path, cli):
+    (tmp_path / ".dockerfix.toml").write_text("openshift = true\n")
+    f = tmp_path / "Dockerfile"
+    f.write_text(BASE + "CMD [\"x\"]\n")
+    code, out, err = cli(["--write", f])
+    assert code == 0, err
+    assert "--gid root" in f.read_text() and f.read_text().endswith("USER 10001\nCMD [\"x\"]\n")
