@@ -2,7 +2,8 @@
 
 Exit status: 0 success (a diff may have been printed or files written); 1 with --check when a
 file would change; 2 when any file could not be processed (other files are still processed, and
-a file that failed is never written).
+a file that failed is never written). --exit-zero turns 1 and a file's error into 0, as ruff's
+does; bad options, a broken configuration file and an unwritable --output-file still exit 2.
 """
 
 from __future__ import annotations
@@ -32,8 +33,25 @@ SKIP_DIRS = frozenset(
 class Format(str, Enum):
     text = "text"
     json = "json"
+    json_lines = "json-lines"
     sarif = "sarif"
     markdown = "markdown"
+    github = "github"
+    gitlab = "gitlab"
+    junit = "junit"
+    checkstyle = "checkstyle"
+    rdjson = "rdjson"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+# formats built from all the reports at the end, by a function of fixer.formats (imported lazily)
+REPORT_FORMATS = ("github", "gitlab", "junit", "checkstyle", "rdjson")
+PROGRESS_MIN_FILES = 10  # a progress line on a terminal from this many files on
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -124,7 +142,9 @@ OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "tar
 
 
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
-            quiet=False, force_exclude=False, config=None, isolated=False, **given) -> int:
+            quiet=False, force_exclude=False, config=None, isolated=False,
+            output_file=None, exit_zero=False, color="auto", statistics=False,
+            **given) -> int:
     """Everything the command does after its arguments are read; returns the exit status.
 
     `given` holds the user-creation options from the command line (None, False or empty: not
@@ -141,8 +161,12 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
     except DockerfixError as e:
         print(f"dockerfix: error: {e.message}", file=sys.stderr)
         return 2
-    if write and check:
-        print("dockerfix: error: --write and --check cannot be used together", file=sys.stderr)
+    for other, given_too in (("--check", check), ("--diff", diff)):
+        if write and given_too:  # --diff: show the change instead of writing it (black, ruff)
+            print(f"dockerfix: error: --write and {other} cannot be used together", file=sys.stderr)
+            return 2
+    if statistics and fmt not in ("text", "json"):
+        print("dockerfix: error: --statistics works with --format text or json", file=sys.stderr)
         return 2
     try:
         finder = Finder(config, isolated)
@@ -161,7 +185,7 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
                 opts.validate()
             except DockerfixError as e:
                 msg = re.sub(r"^--([a-z-]+)", r"\1", e.message)  # the file's key, not the option
-                raise DockerfixError(f"configuration {os.path.relpath(cfg.path or '.')}: {msg}") from None
+                raise ConfigError(f"configuration {os.path.relpath(cfg.path or '.')}: {msg}") from None
             resolved[key] = (opts, cfg)
         return resolved[key]
 
@@ -173,117 +197,276 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
             pass
     files = discover(paths, finder, force_exclude, verbose=verbose, quiet=quiet)
     return process(files, options_for, write=write, check=check, diff=diff, stdin_filename=stdin_filename,
-                   fmt=Format(fmt), verbose=verbose, quiet=quiet, stdin_excluded=stdin_excluded)
+                   fmt=Format(fmt), verbose=verbose, quiet=quiet, stdin_excluded=stdin_excluded,
+                   output_file=output_file, exit_zero=exit_zero, color=Color(color), statistics=statistics)
+
+
+class ConfigError(DockerfixError):
+    """A configuration file that cannot be used: exit 2 even with --exit-zero (as ruff)."""
 
 
 def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verbose, quiet,
-            stdin_excluded=False) -> int:
+            stdin_excluded=False, output_file=None, exit_zero=False, color=Color.auto, statistics=False) -> int:
     from .output import edit_of, position, read_file, unified_diff, write_atomic
     from .plan import fix
 
     err = sys.stderr
     status = 0
+    fatal = False  # a broken configuration file: exit 2 even with --exit-zero
     reports = []
     counts = {"changed": 0, "unchanged": 0, "failed": 0}
     rules: dict[str, int] = {}  # files left alone, per decide rule
-    for path in files:
-        is_stdin = path == "-"
-        echo = is_stdin and not check and not diff and fmt is Format.text  # the whole text goes to stdout
-        name = (stdin_filename or "-") if is_stdin else path
-        report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
-                  "user_ids": None, "created_user": False, "root_line": None, "root_step": None,
-                  "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "rule": None,
-                  "error": None, "error_line": None}
-        reports.append(report)
-        data = b""
-        try:
-            if is_stdin:
-                # all of it: on an error an editor gets exactly its text back (decode checks the size)
-                data = sys.stdin.buffer.read()
-                if stdin_excluded:  # --force-exclude and an excluded --stdin-filename: text back as is
+    plain = fmt is Format.text and not statistics  # stdout carries diffs (or stdin's text)
+    progress = Progress(len(files), enabled=not quiet and len(files) >= PROGRESS_MIN_FILES)
+    out = Output(output_file, progress)
+    paint = plain and use_color(color, out.isatty())
+    with progress:
+        for path in files:
+            is_stdin = path == "-"
+            echo = is_stdin and not check and not diff and plain  # the whole text goes to stdout
+            name = (stdin_filename or "-") if is_stdin else path
+            report = {"path": name, "changed": False, "family": None, "user_before": None, "user_after": None,
+                      "user_ids": None, "created_user": False, "root_line": None, "root_step": None,
+                      "insert_after": None, "reasons": [], "warnings": [], "skipped": None, "rule": None,
+                      "error": None, "error_line": None}
+            reports.append(report)
+            data = b""
+            try:
+                if is_stdin:
+                    # all of it: on an error an editor gets exactly its text back (decode checks the size)
+                    data = sys.stdin.buffer.read()
+                    if stdin_excluded:  # --force-exclude and an excluded --stdin-filename: text back as is
+                        counts["unchanged"] += 1
+                        report["skipped"] = "excluded by the configuration"
+                        if echo:
+                            out.write(data)
+                        continue
+                else:
+                    data, _ = read_file(path)
+                options, cfg = options_for(stdin_filename if is_stdin else path)
+                if verbose and cfg.path and fmt is Format.text:
+                    print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
+                context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
+                res = fix(data, options, context if (not is_stdin or stdin_filename) else None,
+                          stdin_filename if is_stdin else path)
+                report.update(changed=res.changed, family=res.family, user_before=res.user_before,
+                              user_after=res.user_after, insert_after=res.insert_after,
+                              reasons=res.reasons, warnings=res.warnings, skipped=res.skipped, rule=res.rule,
+                              user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
+                              root_step=res.root_step)
+                if res.changed:
+                    counts["changed"] += 1
+                    patch = unified_diff(name, data, res.output)
+                    if fmt is not Format.text:
+                        report["diff"] = patch
+                        offset, length, text = edit_of(data, res.output, res.insert_after)
+                        line, col = position(data, offset)
+                        report["edit"] = {"offset": offset, "length": length, "text": text.decode("utf-8"),
+                                          "line": line + 1, "column": col + 1,
+                                          "byte_column": offset - (data.rfind(b"\n", 0, offset) + 1) + 1}
+                    if write and not is_stdin:
+                        write_atomic(path, res.output, data)
+                    if plain and is_stdin and not check and not diff:
+                        out.write(res.output)
+                    elif plain and not write and (diff or not check):  # --check --diff too (black, ruff)
+                        out.write(color_diff(patch) if paint else patch)
+                else:
                     counts["unchanged"] += 1
-                    report["skipped"] = "excluded by the configuration"
+                    if res.rule is not None:
+                        rules[res.rule] = rules.get(res.rule, 0) + 1
                     if echo:
-                        sys.stdout.buffer.write(data)
-                    continue
-            else:
-                data, _ = read_file(path)
-            options, cfg = options_for(stdin_filename if is_stdin else path)
-            if verbose and cfg.path and fmt is Format.text:
-                print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
-            context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
-            res = fix(data, options, context if (not is_stdin or stdin_filename) else None,
-                      stdin_filename if is_stdin else path)
-            report.update(changed=res.changed, family=res.family, user_before=res.user_before,
-                          user_after=res.user_after, insert_after=res.insert_after,
-                          reasons=res.reasons, warnings=res.warnings, skipped=res.skipped, rule=res.rule,
-                          user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
-                          root_step=res.root_step)
-            if res.changed:
-                counts["changed"] += 1
-                patch = unified_diff(name, data, res.output)
-                if fmt is not Format.text:
-                    report["diff"] = patch
-                    offset, length, text = edit_of(data, res.output, res.insert_after)
-                    line, col = position(data, offset)
-                    report["edit"] = {"offset": offset, "length": length, "text": text.decode("utf-8"),
-                                      "line": line + 1, "column": col + 1}
-                if write and not is_stdin:
-                    write_atomic(path, res.output, data)
-                if is_stdin and not check and fmt is Format.text:
-                    sys.stdout.write(patch if diff else res.output.decode("utf-8"))
-                elif not write and not check and fmt is Format.text:
-                    sys.stdout.write(patch)
-            else:
-                counts["unchanged"] += 1
-                if res.rule is not None:
-                    rules[res.rule] = rules.get(res.rule, 0) + 1
+                        out.write(data)
+            except DockerfixError as e:
+                counts["failed"] += 1
+                fatal = fatal or isinstance(e, ConfigError)
+                report["error"] = e.format(name)
+                report["error_line"] = e.line
+                report["changed"] = False
+                status = 2
+                print(e.format(name), file=err)
                 if echo:
-                    sys.stdout.write(data.decode("utf-8"))
-        except DockerfixError as e:
-            counts["failed"] += 1
-            report["error"] = e.format(name)
-            report["error_line"] = e.line
-            report["changed"] = False
-            status = 2
-            print(e.format(name), file=err)
-            if echo:
-                sys.stdout.buffer.write(data)  # an editor gets its text back unchanged
-            continue
-        except OSError as e:  # reading stdin, say
-            counts["failed"] += 1
-            report["error"] = f"{name}: {e}"
-            status = 2
-            print(f"{name}: {e}", file=err)
-            if echo:
-                sys.stdout.buffer.write(data)
-            continue
-        except Exception as e:  # a bug in dockerfix: say so, go on with the next file, keep the text
-            counts["failed"] += 1
-            report["error"] = f"{name}: internal error: {type(e).__name__}: {e}"
-            report["changed"] = False
-            status = 2
-            print(report["error"] + " (a bug in dockerfix: please report it, with the file if you can)", file=err)
-            if echo:
-                sys.stdout.buffer.write(data)
-            continue
-        if fmt is Format.text and not quiet:
-            _explain(name, report, write=write or echo, check=check, verbose=verbose)
-        if check and report["changed"] and status == 0:
-            status = 1
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(reports, indent=2) + "\n")
+                    out.write(data)  # an editor gets its text back unchanged
+                continue
+            except OSError as e:  # reading stdin, say
+                counts["failed"] += 1
+                report["error"] = f"{name}: {e}"
+                status = 2
+                print(f"{name}: {e}", file=err)
+                if echo:
+                    out.write(data)
+                continue
+            except Exception as e:  # a bug in dockerfix: say so, go on with the next file, keep the text
+                counts["failed"] += 1
+                report["error"] = f"{name}: internal error: {type(e).__name__}: {e}"
+                report["changed"] = False
+                status = 2
+                print(report["error"] + " (a bug in dockerfix: please report it, with the file if you can)", file=err)
+                if echo:
+                    out.write(data)
+                continue
+            finally:
+                if fmt is Format.json_lines and not statistics:
+                    out.write(json.dumps(report) + "\n")  # as each file is done: bots can stream
+                progress.update(len(reports))
+            if fmt is Format.text and not quiet:
+                _explain(name, report, write=write or echo, check=check, verbose=verbose)
+            if check and report["changed"] and status == 0:
+                status = 1
+    if statistics:
+        from .formats import statistics as stats, statistics_text
+
+        rows = stats(reports, write=write)
+        out.write(json.dumps(rows, indent=2) + "\n" if fmt is Format.json else statistics_text(rows))
+    elif fmt is Format.json:
+        out.write(json.dumps(reports, indent=2) + "\n")
     elif fmt in (Format.sarif, Format.markdown):
         from .report import markdown, sarif
 
         if fmt is Format.sarif:
-            sys.stdout.write(json.dumps(sarif(reports), indent=2) + "\n")
+            out.write(json.dumps(sarif(reports), indent=2) + "\n")
         else:
-            sys.stdout.write(markdown(reports, write=write))
-    elif not quiet and len(files) > 1:
+            out.write(markdown(reports, write=write))
+    elif fmt.value in REPORT_FORMATS:
+        from . import formats
+
+        out.write(getattr(formats, fmt.value)(reports))
+    elif fmt is Format.text and not quiet and len(files) > 1:
         _summary(counts, rules if verbose else None, write=write, check=check)
-    sys.stdout.flush()
+    try:
+        out.close()
+    except DockerfixError as e:
+        print(f"dockerfix: error: --output-file {output_file}: {e.message}", file=err)
+        return 2
+    if exit_zero and not fatal:
+        return 0
     return status
+
+
+def use_color(choice: Color, isatty: bool) -> bool:
+    """--color always/never; with auto (the default): NO_COLOR set and not empty turns colour off
+    (no-color.org), FORCE_COLOR set and not empty turns it on (force-color.org; NO_COLOR wins, as
+    in CPython), TERM=dumb off, else colour on a terminal."""
+    if choice is not Color.auto:
+        return choice is Color.always
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return isatty and os.environ.get("TERM") != "dumb"
+
+
+_DIFF_COLORS = (("+++", "\x1b[1m"), ("---", "\x1b[1m"), ("@@", "\x1b[36m"), ("+", "\x1b[32m"), ("-", "\x1b[31m"))
+
+
+def color_diff(patch: str) -> str:
+    """A unified diff coloured as git and black colour it: headers bold, hunks cyan, removed red,
+    added green. Each line's colour ends before its newline."""
+    out = []
+    for line in patch.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        code = next((c for prefix, c in _DIFF_COLORS if body.startswith(prefix)), None)
+        out.append(f"{code}{body}\x1b[0m{line[len(body):]}" if code else line)
+    return "".join(out)
+
+
+class Progress:
+    """`dockerfix: 120/966 files (310 files/s)` on stderr while files are processed, redrawn at
+    most ten times a second; only when stderr is a terminal. Anything else printed on stderr (or
+    on stdout, the same terminal) first clears the line, so messages never mix with it."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total = total
+        self.enabled = enabled and _isatty(sys.stderr)
+        self.shown = False
+        self.last = 0.0
+        self.start = 0.0
+
+    def __enter__(self):
+        if self.enabled:
+            import time
+
+            self.start = time.monotonic()
+            self.stream = sys.stderr
+            sys.stderr = _ClearFirst(self.stream, self)
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.clear()
+            sys.stderr = self.stream
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        import time
+
+        now = time.monotonic()
+        if done < self.total and now - self.last < 0.1 and self.shown:
+            return
+        self.last = now
+        rate = done / (now - self.start) if now > self.start else 0.0
+        self.stream.write(f"\r\x1b[Kdockerfix: {done}/{self.total} files ({rate:.0f} files/s)")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+class _ClearFirst:
+    """stderr, clearing the progress line before each write."""
+
+    def __init__(self, stream, progress: Progress):
+        self._stream = stream
+        self._progress = progress
+
+    def write(self, text: str) -> int:
+        self._progress.clear()
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Output:
+    """Where the report goes: stdout as it is made (flushed, so bots can stream), or with
+    --output-file kept until the end and written atomically (a reader never sees half a report)."""
+
+    def __init__(self, path: str | None, progress: Progress):
+        self.path = path
+        self.data = bytearray()
+        self.progress = progress
+
+    def isatty(self) -> bool:
+        return self.path is None and _isatty(sys.stdout)
+
+    def write(self, text: str | bytes) -> None:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        if self.path is not None:
+            self.data += data
+            return
+        self.progress.clear()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+    def close(self) -> None:
+        if self.path is None:
+            sys.stdout.flush()
+            return
+        from .output import write_report
+
+        write_report(self.path, bytes(self.data))
 
 
 def _explain(name: str, report: dict, *, write: bool, check: bool, verbose: bool) -> None:
@@ -322,6 +505,11 @@ def _summary(counts: dict, rules: dict | None, *, write: bool, check: bool) -> N
     print(", ".join(parts) + ".", file=sys.stderr)
 
 
+def _default(text: str) -> str:
+    """The default of an option that is None on the command line (the configuration may set it)."""
+    return f"[default: {text}]"
+
+
 def build_app():
     """The typer application: help, completion, and every error message about arguments."""
     import typer
@@ -332,43 +520,60 @@ def build_app():
             raise typer.Exit()
 
     def run(
-        paths: List[str] = typer.Argument(..., help="Dockerfiles or folders to search; '-' reads stdin.", show_default=False),
+        paths: List[str] = typer.Argument(..., metavar="PATH", hidden=True, show_default=False),  # in the usage line
         write: bool = typer.Option(False, "--write", "-w", help="Write fixes in place (atomically)."),
         check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if any file would change."),
-        diff: bool = typer.Option(False, "--diff", help="With '-': print a diff instead of the fixed text."),
-        stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name for stdin in messages and diffs."),
-        user: Optional[str] = typer.Option(None, "--user", help="Name of the user to create [default: appuser].", show_default=False),
-        group: Optional[str] = typer.Option(None, "--group", help="Name of its group [default: the user name]."),
-        uid: Optional[int] = typer.Option(None, "--uid", help="UID of the user to create [default: 10001].", show_default=False),
-        gid: Optional[int] = typer.Option(None, "--gid", help="GID of its group [default: the UID]."),
+        diff: bool = typer.Option(False, "--diff", help="Print a diff (with '-': instead of the fixed text; with --check: too)."),
+        stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", metavar="NAME", help="Name for stdin in messages and diffs."),
+        user: Optional[str] = typer.Option(None, "--user", metavar="NAME", help=f"Name of the user to create {_default('appuser')}."),
+        group: Optional[str] = typer.Option(None, "--group", metavar="NAME", help=f"Name of its group {_default('the user name')}."),
+        uid: Optional[int] = typer.Option(None, "--uid", metavar="N", help=f"UID of the user to create {_default('10001')}."),
+        gid: Optional[int] = typer.Option(None, "--gid", metavar="N", help=f"GID of its group {_default('the UID')}."),
         numeric_user: bool = typer.Option(False, "--numeric-user", help="Write USER uid:gid (what Kubernetes runAsNonRoot can verify)."),
-        writable: List[str] = typer.Option([], "--writable", help="A path the program writes at run time (repeatable).", show_default=False),
-        target: Optional[str] = typer.Option(None, "--target", help="Fix this build stage instead of the last one."),
+        writable: List[str] = typer.Option([], "--writable", metavar="PATH", help="A path the program writes at run time (repeatable).", show_default=False),
+        target: Optional[str] = typer.Option(None, "--target", metavar="STAGE", help=f"Fix this build stage {_default('the last one')}."),
         always_create: bool = typer.Option(False, "--always-create", help="Create a new user even if one exists."),
         openshift: bool = typer.Option(False, "--openshift", help="Arbitrary uids (OpenShift): group 0 with the owner's rights on writable paths, numeric USER."),
         force: List[str] = typer.Option([], "--force", metavar="RULE", help="Fix even where this rule would leave the file alone (repeatable; 'all' for every rule; alone: drops-privileges).", show_default=False),
-        fmt: Format = typer.Option(Format.text, "--format", help="Report format."),
+        fmt: Format = typer.Option(Format.text, "--format", metavar="FORMAT", show_default=False,
+                                   help="Report format: " + ", ".join(f.value for f in Format) + f" {_default('text')}."),
+        output_file: Optional[str] = typer.Option(None, "--output-file", "-o", metavar="PATH", help=f"Write the report (or diff) to this file, atomically {_default('stdout')}."),
+        exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when files would change or fail (bad options and configuration still exit 2)."),
+        color: Color = typer.Option(Color.auto, "--color", metavar="WHEN", show_default=False,
+                                    help=f"Colour diffs: auto, always, never {_default('auto: on a terminal; NO_COLOR, FORCE_COLOR')}."),
+        statistics: bool = typer.Option(False, "--statistics", help="Print the number of files per outcome and per rule instead of the report."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors."),
-        config: Optional[str] = typer.Option(None, "--config", help="Use this configuration file for every file (.dockerfix.toml or pyproject.toml).", show_default=False),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors (no progress line)."),
+        config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Use this configuration file for every file (.dockerfix.toml or pyproject.toml).", show_default=False),
         isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
         force_exclude: bool = typer.Option(False, "--force-exclude", help="Apply the configuration's exclude globs to files named on the command line too (for pre-commit)."),
         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ) -> None:
         """Make a Dockerfile's final stage run as an unprivileged user.
 
+        PATH: Dockerfiles, or folders to search for them; '-' reads stdin.
+
         By default prints a unified diff (apply it with `git apply`); --write fixes in place.
-        `dockerfix lsp` runs the language server over stdio (it needs the lsp extra).
+        `dockerfix lsp` runs the language server over stdio (it needs the lsp extra); a file
+        named lsp is `dockerfix ./lsp`.
         """
         raise typer.Exit(execute(
             paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
             uid=uid, gid=gid, numeric_user=numeric_user, writable=writable, target=target,
             always_create=always_create, force=force, openshift=openshift, fmt=fmt.value, verbose=verbose, quiet=quiet,
             config=config, isolated=isolated, force_exclude=force_exclude,
+            output_file=output_file, exit_zero=exit_zero, color=color.value, statistics=statistics,
         ))
 
-    app = typer.Typer(add_completion=True, context_settings={"help_option_names": ["-h", "--help"]})
-    app.command()(run)
+    # plain help, not rich's: square brackets stay text ("[default: appuser]") and flags show no
+    # "<bool>"; the same in every typer version
+    app = typer.Typer(add_completion=True, rich_markup_mode=None,
+                      context_settings={"help_option_names": ["-h", "--help"]})
+    class Command(typer.core.TyperCommand):
+        def collect_usage_pieces(self, ctx):  # `PATH...`, not typer's `{paths}...`
+            return [self.options_metavar, "PATH..."]
+
+    app.command(cls=Command)(run)
     return app
 
 
@@ -395,6 +600,8 @@ _FLAGS = {
     "--uid": ("uid", int), "--gid": ("gid", int), "--writable": ("writable", list),
     "--target": ("target", str), "--format": ("fmt", "format"), "--config": ("config", str),
     "--isolated": ("isolated", bool), "--force-exclude": ("force_exclude", bool),
+    "--output-file": ("output_file", str), "-o": ("output_file", str), "--exit-zero": ("exit_zero", bool),
+    "--color": ("color", Color), "--statistics": ("statistics", bool),
 }
 
 
@@ -435,8 +642,8 @@ def fast_parse(argv: list[str]) -> dict | None:
             kw[key] = int(value)
         elif kind is list:
             kw.setdefault(key, []).append(value)
-        elif kind == "format":
-            if value not in ("text", "json", "sarif", "markdown"):
+        elif kind in ("format", Color):
+            if value not in [c.value for c in (Format if kind == "format" else Color)]:
                 return None
             kw[key] = value
         else:

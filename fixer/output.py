@@ -183,7 +183,6 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     it was read (`expected`), or is no longer a regular file. On any error, an interruption too,
     the original is untouched and no temporary file is left."""
     real = os.path.realpath(path)
-    folder = os.path.dirname(real) or "."
     try:
         st = os.stat(real)
     except OSError as e:
@@ -201,6 +200,27 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         raise DockerfixError(f"cannot write: {_cause(e)}; not written") from None
     if current != expected:
         raise DockerfixError("the file changed on disk while dockerfix was working on it; not written")
+    _replace(real, data, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
+
+
+def write_report(path: str, data: bytes) -> None:
+    """Create or replace a report file (`--output-file`) atomically: a reader never sees half a
+    report. A new file gets the mode the umask gives; a file that exists keeps its mode."""
+    real = os.path.realpath(path)
+    try:
+        mode = stat.S_IMODE(os.stat(real).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    except OSError as e:
+        raise DockerfixError(f"cannot write: {_cause(e)}") from None
+    _replace(real, data, mode, None)
+
+
+def _replace(real: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    """Write `data` to a temporary file beside `real`, fsync it, then rename it over `real`."""
+    folder = os.path.dirname(real) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".dockerfix", dir=folder)
     except OSError as e:
@@ -212,10 +232,10 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        if hasattr(os, "chown"):
+        os.chmod(tmp, mode)
+        if owner is not None and hasattr(os, "chown"):
             try:
-                os.chown(tmp, st.st_uid, st.st_gid)
+                os.chown(tmp, *owner)
             except OSError as e:
                 if e.errno not in (errno.EPERM, errno.EINVAL):
                     raise

@@ -207,6 +207,10 @@ FAST_PATH_CASES = [
     ["-q", "--check", "--", "{f}"],
     ["--uid", "0", "{f}"],  # refused by validation, in both paths
     ["--user", "x; rm -rf /", "{f}"],
+    ["--check", "--diff", "{f}"],
+    ["--format", "github", "--exit-zero", "--check", "{f}"],
+    ["--color=always", "--statistics", "{f}"],
+    ["--format", "rdjson", "-o", "{f}.out", "{f}"],
 ]
 
 
