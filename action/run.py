@@ -6,11 +6,15 @@ script text (no script injection); outputs go to $GITHUB_OUTPUT.
                      DOCKERFIX_PREINSTALLED=1 uses the Python that runs this script instead
     run.py fix       dockerfix --write on DOCKERFIX_PATHS with DOCKERFIX_ARGS; outputs changed,
                      files (JSON list of the files written) and body (a Markdown file for a
-                     pull-request body), both from that one run's report
+                     pull-request body), both from that one run's report; fingerprint (of the
+                     change: each written file's path and inserted text); declined ("true" when
+                     DOCKERFIX_PR_BRANCH is set and a closed, unmerged pull request from that branch
+                     carries the same fingerprint: the maintainer said no, so no new one is opened)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -43,6 +47,23 @@ def _python() -> str:
     return os.path.join(_venv(), "Scripts" if os.name == "nt" else "bin", "python")
 
 
+MARK = "<!-- dockerfix-fingerprint: {} -->"
+
+
+def fingerprint(reports: list[dict]) -> str:
+    """The change, whatever the lines around it: each written file's path and the text inserted."""
+    change = sorted((os.path.normpath(r["path"]), r["edit"]["text"]) for r in reports if r["changed"])
+    return hashlib.sha256(json.dumps(change).encode()).hexdigest()[:16]
+
+
+def declined(branch: str, mark: str) -> str | None:
+    """The URL of a closed, unmerged pull request from `branch` whose body has `mark` (gh's
+    `--state closed` includes merged ones); raises CalledProcessError when gh fails."""
+    done = subprocess.run(["gh", "pr", "list", "--state", "closed", "--head", branch, "--limit", "100",
+                           "--json", "number,url,body,mergedAt"], capture_output=True, text=True, check=True)
+    return next((pr["url"] for pr in json.loads(done.stdout) if not pr["mergedAt"] and mark in pr["body"]), None)
+
+
 def install() -> int:
     if os.environ.get("DOCKERFIX_PREINSTALLED") == "1":
         print("dockerfix: using the installed dockerfix (DOCKERFIX_PREINSTALLED=1)")
@@ -72,9 +93,31 @@ def fix() -> int:
         made = subprocess.run([_python(), "-c", MARKDOWN], input=json.dumps(reports), stdout=f, text=True)
     if made.returncode:
         return made.returncode
+    fp = fingerprint(reports) if files else ""
+    mark = MARK.format(fp)
+    branch = os.environ.get("DOCKERFIX_PR_BRANCH", "").strip()
+    no = None
+    if files:
+        if branch:
+            try:
+                no = declined(branch, mark)
+            except (OSError, subprocess.CalledProcessError) as e:
+                print(f"::error::cannot list the closed pull requests from {branch} with gh: "
+                      f"{getattr(e, 'stderr', None) or e}")
+                return 2
+            if no:
+                print(f"::notice::not proposing this change again: {no} proposed it and was closed "
+                      "without merging (reopen it, or change pr-branch, to have it again)")
+        with open(body, "a", encoding="utf-8") as f:
+            if branch:
+                f.write("\nClosing this pull request without merging it tells dockerfix not to propose this "
+                        "change again; reopen it to have it back.\n")
+            f.write(f"\n{mark}\n")
     _output("changed", "true" if files else "false")
     _output("files", json.dumps(files))
     _output("body", body)
+    _output("fingerprint", fp)
+    _output("declined", "true" if no else "false")
     if done.returncode == 2 and fail_on_error:
         print("::error::dockerfix could not process some files (see above); set fail-on-error: false to go on")
         return 2

@@ -5,7 +5,9 @@
   lines; an error on the line of a parse error, and on the first line when the configuration is
   broken or dockerfix itself fails on the document.
 - Code action "Run as a non-root user" (quickfix, also under source.fixAll.dockerfix) and
-  document formatting: both are exactly the edit `dockerfix -` makes.
+  document formatting: both are exactly the edit `dockerfix -` makes. Next to the quick fix,
+  "Leave this stage alone" writes `# dockerfix: ignore -- ` above the final stage's FROM, for the
+  user to finish with the reason (the `ignored` rule).
 - Options come from the configuration files that govern the document (as on the command line),
   read again when one of them changes.
 - Hostile input never stops it: `Frames` cuts the stream into messages and survives bad frames,
@@ -42,6 +44,8 @@ SOURCE = "dockerfix"
 CODE = "DFX001"
 FIX_TITLE = "Run as a non-root user"
 FIX_ALL = "source.fixAll.dockerfix"
+IGNORE_TITLE = "Leave this stage alone (# dockerfix: ignore)"
+IGNORE_COMMENT = "# dockerfix: ignore -- "
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +296,30 @@ def text_edits(data: bytes, res: Result | None) -> list[t.TextEdit]:
     return [t.TextEdit(t.Range(start, end), inserted.decode("utf-8"))]
 
 
+def ignore_edit(uri: str, data: bytes) -> t.TextEdit | None:
+    """`# dockerfix: ignore -- ` on a line of its own right above the final stage's FROM: in the
+    comment lines the `ignored` rule reads, and after any parser directive (those can only be the
+    file's first lines, above every instruction). None unless the `ignored` rule then leaves the
+    document alone."""
+    from .decide import Context
+    from .parse import parse
+    from .source import BOM, decode
+
+    path = path_of(uri)
+    opts = options_for(path)
+    df = parse(decode(data))
+    src = df.source
+    line = Context(df, opts).an.final.from_inst.start_line
+    offset = len("".join(src.lines[: line - 1]).encode("utf-8")) or (3 if data.startswith(BOM.encode()) else 0)
+    nl = "\r\n" if src.lines[line - 1].endswith("\r\n") else src.newline
+    comment = IGNORE_COMMENT + nl
+    after = data[:offset] + comment.encode("utf-8") + data[offset:]
+    if fix(after, opts, os.path.dirname(path) if path else None).rule != "ignored":
+        return None
+    pos = t.Position(*position(data, offset))
+    return t.TextEdit(t.Range(pos, pos), comment)
+
+
 def _publish(ls: LanguageServer, doc: TextDocument) -> None:
     _, res, err = analyse(doc.uri, doc.source)
     ls.text_document_publish_diagnostics(
@@ -365,6 +393,10 @@ def code_action(ls: LanguageServer, params: t.CodeActionParams) -> list[t.CodeAc
     if (want is None or t.CodeActionKind.QuickFix in want) and hits:
         out.append(t.CodeAction(FIX_TITLE, kind=t.CodeActionKind.QuickFix, diagnostics=hits, is_preferred=True,
                                 edit=edit))
+        ignore = ignore_edit(uri, data)
+        if ignore is not None:
+            out.append(t.CodeAction(IGNORE_TITLE, kind=t.CodeActionKind.QuickFix, diagnostics=hits,
+                                    edit=t.WorkspaceEdit(changes={uri: [ignore]})))
     if want is not None and any(str(k) == FIX_ALL or str(k) == "source.fixAll" for k in want):
         out.append(t.CodeAction(FIX_TITLE, kind=FIX_ALL, diagnostics=diags, edit=edit))
     return out

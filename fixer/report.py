@@ -154,6 +154,46 @@ def _fence(text: str, lang: str) -> str:
     return f"{fence}{lang}\n{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}\n"
 
 
+def _built(r: dict) -> str:
+    """The checklist item on building and starting the image. dockerfix reads the Dockerfile and
+    builds nothing: when a `--verify` option builds and starts the image, what it built and ran
+    belongs here, in place of this request."""
+    return f"the image builds and its program starts as {_code('USER ' + r['user_after'])} (dockerfix did not build it)"
+
+
+def _rule(name: str | None) -> str:
+    """`(rule NAME; how to have it fixed anyway)` for a file a decide rule left alone."""
+    from .rules import BY_NAME
+
+    if not name:
+        return ""
+    hint = ""
+    if name in BY_NAME and BY_NAME[name].overridable:
+        hint = f"; {_code('--force ' + name)} fixes it anyway"
+    elif name == "ignored":
+        hint = ": delete the comment to have it fixed"
+    return f" (rule {_code(name)}{hint})"
+
+
+def _opt_out() -> list[str]:
+    """How a maintainer says no, or yes to what was left alone."""
+    from .rules import FORCEABLE
+
+    forceable = ", ".join(_code(n) for n in FORCEABLE)
+    return [
+        "### Not wanted?",
+        "",
+        "- **A file or a stage that must run as root:** put "
+        f"{_code('# dockerfix: ignore -- REASON')} on the line right above its `FROM` (below any "
+        "`# syntax=` line); dockerfix then leaves it alone (rule `ignored`).",
+        "- **Files or folders dockerfix should not touch:** `exclude = [\"vendor\", \"legacy/*.Dockerfile\"]` "
+        "in `.dockerfix.toml` (or under `[tool.dockerfix]` in `pyproject.toml`).",
+        "- **A file left unchanged that should be fixed:** `--force RULE`, or `force = [\"RULE\"]` in the "
+        f"configuration, for the rules that allow it ({forceable}).",
+        "",
+    ]
+
+
 def markdown(reports: list[dict], *, write: bool) -> str:
     """A pull-request body: what changed in which file, why, and what to check."""
     changed = [r for r in reports if r["changed"]]
@@ -196,18 +236,21 @@ def markdown(reports: list[dict], *, write: bool) -> str:
             checks.append("Kubernetes `runAsNonRoot: true` rejects a non-numeric USER unless `runAsUser` is set: "
                           "set it, or use `--numeric-user`")
         checks += [_md(w) for w in r["warnings"]]
+        checks.append(_built(r))
         out.append("- **Check:**")
         out += [f"  - [ ] {c}" for c in checks]
         out += ["", "<details><summary>Diff</summary>", "", _fence(r.get("diff", ""), "diff").rstrip("\n"), "",
                 "</details>", ""]
     if left:
         out += ["### Left unchanged", ""]
-        out += [f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}"
-                + (f" (rule {_code(r['rule'])})" if r.get("rule") else "") for r in left]
+        out += [f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}{_rule(r.get('rule'))}"
+                for r in left]
         out.append("")
     if failed:
         out += ["### Could not be processed", ""]
         out += [f"- {_md(r['error'])}" for r in failed]
         out.append("")
+    if changed:
+        out += _opt_out()
     out.append(f"<sub>Made by dockerfix {__version__}.</sub>")
     return "\n".join(out) + "\n"

@@ -21,7 +21,7 @@ EXPR = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
 
 def test_action_structure():
     assert ACTION["runs"]["using"] == "composite"
-    assert set(ACTION["inputs"]) == {"paths", "args", "version", "fail-on-error"}
+    assert set(ACTION["inputs"]) == {"paths", "args", "version", "fail-on-error", "pr-branch", "github-token"}
     step_ids = {s.get("id") for s in ACTION["runs"]["steps"]}
     for name, out in ACTION["outputs"].items():
         m = EXPR.fullmatch(out["value"])
@@ -121,3 +121,84 @@ def test_action_counts_only_the_files_it_wrote(tmp_path):
     codes, out = run_action(repo, {"fail-on-error": "false", "paths": "ro templates"}, tmp_path)
     assert codes == [0, 0] and out["changed"] == "false" and json.loads(out["files"]) == []
     assert "nothing to change" in Path(out["body"]).read_text()
+
+
+def _fake_gh(tmp: Path, prs: list[dict] | None) -> Path:
+    """A stand-in for GitHub's `gh` on PATH: GitHub is unreachable from the machines these tests run
+    on, so the closed pull requests come from this script (`prs`; None: gh fails as without a
+    token). It logs its arguments and token to the returned file."""
+    (tmp / "bin").mkdir(exist_ok=True)
+    log = tmp / "gh.log"
+    (tmp / "prs.json").write_text(json.dumps(prs))
+    gh = tmp / "bin" / "gh"
+    gh.write_text(f"""#!{sys.executable}
+import json, os, sys
+with open({str(log)!r}, "a") as f:
+    f.write(json.dumps([sys.argv[1:], os.environ.get("GH_TOKEN")]) + "\\n")
+prs = json.load(open({str(tmp / 'prs.json')!r}))
+if prs is None:
+    sys.exit("gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable.")
+print(json.dumps(prs))
+""")
+    gh.chmod(0o755)
+    return log
+
+
+def test_action_does_not_propose_a_declined_change_again(tmp_path):
+    """With `pr-branch`, a closed, unmerged pull request from that branch whose body carries the
+    same fingerprint makes `declined` "true" (the workflow then opens none); a merged one, another
+    change, or a reopened (so no longer closed) one do not. The fingerprint ignores the lines around
+    the change. (gh is a fake: see _fake_gh.)"""
+    _python3_shim(tmp_path)
+    repo = tmp_path / "repo"
+    inputs = {"pr-branch": "dockerfix/non-root-user", "github-token": "t0ken"}
+
+    def run(prs, text=ROOT_DOCKERFILE, **more):
+        write(repo / "Dockerfile", text)
+        log = _fake_gh(tmp_path, prs)
+        codes, out = run_action(repo, {**inputs, **more}, tmp_path)
+        return codes, out, Path(out["body"]).read_text() if "body" in out else "", log
+
+    codes, out, body, log = run([])
+    assert codes == [0, 0] and out["changed"] == "true" and out["declined"] == "false"
+    mark = f"<!-- dockerfix-fingerprint: {out['fingerprint']} -->"
+    assert len(out["fingerprint"]) == 16 and body.rstrip().endswith(mark)
+    assert "Closing this pull request without merging it tells dockerfix not to propose this change again" in body
+    argv, token = json.loads(log.read_text().splitlines()[-1])
+    assert argv == ["pr", "list", "--state", "closed", "--head", "dockerfix/non-root-user", "--limit", "100",
+                    "--json", "number,url,body,mergedAt"] and token == "t0ken"
+
+    closed = {"number": 7, "url": "https://github.com/o/r/pull/7", "body": body, "mergedAt": None}
+    codes, out, _, _ = run([closed])
+    assert codes == [0, 0] and out["changed"] == "true" and out["declined"] == "true"
+    # the same insertion with other lines around it is the same change
+    codes, out, _, _ = run([closed], "# a new comment\n" + ROOT_DOCKERFILE)
+    assert out["declined"] == "true" and mark.endswith(f"{out['fingerprint']} -->")
+    # merged, or another change (other options): proposed
+    codes, out, _, _ = run([{**closed, "mergedAt": "2026-01-01T00:00:00Z"}])
+    assert out["declined"] == "false"
+    codes, out, _, _ = run([closed], args="--uid 1500")
+    assert out["declined"] == "false" and out["fingerprint"] not in mark
+    # gh cannot list: the step fails rather than propose a change that may have been declined
+    codes, out, _, _ = run(None)
+    assert codes == [0, 2] and "declined" not in out
+
+
+def test_action_without_pr_branch_does_not_call_gh(tmp_path):
+    _python3_shim(tmp_path)
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    log = _fake_gh(tmp_path, None)
+    codes, out = run_action(repo, {}, tmp_path)
+    assert codes == [0, 0] and out["declined"] == "false" and not log.exists()
+    assert "Closing this pull request" not in Path(out["body"]).read_text()
+
+
+def test_example_workflow_opens_no_pull_request_for_a_declined_change():
+    wf = yaml.safe_load((ROOT / "examples" / "github-workflow-dockerfix-pr.yml").read_text())
+    steps = wf["jobs"]["dockerfix"]["steps"]
+    ours = next(s for s in steps if s.get("id") == "dockerfix")
+    create = next(s for s in steps if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
+    assert ours["with"]["pr-branch"] == create["with"]["branch"]
+    assert "steps.dockerfix.outputs.declined != 'true'" in create["if"]
+    assert "steps.dockerfix.outputs.changed == 'true'" in create["if"]

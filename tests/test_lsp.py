@@ -21,6 +21,7 @@ from pygls.lsp.client import LanguageClient  # noqa: E402
 from test_cli import ROOT_DOCKERFILE  # noqa: E402
 
 SERVER = [sys.executable, "-m", "fixer", "lsp", "--stdio"]
+FIX_ALL = "source.fixAll.dockerfix"
 TRICKY = "# caf\u00e9 \U0001f433\r\nFROM alpine:3.20\r\nRUN apk add --no-cache curl\r\nCMD [\"curl\"]"
 
 
@@ -84,8 +85,9 @@ def test_lsp_lifecycle_with_pygls_client(tmp_path):
 
         actions = await asyncio.wait_for(client.text_document_code_action_async(t.CodeActionParams(
             t.TextDocumentIdentifier(uri), d.range, t.CodeActionContext(diagnostics=[d]))), 30)
-        (action,) = actions
+        action, leave = actions
         assert action.title == "Run as a non-root user" and action.kind == t.CodeActionKind.QuickFix
+        assert leave.title.startswith("Leave this stage alone") and not leave.is_preferred
         fixed = apply(ROOT_DOCKERFILE, action.edit.changes[uri])
         assert fixed == cli_fix(ROOT_DOCKERFILE, tmp_path) and "USER web\n" in fixed
 
@@ -137,6 +139,57 @@ def test_lsp_edit_is_the_cli_edit_with_crlf_and_non_ascii(tmp_path):
         (action,) = actions
         assert str(action.kind) == "source.fixAll.dockerfix"
         assert apply(TRICKY, action.edit.changes[uri]) == cli_fix(TRICKY, tmp_path)
+        await client.shutdown_async(None)
+        client.exit(None)
+        await asyncio.sleep(0.3)
+        await client.stop()
+
+    asyncio.run(run())
+
+
+def cli_json(text: str, cwd: Path) -> dict:
+    p = subprocess.run([sys.executable, "-m", "fixer", "--format", "json", "-"], input=text.encode(),
+                       capture_output=True, cwd=cwd, timeout=60)
+    return json.loads(p.stdout)[0]
+
+
+IGNORE_CASES = {
+    # name: (text, the text after "Leave this stage alone")
+    "directive": ("# syntax=docker/dockerfile:1\nFROM debian:bookworm\nRUN apt-get update\n",
+                  "# syntax=docker/dockerfile:1\n# dockerfix: ignore -- \nFROM debian:bookworm\nRUN apt-get update\n"),
+    "final stage": ("FROM golang:1.22 AS build\nRUN go build\n\n# the image\n  FROM debian:bookworm\nCOPY --from=build /x /x\n",
+                    "FROM golang:1.22 AS build\nRUN go build\n\n# the image\n# dockerfix: ignore -- \n"
+                    "  FROM debian:bookworm\nCOPY --from=build /x /x\n"),
+    "crlf": ("FROM alpine:3.20\r\nRUN apk add curl\r\n",
+             "# dockerfix: ignore -- \r\nFROM alpine:3.20\r\nRUN apk add curl\r\n"),
+}
+
+
+def test_lsp_leave_this_stage_alone(tmp_path):
+    """Next to the fix, a quick fix writes `# dockerfix: ignore -- ` right above the final stage's
+    FROM (after a parser directive); the CLI then leaves the file alone by the `ignored` rule."""
+
+    async def run():
+        client, next_diagnostics = await _session(tmp_path)
+        await asyncio.wait_for(client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities())), 30)
+        client.initialized(t.InitializedParams())
+        for i, (name, (text, expected)) in enumerate(IGNORE_CASES.items()):
+            uri = (tmp_path / f"{i}.Dockerfile").as_uri()
+            client.text_document_did_open(t.DidOpenTextDocumentParams(
+                t.TextDocumentItem(uri=uri, language_id="dockerfile", version=1, text=text)))
+            (d,) = await next_diagnostics(uri)
+            actions = await asyncio.wait_for(client.text_document_code_action_async(t.CodeActionParams(
+                t.TextDocumentIdentifier(uri), d.range, t.CodeActionContext(diagnostics=[d]))), 30)
+            assert [a.title for a in actions] == ["Run as a non-root user",
+                                                  "Leave this stage alone (# dockerfix: ignore)"], name
+            ignored = apply(text, actions[1].edit.changes[uri])
+            assert ignored == expected, name
+            report = cli_json(ignored, tmp_path)
+            assert not report["changed"] and report["rule"] == "ignored", name
+            # not a fix-all: saving never writes the comment
+            actions = await client.text_document_code_action_async(t.CodeActionParams(
+                t.TextDocumentIdentifier(uri), d.range, t.CodeActionContext(diagnostics=[], only=[FIX_ALL])))
+            assert [a.title for a in actions] == ["Run as a non-root user"], name
         await client.shutdown_async(None)
         client.exit(None)
         await asyncio.sleep(0.3)

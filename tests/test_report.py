@@ -92,7 +92,7 @@ def test_markdown_pull_request_body(repo):
     sections = body.split("\n### ")[1:]
     titles = [s.splitlines()[0] for s in sections]
     assert titles == ["`Dockerfile`", "`svc/api/Dockerfile`", "`svc/web.Dockerfile`", "Left unchanged",
-                      "Could not be processed"]
+                      "Could not be processed", "Not wanted?"]
     web = sections[2]
     assert "`USER node`" in web and "switches to the existing user" in web and "(uid:gid 1000:1000)" in web
     assert "EXPOSE 80" in web  # the file's own warning is in its checklist
@@ -170,7 +170,7 @@ def test_files_left_by_a_rule_are_notes_in_sarif_and_named_in_markdown(tmp_path)
     code, out, err = run_dockerfix(["--format", "markdown", "."], tmp_path)
     assert code == 0, err
     line = next(x for x in out.decode().splitlines() if x.startswith("- `db/Dockerfile`"))
-    assert "(rule `drops-privileges`)" in line, line
+    assert "(rule `drops-privileges`; `--force drops-privileges` fixes it anyway)" in line, line
 
 
 def test_verbose_summary_counts_the_files_left_per_rule(tmp_path):
@@ -185,3 +185,37 @@ def test_verbose_summary_counts_the_files_left_per_rule(tmp_path):
         "1 file would be fixed, 3 files left unchanged (drops-privileges: 2, already-non-root: 1).")
     code, out, err = run_dockerfix(["--check", "."], tmp_path)
     assert err.decode().rstrip().splitlines()[-1] == "1 file would be fixed, 3 files left unchanged."
+
+
+def test_markdown_says_how_to_opt_out_and_that_nothing_was_built(tmp_path):
+    """The body tells the maintainer how to say no (the ignore comment, `exclude`, `--force` for what
+    was left alone), names each rule that left a file, and does not claim the image was built; the
+    comment and the configuration line it shows work as shown."""
+    import re
+
+    from fixer.rules import FORCEABLE
+
+    write(tmp_path / "db/Dockerfile", "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n")
+    write(tmp_path / "agent/Dockerfile", "# dockerfix: ignore -- host agent\nFROM debian\nRUN apt-get update\n")
+    write(tmp_path / "app/Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = run_dockerfix(["--format", "markdown", "."], tmp_path)
+    assert code == 0, err
+    body = out.decode()
+    app, left, opt_out = body.split("\n### ")[1:]
+    assert "- [ ] the image builds and its program starts as `USER appuser` (dockerfix did not build it)" in app
+    assert "`db/Dockerfile`: " in left and "(rule `drops-privileges`; `--force drops-privileges` fixes it anyway)" in left
+    assert "(rule `ignored`: delete the comment to have it fixed)" in left
+    assert opt_out.startswith("Not wanted?")
+    assert all(f"`{name}`" in opt_out for name in FORCEABLE)
+    # the comment, placed as the body says, leaves the file alone
+    comment = re.search(r"`(# dockerfix: ignore -- REASON)`", opt_out).group(1)
+    write(tmp_path / "app/Dockerfile", comment + "\n" + ROOT_DOCKERFILE)
+    code, out, _ = run_dockerfix(["--format", "json", "app/Dockerfile"], tmp_path)
+    assert json.loads(out)[0]["rule"] == "ignored"
+    # the exclude line is a valid configuration that excludes what it names
+    exclude = re.search(r"`(exclude = \[.*?\])`", opt_out).group(1)
+    write(tmp_path / ".dockerfix.toml", exclude + "\n")
+    write(tmp_path / "vendor/Dockerfile", ROOT_DOCKERFILE)
+    code, out, err = run_dockerfix(["--format", "json", "."], tmp_path)
+    assert code == 0, err
+    assert "vendor/Dockerfile" not in {r["path"].lstrip("./") for r in json.loads(out)}
