@@ -156,15 +156,44 @@ def _ago(seconds: float) -> str:
     return f"{round(seconds / 86400)} days ago"
 
 
-def engine_config(image: str, platform: str, timeout: float = 3.0) -> tuple[Found, bytes] | None:
-    """The image's configuration from the local engine whose CLI is on PATH, when the image is
-    there for `platform`: (found, the config as JSON bytes to cache), else None."""
+def canonical(image: str) -> str:
+    """One spelling per image: `debian:12`, `docker.io/library/debian:12` -> docker.io/debian:12."""
+    ref = images.parse_ref(image)
+    reg = ref.registry if ref.registry not in (None, "index.docker.io", "registry-1.docker.io") else "docker.io"
+    return f"{reg}/{ref.path}" + (f"@{ref.digest}" if ref.digest else f":{ref.tag or 'latest'}")
+
+
+def engine_images(timeout: float = 3.0) -> dict[str, tuple[str, set[str]]]:
+    """engine -> (its CLI, the canonical names of its local images), for each engine whose CLI is on
+    PATH and answers: one `image ls` each, so that only images that are there are inspected."""
     import shutil
     import subprocess
 
+    out = {}
     for engine in ("docker", "podman"):
         exe = shutil.which(engine)
         if not exe:
+            continue
+        try:
+            done = subprocess.run([exe, "image", "ls", "--format", "{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}"],
+                                  capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0:
+            names = {canonical(w) for w in done.stdout.decode("utf-8", "replace").split()
+                     if "<none>" not in w and re.fullmatch(r"[A-Za-z0-9._/:@-]+", w)}
+            out[engine] = (exe, names)
+    return out
+
+
+def engine_config(image: str, platform: str, timeout: float = 3.0, engines=None) -> tuple[Found, bytes] | None:
+    """The image's configuration from the local engine whose CLI is on PATH, when the image is
+    there for `platform`: (found, the config as JSON bytes to cache), else None."""
+    import subprocess
+
+    name = canonical(image)
+    for engine, (exe, present) in (engines if engines is not None else engine_images(timeout)).items():
+        if name not in present:
             continue
         try:
             out = subprocess.run([exe, "image", "inspect", "--", image], capture_output=True, timeout=timeout,
@@ -218,6 +247,7 @@ class Resolver:
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
         self._client = None
+        self._engines = None  # engine_images(), asked once
 
     def get(self, image: str, platform: str) -> Found:
         key = (image, platform)
@@ -271,7 +301,10 @@ class Resolver:
     def _engine(self, image: str, platform: str) -> Found | None:
         if not self.engines:
             return None
-        got = engine_config(image, platform, timeout=min(self.timeout, 3.0))
+        with self._lock:
+            if self._engines is None:
+                self._engines = engine_images(min(self.timeout, 3.0))
+        got = engine_config(image, platform, min(self.timeout, 3.0), self._engines)
         if got is None:
             return None
         found, blob = got

@@ -198,6 +198,7 @@ class Client:
         self.insecure = {h.lower() for h in insecure}
         self.files = files
         self._tokens: dict[tuple[str, str], str] = {}
+        self._down: dict[str, str] = {}  # host -> why it could not be reached
         self._lock = threading.Lock()
         self._opener = urllib.request.build_opener(_SameHostRedirect())
 
@@ -232,6 +233,11 @@ class Client:
             raise RegistryError(_http_error(e)) from None
 
     def _open(self, url: str, headers: dict) -> tuple[bytes, dict]:
+        host = urllib.parse.urlsplit(url).netloc
+        with self._lock:
+            down = self._down.get(host)
+        if down:  # one unreachable host costs one timeout per run, not one per image
+            raise RegistryError(f"registry unreachable: {down}")
         req = urllib.request.Request(url, headers=headers)
         try:
             with self._opener.open(req, timeout=self.timeout) as resp:
@@ -243,6 +249,8 @@ class Client:
             raise
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
+            with self._lock:
+                self._down.setdefault(host, str(reason))
             raise RegistryError(f"registry unreachable: {reason}") from None
 
     def _answer(self, challenge: str, registry: str, repository: str) -> str:

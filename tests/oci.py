@@ -118,8 +118,8 @@ class Registry:
         self.requests = 0
 
     def start(self) -> "Registry":
-        self.proc = subprocess.Popen(["docker-registry", "serve", self.config], stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.folder, "registry.log"), "ab"))
+        with open(os.path.join(self.folder, "registry.log"), "ab") as log:
+            self.proc = subprocess.Popen(["docker-registry", "serve", self.config], stdout=log, stderr=log)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
