@@ -19,6 +19,7 @@ from typing import List, Optional  # noqa: F401 (typer reads the annotations)
 
 from . import __version__
 from .errors import DockerfixError
+from .snippets import is_number
 
 NAME_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
 NOT_DOCKERFILES = ("*.dockerignore", "*.containerignore")
@@ -299,6 +300,17 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
             report["error"] = f"{name}: {e}"
             status = 2
             print(f"{name}: {e}", file=err)
+            if echo:
+                sys.stdout.buffer.write(data)
+            continue
+        except Exception as e:  # a bug in dockerfix: say so, go on with the next file, keep the text
+            counts["failed"] += 1
+            report["error"] = f"{name}: internal error: {type(e).__name__}: {e}"
+            report["changed"] = False
+            status = 2
+            print(report["error"] + " (a bug in dockerfix: please report it, with the file if you can)", file=err)
+            if echo:
+                sys.stdout.buffer.write(data)
             continue
         if fmt is Format.text and not quiet:
             _explain(name, report, write=write or echo, check=check, verbose=verbose)
@@ -463,7 +475,7 @@ def fast_parse(argv: list[str]) -> dict | None:
             value = argv[i]
             i += 1
         if kind is int:
-            if not (value.lstrip("-").isascii() and value.lstrip("-").isdigit()):  # int() also reads "١٢"
+            if not is_number(value.lstrip("-")):
                 return None
             kw[key] = int(value)
         elif kind is list:

@@ -145,6 +145,8 @@ class Finder:
         if isolated:
             self.fixed = NO_CONFIG
         elif config_file is not None:
+            if not config_file:
+                raise DockerfixError("--config needs a file name (it was given an empty one)")
             cfg = load(config_file)
             self.fixed = cfg if cfg is not None else Config(os.path.abspath(config_file),
                                                             os.path.dirname(os.path.abspath(config_file)))

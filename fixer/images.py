@@ -128,6 +128,18 @@ def _name_matches(pattern: str, path: str) -> bool:
 
 
 @functools.lru_cache(maxsize=512)
+def known(image: str | None) -> bool:
+    """Whether images.toml knows `image` itself (an entry names it), and so its default user:
+    an entry for any name (`*`) only knows the distro its tag names (`vendor/app:1-alpine`)."""
+    if image is None:
+        return False
+    if image.lower() == "scratch":
+        return True
+    path = parse_ref(image).path
+    return any(pat != "*" and _name_matches(pat, path) for rule in _rules() for pat in rule.names)
+
+
+@functools.lru_cache(maxsize=512)
 def lookup(image: str | None) -> ImageInfo:
     """Knowledge about `image` (a resolved FROM reference), or ImageInfo() when nothing matches.
 
@@ -148,5 +160,5 @@ def lookup(image: str | None) -> ImageInfo:
                 if any(fnmatch.fnmatchcase(tag, t) for t in rule.tags):
                     info = rule.info
                     return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}",
-                                        "facts_from": "knowledge file", "user_known": True})
+                                        "facts_from": "knowledge file", "user_known": known(image)})
     return ImageInfo()

@@ -194,7 +194,7 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=())
         reuse = None if options.always_create else _reuse(an, options, result, family, anchor.end_line)
         if reuse is not None:
             user_line, owner = reuse
-            if all(p.isdigit() for p in owner.split(":")):
+            if all(snippets.is_number(p) for p in owner.split(":")):
                 result.user_ids = owner
             if writable and has_shell:
                 lines += _run(an, snippets.writable(writable, owner))
@@ -266,7 +266,7 @@ def _family(an: Analysis) -> tuple[str, str]:
     if an.families:
         fam, line = an.families[-1]
         return fam, f"line {line}: its package manager makes this {'an' if fam[0] in 'aeiou' else 'a'} {fam}-family image"
-    if an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
+    if info.family in ("unknown", "windows") and an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
         "powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"
     ):
         return "windows", "SHELL is a Windows shell"
@@ -314,7 +314,7 @@ def _reuse(an: Analysis, options: Options, result: Result, family: str, before: 
                     f"line {u.line}: USER {u.raw} would not expand to {value} where USER goes; not reused")
                 continue
             value = u.raw
-        elif options.numeric_user and not name.isdigit():
+        elif options.numeric_user and not snippets.is_number(name):
             ids = _ids_of(an, name, family)
             if ids is None:
                 result.warnings.append(
@@ -402,9 +402,9 @@ def _owner(an: Analysis, o, options: Options, result: Result, family: str, befor
     name = o.user
     if not name or not paths or is_root_user(name) or name in uid0:
         return None  # a temporary folder, root's own files, or a user deleted or renamed unknowably
-    if name.isdigit():
+    if snippets.is_number(name):
         # numbers need no passwd entry, but without a group the process would get root's (gid 0)
-        if o.group and o.group.isdigit() and snippets.valid_id(name) and snippets.valid_id(o.group):
+        if o.group and snippets.is_number(o.group) and snippets.valid_id(name) and snippets.valid_id(o.group):
             result.reasons.append(f"line {o.line} {_did(o, paths[0], f'{name}:{o.group}')}: switching to {name}:{o.group}")
             return f"{name}:{o.group}", f"{name}:{o.group}"
         return None
@@ -644,7 +644,7 @@ def _warnings(an: Analysis, writable: list[str], result: Result) -> None:
             )
     for port, line in an.exposes:
         num = port.split("/", 1)[0]
-        if num.isdigit() and 0 < int(num) < 1024:
+        if snippets.is_number(num) and 0 < int(num) < 1024:
             result.warnings.append(
                 f"line {line}: EXPOSE {port}: a non-root process can bind ports below 1024 on "
                 "Docker 20.10 and later, but not on Kubernetes by default; prefer a port >= 1024"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import __url__, __version__
 from .output import diff_path
+from .snippets import is_number
 
 RULE_ID = "DFX001"
 RULE_NAME = "final-stage-runs-as-root"
@@ -188,7 +189,7 @@ def markdown(reports: list[dict], *, write: bool) -> str:
             "ports below 1024 need `CAP_NET_BIND_SERVICE` or a higher port (Docker 20.10+ allows "
             "them for unprivileged users; Kubernetes does not by default)",
         ]
-        numeric = all(p.isdigit() for p in user.split(":"))
+        numeric = all(is_number(p) for p in user.split(":"))
         if numeric:
             checks.append(f"Kubernetes `runAsNonRoot: true` can verify the numeric `USER {user}`")
         else:

@@ -16,10 +16,18 @@ data and not analysed. The tree-sitter parser is created once, on first use (imp
 from __future__ import annotations
 
 import posixpath
+from collections import ChainMap
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
+
+from .snippets import is_number
 
 UNKNOWN = "\x00"  # marks the part of a word that comes from a variable or `$(…)` we cannot resolve
+# How deep the walk may go into one RUN (nested `$(…)`, `{ }`, `if`, functions, wrappers like
+# `env env …`; a chain `a && b || c` is read as one level). The development corpus reaches 26; at
+# 100 the deepest walk measured uses about 410 Python frames, well inside the default limit of
+# 1,000. Past it the rest of the script is not read and the RUN counts as needing root.
+MAX_NESTING = 100
 
 _PARSER = None
 
@@ -41,8 +49,8 @@ def _parser():
 class ShellContext:
     workdir: str = "/"
     workdir_root_owned: bool = True
-    user_dirs: tuple[str, ...] = ()
-    env: dict = field(default_factory=dict)
+    user_dirs: Collection[str] = ()  # normalised folders a non-root USER made; read, never copied
+    env: Mapping = field(default_factory=dict)  # None: a variable without a value we can know
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,8 @@ class ShellFacts:
     chowns: list[Chown] = field(default_factory=list)
     renames: list[Rename] = field(default_factory=list)
     subid_users: list[str] = field(default_factory=list)  # users given subordinate ids (user namespaces)
+    # commands that could only have succeeded as root (`proves_root`): a subset of `root`
+    proofs: list[Finding] = field(default_factory=list)
 
 
 def analyze_shell(script: str, ctx: ShellContext | None = None) -> ShellFacts:
@@ -184,6 +194,30 @@ ROOT_TOOLS = {
     "fc-cache": "it writes the system font cache",
     "update-mime-database": "it writes system data",
 }
+# What PROVES that a RUN ran as root, when the original build succeeded (for base images dockerfix
+# does not know: `rules/user/base_user_unknown`). Much narrower than `root` (which also counts what
+# MAY need root, such as any unknown program in a root-owned folder): a package manager changing
+# the system, a user tool, giving a file to root, the tools below, and writing (creating, copying,
+# editing, linking; never deleting: `rm -f` of nothing succeeds) in the folders below, which are
+# root's in every image. /usr/local/lib and /etc as a whole are not among them: vendors' non-root
+# images hand those (site-packages, /etc/nginx, a group-writable /etc/passwd) to their user; nor is
+# pip/npm -g (pip falls back to a user install). A command under sudo, on the left of `||`, or in
+# an `if`/`while` condition proves nothing.
+PM_CHANGES = {"install", "add", "update", "upgrade", "dist-upgrade", "full-upgrade", "remove", "purge", "del",
+              "autoremove", "reinstall", "in", "up", "rm", "dup", "groupinstall", "localinstall", "erase",
+              "build-dep", "--add-architecture", "-i", "--install", "-P", "--purge", "-r", "--remove",
+              "-U", "--upgrade", "-e", "--erase", "--import", "-ivh", "-Uvh", "-Uv", "-iv"}
+PROVING_TOOLS = {"setcap", "update-ca-certificates", "update-ca-trust", "ldconfig", "locale-gen",
+                 "update-locale", "update-alternatives", "alternatives", "update-rc.d", "rc-update", "visudo"}
+PROOF_TREES = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32",
+               "/usr/lib64", "/usr/libexec", "/usr/include", "/usr/local/bin", "/usr/local/sbin", "/etc/apt",
+               "/etc/apk", "/etc/yum.repos.d", "/etc/dnf", "/etc/zypp", "/etc/ssl", "/etc/pki",
+               "/etc/ld.so.conf.d", "/etc/sudoers", "/etc/sudoers.d", "/etc/security", "/etc/pam.d",
+               "/etc/profile.d", "/etc/systemd", "/etc/cron.d", "/var/lib/dpkg", "/var/lib/apt", "/var/lib/rpm",
+               "/var/cache/apt")
+# `mkdir DIR` (without -p) of a new folder right inside one of these: they are root's in every image
+PROOF_PARENTS = frozenset(("/", "/etc", "/usr", "/usr/local", "/var", "/var/lib", "/opt", "/srv", "/home"))
+
 # programs that only read, print or change the shell's own state
 HARMLESS = {
     ":", "true", "false", "echo", "printf", "test", "[", "[[", "cat", "head", "tail", "ls", "grep",
@@ -207,6 +241,18 @@ WRAPPERS = {"env", "nice", "nohup", "time", "stdbuf", "ionice", "timeout", "exec
             "busybox", "chronic", "unbuffer", "tini", "dumb-init", "catatonit"}
 # writers: program -> how to find what it writes
 SAFE_PREFIXES = ("/tmp", "/var/tmp", "/dev", "/proc", "/run/secrets")
+SAFE_FOLDERS = frozenset(SAFE_PREFIXES)
+
+
+def under(path: str, folders: Collection[str]) -> str | None:
+    """The closest of `folders` (normalised absolute paths) that is `path` or holds it, or None.
+    It walks up `path`'s parents, so with a set it costs the path's depth, not len(folders)."""
+    while path not in folders:
+        parent = posixpath.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return path
 
 
 def _base(name: str) -> str:
@@ -269,7 +315,9 @@ class _Analyzer:
         self.ctx = ctx
         self.depth = depth
         self.facts = ShellFacts()
-        self.env = {k: v for k, v in (ctx.env or {}).items() if v is not None}
+        # the script's own assignments go into the first map; ctx.env is read, never copied (a
+        # copy per RUN made many ENV x many RUN quadratic); a subshell reads through a new child
+        self.env: ChainMap = ChainMap({}, ctx.env or {})
         self.cwd: str | None = ctx.workdir or "/"
         self.src = b""
         self.base = 0  # char offset of this script inside the outer one
@@ -279,6 +327,10 @@ class _Analyzer:
         self.errexit = False
         self.spelled: dict[str, str] = {}  # word as expanded -> as written, for the current command
         self.tmp_made: set[str] = set()  # paths under /tmp this script created (so its user owns them)
+        self._at = (0, 0)  # (byte, char) offsets of the last node `offset` measured
+        self.level = 0  # how deep the walk is (MAX_NESTING); an inner `sh -c` continues the count
+        self.too_deep = False
+        self.unsure = 0  # > 0 under sudo, left of `||`, in a condition: success proves nothing
 
     # --- paths ------------------------------------------------------------------------------------
 
@@ -291,14 +343,8 @@ class _Analyzer:
 
     def _root_owned_abs(self, path: str) -> bool:
         p = posixpath.normpath(path)
-        if p == "/":
-            return True
-        for prefix in SAFE_PREFIXES + tuple(self.ctx.user_dirs):
-            prefix = prefix.rstrip("/") or "/"
-            if prefix != "/" and (p == prefix or p.startswith(prefix + "/")):
-                # the safe folder itself may not be writable (/tmp is), but what is under it is ours
-                return False
-        return True
+        # the safe folder itself may not be writable (/tmp is), but what is under it is ours
+        return under(p, SAFE_FOLDERS) is None and under(p, self.ctx.user_dirs) in (None, "/")
 
     def writes_root(self, path: str) -> str | None:
         """Why writing `path` needs root, or None."""
@@ -335,6 +381,14 @@ class _Analyzer:
     # --- words ------------------------------------------------------------------------------------
 
     def word(self, node) -> str:
+        if not self._deeper(node):
+            return UNKNOWN
+        try:
+            return self._word(node)
+        finally:
+            self.level -= 1
+
+    def _word(self, node) -> str:
         t = node.type
         text = node.text.decode("utf-8", "replace")
         if t == "word":
@@ -364,7 +418,10 @@ class _Analyzer:
             return "".join(parts)
         if t == "simple_expansion":
             name = text[1:]
-            return self.env.get(name, UNKNOWN) if name not in ("PWD",) else (self.cwd or UNKNOWN)
+            if name == "PWD":
+                return self.cwd or UNKNOWN
+            value = self.env.get(name)
+            return UNKNOWN if value is None else value
         if t == "expansion":
             return self._expansion(node)
         if t == "number":
@@ -411,22 +468,61 @@ class _Analyzer:
     def script(self, script: str, base: int) -> None:
         src = script.encode("utf-8", "surrogatepass")
         tree = _parser().parse(src)
-        old_src, old_base = self.src, self.base
-        self.src, self.base = src, base
+        saved = self.src, self.base, self._at
+        self.src, self.base, self._at = src, base, (0, 0)
         if tree.root_node.has_error:
             self.facts.parse_error = True
             if self._cwd_root_owned():
                 self.root(0, "sh", "the shell could not be read, so it is assumed to need root")
         self.walk(tree.root_node)
-        self.src, self.base = old_src, old_base
+        self.src, self.base, self._at = saved
 
     def offset(self, node) -> int:
-        return self.base + len(self.src[: node.start_byte].decode("utf-8", "replace"))
+        """The node's character offset. The walk goes forward, so only the bytes since the last
+        call are decoded (decoding from the start each time is quadratic in long scripts)."""
+        b = node.start_byte
+        last_b, last_c = self._at if self._at[0] <= b else (0, 0)
+        c = last_c + len(self.src[last_b:b].decode("utf-8", "replace"))
+        self._at = (b, c)
+        return self.base + c
 
     def root(self, offset: int, command: str, reason: str) -> None:
         self.facts.root.append(Finding(offset, command, reason))
 
+    def _deeper(self, where) -> bool:
+        """Go one level deeper (`where`: the node or offset); past MAX_NESTING, False, and the RUN
+        needs root."""
+        if self.level < MAX_NESTING:
+            self.level += 1
+            return True
+        if not self.too_deep:
+            self.too_deep = True
+            offset = where if isinstance(where, int) else self.offset(where)
+            self.root(offset, "sh", "the shell is too deeply nested to read, so it is assumed to need root")
+        return False
+    def prove(self, offset: int, command: str, reason: str) -> None:
+        """`command` could only have succeeded as root (see PM_CHANGES): record it as proof."""
+        if not self.unsure:
+            self.facts.proofs.append(Finding(offset, command, reason))
+
+    def _proof_path(self, path: str, mkdir: bool = False) -> bool:
+        """Writing `path` (a created folder with `mkdir`) proves root: see PROOF_TREES."""
+        if UNKNOWN in path or not path.startswith("/"):
+            return False
+        p = posixpath.normpath(path[:-2] if path.endswith("/x") else path)
+        if mkdir and posixpath.dirname(p) in PROOF_PARENTS:
+            return True
+        return any(p == t or p.startswith(t + "/") for t in PROOF_TREES)
+
     def walk(self, node) -> None:
+        if not self._deeper(node):
+            return
+        try:
+            self._walk(node)
+        finally:
+            self.level -= 1
+
+    def _walk(self, node) -> None:
         t = node.type
         if t in ("heredoc_body", "comment"):
             return
@@ -459,10 +555,36 @@ class _Analyzer:
         if not (t == "redirected_statement" or (t == "list" and any(c.type == "&&" for c in node.children))):
             self.checked = False
         if t == "subshell" or t == "pipeline":
-            saved_cwd, saved_env = self.cwd, dict(self.env)
+            saved_cwd, saved_env = self.cwd, self.env
+            self.env = self.env.new_child()
             for c in node.children:
                 self.walk(c)
             self.cwd, self.env = saved_cwd, saved_env
+        elif t == "list":
+            # `a && b || c` nests to the left, one level per operator: read the chain as one level.
+            # Its commands must succeed only when every operator is `&&` (`checked`); an operand
+            # left of a `||` may fail, so its success proves nothing (`unsure`)
+            spine = [node]
+            while spine[-1].children and spine[-1].children[0].type == "list":
+                spine.append(spine[-1].children[0])
+            seq = []
+            for n in reversed(spine):
+                seq += n.children[1:] if n is not spine[-1] else n.children
+            self.checked = self.checked and all(c.type == "&&" for c in seq if c.type in ("&&", "||"))
+            fallible, later_or = [], False
+            for c in reversed(seq):
+                later_or = later_or or c.type == "||"
+                fallible.append(later_or and c.type not in ("&&", "||"))
+            for c, f in zip(seq, reversed(fallible)):
+                self.unsure += f
+                self.walk(c)
+                self.unsure -= f
+        elif t in ("if_statement", "elif_clause", "while_statement"):
+            for i, c in enumerate(node.children):
+                cond = node.field_name_for_child(i) == "condition"
+                self.unsure += cond
+                self.walk(c)
+                self.unsure -= cond
         else:
             # a function's body runs only when called; read it anyway (calls are usually right after)
             for c in node.children:
@@ -472,12 +594,12 @@ class _Analyzer:
     def assign(self, node) -> None:
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
+        v = self.word(value) if value is not None else ""  # this walks a `$(…)` in the value
         for c in node.children:
-            if c.type in ("command_substitution",):
+            if c.type == "command_substitution" and (value is None or c.start_byte != value.start_byte):
                 self.walk(c)
         if name is None:
             return
-        v = self.word(value) if value is not None else ""
         self.env[name.text.decode()] = v
 
     def redirect(self, node) -> None:
@@ -494,6 +616,8 @@ class _Analyzer:
         why = self.writes_root(path)
         if why:
             self.root(self.offset(node), op, f"the redirect {op} {path.replace(UNKNOWN, '…')} needs root: {why}")
+            if self._proof_path(path):
+                self.prove(self.offset(node), op, f"the redirect {op} {path} writes a folder of root's")
 
     def simple(self, node) -> None:
         argv: list[str] = []
@@ -534,8 +658,14 @@ class _Analyzer:
     # --- commands -------------------------------------------------------------------------------------
 
     def command(self, argv: list[str], offset: int) -> None:
-        if not argv:
+        if not argv or not self._deeper(offset):
             return
+        try:
+            self._command(argv, offset)
+        finally:
+            self.level -= 1
+
+    def _command(self, argv: list[str], offset: int) -> None:
         name = _base(argv[0])
         args = argv[1:]
         shown = argv[0].replace(UNKNOWN, "…")
@@ -559,7 +689,9 @@ class _Analyzer:
             i = 0
             while i < len(args) and _is_option(args[i]):
                 i += 2 if args[i] in ("-u", "-g", "-C", "-h", "-p", "-U") else 1
+            self.unsure += 1  # a user may sudo: what it runs proves nothing about who runs the RUN
             self.command(args[i:], offset)
+            self.unsure -= 1
             return
 
         # one level of sh -c '…'
@@ -577,10 +709,13 @@ class _Analyzer:
                             self.root(offset, name, why)
                         return
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd, sub.checked = dict(self.env), self.cwd, self.checked
+                    sub.env, sub.cwd, sub.level, sub.checked = self.env.new_child(), self.cwd, self.level, self.checked
+                    sub.unsure = self.unsure
                     sub.script(inner, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
+                    for fnd in sub.facts.proofs:
+                        self.prove(offset, fnd.command, fnd.reason)
                     for u in sub.facts.users:
                         u.offset = offset
                         self.facts.users.append(u)
@@ -643,16 +778,27 @@ class _Analyzer:
                 return
             sub = f" {first}" if first and name != "dpkg" else ""
             self.root(offset, name, f"{name}{sub} needs root (package manager)")
+            if any(a in PM_CHANGES or (name == "pacman" and a.startswith(("-S", "-U", "-R"))) for a in words):
+                self.prove(offset, name, f"{name}{sub} changes the system's packages")
             return
         if name in USER_TOOLS:
             self.user_tool(name, args, offset)
             self.root(offset, name, f"{name} needs root (it edits /etc/passwd and /etc/group)")
+            if name not in ("passwd", "gpasswd", "pwconv", "grpconv"):
+                self.prove(offset, name, f"{name} edits /etc/passwd and /etc/group")
             return
 
         if name in ROOT_TOOLS:
             if name == "chown":
                 self._chown(args, offset)
             self.root(offset, name, f"{name} needs root: {ROOT_TOOLS[name]}")
+            if name in PROVING_TOOLS:
+                self.prove(offset, name, f"{name}: {ROOT_TOOLS[name]}")
+            elif name == "chown":
+                owner = next((a for a in args if not _is_option(a)), "")
+                user = owner.split(":", 1)[0].split(".", 1)[0]
+                if user == "root" or user == "0":
+                    self.prove(offset, name, f"chown {owner} gives files to root")
             return
 
         if name == "set":
@@ -670,10 +816,12 @@ class _Analyzer:
                         self.root(offset, "eval", why)
                 elif self.depth < 1:
                     sub = _Analyzer(self.ctx, self.depth + 1)
-                    sub.env, sub.cwd = dict(self.env), self.cwd
+                    sub.env, sub.cwd, sub.level, sub.unsure = self.env.new_child(), self.cwd, self.level, self.unsure
                     sub.script(text, 0)
                     for fnd in sub.facts.root:
                         self.root(offset, fnd.command, fnd.reason)
+                    for fnd in sub.facts.proofs:
+                        self.prove(offset, fnd.command, fnd.reason)
                 return
             if name in ("source", "."):
                 return
@@ -685,7 +833,7 @@ class _Analyzer:
             return
         if name in ("python", "python2", "python3") or name.startswith("python3.") or name.startswith("python2."):
             return self._python(argv[0], args, offset)
-        if name in ("pip", "pip3") or (name.startswith("pip3.") and name[5:].isdigit()):
+        if name in ("pip", "pip3") or (name.startswith("pip3.") and is_number(name[5:])):
             return self._pip(argv[0], args, offset)
         self.unknown(name, offset)
 
@@ -725,7 +873,7 @@ class _Analyzer:
 
     def user_tool(self, name: str, args: list[str], offset: int) -> None:
         def num(v: str | None) -> int | None:
-            return int(v) if v is not None and v.isdigit() else None
+            return int(v) if v is not None and is_number(v) else None
 
         def add_user(n: str, uid: int | None, group: str | None) -> None:
             if n and UNKNOWN not in n:
@@ -872,7 +1020,7 @@ class _Analyzer:
 
     # --- writers --------------------------------------------------------------------------------------
 
-    def _targets(self, name: str, offset: int, paths: list[str]) -> None:
+    def _targets(self, name: str, offset: int, paths: list[str], prove: bool = True) -> None:
         for p in paths:
             full = posixpath.normpath(p if p.startswith("/") else posixpath.join(self.cwd or UNKNOWN, p))
             if full.startswith(("/tmp/", "/var/tmp/")):
@@ -881,6 +1029,8 @@ class _Analyzer:
             if why:
                 shown = (p[:-2] if p.endswith("/x") else p).replace(UNKNOWN, "…")
                 self.root(offset, name, f"{name} {shown} needs root: {why}")
+                if prove and self._proof_path(p):
+                    self.prove(offset, name, f"{name} {shown} writes a folder of root's")
                 return
 
     def _dest_last(self, name: str, args: list[str], offset: int) -> None:
@@ -912,12 +1062,19 @@ class _Analyzer:
             return self._targets(name, offset, [posixpath.basename(pos[0]) or pos[0]])
         self._targets(name, offset, pos[-1:])
 
-    def _all_paths(self, name, args, offset, with_value=frozenset()):
+    def _all_paths(self, name, args, offset, with_value=frozenset(), prove: bool = True):
         pos, _ = _options(args, with_value)
-        self._targets(name, offset, pos)
+        self._targets(name, offset, pos, prove)
 
     def _cmd_mkdir(self, name, args, offset):
-        self._all_paths(name, args, offset, {"-m", "--mode", "-Z", "--context"})
+        pos, opts = _options(args, {"-m", "--mode", "-Z", "--context"}, grouped=True)
+        self._targets(name, offset, pos, prove=False)
+        if "-p" not in opts and "--parents" not in opts:
+            # a new folder (mkdir fails on one that exists) where only root can create one
+            for p in pos:
+                if self._proof_path(p, mkdir=True):
+                    self.prove(offset, name, f"mkdir {p} creates a folder where only root can")
+                    break
 
     def _cmd_touch(self, name, args, offset):
         self._all_paths(name, args, offset, {"-d", "--date", "-r", "--reference", "-t"})
@@ -933,7 +1090,7 @@ class _Analyzer:
                 self.root(offset, name, f"{name} {full} needs root: earlier steps ran as root and may have "
                                         f"left files there, which {tmp}'s sticky bit lets only their owner remove")
                 return
-        self._targets(name, offset, pos)
+        self._targets(name, offset, pos, prove=False)  # `rm -f` of nothing succeeds: no proof
 
     _cmd_rmdir = _cmd_rm
     _cmd_unlink = _cmd_rm
@@ -1266,4 +1423,4 @@ class _Analyzer:
                 self.command([a.replace("{}", start + "/x") for a in rest], offset)
                 self.cwd = saved
         if "-delete" in args:
-            self._targets("find -delete", offset, [s.rstrip("/") + "/x" for s in (starts or ["."])])
+            self._targets("find -delete", offset, [s.rstrip("/") + "/x" for s in (starts or ["."])], prove=False)

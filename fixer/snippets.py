@@ -34,13 +34,19 @@ def valid_name(name: str) -> bool:
     return bool(NAME_RE.match(name))
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit()` also takes '²' (which `int()` refuses) and '١٢٣' (which it
+    reads as 123, while useradd and Docker's USER do not). Every id and port goes through this."""
+    return text.isascii() and text.isdigit()
+
+
 def valid_id(value: int | str) -> bool:
-    """An id from 1 to MAX_ID: an int, or a string of ASCII digits only (int() also reads "١٢",
-    and such text must never reach generated shell)."""
+    """An id from 1 to MAX_ID: an int, or a string of ASCII digits only (`is_number`: int() also
+    reads "١٢", and such text must never reach generated shell)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, str):
-        if not (value.isascii() and value.isdigit()):
+        if not is_number(value):
             return False
     elif not isinstance(value, int):
         return False

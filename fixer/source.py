@@ -58,8 +58,28 @@ def detect_newline(lines: tuple[str, ...]) -> str:
     return "\r\n" if crlf > lf else "\n"
 
 
-def looks_binary(data: bytes) -> bool:
-    return b"\x00" in data[:8192]
+# checked before the NULs (UTF-32's before UTF-16's, which starts the same way)
+BOMS = ((b"\xff\xfe\x00\x00", "UTF-32", "little"), (b"\x00\x00\xfe\xff", "UTF-32", "big"),
+        (b"\xff\xfe", "UTF-16", "little"), (b"\xfe\xff", "UTF-16", "big"))
+
+
+def wide_encoding(data: bytes) -> tuple[str, str] | None:
+    """("UTF-16", "little-endian, with a byte-order mark") when `data` is UTF-16 or UTF-32 text,
+    else None. Without a BOM, a sample that decodes as UTF-16 with most of every other byte NUL
+    (as ASCII is in UTF-16) and few of the others is UTF-16."""
+    for bom, name, order in BOMS:
+        if data.startswith(bom):
+            return name, f"{order}-endian, with a byte-order mark"
+    sample = data[:4096]
+    sample = sample[: len(sample) // 2 * 2]
+    for zeros, other, order in ((sample[1::2], sample[0::2], "little"), (sample[0::2], sample[1::2], "big")):
+        if len(zeros) >= 2 and zeros.count(0) * 2 > len(zeros) and other.count(0) * 10 <= len(other):
+            try:
+                sample.decode(f"utf-16-{order[0]}e")
+            except UnicodeDecodeError:
+                continue
+            return "UTF-16", f"{order}-endian, without a byte-order mark"
+    return None
 
 
 def check_size(size: int) -> None:
@@ -73,11 +93,17 @@ def check_size(size: int) -> None:
 def decode(data: bytes) -> Source:
     """Bytes -> Source, or a DockerfixError saying clearly why the bytes are not a Dockerfile."""
     check_size(len(data))
+    wide = wide_encoding(data)
+    if wide:
+        raise DockerfixError(f"file is {wide[0]} ({wide[1]}), not UTF-8; Dockerfiles must be UTF-8: "
+                             f"convert it, e.g. iconv -f {wide[0]} -t UTF-8")
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if not body.strip():
         raise DockerfixError("file is empty")
-    if looks_binary(data):
-        raise DockerfixError("file looks binary (it contains NUL bytes), not a Dockerfile")
+    nul = data.find(b"\x00")  # anywhere: a NUL after the first 8 KiB went through once
+    if nul >= 0:
+        raise DockerfixError("file looks binary (it contains NUL bytes), not a Dockerfile",
+                             data.count(b"\n", 0, nul) + 1)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -9,11 +9,13 @@ stage's chain. This module only reads; deciding what to insert is `plan`'s job.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from dataclasses import dataclass, field
 
 from .errors import DockerfixError
 from .parse import Dockerfile, Instruction
 from .shell import UNKNOWN
+from .snippets import is_number
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _RE_VAR = re.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
@@ -138,8 +140,17 @@ def env_pairs(inst: Instruction) -> list[tuple[str, str]]:
     return [(v[i], unquote(v[i + 1])) for i in range(0, len(v) - 1, 2)]
 
 
+# BuildKit's automatic platform ARGs: set in the global scope (usable in FROM without a declaration,
+# and by `ARG TARGETOS` in a stage), for the platform being built; dockerfix assumes linux/amd64.
+# https://docs.docker.com/build/building/variables/#pre-defined-build-arguments (multi-platform)
+PLATFORM_ARGS = {
+    "TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
+    "BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": "",
+}
+
+
 def split_stages(df: Dockerfile) -> Stages:
-    global_args: dict[str, str | None] = {}
+    global_args: dict[str, str | None] = dict(PLATFORM_ARGS)
     stages: list[Stage] = []
     by_name: dict[str, Stage] = {}
     for inst in df.instructions:
@@ -176,6 +187,8 @@ def split_stages(df: Dockerfile) -> Stages:
                             v = expand(v, dict(global_args), df.escape)
                         except Unresolved:
                             v = None
+                    elif k in PLATFORM_ARGS:
+                        v = PLATFORM_ARGS[k]  # `ARG TARGETARCH` declares it; BuildKit still sets it
                     global_args[k] = v
             else:
                 raise DockerfixError(
@@ -198,7 +211,7 @@ def is_root_user(value: str) -> bool:
     user = value.split(":", 1)[0].strip()
     if user.lower() == "root":
         return True
-    return user.isascii() and user.isdigit() and int(user) == 0
+    return is_number(user) and int(user) == 0
 
 
 @dataclass
@@ -301,6 +314,9 @@ class Analysis:
     subid_users: set[str] = field(default_factory=set)  # given subordinate ids (user-namespace accounts)
     var_lines: dict[str, int] = field(default_factory=dict)  # ARG/ENV name -> line of its last setting
     root_envs: list[tuple[str, str, int]] = field(default_factory=list)  # (name, /root path, line) in effect
+    # (line, why) of RUNs that ran as the base image's own user (no USER before them) and could only
+    # have succeeded as root: proof that the base image runs as root (`shell.ShellFacts.proofs`)
+    root_proofs: list[tuple[int, str]] = field(default_factory=list)
 
     def final_name(self, name: str, line: int = 0) -> str | None:
         """What the user `name`, as known on `line` (0: the base image's), is called at the end;
@@ -346,7 +362,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     info = facts.info(*facts.base_of(st, target))  # the knowledge file's, and the image's own configuration
     envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
     args: dict[str, str | None] = {}  # ARG: per stage
-    env: dict[str, str | None] = dict(envs)  # what expansion sees: ENV wins over ARG
+    env = ChainMap(envs, args)  # what expansion sees: ENV wins over ARG (a view: no copy per line)
     default_user = info.default_user
     user = UserSetting(default_user or "root", default_user or "root", None, None)
     nonroot: list[UserSetting] = []
@@ -360,7 +376,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     shell_cmd = ["/bin/sh", "-c"]
     workdir = info.workdir or "/"
     root_owned = True
-    user_dirs: list[str] = []
+    user_dirs: dict[str, None] = {}  # WORKDIRs made by a non-root user (a set, in order)
     volumes: list[tuple[str, int]] = []
     exposes: list[tuple[str, int]] = []
     copies: list[tuple[str, int]] = []
@@ -372,6 +388,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     subid_users: set[str] = set()
     var_lines: dict[str, int] = {}
     root_envs: dict[str, tuple[str, int]] = {}
+    proofs: list[tuple[int, str]] = []
     if user.is_root is False:
         nonroot.append(user)
 
@@ -385,30 +402,28 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         in_final = stage is final
         # ARGs do not cross stages; a stage may re-declare a global ARG to use its default
         args = {}
-        env = dict(envs)
+        env = ChainMap(envs, args)
         for inst in stage.instructions:
             c = inst.cmd
+            # one instruction's values all see the variables as they were before it
             if c == "arg":
-                for k, v in arg_pairs(inst):
-                    if v is None:
-                        args[k] = st.global_args.get(k) if k in st.global_args else None
-                    else:
-                        args[k] = ex(v)
-                    var_lines[k] = inst.start_line
-                env = {**args, **envs}
+                pairs = [(k, st.global_args.get(k) if v is None else ex(v)) for k, v in arg_pairs(inst)]
+                args.update(pairs)
+                var_lines.update((k, inst.start_line) for k, _ in pairs)
             elif c == "env":
-                for k, v in env_pairs(inst):
+                raw_pairs = env_pairs(inst)
+                values = [ex(v) for _, v in raw_pairs]
+                for (k, v), value in zip(raw_pairs, values):
                     before = envs.get(k)
-                    envs[k] = ex(v)
+                    envs[k] = value
                     var_lines[k] = inst.start_line
-                    now = envs[k] if envs[k] is not None else v  # `$PATH` of an unknown base: as written
+                    now = value if value is not None else v  # `$PATH` of an unknown base: as written
                     # search paths are lists (PATH with ':', LUA_PATH with ';')
                     under_root = [p for p in re.split(r"[:;\s]", now) if p == "/root" or p.startswith("/root/")]
                     if not under_root:
                         root_envs.pop(k, None)
                     elif k not in root_envs or under_root[0] not in re.split(r"[:;\s]", before or ""):
                         root_envs[k] = (under_root[0], inst.start_line)
-                env = {**args, **envs}
             elif c == "user":
                 raw = inst.value[0] if inst.value else ""
                 user = UserSetting(raw, ex(raw), inst.start_line, stage)
@@ -423,10 +438,10 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 w = ex(raw)
                 workdir = _join(workdir, w) if w is not None else workdir
                 if user.is_root is False:
-                    user_dirs.append(workdir)
+                    user_dirs[workdir] = None
                     root_owned = False
                 else:
-                    root_owned = not any(workdir == d or workdir.startswith(d.rstrip("/") + "/") for d in user_dirs)
+                    root_owned = shell.under(workdir, user_dirs) is None
             elif c == "shell":
                 shell_cmd = list(inst.value)
             elif c in ("copy", "add"):
@@ -465,13 +480,10 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 ctx = shell.ShellContext(
                     workdir=workdir,
                     workdir_root_owned=root_owned,
-                    user_dirs=tuple(user_dirs),
-                    env={k: v for k, v in env.items() if v is not None},
+                    user_dirs=user_dirs,
+                    env=env,  # read during this RUN only, so not copied
                 )
                 script, argv = run_script(inst)
-
-                def line_at(offset: int, inst=inst, script=script) -> int:
-                    return inst.line_of(offset) if script is not None and not inst.heredocs else inst.start_line
 
                 if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
                     facts = shell.analyze_shell(script, ctx)
@@ -484,7 +496,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                                                        u.tool_owner))
                 for ch in facts.chowns:
                     if ch.user:
-                        owners.append(Owner(ch.user, ch.group, ch.paths, line_at(ch.offset), "chowns", ch.spelled))
+                        owners.append(Owner(ch.user, ch.group, ch.paths, _finding_line(inst, ch, script), "chowns", ch.spelled))
                 for r in facts.renames:
                     if not r.group:
                         renames.append((r.old, r.new, inst.start_line))
@@ -503,11 +515,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 unnamed_ids += [(i, inst.start_line) for i in facts.unnamed_ids]
                 for fam in facts.families:
                     families.append((fam, inst.start_line))
+                if user.line is None:
+                    proofs += [(_finding_line(inst, f, script), f.reason) for f in facts.proofs]
                 installs_shadow = installs_shadow or facts.installs_shadow
                 if in_final and user.is_root is not False and facts.root:
-                    reasons = []
-                    for f in facts.root:
-                        reasons.append(f"line {line_at(f.offset)}: {f.reason}")
+                    reasons = [f"line {_finding_line(inst, f, script)}: {f.reason}" for f in facts.root]
                     root_runs.append(RootRun(inst, reasons))
     for old, new, line in renames:  # a user renamed later is used by its final name
         for u in created_users:
@@ -523,7 +535,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         if u.group is not None:
             g = created_groups.get(u.group)
             u.gid = g.gid if g else None
-            if u.gid is None and u.group.isdigit():
+            if u.gid is None and is_number(u.group):
                 u.gid = int(u.group)
         elif u.name in created_groups:
             u.gid = created_groups[u.name].gid
@@ -543,7 +555,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         root_runs=root_runs,
         last_user_inst=last_user_inst,
         shell=shell_cmd,
-        env=env,
+        env=dict(env),
         workdir=workdir,
         volumes=volumes,
         exposes=exposes,
@@ -558,7 +570,28 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
         subid_users=subid_users,
         var_lines=var_lines,
         root_envs=[(k, p, line) for k, (p, line) in root_envs.items()],
+        root_proofs=proofs,
     )
+
+
+def _finding_line(inst: Instruction, finding, script: str | None) -> int:
+    return inst.line_of(finding.offset) if script is not None and not inst.heredocs else inst.start_line
+
+
+def stage_proofs(df: Dockerfile, stage: Stage) -> list[tuple[int, str]]:
+    """`Analysis.root_proofs` of a stage outside the final chain (one FROM the same base image):
+    its RUNs before its first USER that could only have succeeded as root."""
+    from . import shell
+
+    out: list[tuple[int, str]] = []
+    for inst in stage.instructions:
+        if inst.cmd == "user":
+            break
+        if inst.cmd == "run":
+            script, argv = run_script(inst)
+            facts = shell.analyze_shell(script) if script is not None else shell.analyze_exec(argv or [])
+            out += [(_finding_line(inst, f, script), f.reason) for f in facts.proofs]
+    return out
 
 
 def _is_posix_shell(shell_cmd: list[str]) -> bool:

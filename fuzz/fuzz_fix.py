@@ -9,8 +9,11 @@ under a plain random mutator, seeded from the given folder:
 
     python fuzz/fuzz_fix.py --plain -max_total_time=60 fuzz/seeds
 
-Both accept one or more seed folders or files (tests pass the fixtures' inputs). What is checked on
-every input: no exception escapes but DockerfixError; when the file changes, the input's lines are
+Both accept one or more seed folders or files (tests pass the fixtures' inputs). Besides byte-level
+mutations, both sometimes reshape a RUN (`_deepen`): its body wrapped in up to thousands of levels
+of `$(…)`, `{ }`, `( )`, `if`, loops, functions, `${a:-…}`, `$((…))` or `env`, or repeated as a
+chain of `&&`/`||`/`;`/`|` (deep nesting and long lists once raised RecursionError; byte-level
+mutation never builds them). What is checked on every input: no exception escapes but DockerfixError; when the file changes, the input's lines are
 all kept in order, a second run changes nothing, and the final stage no longer runs as root.
 A failing input is written to ./crash-<sha1> (libFuzzer's convention) and the exit status is 1.
 """
@@ -101,8 +104,40 @@ TOKENS = [b"FROM ", b"RUN ", b"USER ", b"ARG ", b"COPY ", b" AS ", b"\\\n", b"`\
           b"\xff", b"# dockerfix: ignore\n"]
 
 
+NESTINGS = [(b"$(", b")"), (b"{ ", b"; }"), (b"(", b")"), (b"if true; then ", b"; fi"), (b"f() { ", b"; }"),
+            (b"for i in 1; do ", b"; done"), (b"while true; do ", b"; done"), (b"echo $((", b"))"),
+            (b'echo "$(', b')"'), (b"echo ${a:-", b"}"), (b"a=$(", b")"), (b"env ", b""), (b"sh -c '", b"'")]
+JOINS = [b" && ", b" || ", b"; ", b" | ", b" && \\\n    ", b" ||\n"]
+
+
+def _deepen(rng: random.Random, data: bytes, max_size: int = 16384) -> bytes:
+    """Reshape one RUN (a new one if there is none): its body nested N levels deep, or repeated N
+    times as a list; N up to what fits in max_size."""
+    lines = data.split(b"\n")
+    runs = [i for i, ln in enumerate(lines) if ln.lstrip()[:4].upper() == b"RUN "]
+    if not runs:
+        lines.append(b"RUN apt-get update")
+        runs = [len(lines) - 1]
+    i = rng.choice(runs)
+    head, body = lines[i].split(b" ", 1) if b" " in lines[i].lstrip() else (lines[i], b"true")
+    body = body.strip()[:200] or b"true"
+    room = max(max_size - len(data), 0)
+    if rng.random() < 0.3:
+        sep = rng.choice(JOINS)
+        n = min(rng.choice((10, 100, 1000, 10000)), room // (len(body) + len(sep)) + 1)
+        body = sep.join([body] * n)
+    else:
+        left, right = rng.choice(NESTINGS)
+        n = min(rng.choice((10, 50, 200, 1000, 5000)), room // (len(left) + len(right)) + 1)
+        body = left * n + body + right * n
+    lines[i] = head + b" " + body
+    return b"\n".join(lines)[:max_size]
+
+
 def _mutate(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     b = bytearray(data)
+    if rng.random() < 0.05:
+        return _deepen(rng, data)
     for _ in range(rng.randint(1, 6)):
         op = rng.randrange(6)
         pos = rng.randint(0, len(b))
@@ -165,8 +200,12 @@ def main(argv: list[str]) -> int:
         return _plain([a for a in argv if a != "--plain"])
     import atheris
 
+    def mutator(data: bytes, max_size: int, seed: int) -> bytes:
+        rng = random.Random(seed)
+        return _deepen(rng, data, max_size) if rng.random() < 0.05 else atheris.Mutate(data, max_size)
+
     _load(instrument=True)
-    atheris.Setup([sys.argv[0], *argv], check)
+    atheris.Setup([sys.argv[0], *argv], check, custom_mutator=mutator)
     atheris.Fuzz()
     return 0
 

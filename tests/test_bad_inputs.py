@@ -28,6 +28,15 @@ CATALOGUE = [
     ("unterminated-heredoc", b"FROM debian\nRUN <<EOF\necho hi\n", "heredoc"),
     ("continuation-at-eof", b"FROM debian\nRUN apt-get update \\\n", "continuation"),
     ("too-large", b"FROM debian:12\n" + b"RUN echo x > /tmp/x\n" * 600_000, "too large"),
+    # a NUL past the first 8 KiB went through once
+    ("nul-after-8k", b"FROM debian:12\n" + b"# " + b"x" * 9000 + b"\nRUN a\x00b\n", ":3: file looks binary"),
+    ("utf-16-le-bom", "\ufeffFROM debian:12\nRUN apt-get update\n".encode("utf-16-le"),
+     ": file is UTF-16 (little-endian, with a byte-order mark), not UTF-8; Dockerfiles must be UTF-8: "
+     "convert it, e.g. iconv -f UTF-16 -t UTF-8"),
+    ("utf-16-be-bom", "\ufeffFROM debian:12\n".encode("utf-16-be"), "UTF-16 (big-endian, with a byte-order mark)"),
+    ("utf-16-le", "FROM debian:12\nLABEL a=\"привет\"\n".encode("utf-16-le"), "UTF-16 (little-endian, without"),
+    ("utf-16-be", "FROM debian:12\n".encode("utf-16-be"), "UTF-16 (big-endian, without a byte-order mark)"),
+    ("utf-32", "FROM debian:12\n".encode("utf-32"), "UTF-32 (little-endian, with a byte-order mark)"),
 ]
 
 
@@ -331,3 +340,160 @@ def test_dangling_symlink_or_loop_named_on_the_command_line_is_an_error(kind, me
     link.symlink_to("gone" if kind == "dangling" else "Dockerfile")
     code, out, err = cli(["--write", link])
     assert code == 2 and f"{link}: {message}" in err and "Traceback" not in err
+# --- hostile but well-formed input: no traceback, ever (issue 12) -------------------------------------
+# Generated here (the files would be large); a few small ones are in fuzz/regressions/.
+
+DEEP_RUNS = [
+    ("command-substitution-165", "echo " + "$(" * 165 + "id" + ")" * 165),
+    ("braces-1000", "{ " * 1000 + "true" + "; }" * 1000),
+    ("subshells-1000", "(" * 1000 + "true" + ")" * 1000),
+    ("arithmetic-2000", "echo " + "$((" * 2000 + "1" + "))" * 2000),
+    ("parameter-defaults-500", "echo " + "${a:-" * 500 + "x" + "}" * 500),
+    ("functions-500", "".join(f"f{i}() {{ " for i in range(500)) + "true" + "; }" * 500),
+    ("loops-500", "for i in 1; do " * 500 + "true" + "; done" * 500),
+]
+
+
+@pytest.mark.parametrize("name,script", DEEP_RUNS, ids=[c[0] for c in DEEP_RUNS])
+def test_too_deeply_nested_run_counts_as_needing_root(name, script, tmp_path, cli):
+    f = tmp_path / "Dockerfile"
+    f.write_text(f"FROM debian:bookworm-slim\nWORKDIR /home\nRUN {script}\nEXPOSE 8080\n")
+    t = time.perf_counter()
+    code, out, err = cli(["-v", f])
+    assert time.perf_counter() - t < 2  # about 0.05 s; generous for a loaded machine
+    assert code == 0 and "Traceback" not in err
+    assert "line 3: the shell is too deeply nested to read, so it is assumed to need root" in err, err
+    assert "after line 3" in err
+
+
+@pytest.mark.parametrize("op,n", [("&&", 1000), ("||", 10000)])
+def test_long_command_lists_are_read(op, n, tmp_path, cli):
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:bookworm-slim\nRUN " + f" {op} \\\n    ".join(["echo ok"] * n + ["apt-get update"]) + "\n")
+    t = time.perf_counter()
+    code, out, err = cli(["-v", f])
+    assert time.perf_counter() - t < 2
+    assert code == 0 and f"line {n + 2}: apt-get update needs root" in err, err[-2000:]
+
+
+@pytest.mark.parametrize(
+    "text,user",
+    [("RUN useradd -u ² foo", "foo"),  # its uid is not known: --numeric-user falls back to the name
+     ("RUN useradd -u 5 -g ² foo", "5"), ("RUN adduser -D -u ² foo", "foo"),
+     ("RUN addgroup -g ² grp", "10001:10001"), ("EXPOSE ²", "10001:10001"), ("EXPOSE ١٢٣/tcp", "10001:10001")],
+)
+def test_unicode_digits_are_not_numbers(text, user, tmp_path, cli):
+    """str.isdigit() takes '²' and '١٢٣': int() raised ValueError on them."""
+    f = tmp_path / "Dockerfile"
+    f.write_text(f"FROM debian:bookworm-slim\n{text}\nRUN apt-get update\n")
+    code, out, err = cli(["--numeric-user", "--write", f])
+    assert code == 0 and "Traceback" not in err, err
+    assert f.read_text().endswith(f"\nUSER {user}\n")
+    assert "below 1024" not in err  # '١٢٣' was read as port 123
+
+
+def test_unicode_digit_user_is_not_a_uid(tmp_path, cli):
+    """`USER ١٢٣` is a user name to Docker, not uid 123: not reused as a plain id."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:bookworm-slim\nUSER ١٢٣\nUSER root\nRUN apt-get update\n")
+    code, out, err = cli(["--format", "json", f])
+    import json
+
+    (report,) = json.loads(out)
+    assert code == 0 and report["user_after"] == "appuser" and report["user_ids"] == "10001:10001"
+    assert "line 2: USER '١٢٣' is not a plain user name or id; not reused" in report["warnings"]
+
+
+def test_unicode_digit_option_is_a_clear_error(tmp_path, cli):
+    import subprocess
+    import sys
+
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(GOOD)
+    proc = subprocess.run([sys.executable, "-m", "fixer", "--uid", "²", str(f)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--uid" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "config,message",
+    [("", "--config needs a file name (it was given an empty one)"),  # was a ValueError from os.path
+     (".", "configuration .: cannot read: Is a directory")],
+)
+def test_bad_config_option_is_a_clear_error(config, message, tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(GOOD)
+    code, out, err = cli(["--config", config, "--write", f])
+    assert code == 2 and err == f"dockerfix: error: {message}\n", err
+    assert f.read_bytes() == GOOD
+
+
+@pytest.fixture
+def fix_breaks_on_boom(monkeypatch):
+    """Fault injection: fix() raises a stray exception (a bug) for inputs that contain BOOM."""
+    import fixer.plan
+
+    real = fixer.plan.fix
+
+    def fix(data, *a, **k):
+        if b"BOOM" in data:
+            raise KeyError("boom")
+        return real(data, *a, **k)
+
+    monkeypatch.setattr(fixer.plan, "fix", fix)
+
+
+BOOM = b"FROM debian:bookworm-slim\n# BOOM\nRUN apt-get update\n"
+INTERNAL = "internal error: KeyError: 'boom' (a bug in dockerfix: please report it, with the file if you can)"
+
+
+def test_internal_error_is_reported_and_the_next_file_still_fixed(tmp_path, cli, fix_breaks_on_boom):
+    bad, good = tmp_path / "a.Dockerfile", tmp_path / "b.Dockerfile"
+    bad.write_bytes(BOOM)
+    good.write_bytes(GOOD)
+    code, out, err = cli(["--write", bad, good])
+    assert code == 2 and "Traceback" not in err
+    assert f"{bad}: {INTERNAL}\n" in err, err
+    assert bad.read_bytes() == BOOM and good.read_bytes().endswith(b"USER appuser\n")
+
+
+def test_internal_error_gives_stdin_its_text_back(cli, fix_breaks_on_boom):
+    code, out, err = cli(["-", "--stdin-filename", "Dockerfile"], input=BOOM.decode())
+    assert code == 2 and out == BOOM.decode() and f"Dockerfile: {INTERNAL}\n" in err
+
+
+def test_internal_error_in_json_report(tmp_path, cli, fix_breaks_on_boom):
+    import json
+
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(BOOM)
+    code, out, err = cli(["--format", "json", f])
+    (report,) = json.loads(out)
+    assert code == 2 and report["error"] == f"{f}: internal error: KeyError: 'boom'" and report["changed"] is False
+
+
+def _many_env_and_workdir_lines(n: int) -> bytes:
+    """n WORKDIR + ENV as a user, then n WORKDIR + ENV + RUN as root."""
+    return ("FROM debian:12\nUSER 1000\n" + "".join(f"WORKDIR /u{i}\nENV U{i}=x\n" for i in range(n))
+            + "USER root\n" + "".join(f"WORKDIR /r{i}\nENV R{i}=$U{i}\nRUN echo $R{i} > f\n" for i in range(n))).encode()
+
+
+def test_cost_is_linear_in_env_and_workdir_lines():
+    """Each RUN copied every ENV and scanned every earlier WORKDIR: 40,000 ENV lines took 6 s,
+    90,000 took 36 s. Timed in-process, best of a few runs (the machine may be busy)."""
+    from fixer.plan import Options, fix
+    from fixer.source import MAX_BYTES
+
+    def best(data: bytes, runs: int) -> float:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            assert fix(data, Options()).changed
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    small, large = _many_env_and_workdir_lines(1500), _many_env_and_workdir_lines(6000)
+    assert len(large) < MAX_BYTES
+    t_small, t_large = best(small, 3), best(large, 3)
+    assert t_large < 20  # about 0.6 s
+    assert t_large < 8 * t_small, (t_small, t_large)  # 4x the lines; quadratic would be 16x

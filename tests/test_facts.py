@@ -108,6 +108,15 @@ def test_base_running_as_1001_needs_no_fix_and_says_how_it_is_known(reg, lookups
     assert "runs as 1001 (registry, cached just now)" in rep["skipped"]
 
 
+def test_a_base_known_from_its_configuration_to_run_as_root_is_fixed(reg, lookups, cli):
+    r, refs = reg
+    df = f"FROM {refs['acme/alpine:3']}\nCOPY app /app\n"  # nothing in the file proves root
+    code, rep, _ = run(cli, lookups, df, "--offline")
+    assert rep["rule"] == "base-user-unknown"
+    code, rep, _ = run(cli, lookups, df)
+    assert rep["changed"] and rep["rule"] is None and rep["family"] == "alpine"
+
+
 def test_user_root_switches_back_to_the_bases_user(reg, lookups, cli):
     r, refs = reg
     code, rep, _ = run(cli, lookups, f"FROM {refs['acme/nonroot:1']}\nUSER root\nRUN microdnf install -y git\n")
@@ -183,18 +192,18 @@ def test_offline_and_stdin_never_ask_the_registry(reg, lookups, cli, monkeypatch
     r, refs = reg
     df = f"FROM {refs['acme/nonroot:1']}\nCOPY app.jar /app.jar\n"
     code, rep, _ = run(cli, lookups, df, "--offline")
-    assert rep["changed"]  # unknown base: fixed as before, nothing looked up
+    assert rep["rule"] == "base-user-unknown"  # nothing looked up: the base is unknown, as before
     monkeypatch.setenv("DOCKERFIX_OFFLINE", "1")
     code, rep, _ = run(cli, lookups, df)
-    assert rep["changed"]
+    assert rep["rule"] == "base-user-unknown"
     monkeypatch.delenv("DOCKERFIX_OFFLINE")
     cfg = lookups / "offline-cfg"
     cfg.mkdir()
     (cfg / ".dockerfix.toml").write_text("offline = true\n")
     code, rep, _ = run(cli, cfg, df)
-    assert rep["changed"]
+    assert rep["rule"] == "base-user-unknown"
     code, out, _ = cli(["-", "--format", "json"], input=df)
-    assert json.loads(out)[0]["changed"]
+    assert json.loads(out)[0]["rule"] == "base-user-unknown"
     assert not os.path.exists(lookups / "cache" / "dockerfix" / "tags")
     # once cached by a run on files, stdin and --offline use the cache
     run(cli, lookups, df)
@@ -261,7 +270,7 @@ def test_basic_auth_with_docker_config(lookups, cli, tmp_path):
         oci.push(lay, "1", f"{r.host}/private/app:1", creds="alice:s3cret")
         df = f"FROM {r.host}/private/app:1\nCOPY a /a\n"
         code, rep, _ = run(cli, tmp_path, df)
-        assert rep["changed"] and any("needs credentials" in x for x in rep["reasons"])
+        assert rep["rule"] == "base-user-unknown" and any("needs credentials" in x for x in rep["reasons"])
         (tmp_path / "docker").mkdir()
         auth = base64.b64encode(b"alice:s3cret").decode()
         (tmp_path / "docker" / "config.json").write_text(json.dumps({"auths": {r.host: {"auth": auth}}}))

@@ -63,7 +63,7 @@ def test_name_spellings(ref):
         ("quay.io/centos/centos:stream9", "rhel", True, True),
         ("registry.access.redhat.com/ubi9/ubi:9.4", "rhel", True, True),
         ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", "rhel", True, False),
-        ("registry.access.redhat.com/ubi9/ubi-micro:9.4", "rhel", False, False),
+        ("registry.access.redhat.com/ubi9/ubi-micro:9.4", "rhel", True, False),
         ("amazonlinux:2023", "rhel", True, False),
         ("opensuse/leap:15.6", "suse", True, True),
         ("archlinux:latest", "arch", True, True),
@@ -174,3 +174,66 @@ def test_library_prefix_is_a_whole_path(ref, path):
 def test_a_private_image_named_like_an_official_one_is_unknown(ref):
     info = images.lookup(ref)
     assert info.family == "unknown" and not info.drops_privileges, info
+
+
+# --- vendors' images that already run as a non-root user ---------------------------------------------
+
+
+@pytest.mark.parametrize("ref,family,default", [
+    ("icr.io/appcafe/open-liberty:kernel-slim-java17-openj9-ubi", "rhel", "1001"),
+    ("open-liberty:full-java11-openj9-ubi", "rhel", "1001"),
+    ("open-liberty:kernel-slim", "debian", "1001"),
+    ("websphere-liberty:kernel-java11-openj9-ubi", "rhel", "1001"),
+    ("confluentinc/cp-kafka:7.6.0", "rhel", "appuser"),
+    ("grafana/k6:0.49.0", "alpine", "12345"),
+    ("gitpod/workspace-full:latest", "debian", "gitpod"),
+    ("registry.redhat.io/rhel9/postgresql-16", "rhel", "26"),
+    ("quay.io/sclorg/postgresql-15-c9s", "rhel", "26"),
+    ("registry.redhat.io/rhel8/mysql-80", "rhel", "27"),
+    ("quay.io/sclorg/mariadb-1011-c9s", "rhel", "27"),
+    ("quay.io/keycloak/keycloak:26.0", "rhel", "1000"),
+    ("selenium/standalone-chrome:4.21", "debian", "1200"),
+    ("odoo:17.0", "debian", "odoo"),
+    ("haproxy:2.8", "debian", "haproxy"),
+    ("haproxy:3.0-alpine", "alpine", "haproxy"),
+    ("prom/prometheus:v2.4.2", "busybox", "nobody"),
+    ("mambaorg/micromamba:1.4", "debian", "mambauser"),
+    ("quay.io/jupyter/base-notebook", "debian", "1000"),
+    ("jupyter/scipy-notebook:latest", "debian", "1000"),
+    ("docker.elastic.co/elastic-agent/elastic-agent:8.15.0", "debian", "1000"),
+    ("docker.elastic.co/kibana/kibana:8.15.0", "debian", "1000"),
+])
+def test_vendor_images_that_run_non_root(ref, family, default):
+    info = images.lookup(ref)
+    assert (info.family, info.default_user) == (family, default), info.matched
+    assert images.known(ref)
+
+
+@pytest.mark.parametrize("ref", ["haproxy:2.3", "haproxy:2.2-alpine", "haproxy:1.8", "java:8-jdk-alpine"])
+def test_older_or_root_images_are_known_root(ref):
+    info = images.lookup(ref)
+    assert info.default_user == "" and images.known(ref)
+
+
+def test_haproxy_2_10_is_not_2_1():
+    assert images.lookup("haproxy:2.10").default_user == "haproxy"
+
+
+@pytest.mark.parametrize("ref,family", [
+    ("vendor/app:kernel-slim-ubi", "rhel"),  # `slim` must not make a UBI image Debian
+    ("vendor/app:1.2-ubi9-minimal", "rhel"),
+    ("vendor/app:3.12-slim", "debian"),
+    ("vendor/app:1-ubuntu-jammy", "debian"),
+])
+def test_tag_conventions(ref, family):
+    assert images.lookup(ref).family == family
+
+
+def test_tag_conventions_do_not_make_an_image_known():
+    assert not images.known("vendor/app:3.12-slim")
+    assert images.known("python:3.12-slim")
+
+
+def test_ubi_micro_has_a_shell_but_no_useradd():
+    info = images.lookup("registry.access.redhat.com/ubi9/ubi-micro:9.4")
+    assert info.shell and not info.has_useradd

@@ -159,7 +159,7 @@ def test_a_non_system_name_for_the_user_with_a_free_group_is_fine(tmp_path, cli)
 )
 def test_ids_taken_in_the_family_are_refused_naming_the_from_line(base, args, message, tmp_path, cli):
     f = tmp_path / "Dockerfile"
-    data = f"FROM {base}\nRUN touch /etc/x\n"
+    data = f"FROM {base}\nRUN mkdir /data\n"
     f.write_text(data)
     code, out, err = cli([*args, "--write", f])
     assert code == 2, err

@@ -300,3 +300,152 @@ def test_tool_owner_accounts(script, tool_owner):
 )
 def test_removing_from_sticky_tmp(script, root):
     assert bool(analyze_shell(script, USER_DIR).root) is root
+def test_offsets_are_right_when_the_walk_goes_back():
+    # offsets are measured incrementally; an inner `sh -c` and a second script start afresh
+    script = "echo 'é' && sh -c 'apt-get update' && echo 'ü' && apk add x"
+    f = analyze_shell(script, ROOT_DIR)
+    assert [script[x.offset:x.offset + 5] for x in f.root] == ["sh -c", "apk a"]
+
+
+# --- hostile nesting: never a RecursionError, never slow (issue 12) -------------------------------
+
+DEEP = {  # each raised RecursionError in the tree walk
+    "command substitution": lambda n: "echo " + "$(" * n + "id" + ")" * n,
+    "braces": lambda n: "{ " * n + "true" + "; }" * n,
+    "subshells": lambda n: "(" * n + "true" + ")" * n,
+    "arithmetic": lambda n: "echo " + "$((" * n + "1" + "))" * n,
+    "parameter defaults": lambda n: "echo " + "${a:-" * n + "x" + "}" * n,
+    "functions": lambda n: "".join(f"f{i}() {{ " for i in range(n)) + "true" + "; }" * n,
+    "loops": lambda n: "for i in 1; do " * n + "true" + "; done" * n,
+    "if": lambda n: "if true; then " * n + "true" + "; fi" * n,
+    "case": lambda n: "case x in x) " * n + "true" + " ;; esac" * n,
+    "quoted substitution": lambda n: 'echo "' + '$(echo "' * n + "x" + '")' * n + '"',
+    "assignment": lambda n: "a=" + "$(b=" * n + "x" + ")" * n,  # was exponential: 20 levels took 18 s
+    "wrappers": lambda n: "env " * n + "true",
+    "sudo": lambda n: "sudo " * n + "true",
+    "find -exec": lambda n: "find . -exec " * n + "true",
+    "arithmetic sum": lambda n: "echo $((" + "+".join(["1"] * n) + "))",
+    "test": lambda n: "[[ " + " && ".join(["a"] * n) + " ]]",
+    "sh -c": lambda n: "sh -c 'echo " + "$(" * n + "id" + ")" * n + "'",
+}
+
+
+@pytest.mark.parametrize("n", [165, 2000])
+@pytest.mark.parametrize("kind", DEEP)
+def test_too_deeply_nested_needs_root_and_never_crashes(kind, n):
+    import time
+
+    script = "apt-get update; echo ok\n" + DEEP[kind](n)
+    t = time.perf_counter()
+    facts = analyze_shell(script, USER_DIR)
+    assert time.perf_counter() - t < 1
+    reasons = [f.reason for f in facts.root]
+    assert "the shell is too deeply nested to read, so it is assumed to need root" in reasons, reasons
+    assert "apt-get update needs root (package manager)" in reasons  # what comes before is still read
+    deep = next(f for f in facts.root if "deeply" in f.reason)
+    assert deep.offset > script.index("\n")  # on the nested line
+
+
+@pytest.mark.parametrize("kind", ["command substitution", "braces", "if", "functions", "loops", "wrappers", "sh -c"])
+def test_realistic_nesting_is_read(kind):
+    # the development corpus nests 26 levels at most (a `$(…)` costs about 3)
+    facts = analyze_shell(DEEP[kind](8).replace("true", "apt-get install -y x").replace("id", "apk add y"), USER_DIR)
+    reasons = [f.reason for f in facts.root]
+    assert not any("deeply" in r for r in reasons) and any("package manager" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("op,n", [("&&", 1000), ("||", 10000), (";", 10000), ("|", 1000)])
+def test_long_lists_are_read_to_the_end(op, n):
+    import time
+
+    script = f" {op} \\\n".join(["echo ok"] * n + ["apk add x"])
+    t = time.perf_counter()
+    facts = analyze_shell(script, USER_DIR)
+    assert time.perf_counter() - t < 1
+    assert [(f.reason, script[f.offset:f.offset + 3]) for f in facts.root] == [
+        ("apk add needs root (package manager)", "apk")
+    ]
+
+
+# --- ids are ASCII digits only (issue 12) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", ["²", "١٢٣", "１２３"])
+def test_unicode_digits_are_not_ids(digits):
+    # str.isdigit() takes them: int('²') raised ValueError, and int('١٢٣') read uid 123,
+    # which useradd would refuse
+    f = analyze_shell(f"groupadd -g {digits} g && useradd -u {digits} -g g svc && adduser -u {digits} -D web"
+                      f" && addgroup -g {digits} grp && adduser --uid {digits} --gid {digits} deb", ROOT_DIR)
+    assert [(u.name, u.uid) for u in f.users] == [("svc", None), ("web", None), ("deb", None)]
+    assert all(g.gid is None for g in f.groups) and f.unnamed_ids == []
+    # not a pip: an unknown program
+    assert [r.reason for r in analyze_shell(f"pip3.{digits} install x", ROOT_DIR).root] == [
+        f"pip3.{digits} may write into the root-owned folder /"
+    ]
+
+
+@pytest.mark.parametrize("inst", ["ENV", "ARG"])
+def test_one_instruction_sees_the_variables_as_before_it(inst):
+    # Docker: `ENV D=/etc X=$D` sets X from the D before this line (stages reads ENV/ARG through a
+    # view now, not a copy per line)
+    from fixer.plan import Options, fix
+
+    data = f"FROM debian:12\n{inst} D=/tmp\n{inst} D=/etc X=$D\nRUN mkdir -p $X/app\nRUN echo $D\n".encode()
+    res = fix(data, Options())
+    assert "line 1: no RUN in the final stage needs root" in res.reasons, res.reasons
+    res = fix(data.replace(b"$X/app", b"$D/app"), Options())
+    assert res.changed and "line 4: mkdir /etc/app needs root: /etc is root-owned" in res.reasons, res.reasons
+# --- what proves a RUN ran as root (for base images dockerfix does not know) --------------------------
+
+PROVES_ROOT = [
+    ("apt-get update && apt-get install -y curl", "apt-get update changes the system's packages"),
+    ("apk add --no-cache curl", "apk add"),
+    ("dnf -y install x", "dnf"),
+    ("microdnf install -y x", "microdnf"),
+    ("zypper --non-interactive install x", "zypper"),
+    ("rpm -ivh x.rpm", "rpm"),
+    ("dpkg -i /tmp/x.deb", "dpkg"),
+    ("pacman -Syu --noconfirm", "pacman"),
+    ("useradd -m app", "useradd"),
+    ("addgroup -S app", "addgroup"),
+    ("chown root:root /srv/app", "chown root:root"),
+    ("chown -R 0:0 /srv/app", "chown 0:0"),
+    ("setcap cap_net_bind_service=+ep /opt/app/bin", "setcap"),
+    ("update-ca-certificates", "update-ca-certificates"),
+    ("mkdir /app", "mkdir /app"),
+    ("mkdir -m 0755 /opt/app", "mkdir /opt/app"),
+    ("curl -fsSL -o /usr/local/bin/tool https://example.com/tool", "curl /usr/local/bin"),
+    ("ln -s /opt/app/bin/app /usr/bin/app", "ln /usr/bin"),
+    ("echo 'deb http://x y z' >> /etc/apt/sources.list", "/etc/apt/sources.list"),
+    ("sh -c 'apk add git'", "apk add"),
+]
+
+PROVES_NOTHING = [
+    "pip install -r requirements.txt",  # falls back to a user install
+    "npm ci",
+    "npm install -g pnpm",
+    "micromamba install -y -n base python",
+    "mkdir state",
+    "mkdir -p /opt/app",  # may exist already, owned by the image's user
+    "rm -rf /var/lib/apt/lists/*",  # rm -f of nothing succeeds
+    "sudo apt-get install -y curl",  # the image's user may sudo
+    "apt-get update || true",
+    "if apk add curl; then :; fi",
+    "chown 1001:0 /config",
+    "chgrp -R 0 /config",
+    "echo 'app:x:1001:0::/home/app:/bin/sh' >> /etc/passwd",  # OpenShift images make /etc/passwd group-writable
+    "sed -i 's/a/b/' /etc/nginx/nginx.conf",  # vendors hand /etc/nginx to their user
+    "./configure && make",
+]
+
+
+@pytest.mark.parametrize("script,needle", PROVES_ROOT)
+def test_proves_root(script, needle):
+    facts = analyze_shell(script, ROOT_DIR)
+    assert any(needle in f.reason for f in facts.proofs), facts.proofs
+    assert facts.root, "a proof is always also a step that needs root"
+
+
+@pytest.mark.parametrize("script", PROVES_NOTHING)
+def test_proves_nothing(script):
+    assert analyze_shell(script, ROOT_DIR).proofs == []

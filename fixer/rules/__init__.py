@@ -20,9 +20,18 @@ from typing import Callable
 # family.module, in the order the rules run
 ORDER = (
     "owner.ignored",
+    "owner.suppressed",
     "user.user_unresolved",
     "user.already_non_root",
+    "platform.windows_unknown",
+    "role.generated_file",
+    "role.not_a_runtime_stage",
     "program.drops_privileges",
+    "program.starts_as_root",
+    "role.github_action",
+    "role.devcontainer",
+    "role.base_image",
+    "user.base_user_unknown",
 )
 
 

@@ -16,13 +16,21 @@ itself and tags them with their public names; Dockerfiles keep their real FROM l
   /etc/passwd with root, nobody and nonroot (65532).
 - `scratch` is built into buildah.
 
-Everything built is cached: the rootfs tarballs and the BusyBox binary in CACHE, the images in
-buildah's store. The first run takes a few minutes, later ones seconds.
+Everything lives in the project's cache folder CACHE (`DOCKERFIX_E2E_CACHE`, by default
+`${XDG_CACHE_HOME:-~/.cache}/dockerfix/e2e`): the rootfs tarball and the BusyBox binary, and buildah's
+own image store, run state, registries configuration, signature policy and temporary files. Every
+buildah call goes through `buildah()`, which points buildah there; nothing here writes to
+/etc/containers or buildah's system store, so the host's own images and configuration stay as they
+are. The Debian mirror comes from the host's apt sources (`DOCKERFIX_E2E_MIRROR` overrides it).
+The first run takes a few minutes, later ones seconds.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import lzma
 import os
 import re
 import shutil
@@ -30,17 +38,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
-CACHE = Path(os.environ.get("DOCKERFIX_E2E_CACHE", "/var/cache/dockerfix-e2e"))
-MIRROR = os.environ.get("DOCKERFIX_E2E_MIRROR", "http://deb.debian.org/debian")
-BUSYBOX_URL = "http://deb.debian.org/debian/pool/main/b/busybox/busybox_1.35.0.orig.tar.bz2"
-STORAGE_CONF = """[storage]
-driver = "vfs"
-runroot = "/run/containers/storage"
-graphroot = "/var/lib/containers/storage"
-"""
-REGISTRIES_DROPIN = 'unqualified-search-registries = ["docker.io"]\n'
+CACHE = Path(os.environ.get("DOCKERFIX_E2E_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockerfix" / "e2e")
+SUITE = "bookworm"  # what the Debian-based stand-ins are made of
 ISOLATION = ["--isolation", "chroot"]
 DEBIAN_TAGS = [
     "docker.io/library/debian:bookworm-slim",
@@ -59,7 +64,16 @@ PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def log(msg: str) -> None:
+    """A progress line; tests/e2e/conftest.py points this at pytest's terminal, past output capture."""
     print(f"[e2e] {msg}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def step(what: str):
+    log(f"making {what}…")
+    t = time.time()
+    yield
+    log(f"{what}: done in {time.time() - t:.0f} s")
 
 
 def sh(*args, check=True, capture=True, **kw) -> subprocess.CompletedProcess:
@@ -69,28 +83,127 @@ def sh(*args, check=True, capture=True, **kw) -> subprocess.CompletedProcess:
     return r
 
 
+# --- buildah, kept inside CACHE ----------------------------------------------------------------------
+
+# what buildah reads instead of /etc/containers, and where it keeps images and run state instead of
+# /var/lib/containers and /run/containers: vfs, as overlay and fuse are often unavailable
+CONF = CACHE / "containers"
+STORAGE_CONF = f"""[storage]
+driver = "vfs"
+graphroot = {json.dumps(str(CACHE / "storage"))}
+runroot = {json.dumps(str(CACHE / "run"))}
+"""
+REGISTRIES_CONF = 'unqualified-search-registries = ["docker.io"]\nshort-name-mode = "permissive"\n'
+POLICY = '{"default": [{"type": "insecureAcceptAnything"}]}\n'  # nothing is pulled: local images only
+POLICY_COMMANDS = {"build", "commit", "from", "pull", "push"}  # the buildah commands that read the policy
+_env: dict[str, str] = {}
+
+
+def configure() -> None:
+    """Write buildah's configuration under CACHE and make this session's temporary folder there
+    (TMPDIR: buildah's default is /var/tmp)."""
+    if _env:
+        return
+    (CONF / "registries.conf.d").mkdir(parents=True, exist_ok=True)  # empty: no system drop-ins
+    (VAR_LIB / "containers").mkdir(parents=True, exist_ok=True)
+    (CACHE / "tmp").mkdir(exist_ok=True)
+    for name, text in (("storage.conf", STORAGE_CONF), ("registries.conf", REGISTRIES_CONF), ("policy.json", POLICY)):
+        f = CONF / name
+        if not f.exists() or f.read_text() != text:
+            part = f.with_name(f"{name}.{os.getpid()}")
+            part.write_text(text)
+            os.replace(part, f)
+    _env.update(CONTAINERS_STORAGE_CONF=str(CONF / "storage.conf"),
+                CONTAINERS_REGISTRIES_CONF=str(CONF / "registries.conf"),
+                TMPDIR=tempfile.mkdtemp(prefix="session-", dir=CACHE / "tmp"))
+
+
+def cleanup() -> None:
+    """Remove this session's temporary folder."""
+    if "TMPDIR" in _env:
+        shutil.rmtree(_env.pop("TMPDIR"), ignore_errors=True)
+        _env.clear()
+
+
+# buildah keeps a blob-info cache in /var/lib/containers/cache whatever the storage configuration
+# says (and has no option or variable to move it): each call runs in a private mount namespace where
+# /var/lib/containers is CACHE/var-lib/containers (bound over /var/lib/containers if the host has it,
+# else over /var/lib, which buildah does not otherwise use)
+VAR_LIB = CACHE / "var-lib"
+IN_OWN_VAR_LIB = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+
+
+def buildah(command: str, *args, check=True, **kw) -> subprocess.CompletedProcess:
+    """Run `buildah command args…` on the store, configuration and temporary folders in CACHE."""
+    configure()
+    policy = ["--signature-policy", CONF / "policy.json"] if command in POLICY_COMMANDS else []
+    bind = ((VAR_LIB / "containers", "/var/lib/containers") if os.path.isdir("/var/lib/containers")
+            else (VAR_LIB, "/var/lib"))
+    return sh("unshare", "--mount", "--propagation", "private", "sh", "-c", IN_OWN_VAR_LIB, "sh", *bind,
+              "buildah", "--registries-conf-dir", CONF / "registries.conf.d",
+              "--short-name-alias-conf", CONF / "short-name-aliases.conf", command, *policy, *args,
+              check=check, env={**os.environ, **_env}, **kw)
+
+
+# --- the Debian mirror -------------------------------------------------------------------------------
+
+
+def mirror_candidates(etc: Path = Path("/etc/apt")) -> list[str]:
+    """The URIs of the host's `deb` sources for a release suite (not -updates, -security, …), in apt's
+    order: sources.list, then sources.list.d by file name (*.list one-line, *.sources deb822)."""
+    out = []
+    for f in [etc / "sources.list", *sorted((etc / "sources.list.d").glob("*"))]:
+        if not f.is_file():
+            continue
+        if f.name == "sources.list" or f.suffix == ".list":
+            for line in f.read_text(errors="replace").splitlines():
+                words = re.sub(r"\[[^]]*\]", " ", line.split("#", 1)[0]).split()
+                if len(words) >= 3 and words[0] == "deb":
+                    out.append((words[1], [words[2]]))
+        elif f.suffix == ".sources":
+            text = "\n".join(l for l in f.read_text(errors="replace").splitlines() if not l.startswith("#"))
+            for stanza in re.split(r"\n[ \t]*\n", text):
+                fields = {k.lower(): v.split() for k, v in re.findall(r"^([\w-]+):(.*(?:\n[ \t].*)*)", stanza, re.M)}
+                if "deb" in fields.get("types", []) and fields.get("enabled", ["yes"]) != ["no"]:
+                    out += [(uri, fields.get("suites", [])) for uri in fields.get("uris", [])]
+    return list(dict.fromkeys(uri.rstrip("/") for uri, suites in out
+                              if any("-" not in s and "/" not in s for s in suites)))
+
+
+@functools.cache
+def mirror() -> str:
+    """The Debian mirror the bases are made from: DOCKERFIX_E2E_MIRROR, else the first `deb` source of
+    the host for a release suite (not -updates, -security, …) that serves SUITE. RuntimeError if none."""
+    if os.environ.get("DOCKERFIX_E2E_MIRROR"):
+        where, candidates = "DOCKERFIX_E2E_MIRROR", [os.environ["DOCKERFIX_E2E_MIRROR"].rstrip("/")]
+    else:
+        where = "the host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/)"
+        candidates = mirror_candidates()
+    for uri in candidates:
+        try:
+            urllib.request.urlopen(f"{uri}/dists/{SUITE}/Release", timeout=30).close()
+            return uri
+        except (OSError, ValueError):
+            continue
+    raise RuntimeError(f"no Debian mirror serving {SUITE} found in {where} (tried: {', '.join(candidates) or 'none'}); "
+                       "set DOCKERFIX_E2E_MIRROR to one")
+
+
 def missing_prerequisites() -> str | None:
     if os.geteuid() != 0:
         return "not running as root"
     for tool in ("buildah", "debootstrap"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
-    for tool in ("make", "cc", "bzip2", "curl"):
+    for tool in ("make", "cc", "bzip2"):
         if shutil.which(tool) is None and not (CACHE / "busybox").exists():
             return f"{tool} is needed once to build BusyBox"
+    if not (DEBIAN_TAR.exists() and (CACHE / "busybox").exists()):
+        try:
+            mirror()
+        except RuntimeError as e:
+            return str(e)
     return None
-
-
-def configure() -> None:
-    """vfs storage (no overlay or fuse here) and docker.io as the unqualified-name registry."""
-    conf = Path("/etc/containers/storage.conf")
-    if not conf.exists() or "vfs" not in conf.read_text():
-        conf.parent.mkdir(parents=True, exist_ok=True)
-        conf.write_text(STORAGE_CONF)
-    dropin = Path("/etc/containers/registries.conf.d/99-dockerfix-e2e.conf")
-    if not dropin.exists() or dropin.read_text() != REGISTRIES_DROPIN:
-        dropin.parent.mkdir(parents=True, exist_ok=True)
-        dropin.write_text(REGISTRIES_DROPIN)
 
 
 # bump when the base images change: images carrying another version are rebuilt
@@ -99,7 +212,7 @@ LABEL = "dockerfix.e2e.bases"
 
 
 def has_image(tag: str) -> bool:
-    r = sh("buildah", "inspect", "--type", "image", tag, check=False)
+    r = buildah("inspect", "--type", "image", tag, check=False)
     if r.returncode != 0:
         return False
     labels = json.loads(r.stdout).get("OCIv1", {}).get("config", {}).get("Labels") or {}
@@ -151,52 +264,70 @@ def slim(root: Path) -> None:
         (root / "etc/apt/apt.conf.d" / name).write_text(text)
 
 
+DEBIAN_TAR = CACHE / f"rootfs-{SUITE}-slim.tar"
+
+
 def debian_tar() -> Path:
-    tar = CACHE / "rootfs-debian-slim.tar"
-    if tar.exists():
-        return tar
-    CACHE.mkdir(parents=True, exist_ok=True)
-    t = time.time()
-    with tempfile.TemporaryDirectory(dir=CACHE) as d:
-        root = Path(d) / "rootfs"
-        sh("debootstrap", "--variant=minbase", "bookworm", root, MIRROR)
-        slim(root)
-        sh("tar", "--numeric-owner", "-C", root, "-cf", str(tar) + ".part", ".")
-        os.replace(str(tar) + ".part", tar)
-    log(f"debootstrap bookworm minbase (slimmed): {time.time() - t:.0f} s")
-    return tar
+    if DEBIAN_TAR.exists():
+        return DEBIAN_TAR
+    with step(f"Debian {SUITE} root filesystem (debootstrap --variant=minbase from {mirror()}, ~1 min)"):
+        with tempfile.TemporaryDirectory(dir=CACHE) as d:
+            root = Path(d) / "rootfs"
+            sh("debootstrap", "--variant=minbase", SUITE, root, mirror())
+            slim(root)
+            sh("tar", "--numeric-owner", "-C", root, "-cf", f"{DEBIAN_TAR}.part", ".")
+            os.replace(f"{DEBIAN_TAR}.part", DEBIAN_TAR)
+    return DEBIAN_TAR
+
+
+def busybox_source() -> Path:
+    """Debian's BusyBox source tarball for SUITE, named by the mirror's Sources index and checked
+    against its SHA-256 there."""
+    cached = sorted(CACHE.glob("busybox_*.orig.tar.*"))
+    if cached:
+        return cached[-1]
+    url = f"{mirror()}/dists/{SUITE}/main/source/Sources.xz"
+    with urllib.request.urlopen(url, timeout=60) as r, lzma.open(r, "rt", errors="replace") as index:
+        stanza = ""
+        for line in index:
+            if line.strip():
+                stanza += line
+            elif stanza.startswith("Package: busybox\n"):
+                break
+            else:
+                stanza = ""
+    directory = re.search(r"^Directory: (\S+)$", stanza, re.M)
+    tarball = re.search(r"^ ([0-9a-f]{64}) \d+ (busybox_\S+\.orig\.tar\.\w+)$", stanza, re.M)
+    if not (directory and tarball):
+        raise RuntimeError(f"no busybox source package in {url}")
+    directory, (sha256, name) = directory[1], tarball.groups()
+    with urllib.request.urlopen(f"{mirror()}/{directory}/{name}", timeout=300) as r:
+        data = r.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise RuntimeError(f"{mirror()}/{directory}/{name}: SHA-256 differs from {url}")
+    (CACHE / f"{name}.part").write_bytes(data)
+    os.replace(CACHE / f"{name}.part", CACHE / name)
+    return CACHE / name
 
 
 def busybox_binary() -> Path:
     out = CACHE / "busybox"
     if out.exists():
         return out
-    CACHE.mkdir(parents=True, exist_ok=True)
-    t = time.time()
-    src_tar = CACHE / "busybox.orig.tar.bz2"
-    if not src_tar.exists():
-        url = BUSYBOX_URL
-        if sh("curl", "-sSfIL", url, check=False).returncode != 0:  # a newer upstream replaced it
-            index = sh("curl", "-sSfL", url.rsplit("/", 1)[0] + "/").stdout
-            names = sorted(set(re.findall(r'busybox_[0-9.]+\.orig\.tar\.bz2', index)))
-            if not names:
-                raise RuntimeError(f"no busybox orig tarball at {url.rsplit('/', 1)[0]}/")
-            url = url.rsplit("/", 1)[0] + "/" + names[-1]
-        sh("curl", "-sSfL", "-o", str(src_tar) + ".part", url)
-        os.replace(str(src_tar) + ".part", src_tar)
-    with tempfile.TemporaryDirectory(dir=CACHE) as d:
-        sh("tar", "-xjf", src_tar, "-C", d, "--strip-components=1")
-        sh("make", "defconfig", cwd=d)
-        cfg = Path(d) / ".config"
-        text = cfg.read_text()
-        text = text.replace("# CONFIG_STATIC is not set", "CONFIG_STATIC=y")
-        text = text.replace("CONFIG_TC=y", "# CONFIG_TC is not set")  # does not build with linux 6 headers
-        cfg.write_text(text)
-        subprocess.run("yes '' | make oldconfig", shell=True, cwd=d, capture_output=True, check=True)
-        sh("make", f"-j{os.cpu_count() or 2}", cwd=d)
-        shutil.copy(Path(d) / "busybox", str(out) + ".part")
-        os.replace(str(out) + ".part", out)
-    log(f"static BusyBox: {time.time() - t:.0f} s")
+    with step(f"static BusyBox from Debian's {SUITE} source (make, ~2 min)"):
+        src_tar = busybox_source()
+        with tempfile.TemporaryDirectory(dir=CACHE) as d:
+            sh("tar", "-xf", src_tar, "-C", d, "--strip-components=1")
+            sh("make", "defconfig", cwd=d)
+            cfg = Path(d) / ".config"
+            text = cfg.read_text()
+            text = text.replace("# CONFIG_STATIC is not set", "CONFIG_STATIC=y")
+            text = text.replace("CONFIG_TC=y", "# CONFIG_TC is not set")  # does not build with linux 6 headers
+            cfg.write_text(text)
+            subprocess.run("yes '' | make oldconfig", shell=True, cwd=d, capture_output=True, check=True)
+            sh("make", f"-j{os.cpu_count() or 2}", cwd=d)
+            shutil.copy(Path(d) / "busybox", f"{out}.part")
+            os.replace(f"{out}.part", out)
     return out
 
 
@@ -257,48 +388,51 @@ for r in filter(None, reqs):
 """
 
 
+def short(tag: str) -> str:
+    return tag.removeprefix("docker.io/library/")
+
+
 def _commit(container: str, tags: list[str]) -> None:
-    stale = {sh("buildah", "inspect", "--type", "image", "--format", "{{.FromImageID}}", t, check=False).stdout.strip()
+    stale = {buildah("inspect", "--type", "image", "--format", "{{.FromImageID}}", t, check=False).stdout.strip()
              for t in tags}
-    sh("buildah", "config", "--label", f"{LABEL}={BASES_VERSION}", container)
-    sh("buildah", "commit", "--rm", "-q", container, tags[0])
+    buildah("config", "--label", f"{LABEL}={BASES_VERSION}", container)
+    buildah("commit", "--rm", "-q", container, tags[0])
     for t in tags[1:]:
-        sh("buildah", "tag", tags[0], t)
+        buildah("tag", tags[0], t)
     for image_id in stale - {""}:  # an older version of these bases, now untagged
-        sh("buildah", "rmi", image_id, check=False)
+        buildah("rmi", image_id, check=False)
 
 
 def _from_tar(tar: Path, config: list[str]) -> str:
-    c = sh("buildah", "from", "scratch").stdout.strip()
-    sh("buildah", "add", c, tar, "/")
-    sh("buildah", "config", *config, c)
+    c = buildah("from", "scratch").stdout.strip()
+    buildah("add", c, tar, "/")
+    buildah("config", *config, c)
     return c
 
 
 def _run(c: str, script: str) -> None:
-    sh("buildah", "run", *ISOLATION, c, "--", "/bin/sh", "-c", script)
+    buildah("run", *ISOLATION, c, "--", "/bin/sh", "-c", script)
 
 
 def build_debian() -> None:
     if all(has_image(t) for t in DEBIAN_TAGS):
         return
-    t = time.time()
-    c = _from_tar(debian_tar(), ["--env", PATH_ENV, "--cmd", '["bash"]', "--os", "linux"])
-    _commit(c, DEBIAN_TAGS)
-    log(f"debian images: {time.time() - t:.0f} s")
+    tar = debian_tar()
+    with step(f"base {short(DEBIAN_TAGS[0])} and its other tags"):
+        c = _from_tar(tar, ["--env", PATH_ENV, "--cmd", '["bash"]', "--os", "linux"])
+        _commit(c, DEBIAN_TAGS)
 
 
 def build_derived(tags: list[str], script: str, extra_config: list[str] = ()) -> None:
     if all(has_image(t) for t in tags):
         return
     build_debian()
-    t = time.time()
-    c = sh("buildah", "from", "--pull=never", DEBIAN_TAGS[0]).stdout.strip()
-    _run(c, script)
-    if extra_config:
-        sh("buildah", "config", *extra_config, c)
-    _commit(c, tags)
-    log(f"{tags[0]}: {time.time() - t:.0f} s")
+    with step(f"base {short(tags[0])}"):
+        c = buildah("from", "--pull=never", DEBIAN_TAGS[0]).stdout.strip()
+        _run(c, script)
+        if extra_config:
+            buildah("config", *extra_config, c)
+        _commit(c, tags)
 
 
 def build_python() -> None:
@@ -306,83 +440,94 @@ def build_python() -> None:
     if all(has_image(t) for t in tags):
         return
     build_debian()
-    t = time.time()
-    c = sh("buildah", "from", "--pull=never", DEBIAN_TAGS[0]).stdout.strip()
-    _run(c, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
-            "python3-minimal >/dev/null && rm -rf /var/lib/apt/lists/* && ln -s /usr/bin/python3 /usr/local/bin/python")
-    with tempfile.NamedTemporaryFile("w", delete=False) as f:
-        f.write(PIP)
-    os.chmod(f.name, 0o755)
-    sh("buildah", "copy", "--chmod", "0755", c, f.name, "/usr/local/bin/pip")
-    _run(c, "ln -s pip /usr/local/bin/pip3")
-    os.unlink(f.name)
-    sh("buildah", "config", "--cmd", '["python3"]', c)
-    _commit(c, tags)
-    log(f"python: {time.time() - t:.0f} s")
+    with step(f"base {short(tags[0])} (apt-get install python3-minimal)"):
+        c = buildah("from", "--pull=never", DEBIAN_TAGS[0]).stdout.strip()
+        _run(c, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
+                "python3-minimal >/dev/null && rm -rf /var/lib/apt/lists/* && ln -s /usr/bin/python3 /usr/local/bin/python")
+        with tempfile.NamedTemporaryFile("w", delete=False) as f:
+            f.write(PIP)
+        os.chmod(f.name, 0o755)
+        buildah("copy", "--chmod", "0755", c, f.name, "/usr/local/bin/pip")
+        _run(c, "ln -s pip /usr/local/bin/pip3")
+        os.unlink(f.name)
+        buildah("config", "--cmd", '["python3"]', c)
+        _commit(c, tags)
 
 
 def build_alpine() -> None:
     if all(has_image(t) for t in ALPINE_TAGS):
         return
-    t = time.time()
     bb = busybox_binary()
-    with tempfile.TemporaryDirectory() as d:
-        root = Path(d)
-        for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "home", "var/tmp", "lib/apk/db", "dev", "proc"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        os.chmod(root / "tmp", 0o1777)
-        os.chmod(root / "var/tmp", 0o1777)
-        os.chmod(root / "root", 0o700)
-        shutil.copy(bb, root / "bin/busybox")
-        os.chmod(root / "bin/busybox", 0o755)
-        applets = sh(bb, "--list-full").stdout.split()
-        for a in applets:
-            p = root / a
-            if not p.exists() and a != "bin/busybox":
-                p.parent.mkdir(parents=True, exist_ok=True)
-                os.symlink("/bin/busybox", p)
-        (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n")
-        (root / "etc/group").write_text("root:x:0:root\nnogroup:x:65533:\nnobody:x:65534:\n")
-        (root / "etc/shadow").write_text("root:*::0:::::\nnobody:!::0:::::\n")
-        os.chmod(root / "etc/shadow", 0o640)
-        (root / "etc/os-release").write_text('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n')
-        (root / "lib/apk/db/installed").write_text("P:busybox\n")
-        (root / "sbin/apk").write_text(APK)
-        os.chmod(root / "sbin/apk", 0o755)
-        tar = Path(d) / "rootfs.tar"
-        sh("tar", "--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", tar,
-           "--exclude=./rootfs.tar", ".")
-        c = _from_tar(tar, ["--env", PATH_ENV, "--cmd", '["/bin/sh"]'])
-    _commit(c, ALPINE_TAGS)
-    log(f"alpine-like: {time.time() - t:.0f} s")
+    with step(f"base {short(ALPINE_TAGS[0])} (Alpine-like, from the BusyBox)"):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "tmp", "root", "home", "var/tmp", "lib/apk/db", "dev", "proc"):
+                (root / sub).mkdir(parents=True, exist_ok=True)
+            os.chmod(root / "tmp", 0o1777)
+            os.chmod(root / "var/tmp", 0o1777)
+            os.chmod(root / "root", 0o700)
+            shutil.copy(bb, root / "bin/busybox")
+            os.chmod(root / "bin/busybox", 0o755)
+            applets = sh(bb, "--list-full").stdout.split()
+            for a in applets:
+                p = root / a
+                if not p.exists() and a != "bin/busybox":
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    os.symlink("/bin/busybox", p)
+            (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n")
+            (root / "etc/group").write_text("root:x:0:root\nnogroup:x:65533:\nnobody:x:65534:\n")
+            (root / "etc/shadow").write_text("root:*::0:::::\nnobody:!::0:::::\n")
+            os.chmod(root / "etc/shadow", 0o640)
+            (root / "etc/os-release").write_text('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n')
+            (root / "lib/apk/db/installed").write_text("P:busybox\n")
+            (root / "sbin/apk").write_text(APK)
+            os.chmod(root / "sbin/apk", 0o755)
+            tar = Path(d) / "rootfs.tar"
+            sh("tar", "--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", tar,
+               "--exclude=./rootfs.tar", ".")
+            c = _from_tar(tar, ["--env", PATH_ENV, "--cmd", '["/bin/sh"]'])
+        _commit(c, ALPINE_TAGS)
 
 
 def build_distroless() -> None:
     if all(has_image(t) for t in DISTROLESS_TAGS):
         return
-    t = time.time()
-    with tempfile.TemporaryDirectory() as d:
-        root = Path(d) / "r"
-        for sub in ("etc", "tmp", "home/nonroot", "root"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        os.chmod(root / "tmp", 0o1777)
-        (root / "etc/passwd").write_text(
-            "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
-            "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
-        )
-        (root / "etc/group").write_text("root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n")
-        os.chown(root / "home/nonroot", 65532, 65532)
-        tar = Path(d) / "rootfs.tar"
-        sh("tar", "--numeric-owner", "-C", root, "-cf", tar, ".")
-        c = _from_tar(tar, ["--env", PATH_ENV])
-    _commit(c, DISTROLESS_TAGS)
-    log(f"distroless-like: {time.time() - t:.0f} s")
+    with step(f"base {DISTROLESS_TAGS[0]} (distroless-like)"):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d) / "r"
+            for sub in ("etc", "tmp", "home/nonroot", "root"):
+                (root / sub).mkdir(parents=True, exist_ok=True)
+            os.chmod(root / "tmp", 0o1777)
+            (root / "etc/passwd").write_text(
+                "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+                "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+            )
+            (root / "etc/group").write_text("root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n")
+            os.chown(root / "home/nonroot", 65532, 65532)
+            tar = Path(d) / "rootfs.tar"
+            sh("tar", "--numeric-owner", "-C", root, "-cf", tar, ".")
+            c = _from_tar(tar, ["--env", PATH_ENV])
+        _commit(c, DISTROLESS_TAGS)
 
 
 def ensure_bases() -> None:
-    """Build every missing base image (each skipped when all its tags exist); logs timings."""
-    t0 = time.time()
-    configure()
+    """Build every missing base image (each skipped when all its tags exist), in two lanes side by
+    side: the Debian-based ones (debootstrap: mostly network and disk) and the BusyBox-based and
+    distroless-like ones (compiling BusyBox: CPU)."""
+    t = time.time()
+    with ThreadPoolExecutor(2) as pool:
+        jobs = [pool.submit(_debian_lane), pool.submit(_busybox_lane)]
+        for job in jobs:
+            job.result()
+    log(f"base images ready in {CACHE} ({time.time() - t:.0f} s)")
+
+
+def _busybox_lane() -> None:
+    build_alpine()
+    build_distroless()
+
+
+def _debian_lane() -> None:
     build_debian()
     build_derived(
         ["docker.io/library/ubuntu:24.04"],
@@ -394,8 +539,6 @@ def ensure_bases() -> None:
         ["--cmd", '["node"]'],
     )
     build_python()
-    build_alpine()
-    build_distroless()
     # ubi-minimal-like: no shadow-utils at all (no useradd, groupadd, adduser, addgroup)
     build_derived(
         ["registry.access.redhat.com/ubi9/ubi-minimal:9.4", "registry.access.redhat.com/ubi9/ubi-minimal:latest"],
@@ -412,7 +555,6 @@ def ensure_bases() -> None:
         ["--entrypoint", '["docker-entrypoint.sh"]', "--cmd", '["sh", "-c", "touch /data/dump.rdb && id -un"]',
          "--workingdir", "/data"],
     )
-    log(f"base images ready: {time.time() - t0:.0f} s")
 
 
 # --- building and running ------------------------------------------------------------------------
@@ -422,15 +564,15 @@ def build(context: Path, dockerfile: Path, tag: str, build_args: dict | None = N
     """Build `dockerfile` with `context` as `tag` from local images only; raises with the build log
     on failure. Returns the seconds it took."""
     t = time.time()
-    args = ["buildah", "build", *ISOLATION, "--pull=never", "--layers=false", "-q", "-f", dockerfile, "-t", tag]
+    args = [*ISOLATION, "--pull=never", "--layers=false", "-q", "-f", dockerfile, "-t", tag]
     for k, v in (build_args or {}).items():
         args += ["--build-arg", f"{k}={v}"]
-    sh(*args, context)
+    buildah("build", *args, context)
     return time.time() - t
 
 
 def inspect(tag: str) -> dict:
-    return json.loads(sh("buildah", "inspect", "--type", "image", tag).stdout)["OCIv1"]["config"]
+    return json.loads(buildah("inspect", "--type", "image", tag).stdout)["OCIv1"]["config"]
 
 
 def image_user(tag: str) -> str:
@@ -450,7 +592,7 @@ def run_many(tag: str, argvs: list[list[str] | None], user: str | None = None,
     image with vfs, so this saves one copy per extra command)."""
     cfg = inspect(tag)
     own = (cfg.get("Entrypoint") or []) + (cfg.get("Cmd") or [])
-    c = sh("buildah", "from", "--pull=never", tag).stdout.strip()
+    c = buildah("from", "--pull=never", tag).stdout.strip()
     opts = ["--user", user] if user else []
     try:
         out = []
@@ -458,12 +600,11 @@ def run_many(tag: str, argvs: list[list[str] | None], user: str | None = None,
             argv = own if argv is None else argv
             if not argv:
                 raise ValueError(f"{tag} has neither ENTRYPOINT nor CMD")
-            out.append(subprocess.run(["buildah", "run", *ISOLATION, *opts, c, "--", *argv],
-                                      capture_output=True, text=True, timeout=timeout))
+            out.append(buildah("run", *ISOLATION, *opts, c, "--", *argv, check=False, timeout=timeout))
         return out
     finally:
-        sh("buildah", "rm", c, check=False)
+        buildah("rm", c, check=False)
 
 
 def remove_image(tag: str) -> None:
-    sh("buildah", "rmi", "-f", tag, check=False)
+    buildah("rmi", "-f", tag, check=False)

@@ -90,7 +90,13 @@ def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, name, 
         try:
             user = e2e.image_user(tag + ":fixed")
             # its own program, then `id -u`, in one container, as the image's configured user
-            return (user, *e2e.run_many(tag + ":fixed", [None, spec.get("id_argv", ["id", "-u"])]))
+            id_argv = spec.get("id_argv", ["id", "-u"])
+            r, rid = e2e.run_many(tag + ":fixed", [None, id_argv])
+            if rid.returncode == 0 and not rid.stdout.strip():
+                # buildah 1.28's `run` (chroot isolation) has been seen to lose the output of a
+                # short-lived process on a loaded machine (once in ~90 runs): ask once more
+                rid = e2e.run_many(tag + ":fixed", [id_argv])[0]
+            return user, r, rid
         finally:
             e2e.remove_image(tag + ":fixed")
 

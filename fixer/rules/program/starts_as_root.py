@@ -1,0 +1,260 @@
+"""starts-as-root: the image's program must start as root.
+
+Some programs cannot start as an unprivileged user at all, so a USER breaks the image:
+- stock web servers (the nginx and httpd images, `php:*-apache` and images built on it such as
+  wordpress; nginx, apache2, httpd or lighttpd installed with a package manager) run their master
+  process as root: it binds :80, writes its pid file under /var/run and its caches, then drops its
+  workers itself. Fixable only when the file shows the unprivileged set-up: a `listen`/`EXPOSE`
+  above 1024 and none below, and (except for php's apache, whose run folders belong to www-data)
+  the pid file moved to /tmp;
+- process supervisors and init systems: s6-overlay's `/init` (also the linuxserver images),
+  supervisord, systemd / `/sbin/init`, runit's runsvdir;
+- daemons that need root to work: sshd and `service X start`, cron daemons (cron, crond, busybox
+  crond: they switch to each crontab's owner), container engines (dockerd, the `docker:*-dind`
+  images, containerd, buildkitd; not under rootlesskit);
+- entrypoint scripts (read from the build context) that do root-only work at start: create users
+  or set passwords, install packages, edit files under /etc (`sed -i`, `>`, `tee`),
+  `update-ca-certificates`, `ldconfig`, `chown` when they see `id -u` is 0, or start the daemons
+  above;
+- images that talk to the host's Docker socket (`docker.sock` in the Dockerfile or its entrypoint
+  script): the socket is root:docker 0660 on the host.
+
+A program is looked for in ENTRYPOINT/CMD (exec or shell form, at a command position: a CMD that
+merely contains the word "service" is not sshd), in the entrypoint script, and as the base image's
+default program when the file sets neither.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from fnmatch import fnmatch
+
+from ...decide import _context_script, program
+from ...images import parse_ref
+
+NAME = "starts-as-root"
+SUMMARY = "The program must start as root: stock nginx/httpd/apache, s6 `/init`, supervisord, systemd, sshd, cron, dockerd, or an entrypoint doing root-only work."
+EXAMPLE = "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/"
+
+# where a command starts: line start, after ; & | ( or `exec`/`then`/`do`/`sh -c`/`tini --`/`busybox`
+_AT = r"(?:^[ \t]*|[;&|(`]\s*|\b(?:exec|then|do|else|-c|--|busybox|nohup)\s+['\"]?)"
+_PATH = r"(?:/[\w.-]+)*/?"
+DAEMON_RE = re.compile(
+    _AT + _PATH + r"(?P<d>supervisord|runsvdir|sshd|crond|cron|dockerd|containerd|buildkitd"
+    r"|apache2-foreground|apache2ctl|apachectl|apache2|httpd|nginx|lighttpd|systemd)(?![\w./-])"
+    r"|" + _AT + r"(?P<i>/sbin/init|/usr/sbin/init|/init)(?![\w./-])"
+    r"|" + _AT + r"(?P<s>service\s+[\w@.-]+\s+(?:start|restart))\b",
+    re.MULTILINE,
+)
+WEB = {"apache2-foreground": "apache2", "apache2ctl": "apache2", "apachectl": "apache2", "apache2": "apache2",
+       "httpd": "httpd", "nginx": "nginx", "lighttpd": "lighttpd"}
+WHY = {
+    "supervisord": "supervisord, which supervises its programs as root",
+    "runsvdir": "runit's runsvdir, which supervises its services as root",
+    "/init": "s6-overlay's /init, which sets up and supervises its services as root",
+    "systemd": "systemd, which needs root as the container's init",
+    "sshd": "sshd, which needs root to log users in",
+    "cron": "a cron daemon, which needs root to run each crontab as its owner",
+    "dockerd": "dockerd (Docker in Docker), which needs root (docker:dind-rootless is the unprivileged variant)",
+    "containerd": "containerd, which needs root for its mounts and namespaces",
+    "buildkitd": "a rootful buildkitd, which needs root for its mounts and snapshots (moby/buildkit:rootless runs as 1000)",
+    "service": "a system service, which starts as root",
+}
+SUGGEST = {
+    "nginx": "nginxinc/nginx-unprivileged (port 8080, pid in /tmp) is the unprivileged route, or move `pid` and the "
+             "temp paths to /tmp and `listen` above 1024",
+    "apache2": "set `Listen` above 1024 (and a writable PidFile) to run it unprivileged",
+    "httpd": "set `Listen` above 1024 and a writable PidFile to run it unprivileged",
+    "lighttpd": "set `server.port` above 1024 and `server.pid-file` under /tmp to run it unprivileged",
+}
+
+# base images whose default program starts as root: (name patterns, tag patterns, program)
+BASES = (
+    (("nginx", "nginxinc/nginx"), ("*",), "nginx"),
+    (("nginxproxy/nginx-proxy", "jwilder/nginx-proxy"), ("*",), "nginx"),
+    (("httpd",), ("*",), "httpd"),
+    (("php",), ("*apache*",), "apache2"),
+    (("wordpress", "mediawiki", "drupal", "joomla", "nextcloud", "matomo", "phpmyadmin", "phpmyadmin/phpmyadmin"),
+     ("latest", "*apache*", "[0-9]", "[0-9].[0-9]*", "[0-9][0-9]", "[0-9][0-9].[0-9]*"), "apache2"),
+    (("docker",), ("*dind", "*dind-alpine*", "dind"), "dockerd"),
+    (("linuxserver/*", "lscr.io/linuxserver/*", "linuxserver/*/*"), ("*",), "/init"),
+)
+PHP_APACHE = "apache2"  # php's apache images (and those built on them) hand /var/run/apache2 to www-data
+
+SETUP_RES = (
+    (re.compile(_AT + r"(?:useradd|adduser|groupadd|addgroup|usermod|chpasswd|passwd)\b", re.M), "creates users or sets passwords"),
+    (re.compile(_AT + r"(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\s+(?:-\S+\s+)*(?:install|add)\b", re.M), "installs packages"),
+    (re.compile(r"\bsed\b[^\n]*\s-i\b[^\n]*\s['\"]?/etc/", re.M), "edits files under /etc with sed -i"),
+    (re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?/etc/", re.M), "writes files under /etc"),
+    (re.compile(_AT + r"(?:update-ca-certificates|update-ca-trust|ldconfig)\b", re.M), "updates the system's certificates or libraries"),
+)
+ID_ROOT_RE = re.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
+CHOWN_RE = re.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
+SOCKET_RE = re.compile(r"docker\.sock\b")
+
+
+def script(ctx, prog: str | None):
+    """(source, COPY line, text) of the script `prog` copied from the build context: the
+    Dockerfile's folder (ctx.script) or, since many builds run `docker build -f sub/Dockerfile .`,
+    the repository root; read once per program."""
+    key = (NAME, prog)
+    if key not in ctx._scripts:
+        found = ctx.script(prog)
+        root = ctx.repo_root
+        if found is None and root and ctx.context and os.path.realpath(root) != os.path.realpath(ctx.context):
+            found = _context_script(ctx.an, prog, root)
+        ctx._scripts[key] = found
+    return ctx._scripts[key]
+
+
+def _code(text: str) -> str:
+    """The text without comment lines."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def daemon(text: str) -> str | None:
+    """The root-only program a command line or script starts, if any (comments ignored)."""
+    for m in DAEMON_RE.finditer(_code(text)):
+        if m.group("d"):
+            d = m.group("d")
+            return {"crond": "cron"}.get(d, d)
+        if m.group("i"):
+            return "/init" if m.group("i") == "/init" else "systemd"
+        return "service"
+    return None
+
+
+def root_setup(text: str) -> str | None:
+    """What root-only work a script does at start, if any."""
+    code = _code(text)
+    for rx, what in SETUP_RES:
+        if rx.search(code):
+            return what
+    if CHOWN_RE.search(code) and ID_ROOT_RE.search(code):
+        return "changes file owners when it runs as root (`id -u` is 0)"
+    return None
+
+
+def base_program(image: str | None) -> str | None:
+    if not image:
+        return None
+    ref = parse_ref(image)
+    path = ref.path if ref.registry is None else f"{ref.registry}/{ref.path}"
+    for names, tags, prog in BASES:
+        if any(fnmatch(ref.path, n) or fnmatch(path, n) for n in names) and any(
+                fnmatch(ref.tag or "latest", t) for t in tags):
+            return prog
+    return None
+
+
+def _base(ctx) -> tuple[str | None, str | None]:
+    """(base image as written or resolved, its default root program)."""
+    an = ctx.an
+    root = an.chain[0]
+    for image in (an.base_image, root.image_raw):
+        if image and "$" in image:  # FROM docker:${VERSION}-dind: the fixed parts still say which image
+            image = re.sub(r"\$\{?\w+(?::?[-+][^}]*)?\}?", "0", image)
+        prog = base_program(image)
+        if prog:
+            return an.base_image or root.image_raw, prog
+    return an.base_image, None
+
+
+def _configs(ctx) -> str:
+    """The text of web-server configuration files the final stage copies from the build context."""
+    out = []
+    for sources, dest, _line in ctx.an.from_context:
+        for src in sources:
+            target = dest + posixpath.basename(src.rstrip("/")) if dest.endswith("/") else dest
+            if target.endswith(".conf") or "/nginx" in target or "/apache" in target or "/httpd" in target:
+                found = script(ctx, target)
+                if found is not None:
+                    out.append(found[2])
+    return _code("\n".join(out))
+
+
+LISTEN_RE = re.compile(r"^\s*(?:listen|Listen|server\.port\s*=)\s+(?:[\w.:\[\]*]+:)?(\d+)", re.M)
+PID_TMP_RE = re.compile(r"\bpid(?:file|-file)?\b[\s=\"']+/tmp/", re.I)
+
+
+def unprivileged_web(ctx, stock_php: bool) -> bool:
+    """The file shows an unprivileged web-server set-up: ports above 1024 only, pid file in /tmp."""
+    an = ctx.an
+    text = _code(ctx.df.source.text) + "\n" + _configs(ctx)
+    ports = [int(p) for p in LISTEN_RE.findall(text)]
+    for value, _line in an.exposes:
+        m = re.match(r"(\d+)", value)
+        if m:
+            ports.append(int(m.group(1)))
+    if not ports or min(ports) < 1024:
+        return False
+    return stock_php or bool(PID_TMP_RE.search(text))
+
+
+INSTALL_WEB_RE = re.compile(
+    r"\b(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\b[^\n]*?(?<![\w-])(nginx|apache2|httpd|lighttpd)(?![\w-])")
+
+
+def installs_web(an) -> bool:
+    """A RUN of the final stage's chain installs nginx, apache2, httpd or lighttpd with a package manager."""
+    return any(inst.cmd == "run" and INSTALL_WEB_RE.search(inst.original)
+               for stage in an.chain for inst in stage.instructions)
+
+
+def _web_reason(ctx, where: str, server: str, stock_php: bool = False) -> str | None:
+    """Why a web server must start as root: a stock image's or a distro package's default set-up."""
+    if unprivileged_web(ctx, stock_php):
+        return None
+    return (f"{where} runs {server}, whose master process starts as root (port 80, its pid file and caches) and "
+            f"drops its workers itself; {SUGGEST[WEB.get(server, server)]}")
+
+
+def _why(ctx, where: str, body: str, script: bool) -> str | None:
+    """Why the command line or script `body` (run from `where`) must start as root, or None."""
+    if SOCKET_RE.search(_code(body)):
+        return (f"{where} uses the host's Docker socket (docker.sock, root:docker 0660 on the host), "
+                f"which a new user cannot reach")
+    d = daemon(body)
+    if d in WEB:
+        base = _base(ctx)[1]
+        if base in WEB.values() or installs_web(ctx.an):  # not a vendor's image that may run it unprivileged
+            reason = _web_reason(ctx, where, WEB[d], stock_php=base == PHP_APACHE)
+            if reason:
+                return reason
+    elif d and not (d == "buildkitd" and re.search(r"\brootlesskit\b", body)):
+        return f"{where} starts {WHY[d]}"
+    setup = root_setup(body) if script else None
+    return f"{where} {setup} at start, which needs root" if setup else None
+
+
+def check(ctx) -> str | None:
+    an = ctx.an
+    ep, cmd = an.entrypoint, an.cmd
+    runners = [i for i in (ep, cmd) if i is not None]
+    # what ENTRYPOINT/CMD and their scripts start
+    for inst in runners:
+        prog, text = program(inst)
+        argv = list(inst.value) if inst.json else text.split()
+        scripts = [prog] + [a for a in argv[1:3] if a.endswith(".sh")]  # CMD ["sh", "/app/run.sh"]
+        found = [(f"line {inst.start_line}: {inst.keyword}", text)]
+        for s in scripts:
+            got = script(ctx, s)
+            if got is not None:
+                found.append((f"line {inst.start_line}: the {inst.keyword} script {got[0]} (copied on line {got[1]})",
+                              got[2]))
+        for where, body in found:
+            reason = _why(ctx, where, body, script=body is not text)
+            if reason:
+                return reason
+    # the base image's own program, when the file runs it (sets neither, or names it)
+    image, prog = _base(ctx)
+    if prog and not runners:
+        where = f"base image {image}"
+        if prog in WEB.values():
+            return _web_reason(ctx, where, prog, stock_php=prog == PHP_APACHE)
+        return f"{where} starts {WHY[prog]}"
+    if SOCKET_RE.search(_code(ctx.df.source.text)):
+        return "the Dockerfile refers to the host's Docker socket (docker.sock, root:docker 0660 on the host), which a new user cannot reach"
+    return None

@@ -1,0 +1,170 @@
+"""base-image: an image others build on (a language, SDK or tool image, or one that says it is a base).
+
+Official-style language and SDK images (node, rust, haskell, swift, ...) end with a shell or a REPL
+as their CMD, or with none, and carry no application: users write `FROM thatimage` and
+`RUN apt-get install ...`, which a USER in the base breaks (the docs tell them to add `USER node`
+themselves). The rule fires when
+- the final stage has ONBUILD triggers (it exists only to be built upon), or
+- its header comments or LABELs say it is a base or builder image for others ("base image for",
+  "consumers can simply FROM this image"), or
+- its program is a shell or a REPL (`bash`, `python3`, `node`, `irb`, `ghci`, `php -a`, ...), or
+  it has no CMD/ENTRYPOINT of its own on a distro or language base and sets up a toolchain's
+  environment (`ENV PATH=...`, `RUSTUP_HOME`, `JAVA_HOME`, `*_VERSION`: a plain `apt-get install
+  curl` with no CMD is still fixed) (an `*entrypoint*` wrapper in front of the CMD is fine),
+  and nothing copied from the build context looks like an application: only files into system
+  folders (/usr, /etc, /opt/<tool>/bin...) or single files at `/` (a licence, an entrypoint).
+  `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
+  install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
+
+Not done (yet): finding sibling Dockerfiles of the repository that build FROM this one; that
+needs this image's published name (compose `image:`, `docker build -t`, bake files).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ...decide import program
+from .generated_file import header
+
+NAME = "base-image"
+SUMMARY = "A language, SDK or tool image others build FROM (CMD is a shell or REPL, or none, and no application), ONBUILD, or a header saying so."
+EXAMPLE = 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends nodejs\nCMD ["node"]'
+
+REPLS = {"bash", "sh", "ash", "dash", "zsh", "fish", "python", "python2", "python3", "ipython", "node", "nodejs",
+         "irb", "ghci", "julia", "perl", "perl5", "jshell", "iex", "erl", "R", "pwsh", "powershell", "lua",
+         "scala", "groovysh", "guile", "racket", "ocaml", "utop", "swift", "clojure", "sbcl", "tclsh", "gdb"}
+REPL_WITH = {("php", "-a"), ("rebar3", "shell"), ("deno", "repl"), ("bun", "repl"), ("sbt", "console")}
+INTERACTIVE = {"-i", "-l", "--login", "-il", "--interactive"}  # `python3 -V` is a command, not a REPL
+SAYS_BASE_RE = re.compile(
+    r"\bbase image (?:for|to build)\b|\bcan (?:simply )?FROM this image\b"
+    r"|\bused as (?:a|the) base (?:image|for)\b|\bimage (?:to|that others) build (?:on|upon)\b",
+    re.IGNORECASE)
+SYSTEM = ("/usr/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/", "/root/", "/tmp/", "/var/lib/", "/docker-entrypoint")
+
+
+# images whose own default program is a shell or a REPL: a stage FROM them with no CMD runs that
+# a path component that names a distribution (`debian`, `ubi9-minimal`, a mirror's `debian-images`)
+DISTRO_RE = re.compile(r"(?:^|/)(?:debian|ubuntu|alpine|busybox|fedora|centos|rhel|ubi\d*(?:-minimal)?|rockylinux"
+                       r"|almalinux|oraclelinux|amazonlinux|archlinux|opensuse|buildpack-deps)(?:-images)?(?:$|/)")
+REPL_BASES = {"python", "node", "ruby", "golang", "rust", "openjdk", "eclipse-temurin", "amazoncorretto", "maven",
+              "gradle", "perl", "julia", "haskell", "erlang", "elixir", "swift", "clojure", "pypy", "r-base",
+              "rakudo-star", "dart", "mono", "gcc", "clang", "continuumio/miniconda3", "mambaorg/micromamba"}
+
+
+def repl_base(image: str | None) -> bool:
+    """The base image's own default program is a shell or a REPL (a distro or a language image)."""
+    from ...images import parse_ref
+
+    if not image:
+        return False
+    # an ARG without a usable default: `${REGISTRY:-registry.example}/debian-images/...` still says which image
+    image = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", image)
+    image = re.sub(r"\$\{?\w+\}?", "x", image)
+    ref = parse_ref(image)
+    if ref.path in REPL_BASES:
+        return not re.search(r"apache|fpm|nginx", ref.tag or "")
+    return bool(DISTRO_RE.search(ref.path))
+
+
+TOOLCHAIN_ENV_RE = re.compile(r"PATH|GOPATH|GOROOT|\w+_(?:HOME|ROOT|PATH|VERSION)")
+
+
+def toolchain_env(an) -> tuple[str, int] | None:
+    """(name, line) of an ENV of the final stage's chain that sets up a toolchain: PATH, *_HOME, *_VERSION..."""
+    from ...stages import env_pairs
+
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "env":
+                for key, _value in env_pairs(inst):
+                    if TOOLCHAIN_ENV_RE.fullmatch(key):
+                        return key, inst.start_line
+    return None
+
+
+def is_repl(argv: list[str]) -> str | None:
+    """The shell or REPL an exec-form/shell-form command runs with no program of its own, if any."""
+    if not argv:
+        return None
+    name = posixpath.basename(argv[0])
+    rest = [a for a in argv[1:] if a]
+    if (name in REPLS or re.fullmatch(r"python\d(?:\.\d+)?|perl\d?", name)) and all(a in INTERACTIVE for a in rest):
+        return name
+    if len(rest) == 1 and (name, rest[0]) in REPL_WITH:
+        return f"{name} {rest[0]}"
+    return None
+
+
+def app_copy(an) -> int | None:
+    """The line of a COPY/ADD from the build context that brings in an application, if any."""
+    for sources, dest, line in an.from_context:
+        for src in sources:
+            target = re.sub(r"/+", "/", dest + posixpath.basename(src.rstrip("/")) if dest.endswith("/") else dest)
+            if src.strip("./") == "" or not target.startswith("/"):
+                return line  # the whole context, or into the WORKDIR
+            if target.startswith(SYSTEM) or posixpath.dirname(target.rstrip("/")) == "/" and "." in posixpath.basename(target):
+                continue  # tooling: into system folders, or a single file at /
+            return line
+    return None
+
+
+def stage_copy(ctx) -> int | None:
+    """The line of a `COPY --from=STAGE` (a build stage of this file) that brings what that stage
+    built into a folder of the application's (not a system folder): a program of its own."""
+    names = {s.name for s in ctx.stages.stages if s.name} | {str(s.index) for s in ctx.stages.stages}
+    for stage in ctx.an.chain:
+        for inst in stage.instructions:
+            src = inst.flag("from") if inst.cmd == "copy" else None
+            if not src or src.lower() not in names or len(inst.value) < 2:
+                continue
+            dest = inst.value[-1]
+            if not dest.startswith("/") or not dest.startswith(SYSTEM):
+                return inst.start_line
+    return None
+
+
+def says_base(ctx) -> str | None:
+    for line, text in header(ctx.df):
+        if SAYS_BASE_RE.search(text):
+            return f'line {line}: the header says "{text}"'
+    for stage in ctx.an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "label" and SAYS_BASE_RE.search(inst.original):
+                return f"line {inst.start_line}: its LABEL says it is a base image for others"
+    return None
+
+
+def check(ctx) -> str | None:
+    an = ctx.an
+    if (an.base_image or "").split(":")[0] == "scratch":
+        return None
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "onbuild":
+                return f"line {inst.start_line}: ONBUILD triggers: the image exists to be built upon; its users choose the USER"
+    said = says_base(ctx)
+    if said:
+        return f"{said}; the images built on it choose the USER"
+    ep, cmd = an.entrypoint, an.cmd
+    if ep is not None and ep.value and "entrypoint" not in (program(ep)[0] or "").rsplit("/", 1)[-1]:
+        return None  # a program of its own
+    if cmd is not None:
+        argv = list(cmd.value) if cmd.json else cmd.args.split()
+        repl = is_repl(argv)
+        if repl is None:
+            return None
+        what = f"line {cmd.start_line}: CMD is {repl}, a shell or REPL"
+    elif ep is not None and ep.value:
+        return None  # an entrypoint script with no CMD runs something of its own
+    elif repl_base(an.base_image or an.chain[0].image_raw) and toolchain_env(an):
+        key, line = toolchain_env(an)
+        what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
+                f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
+    else:
+        return None  # the base image's own program runs
+    if app_copy(an) is not None or stage_copy(ctx) is not None:
+        return None
+    return (f"{what}, and no application is copied in: a language, SDK or tool image others build FROM "
+            f"(a USER would break their `RUN apt-get install ...`)")

@@ -1,0 +1,88 @@
+"""devcontainer: the Dockerfile builds a development container.
+
+A Dockerfile in a `.devcontainer/` folder, or one that a `devcontainer.json` names in
+`build.dockerfile` (or the older `dockerFile`), is a development environment: the dev-container
+tooling chooses the user (`remoteUser`, `containerUser` in devcontainer.json) and often creates it
+itself (the common-utils feature). A USER in the image fights that choice.
+
+devcontainer.json files are looked for in the Dockerfile's folder and each folder above it up to the
+repository root: `.devcontainer.json`, `.devcontainer/devcontainer.json` and
+`.devcontainer/*/devcontainer.json`. They are JSONC (comments and trailing commas), read with
+`json` after stripping both; paths are relative to the devcontainer.json's folder.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+
+NAME = "devcontainer"
+SUMMARY = "A development container's image (in `.devcontainer/` or named by a devcontainer.json): its remoteUser/containerUser decides."
+EXAMPLE = '// .devcontainer/devcontainer.json\n{ "build": { "dockerfile": "Dockerfile" }, "remoteUser": "vscode" }'
+
+_JSONC_RE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
+
+
+def load_jsonc(text: str) -> dict | None:
+    """A JSONC document (comments, trailing commas) as a dict, or None."""
+    text = _JSONC_RE.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text)
+    text = re.sub(r'"(?:\\.|[^"\\])*"|,(\s*[}\]])', lambda m: m.group(1) if m.group(1) is not None else m.group(0), text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _candidates(folder: str) -> list[str]:
+    return ([os.path.join(folder, ".devcontainer.json"), os.path.join(folder, ".devcontainer", "devcontainer.json")]
+            + sorted(glob.glob(os.path.join(glob.escape(folder), ".devcontainer", "*", "devcontainer.json"))))
+
+
+def config_for(dockerfile: str, stop: str | None) -> tuple[str, dict] | None:
+    """(path, settings) of the devcontainer.json that builds `dockerfile`, searching up to `stop`."""
+    target = os.path.realpath(dockerfile)
+    d = os.path.dirname(target)
+    stop = os.path.realpath(stop) if stop else d
+    while True:
+        for path in _candidates(d):
+            if not os.path.isfile(path):
+                continue
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    data = load_jsonc(f.read(1 << 20))
+            except OSError:
+                continue
+            if not data:
+                continue
+            build = data.get("build") if isinstance(data.get("build"), dict) else {}
+            name = build.get("dockerfile") or build.get("dockerFile") or data.get("dockerFile")
+            if isinstance(name, str) and os.path.realpath(os.path.join(os.path.dirname(path), name)) == target:
+                return path, data
+        if d == stop or not d.startswith(stop):
+            return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def check(ctx) -> str | None:
+    if ctx.path is None:
+        return None
+    path = os.path.realpath(ctx.path)
+    found = config_for(path, ctx.repo_root)
+    in_folder = ".devcontainer" in path.split(os.sep)[:-1]
+    if found is None and not in_folder:
+        return None
+    if found is None:
+        return ("the Dockerfile is in a .devcontainer folder: a development container, whose user the dev-container "
+                "tooling chooses (remoteUser/containerUser in devcontainer.json)")
+    json_path, data = found
+    rel = os.path.relpath(json_path, os.path.dirname(path))
+    users = [f"{k} {data[k]}" for k in ("remoteUser", "containerUser") if isinstance(data.get(k), str)]
+    who = (f"its {' and '.join(users)} decides the user" if users
+           else "it sets no remoteUser/containerUser, so the developer works as the image's user by choice")
+    return f"{rel} builds this Dockerfile as a development container: {who}"

@@ -1,0 +1,89 @@
+"""github-action: the Dockerfile is a GitHub Docker container action's image.
+
+An `action.yml`/`action.yaml` with `runs.using: docker` and `runs.image: Dockerfile` (or a path to
+this Dockerfile) in the Dockerfile's folder or a folder above it (up to the repository root) makes
+it an action. GitHub's documentation says Docker container actions must run as the default user,
+root ("Docker actions must be run by the default Docker user (root)"): the workspace they write into
+is mounted with the runner's ownership.
+
+The action file is read without a YAML library (pyyaml is only a test extra): a small line-based
+read of the top-level `runs:` block and its `using:` and `image:` keys (quotes and `#` comments
+stripped), which is all an action's metadata needs here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+NAME = "github-action"
+SUMMARY = "A GitHub Docker container action's image (`action.yml` with `runs.using: docker`): GitHub runs these as root."
+EXAMPLE = "# action.yml\nruns:\n  using: docker\n  image: Dockerfile"
+
+ACTION_FILES = ("action.yml", "action.yaml")
+KEY_RE = re.compile(r"^(\s*)([\w-]+)\s*:\s*(.*?)\s*$")
+
+
+def _value(raw: str) -> str:
+    raw = re.sub(r"\s+#.*$", "", raw).strip()
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        raw = raw[1:-1]
+    return raw
+
+
+def runs(text: str) -> dict[str, str]:
+    """The scalar keys of the top-level `runs:` block of an action file."""
+    out: dict[str, str] = {}
+    inside = False
+    indent = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = KEY_RE.match(line)
+        if not line[0].isspace():
+            inside = bool(m) and m.group(2) == "runs" and not _value(m.group(3))
+            indent = None
+            continue
+        if inside and m:
+            if indent is None:
+                indent = len(m.group(1))
+            if len(m.group(1)) == indent:
+                out[m.group(2)] = _value(m.group(3))
+    return out
+
+
+def action_for(dockerfile: str, stop: str | None) -> str | None:
+    """The action file that builds `dockerfile`, searching its folder and those above up to `stop`."""
+    target = os.path.realpath(dockerfile)
+    d = os.path.dirname(target)
+    stop = os.path.realpath(stop) if stop else d
+    while True:
+        for name in ACTION_FILES:
+            path = os.path.join(d, name)
+            if os.path.isfile(path):
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as f:
+                        keys = runs(f.read(1 << 20))
+                except OSError:
+                    continue
+                image = keys.get("image", "")
+                if keys.get("using", "").lower() == "docker" and image and not image.startswith("docker://"):
+                    if os.path.realpath(os.path.join(d, image)) == target:
+                        return path
+        if d == stop or not d.startswith(stop):
+            return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def check(ctx) -> str | None:
+    if ctx.path is None:
+        return None
+    found = action_for(ctx.path, ctx.repo_root)
+    if found is None:
+        return None
+    rel = os.path.relpath(found, os.path.dirname(os.path.realpath(ctx.path)))
+    return (f"{rel} runs this Dockerfile as a Docker container action (runs.using: docker), and GitHub requires "
+            f"those to run as the default user, root")
