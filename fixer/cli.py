@@ -142,7 +142,7 @@ OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "tar
 
 
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
-            quiet=False, force_exclude=False, config=None, isolated=False,
+            quiet=False, force_exclude=False, config=None, isolated=False, offline=False,
             output_file=None, exit_zero=False, color="auto", statistics=False,
             **given) -> int:
     """Everything the command does after its arguments are read; returns the exit status.
@@ -198,7 +198,50 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
     files = discover(paths, finder, force_exclude, verbose=verbose, quiet=quiet)
     return process(files, options_for, write=write, check=check, diff=diff, stdin_filename=stdin_filename,
                    fmt=Format(fmt), verbose=verbose, quiet=quiet, stdin_excluded=stdin_excluded,
-                   output_file=output_file, exit_zero=exit_zero, color=Color(color), statistics=statistics)
+                   output_file=output_file, exit_zero=exit_zero, color=Color(color), statistics=statistics,
+                   offline=offline)
+
+
+def lookups(files, options_for, offline: bool, stdin_filename: str | None = None):
+    """The base-image pre-pass: a resolver per look-up setting (stdin: cache and engine only), and
+    the distinct final bases of the files looked up concurrently, one request per image.
+    Returns resolver_for(path) for the processing loop."""
+    from . import facts
+
+    resolvers: dict = {}
+
+    def resolver_for(path):
+        try:
+            cfg = options_for(stdin_filename if path == "-" else path)[1]
+        except DockerfixError:
+            return None
+        settings = {**cfg.lookup, **({"offline": True} if offline else {})}
+        key = (path == "-", json.dumps(settings, sort_keys=True))
+        if key not in resolvers:
+            resolvers[key] = facts.resolver_from(settings, local=path == "-")
+        return resolvers[key]
+
+    wanted: dict = {}
+    for path in files:
+        r = resolver_for(path)
+        if path == "-" or r is None or r.mode != "network":
+            continue
+        try:
+            from .output import read_file
+            from .parse import parse
+            from .source import decode
+            from .stages import split_stages
+
+            image, platform, _ = facts.base_of(split_stages(parse(decode(read_file(path)[0]))),
+                                               options_for(path)[0].target)
+        except (DockerfixError, OSError):
+            continue  # the loop reports it
+        key = facts.lookup_key(image)
+        if key is not None:
+            wanted.setdefault(id(r), (r, []))[1].append((key, platform))
+    for r, keys in wanted.values():
+        r.prefetch(keys)
+    return resolver_for
 
 
 class ConfigError(DockerfixError):
@@ -206,9 +249,13 @@ class ConfigError(DockerfixError):
 
 
 def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verbose, quiet,
-            stdin_excluded=False, output_file=None, exit_zero=False, color=Color.auto, statistics=False) -> int:
+            stdin_excluded=False, output_file=None, exit_zero=False, color=Color.auto, statistics=False,
+            offline=False) -> int:
+    from . import facts
     from .output import edit_of, position, read_file, unified_diff, write_atomic
     from .plan import fix
+
+    resolver_for = lookups(files, options_for, offline, stdin_filename)
 
     err = sys.stderr
     status = 0
@@ -247,6 +294,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                 if verbose and cfg.path and fmt is Format.text:
                     print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
                 context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
+                facts.use(resolver_for(path))
                 res = fix(data, options, context if (not is_stdin or stdin_filename) else None,
                           stdin_filename if is_stdin else path)
                 report.update(changed=res.changed, family=res.family, user_before=res.user_before,
@@ -312,6 +360,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                 _explain(name, report, write=write or echo, check=check, verbose=verbose)
             if check and report["changed"] and status == 0:
                 status = 1
+    facts.use(None)
     if statistics:
         from .formats import statistics as stats, statistics_text
 
@@ -546,6 +595,7 @@ def build_app():
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors (no progress line)."),
         config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Use this configuration file for every file (.dockerfix.toml or pyproject.toml).", show_default=False),
         isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
+        offline: bool = typer.Option(False, "--offline", help="Never ask a registry about base images: only the local engine, the cache and dockerfix's knowledge (also DOCKERFIX_OFFLINE=1, offline = true)."),
         force_exclude: bool = typer.Option(False, "--force-exclude", help="Apply the configuration's exclude globs to files named on the command line too (for pre-commit)."),
         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ) -> None:
@@ -561,7 +611,7 @@ def build_app():
             paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
             uid=uid, gid=gid, numeric_user=numeric_user, writable=writable, target=target,
             always_create=always_create, force=force, openshift=openshift, fmt=fmt.value, verbose=verbose, quiet=quiet,
-            config=config, isolated=isolated, force_exclude=force_exclude,
+            config=config, isolated=isolated, force_exclude=force_exclude, offline=offline,
             output_file=output_file, exit_zero=exit_zero, color=color.value, statistics=statistics,
         ))
 
@@ -601,7 +651,7 @@ _FLAGS = {
     "--target": ("target", str), "--format": ("fmt", "format"), "--config": ("config", str),
     "--isolated": ("isolated", bool), "--force-exclude": ("force_exclude", bool),
     "--output-file": ("output_file", str), "-o": ("output_file", str), "--exit-zero": ("exit_zero", bool),
-    "--color": ("color", Color), "--statistics": ("statistics", bool),
+    "--color": ("color", Color), "--statistics": ("statistics", bool), "--offline": ("offline", bool),
 }
 
 

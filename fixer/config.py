@@ -6,7 +6,9 @@ has a `.dockerfix.toml`, or a `pyproject.toml` with a `[tool.dockerfix]` table, 
 `--config FILE` uses one file for everything; `--isolated` uses none.
 
 Keys (kebab-case, as on the command line): user, group, uid, gid, numeric-user, writable (list),
-always-create, force (list of rule names, or `true` for drops-privileges), openshift, exclude (list of globs, relative to the configuration file's folder).
+always-create, force (list of rule names, or `true` for drops-privileges), openshift, exclude (list of globs,
+relative to the configuration file's folder), and the base-image look-up settings (`facts`): offline,
+registry-mirror, insecure-registries, tag-cache-hours, lookup-timeout.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ KEYS: dict[str, tuple[str, type]] = {
     "force": ("force", list),  # rule names; `true` still means drops-privileges
     "openshift": ("openshift", bool),
 }
-OTHER_KEYS = {"exclude": list}
+# base-image look-ups (facts.resolver_from): key -> type
+LOOKUP_KEYS = {"offline": bool, "registry-mirror": str, "insecure-registries": list, "tag-cache-hours": int,
+               "lookup-timeout": int}
+OTHER_KEYS = {"exclude": list, **LOOKUP_KEYS}
 FILE_NAMES = (".dockerfix.toml", "pyproject.toml")
 
 
@@ -39,6 +44,7 @@ class Config:
     root: str  # the folder exclude globs are relative to
     values: dict = field(default_factory=dict)  # Options field -> value
     exclude: tuple[str, ...] = ()
+    lookup: dict = field(default_factory=dict)  # LOOKUP_KEYS -> value
 
     def excludes(self, path: str) -> bool:
         """Whether `path` (a file or folder) matches one of the exclude globs. A glob without `/`
@@ -123,6 +129,10 @@ def load(path: str) -> Config | None:
             raise DockerfixError(f"{where}: {prefix}{key} must be {want}, not {value!r}")
         if key == "exclude":
             cfg.exclude = tuple(value)
+        elif key in LOOKUP_KEYS:
+            if kind is int and value <= 0:
+                raise DockerfixError(f"{where}: {prefix}{key} must be a positive integer, not {value!r}")
+            cfg.lookup[key] = value
         else:
             cfg.values[KEYS[key][0]] = tuple(value) if kind is list else value
     return cfg

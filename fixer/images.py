@@ -32,6 +32,14 @@ class ImageInfo:
     source: str = ""  # where these facts come from
     matched: str = ""  # the pattern that matched (for reports)
     note: str = ""
+    # from the image's own configuration (facts.merge), when one was found
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    workdir: str = ""
+    facts_from: str = ""  # "knowledge file", "registry", "registry, cached 3 h ago", "podman", ...
+    user_known: bool = False  # default_user is known (a knowledge entry, or the image's configuration)
+    lookup_note: str = ""  # why the configuration could not be read ("base: registry unreachable: ...")
 
     @property
     def has_useradd(self) -> bool:
@@ -143,7 +151,8 @@ def lookup(image: str | None) -> ImageInfo:
     if image is None:
         return ImageInfo()
     if image.lower() == "scratch":
-        return ImageInfo(family="scratch", shell=False, useradd=False, matched="scratch",
+        return ImageInfo(family="scratch", shell=False, useradd=False, matched="scratch", user_known=True,
+                         facts_from="knowledge file",
                          source="https://docs.docker.com/build/building/base-images/#create-a-minimal-base-image-using-scratch")
     ref = parse_ref(image)
     tag = (ref.tag or "latest").lower()
@@ -152,5 +161,6 @@ def lookup(image: str | None) -> ImageInfo:
             if _name_matches(pat, ref.path):
                 if any(fnmatch.fnmatchcase(tag, t) for t in rule.tags):
                     info = rule.info
-                    return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}"})
+                    return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}",
+                                        "facts_from": "knowledge file", "user_known": known(image)})
     return ImageInfo()

@@ -451,4 +451,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"dockerfix lsp: error: unknown argument {unknown[0]!r} (only --stdio)\n{USAGE}")
         return 2
     _log_to_stderr()
+    from . import facts
+
+    facts.use(facts.resolver_from({}, local=True))  # cache and engine only: never the network
     return serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -142,11 +142,20 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
                 result.user_after = result.user_before
             else:
                 result.root_line = _root_line(ctx.an)
+            _lookup_note(ctx.an, result)
         return result
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
-    return plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
+    result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
                 script=found[2] if found else None)
+    _lookup_note(ctx.an, result)
+    return result
+
+
+def _lookup_note(an: Analysis, result: Result) -> None:
+    """A failed look-up of the base image is a reason (`base: registry unreachable: ...`), never an error."""
+    if an.image.lookup_note:
+        result.reasons.append(an.image.lookup_note)
 
 
 def describe_user(u: UserSetting) -> str:
@@ -661,6 +670,11 @@ def _writable_paths(an: Analysis, options: Options, result: Result) -> list[str]
     """The paths to create and hand to the user: the final stage's VOLUMEs (as expanded) that are
     data folders, with a warning for each that is not, then --writable (refused before, if not)."""
     out: list[str] = []
+    for path in an.image.volumes:  # the base image's own VOLUMEs, from its configuration
+        norm, why = snippets.writable_path(path)
+        if why is None and norm not in out:
+            out.append(norm)
+            result.reasons.append(f"base image {an.base_image} declares VOLUME {norm} ({an.image.facts_from})")
     for path, line in an.volumes:
         norm, why = snippets.writable_path(path)
         if why is None:

@@ -359,12 +359,12 @@ def run_script(inst: Instruction) -> tuple[str | None, list[str] | None]:
 
 
 def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
-    from . import images, shell
+    from . import facts, shell
 
     final = st.final(target)
     chain = final.chain()
     root = chain[0]
-    info = images.lookup(root.image)
+    info = facts.info(*facts.base_of(st, target))  # the knowledge file's, and the image's own configuration
     envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
     args: dict[str, str | None] = {}  # ARG: per stage
     env = ChainMap(envs, args)  # what expansion sees: ENV wins over ARG (a view: no copy per line)
@@ -379,7 +379,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
     root_runs: list[RootRun] = []
     last_user_inst = None
     shell_cmd = ["/bin/sh", "-c"]
-    workdir = "/"
+    workdir = info.workdir or "/"
     root_owned = True
     user_dirs: dict[str, None] = {}  # WORKDIRs made by a non-root user (a set, in order)
     volumes: list[tuple[str, int]] = []

@@ -88,7 +88,8 @@ def privilege_drop(ctx) -> str | None:
         if ep is None or (prog and "docker-entrypoint" in prog.rsplit("/", 1)[-1]
                           and ctx.script(prog) is None):
             who = f" to {info.reuse_user}" if info.reuse_user else ""
-            return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself"
+            known = f" ({info.facts_from})" if info.facts_from else ""
+            return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself{known}"
     return None
 
 

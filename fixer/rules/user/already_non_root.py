@@ -11,6 +11,9 @@ OVERRIDABLE = False
 def check(ctx) -> str | None:
     from ...plan import describe_user
 
-    if ctx.an.user.is_root is False:
-        return f"the final stage already runs as {describe_user(ctx.an.user)}, not root"
+    an = ctx.an
+    if an.user.is_root is False:
+        if an.user.line is None and an.image.facts_from not in ("", "knowledge file"):  # known from its config
+            return f"base image {an.base_image} runs as {an.user.value} ({an.image.facts_from}), not root"
+        return f"the final stage already runs as {describe_user(an.user)}, not root"
     return None

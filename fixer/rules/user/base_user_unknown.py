@@ -80,8 +80,8 @@ def check(ctx) -> str | None:
         return None  # a USER in the file decides who runs it
     if not an.image.shell or an.image.family in ("scratch", "windows"):
         return None  # nothing is run in the image: a numeric USER (or ContainerUser) needs no proof
-    if images.known(an.base_image):
-        return None  # images.toml says it runs as root (or already-non-root has left it)
+    if images.known(an.base_image) or an.image.user_known:
+        return None  # images.toml or the image's own configuration says it runs as root
     if an.root_proofs or _sibling_proofs(ctx):
         return None
     raw = an.chain[0].image_raw
