@@ -396,6 +396,10 @@ def info(image: str | None, platform: str = DEFAULT_PLATFORM, platform_given: bo
     key = lookup_key(image)
     if _active is None or key is None or _active.mode == "off":
         return known
+    if _active.mode == "local" and known.user_known:
+        # an editor (stdin, the language server) waits on every save: for an image the knowledge
+        # file knows, asking the local engine (a `podman image ls` process) costs more than it adds
+        return known
     found = _active.get(key, platform)
     if found.config is None:
         return replace(known, lookup_note=found.note) if found.note else known

@@ -457,3 +457,28 @@ def test_history_steps_and_merge():
     assert (info.family, info.default_user, info.users, info.reuse_user) == ("suse", "app", {"app": "2000:2000"}, "app")
     assert info.shell and info.user_known and info.facts_from == "registry"
     assert info.entrypoint == ("tini", "--") and info.cmd == ("run.sh",)
+
+
+def test_editor_path_asks_the_engine_only_for_images_the_knowledge_file_does_not_know(lookups, monkeypatch):
+    """stdin (format on save) never asks a registry, and for an image the knowledge file knows it
+    does not start the local engine either: that is a process per save. A `podman` on PATH that
+    records its calls shows which images made dockerfix ask the engine."""
+    calls = lookups / "podman-calls"
+    bindir = lookups / "bin"
+    bindir.mkdir()
+    fake = bindir / "podman"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> {calls}\nexit 1\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    env.pop("DOCKERFIX_LOOKUP", None)
+
+    def fix_stdin(text: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "fixer", "-"], input=text.encode(), capture_output=True,
+                              env=env, timeout=60)
+
+    known = fix_stdin("FROM debian:bookworm-slim\nRUN apt-get update\nCOPY server /srv/app/server\nCMD [\"/srv/app/server\"]\n")
+    assert known.returncode == 0 and b"USER appuser" in known.stdout, known.stderr
+    assert not calls.exists(), calls.read_text()
+    unknown = fix_stdin("FROM registry.example.com/team/app:1\nRUN apt-get update\n")
+    assert unknown.returncode == 0, unknown.stderr
+    assert "image" in calls.read_text()  # the engine was asked about the unknown image
