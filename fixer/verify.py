@@ -110,7 +110,7 @@ def _docker_answers() -> bool:
 
 def excerpt(text: str) -> str:
     """The first and last lines of a program's output (all of it when short)."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
+    lines = [line.rstrip() for line in text.strip("\r\n").splitlines()]
     head, tail = EXCERPT_LINES
     if len(lines) > head + tail:
         lines = lines[:head] + [f"[… {len(lines) - head - tail} lines …]"] + lines[-tail:]
