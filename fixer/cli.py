@@ -265,15 +265,15 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                 context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
                 if verifier is not None and verifier.context:  # --context: the build context
                     context = verifier.context
-                res = fix(data, options, context if (not is_stdin or stdin_filename or verifier) else None,
-                          stdin_filename if is_stdin else path)
+                known = not is_stdin or stdin_filename or (verifier is not None and verifier.context)
+                res = fix(data, options, context if known else None, stdin_filename if is_stdin else path)
                 report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                               user_after=res.user_after, insert_after=res.insert_after,
                               reasons=res.reasons, warnings=res.warnings, skipped=res.skipped, rule=res.rule,
                               user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
                               root_step=res.root_step)
                 if res.changed and verifier is not None and verifier.engine:
-                    _verify(report, name, data, res.output, context, verifier)
+                    _verify(report, name, data, res.output, context, verifier, options.target)
                 if report["changed"]:
                     counts["changed"] += 1
                     patch = unified_diff(name, data, res.output)
@@ -489,12 +489,12 @@ class Output:
         write_report(self.path, bytes(self.data))
 
 
-def _verify(report: dict, name: str, original: bytes, fixed: bytes, context: str, verifier) -> None:
+def _verify(report: dict, name: str, original: bytes, fixed: bytes, context: str, verifier, target) -> None:
     """--verify: build and start both images (fixer.verify); a fix that is not verified is not
     a change: refuted, the file is left alone (rule verify-refuted); unverified, an error."""
     from .verify import check as verify_check
 
-    v = report["verify"] = verify_check(name, original, fixed, verifier, context)
+    v = report["verify"] = verify_check(name, original, fixed, verifier, context, target)
     if v["verdict"] == "verified":
         return
     report.update(changed=False)

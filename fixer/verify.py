@@ -172,8 +172,9 @@ class Engine:
 
     name = ""
 
-    def build(self, dockerfile: str, context: str, tag: str) -> None:
-        _call([self.name, "build", "-q", "-f", dockerfile, "-t", tag, context], f"{self.name} build",
+    def build(self, dockerfile: str, context: str, tag: str, target: str | None) -> None:
+        stage = ["--target", target] if target else []
+        _call([self.name, "build", "-q", *stage, "-f", dockerfile, "-t", tag, context], f"{self.name} build",
               BUILD_SECONDS)
 
     def remove(self, tag: str) -> None:
@@ -241,8 +242,9 @@ class Buildah(Engine):
     name = "buildah"
     NOISE = re.compile(r"^(subprocess exited (with status \d+|on \w+)|Error: exit status \d+)$")
 
-    def build(self, dockerfile: str, context: str, tag: str) -> None:
-        _call(["buildah", "bud", "-q", "-f", dockerfile, "-t", tag, context], "buildah bud", BUILD_SECONDS)
+    def build(self, dockerfile: str, context: str, tag: str, target: str | None) -> None:
+        stage = ["--target", target] if target else []
+        _call(["buildah", "bud", "-q", *stage, "-f", dockerfile, "-t", tag, context], "buildah bud", BUILD_SECONDS)
 
     def config(self, tag: str) -> dict:
         return json.loads(_call(["buildah", "inspect", "--type", "image", tag], "buildah inspect"))["OCIv1"]["config"]
@@ -316,9 +318,11 @@ def observe(eng: Engine, handle, ports: list[int], limit: float) -> Outcome:
         time.sleep(0.2)
 
 
-def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | None = None) -> dict:
-    """Build and start both images; the `verify` object of the file's report. Its `verdict` is
-    `verified`, `refuted` (the fix breaks what worked) or `unverified` (nothing to compare)."""
+def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | None = None,
+          target: str | None = None) -> dict:
+    """Build (the stage `target`, else the last) and start both images; the `verify` object of
+    the file's report. Its `verdict` is `verified`, `refuted` (the fix breaks what worked) or
+    `unverified` (nothing to compare)."""
     eng = engine(s.engine)
     context = context or s.context or os.path.dirname(os.path.abspath(path))
     tag = f"localhost/dockerfix-verify:{uuid.uuid4().hex[:12]}"
@@ -359,7 +363,8 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
         files = {}
         for which, text in (("original", original), ("fixed", fixed)):
             os.mkdir(os.path.join(tmp, which))
-            files[which] = os.path.join(tmp, which, os.path.basename(path) or "Dockerfile")
+            name = os.path.basename(path) if path != "-" else ""  # stdin without --stdin-filename
+            files[which] = os.path.join(tmp, which, name or "Dockerfile")
             with open(files[which], "wb") as f:
                 f.write(text)
             ignore = os.path.abspath(path) + ".dockerignore"  # BuildKit reads it beside the Dockerfile
@@ -367,12 +372,12 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
                 shutil.copy(ignore, files[which] + ".dockerignore")
         try:
             try:
-                timed("build_original", eng.build, files["original"], context, f"{tag}-original")
+                timed("build_original", eng.build, files["original"], context, f"{tag}-original", target)
             except StepFailed as e:
                 return _end(result, started, "unverified", f"the original does not build: {e.what}", e.output)
             result["built"].append(f"{tag}-original")
             try:
-                timed("build_fixed", eng.build, files["fixed"], context, f"{tag}-fixed")
+                timed("build_fixed", eng.build, files["fixed"], context, f"{tag}-fixed", target)
             except StepFailed as e:
                 return _end(result, started, "refuted", f"the fixed Dockerfile does not build: {e.what}", e.output)
             result["built"].append(f"{tag}-fixed")
