@@ -1,6 +1,7 @@
 """--verify without an engine: option and engine-selection errors (exit 2, never a traceback),
 the port probe, error excerpts, --context for the rules, and how the reports show a result. The
-real builds are in tests/e2e/test_verify.py (this file has another name: pytest imports test modules by base name)."""
+real builds are in tests/e2e/test_verify.py (hence this file's name: pytest imports test modules
+by their base name)."""
 
 from __future__ import annotations
 
