@@ -144,6 +144,7 @@ OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "tar
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
             quiet=False, force_exclude=False, config=None, isolated=False, offline=False,
             output_file=None, exit_zero=False, color="auto", statistics=False,
+            verify=False, engine=None, verify_env=(), verify_seconds=None, context=None,
             **given) -> int:
     """Everything the command does after its arguments are read; returns the exit status.
 
@@ -168,6 +169,19 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
     if statistics and fmt not in ("text", "json"):
         print("dockerfix: error: --statistics works with --format text or json", file=sys.stderr)
         return 2
+    verifier = None
+    if not verify and (engine or verify_env or verify_seconds is not None):
+        print("dockerfix: error: --engine, --verify-env and --verify-seconds need --verify", file=sys.stderr)
+        return 2
+    if verify or context is not None:
+        from .verify import VerifyError, settings
+
+        try:
+            verifier = settings(engine if verify else None, verify_env, verify_seconds, context,
+                                choose=verify)
+        except VerifyError as e:
+            print(f"dockerfix: error: {e.message}", file=sys.stderr)
+            return 2
     try:
         finder = Finder(config, isolated)
     except DockerfixError as e:
@@ -199,7 +213,7 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
     return process(files, options_for, write=write, check=check, diff=diff, stdin_filename=stdin_filename,
                    fmt=Format(fmt), verbose=verbose, quiet=quiet, stdin_excluded=stdin_excluded,
                    output_file=output_file, exit_zero=exit_zero, color=Color(color), statistics=statistics,
-                   offline=offline)
+                   offline=offline, verifier=verifier)
 
 
 def lookups(files, options_for, offline: bool, stdin_filename: str | None = None):
@@ -250,7 +264,7 @@ class ConfigError(DockerfixError):
 
 def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verbose, quiet,
             stdin_excluded=False, output_file=None, exit_zero=False, color=Color.auto, statistics=False,
-            offline=False) -> int:
+            offline=False, verifier=None) -> int:
     from . import facts
     from .output import edit_of, position, read_file, unified_diff, write_atomic
     from .plan import fix
@@ -294,15 +308,19 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                 if verbose and cfg.path and fmt is Format.text:
                     print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
                 context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
+                if verifier is not None and verifier.context:  # --context: the build context
+                    context = verifier.context
+                known = not is_stdin or stdin_filename or (verifier is not None and verifier.context)
                 facts.use(resolver_for(path))
-                res = fix(data, options, context if (not is_stdin or stdin_filename) else None,
-                          stdin_filename if is_stdin else path)
+                res = fix(data, options, context if known else None, stdin_filename if is_stdin else path)
                 report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                               user_after=res.user_after, insert_after=res.insert_after,
                               reasons=res.reasons, warnings=res.warnings, skipped=res.skipped, rule=res.rule,
                               user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
                               root_step=res.root_step)
-                if res.changed:
+                if res.changed and verifier is not None and verifier.engine:
+                    _verify(report, name, data, res.output, context, verifier, options.target)
+                if report["changed"]:
                     counts["changed"] += 1
                     patch = unified_diff(name, data, res.output)
                     if fmt is not Format.text:
@@ -320,8 +338,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                         out.write(color_diff(patch) if paint else patch)
                 else:
                     counts["unchanged"] += 1
-                    if res.rule is not None:
-                        rules[res.rule] = rules.get(res.rule, 0) + 1
+                    if report["rule"] is not None:
+                        rules[report["rule"]] = rules.get(report["rule"], 0) + 1
                     if echo:
                         out.write(data)
             except DockerfixError as e:
@@ -358,7 +376,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                 progress.update(len(reports))
             if fmt is Format.text and not quiet:
                 _explain(name, report, write=write or echo, check=check, verbose=verbose)
-            if check and report["changed"] and status == 0:
+            if (check and report["changed"] or report["rule"] == "verify-refuted") and status == 0:
                 status = 1
     facts.use(None)
     if statistics:
@@ -518,19 +536,47 @@ class Output:
         write_report(self.path, bytes(self.data))
 
 
+def _verify(report: dict, name: str, original: bytes, fixed: bytes, context: str, verifier, target) -> None:
+    """--verify: build and start both images (fixer.verify); a fix that is not verified is not
+    a change: refuted, the file is left alone (rule verify-refuted); unverified, an error."""
+    from .verify import check as verify_check
+
+    v = report["verify"] = verify_check(name, original, fixed, verifier, context, target)
+    if v["verdict"] == "verified":
+        return
+    report.update(changed=False)
+    if v["verdict"] == "refuted":
+        report.update(skipped=f"--verify: {v['reason']}", rule="verify-refuted")
+        return
+    detail = "".join(f"\n  {line}" for line in (v["error"] or "").splitlines())
+    raise DockerfixError(f"--verify: {v['reason']}{detail}")
+
+
 def _explain(name: str, report: dict, *, write: bool, check: bool, verbose: bool) -> None:
     err = sys.stderr
+    v = report.get("verify")
     if report["changed"]:
         verb = "fixed" if write else "would fix"
         where = f"after line {report['insert_after']}"
         family = "no shell" if report["family"] == "scratch" else report["family"]  # distroless too
         print(f"{verb} {name}: USER {report['user_after']} {where} ({family})", file=err)
+    elif v and v["verdict"] == "refuted":
+        print(f"refuted {name}: {v['reason']}; left unchanged", file=err)
+        for line in (v["error"] or "").splitlines():
+            print(f"  {line}", file=err)
     elif verbose:
         why = report["skipped"] or "nothing to do"
         print(f"unchanged {name}: {why}" + (f" [{report['rule']}]" if report["rule"] else ""), file=err)
+    if v and v["verdict"] == "verified":
+        print(f"verified {name} ({v['engine']}, {v['times']['total']:g} s): {v['reason']}", file=err)
     if verbose:
         for r in report["reasons"]:
             print(f"{name}: {r}", file=err)
+        if v:
+            t = v["times"]
+            steps = ", ".join(f"{k.replace('_', ' ')} {t[k]:g} s" for k in t if k != "total")
+            print(f"{name}: --verify: {v['engine']} in {v['context']}: {', '.join(v['built']) or 'nothing built'}; "
+                  f"{steps}", file=err)
     for w in report["warnings"]:
         if w.startswith("line "):
             line, _, msg = w[5:].partition(": ")
@@ -591,6 +637,11 @@ def build_app():
         color: Color = typer.Option(Color.auto, "--color", metavar="WHEN", show_default=False,
                                     help=f"Colour diffs: auto, always, never {_default('auto: on a terminal; NO_COLOR, FORCE_COLOR')}."),
         statistics: bool = typer.Option(False, "--statistics", help="Print the number of files per outcome and per rule instead of the report."),
+        verify: bool = typer.Option(False, "--verify", help="Build the original and the fixed image, start both, and print or write only fixes that start like the original, as a non-root uid."),
+        engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help=f"--verify with docker, podman or buildah {_default('the first on PATH')}."),
+        verify_env: List[str] = typer.Option([], "--verify-env", metavar="KEY=VALUE", help="An environment variable for both images when --verify starts them (repeatable).", show_default=False),
+        verify_seconds: Optional[int] = typer.Option(None, "--verify-seconds", metavar="N", help=f"How long --verify watches each image start {_default('5')}."),
+        context: Optional[str] = typer.Option(None, "--context", metavar="DIR", help="The build context, for --verify and the rules that read copied files [default: the Dockerfile's folder]."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors (no progress line)."),
         config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Use this configuration file for every file (.dockerfix.toml or pyproject.toml).", show_default=False),
@@ -613,6 +664,7 @@ def build_app():
             always_create=always_create, force=force, openshift=openshift, fmt=fmt.value, verbose=verbose, quiet=quiet,
             config=config, isolated=isolated, force_exclude=force_exclude, offline=offline,
             output_file=output_file, exit_zero=exit_zero, color=color.value, statistics=statistics,
+            verify=verify, engine=engine, verify_env=verify_env, verify_seconds=verify_seconds, context=context,
         ))
 
     # plain help, not rich's: square brackets stay text ("[default: appuser]") and flags show no
@@ -652,6 +704,8 @@ _FLAGS = {
     "--isolated": ("isolated", bool), "--force-exclude": ("force_exclude", bool),
     "--output-file": ("output_file", str), "-o": ("output_file", str), "--exit-zero": ("exit_zero", bool),
     "--color": ("color", Color), "--statistics": ("statistics", bool), "--offline": ("offline", bool),
+    "--verify": ("verify", bool), "--engine": ("engine", str), "--verify-env": ("verify_env", list),
+    "--verify-seconds": ("verify_seconds", int), "--context": ("context", str),
 }
 
 

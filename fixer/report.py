@@ -154,11 +154,13 @@ def _fence(text: str, lang: str) -> str:
     return f"{fence}{lang}\n{text}{'' if text.endswith(chr(10)) else chr(10)}{fence}\n"
 
 
-def _built(r: dict) -> str:
-    """The checklist item on building and starting the image. dockerfix reads the Dockerfile and
-    builds nothing: when a `--verify` option builds and starts the image, what it built and ran
-    belongs here, in place of this request."""
-    return f"the image builds and its program starts as {_code('USER ' + r['user_after'])} (dockerfix did not build it)"
+def _built(r: dict) -> tuple[bool, str]:
+    """The checklist item on building and starting the image: ticked with what `--verify` built
+    and ran (fixer/verify.py), else a request to the reviewer (dockerfix read the file only)."""
+    v = r.get("verify")
+    if v and v["verdict"] == "verified":
+        return True, f"{_md(v['reason'])} ({_code('dockerfix --verify')} with {v['engine']}, {v['times']['total']:g} s)"
+    return False, f"the image builds and its program starts as {_code('USER ' + r['user_after'])} (dockerfix did not build it)"
 
 
 def _rule(name: str | None) -> str:
@@ -236,15 +238,17 @@ def markdown(reports: list[dict], *, write: bool) -> str:
             checks.append("Kubernetes `runAsNonRoot: true` rejects a non-numeric USER unless `runAsUser` is set: "
                           "set it, or use `--numeric-user`")
         checks += [_md(w) for w in r["warnings"]]
-        checks.append(_built(r))
+        items = [(False, c) for c in checks] + [_built(r)]
         out.append("- **Check:**")
-        out += [f"  - [ ] {c}" for c in checks]
+        out += [f"  - [{'x' if done else ' '}] {c}" for done, c in items]
         out += ["", "<details><summary>Diff</summary>", "", _fence(r.get("diff", ""), "diff").rstrip("\n"), "",
                 "</details>", ""]
     if left:
         out += ["### Left unchanged", ""]
-        out += [f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}{_rule(r.get('rule'))}"
-                for r in left]
+        for r in left:
+            out.append(f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}{_rule(r.get('rule'))}")
+            if r.get("verify") and r["verify"].get("error"):  # a refuted fix: what the fixed image printed
+                out += ["", "  " + _fence(r["verify"]["error"], "text").rstrip("\n").replace("\n", "\n  ")]
         out.append("")
     if failed:
         out += ["### Could not be processed", ""]

@@ -33,6 +33,7 @@ import json
 import lzma
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -143,6 +144,36 @@ def buildah(command: str, *args, check=True, **kw) -> subprocess.CompletedProces
               "buildah", "--registries-conf-dir", CONF / "registries.conf.d",
               "--short-name-alias-conf", CONF / "short-name-aliases.conf", command, *policy, *args,
               check=check, env={**os.environ, **_env}, **kw)
+
+
+def engine_bin() -> Path:
+    """A folder holding a `buildah` script that runs buildah as buildah() does (CACHE's store,
+    configuration, signature policy and temporary folder; its own /var/lib/containers; chroot
+    isolation): first on PATH, it gives a program that calls `buildah` itself (dockerfix --verify)
+    the suite's store instead of the host's. In this session's temporary folder."""
+    configure()
+    folder = Path(_env["TMPDIR"]) / "bin"
+    script = folder / "buildah"
+    if script.exists():
+        return folder
+    bind = ((VAR_LIB / "containers", "/var/lib/containers") if os.path.isdir("/var/lib/containers")
+            else (VAR_LIB, "/var/lib"))
+    env = {**_env, "BUILDAH_ISOLATION": ISOLATION[1]}
+    q = shlex.quote
+    lines = [
+        "#!/bin/sh",
+        'cmd=$1; shift',
+        f'case "$cmd" in {"|".join(sorted(POLICY_COMMANDS | {"bud"}))}) '
+        f'set -- "$cmd" --signature-policy {q(str(CONF / "policy.json"))} "$@";; *) set -- "$cmd" "$@";; esac',
+        "export " + " ".join(f"{k}={q(str(v))}" for k, v in env.items()),
+        f"exec unshare --mount --propagation private sh -c {q(IN_OWN_VAR_LIB)} sh {q(str(bind[0]))} {q(bind[1])} "
+        f"{q(shutil.which('buildah') or 'buildah')} --registries-conf-dir {q(str(CONF / 'registries.conf.d'))} "
+        f'--short-name-alias-conf {q(str(CONF / "short-name-aliases.conf"))} "$@"',
+    ]
+    folder.mkdir(exist_ok=True)
+    script.write_text("\n".join(lines) + "\n")
+    script.chmod(0o755)
+    return folder
 
 
 # --- the Debian mirror -------------------------------------------------------------------------------
