@@ -471,7 +471,9 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 if inst.flag("from") is None and len(inst.value) >= 2 and not inst.heredocs:
                     dest = ex(inst.value[-1])
                     if dest is not None:
-                        d = _join(workdir, dest) + ("/" if dest.endswith("/") or len(inst.value) > 2 else "")
+                        d = _join(workdir, dest)
+                        if (dest.endswith("/") or len(inst.value) > 2) and not d.endswith("/"):
+                            d += "/"  # into a folder (`COPY x /`: "/", not "//")
                         from_context.append((list(inst.value[:-1]), d, inst.start_line))
                 if inst.flag("chown") is None and len(inst.value) >= 2:
                     dest = ex(inst.value[-1])

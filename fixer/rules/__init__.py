@@ -24,6 +24,7 @@ ORDER = (
     "user.user_unresolved",
     "user.already_non_root",
     "platform.windows_unknown",
+    "platform.wasm_module",
     "role.generated_file",
     "role.not_a_runtime_stage",
     "program.drops_privileges",
