@@ -158,6 +158,9 @@ def split_stages(df: Dockerfile) -> Stages:
             words = list(inst.value)
             if not words:
                 raise DockerfixError("FROM needs an image name", inst.start_line)
+            end = next((i for i, w in enumerate(words) if "}}" in w), None)
+            if "{{" in words[0] and end:  # a template's `postgres:{{ version }}` (cookiecutter, Jinja)
+                words = [" ".join(words[:end + 1])] + words[end + 1:]
             image_raw = words[0]
             name = None
             if len(words) >= 3 and words[1].lower() == "as":

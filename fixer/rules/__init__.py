@@ -32,6 +32,7 @@ ORDER = (
     "role.github_action",
     "role.devcontainer",
     "role.base_image",
+    "role.lambda_function",
     "user.base_user_unknown",
 )
 

@@ -96,6 +96,8 @@ SETUP_RES = (
 ID_ROOT_RE = re.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
 CHOWN_RE = re.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
 SOCKET_RE = re.compile(r"docker\.sock\b")
+# a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
+RUN_DIR_RE = re.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
 TOLERATED_RE = re.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
 
 
@@ -232,6 +234,10 @@ def _why(ctx, where: str, body: str) -> str | None:
                 return reason
     elif d and not (d == "buildkitd" and re.search(r"\brootlesskit\b", body)):
         return f"{where} starts {WHY[d]}"
+    run = RUN_DIR_RE.search(_code(body))
+    if run:
+        return (f"{where} puts its socket or pid file at {run.group(1)}, directly in {run.group(1).rsplit('/', 1)[0]} "
+                f"(root's, mode 0755), which only root can create")
     setup = root_setup(body)
     return f"{where} {setup} at start, which needs root" if setup else None
 
