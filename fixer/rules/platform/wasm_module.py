@@ -3,21 +3,17 @@
 Docker and containerd run such images with a Wasm shim (`--runtime io.containerd.wasmedge.v1`,
 `--platform wasi/wasm`): the module runs in the runtime's sandbox, which has no Unix users, so a
 USER means nothing there (and `FROM scratch` has no useradd anyway). The rule fires when the
-final stage's ENTRYPOINT or CMD runs a `.wasm` file, or its FROM names a `wasi/*` or `wasm/*`
-platform. A stage that only ships a `.wasm` asset and runs a native program is fixed.
+final stage's ENTRYPOINT or CMD runs a `.wasm` file. A stage that only ships a `.wasm` asset and
+runs a native program is fixed.
 """
 
 from __future__ import annotations
 
-import re
-
 from ...decide import program
 
 NAME = "wasm-module"
-SUMMARY = "The image runs a WebAssembly module (ENTRYPOINT/CMD `*.wasm`, or `--platform=wasi/wasm`): a WASI sandbox has no Unix users."
+SUMMARY = "The image runs a WebAssembly module (ENTRYPOINT/CMD `*.wasm`): a WASI sandbox has no Unix users."
 EXAMPLE = 'FROM scratch\nCOPY --from=build /src/app.wasm /app.wasm\nENTRYPOINT ["app.wasm"]'
-
-WASM_PLATFORM_RE = re.compile(r"^(?:wasi|wasm)(?:/|$)", re.IGNORECASE)
 
 
 def check(ctx) -> str | None:
@@ -27,9 +23,4 @@ def check(ctx) -> str | None:
         if prog and prog.lower().endswith(".wasm"):
             return (f"line {inst.start_line}: {inst.keyword} runs the WebAssembly module {prog}, which a WASI runtime "
                     f"runs in its own sandbox: a Unix USER means nothing there")
-    for stage in an.chain:
-        platform = stage.from_inst.flag("platform")
-        if platform and WASM_PLATFORM_RE.match(platform):
-            return (f"line {stage.from_inst.start_line}: FROM --platform={platform}: a WebAssembly image, run by a WASI "
-                    f"runtime in its own sandbox: a Unix USER means nothing there")
     return None
