@@ -111,6 +111,28 @@ def find_repo_root(folder: str) -> str | None:
     return root
 
 
+# folders every Linux image has: `COPY script /usr/local/bin` puts the script into them
+_FOLDERS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
+
+
+def _symlink_target(an: Analysis, prog: str) -> str | None:
+    """What `prog` links to when a RUN of the final stage's chain made it a symlink
+    (`ln -s usr/local/bin/docker-entrypoint.sh /docker-entrypoint.sh`), as an absolute path."""
+    import posixpath
+    import re
+
+    if not prog.startswith("/"):
+        return None
+    link_re = re.compile(r"(?<![\w-])ln\s+(?:-[a-zA-Z]+\s+)*?-[a-zA-Z]*s[a-zA-Z]*\s+(?:-[a-zA-Z]+\s+)*([\w./-]+)\s+"
+                         + re.escape(prog) + r"(?![\w./-])")
+    for stage in reversed(an.chain):
+        for inst in reversed(stage.instructions):
+            m = link_re.search(inst.original) if inst.cmd == "run" else None
+            if m:
+                return posixpath.normpath(posixpath.join(posixpath.dirname(prog), m.group(1)))
+    return None
+
+
 def _context_script(an: Analysis, prog: str | None, context: str | None):
     """(path, COPY line, text) of the file `prog` names when a COPY brought it from the context."""
     if not prog or context is None:
@@ -119,10 +141,12 @@ def _context_script(an: Analysis, prog: str | None, context: str | None):
     import posixpath
 
     base = posixpath.basename(prog)
+    linked = _symlink_target(an, prog)
     for sources, dest, line in reversed(an.from_context):
         for src in sources:
-            target = dest + posixpath.basename(src.rstrip("/")) if dest.endswith("/") else dest
-            if not (target == prog or ("/" not in prog and posixpath.basename(target) == base)
+            into = dest.endswith("/") or dest in _FOLDERS  # `COPY x /usr/local/bin` copies into the folder
+            target = posixpath.join(dest, posixpath.basename(src.rstrip("/"))) if into else dest
+            if not (target in (prog, linked) or ("/" not in prog and posixpath.basename(target) == base)
                     or (not prog.startswith("/") and target.endswith("/" + prog.lstrip("./")))):
                 continue
             root = os.path.realpath(context)

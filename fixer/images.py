@@ -61,7 +61,7 @@ _RE_REF = re.compile(r"^(?P<name>[^@]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<
 
 def parse_ref(image: str) -> ImageRef:
     """Split `registry:port/path/name:tag@sha256:...` into its parts (lower-cased path)."""
-    image = image.strip()
+    image = re.sub(r"\{\{.*?\}\}", "template", image.strip())  # a template's placeholder: an unknown name or tag
     m = _RE_REF.match(image)
     if not m:
         return ImageRef(None, image.lower(), None, None)

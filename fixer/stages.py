@@ -158,6 +158,9 @@ def split_stages(df: Dockerfile) -> Stages:
             words = list(inst.value)
             if not words:
                 raise DockerfixError("FROM needs an image name", inst.start_line)
+            end = next((i for i, w in enumerate(words) if "}}" in w), None)
+            if "{{" in words[0] and end:  # a template's `postgres:{{ version }}` (cookiecutter, Jinja)
+                words = [" ".join(words[:end + 1])] + words[end + 1:]
             image_raw = words[0]
             name = None
             if len(words) >= 3 and words[1].lower() == "as":
@@ -471,7 +474,9 @@ def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
                 if inst.flag("from") is None and len(inst.value) >= 2 and not inst.heredocs:
                     dest = ex(inst.value[-1])
                     if dest is not None:
-                        d = _join(workdir, dest) + ("/" if dest.endswith("/") or len(inst.value) > 2 else "")
+                        d = _join(workdir, dest)
+                        if (dest.endswith("/") or len(inst.value) > 2) and not d.endswith("/"):
+                            d += "/"  # into a folder (`COPY x /`: "/", not "//")
                         from_context.append((list(inst.value[:-1]), d, inst.start_line))
                 if inst.flag("chown") is None and len(inst.value) >= 2:
                     dest = ex(inst.value[-1])

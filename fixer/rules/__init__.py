@@ -24,6 +24,7 @@ ORDER = (
     "user.user_unresolved",
     "user.already_non_root",
     "platform.windows_unknown",
+    "platform.wasm_module",
     "role.generated_file",
     "role.not_a_runtime_stage",
     "program.drops_privileges",
@@ -31,6 +32,7 @@ ORDER = (
     "role.github_action",
     "role.devcontainer",
     "role.base_image",
+    "role.lambda_function",
     "user.base_user_unknown",
 )
 

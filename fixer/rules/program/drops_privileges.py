@@ -52,6 +52,35 @@ def installs_drop_tool(an) -> tuple[str, int] | None:
     return None
 
 
+# a script line that runs the base image's own entrypoint (`exec docker-entrypoint.sh "$@"`)
+BASE_ENTRYPOINT_RE = re.compile(r"^[ \t]*(?:exec\s+)?(?:/usr/local/bin/)?docker-entrypoint\.sh(?![\w.-])", re.M)
+
+
+def _script(ctx, prog):
+    """The script `prog` copied from the build context (the Dockerfile's folder or the repository root)."""
+    from .starts_as_root import script
+
+    return script(ctx, prog)
+
+
+def _replaced_entrypoint(ctx) -> str | None:
+    """With no ENTRYPOINT/CMD of its own the base image's entrypoint runs: why it drops privileges,
+    when the file copies an `*entrypoint*` script over it that does."""
+    import posixpath
+
+    for sources, dest, line in ctx.an.from_context:
+        for src in sources:
+            target = dest + posixpath.basename(src.rstrip("/")) if dest.endswith("/") else dest
+            if "entrypoint" not in posixpath.basename(target):
+                continue
+            found = _script(ctx, target)
+            tool = drop_tool(found[2]) if found else None
+            if tool:
+                return (f"line {line}: the file sets no ENTRYPOINT or CMD (the base image's runs) and copies the "
+                        f"entrypoint script {found[0]} to {target}, which drops privileges itself with {tool}")
+    return None
+
+
 def privilege_drop(ctx) -> str | None:
     """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
     an = ctx.an
@@ -64,7 +93,7 @@ def privilege_drop(ctx) -> str | None:
         tool = drop_tool(text)
         if tool:
             return f"line {inst.start_line}: {inst.keyword} drops privileges itself with {tool}"
-        script = ctx.script(prog)
+        script = _script(ctx, prog)
         if script is not None:
             path, line, body = script
             tool = drop_tool(body)
@@ -73,6 +102,17 @@ def privilege_drop(ctx) -> str | None:
                     f"line {inst.start_line}: the {inst.keyword} script {path} (copied from the build context "
                     f"on line {line}) drops privileges itself with {tool}"
                 )
+            if info.drops_privileges and BASE_ENTRYPOINT_RE.search(body):
+                who = f" to {info.reuse_user}" if info.reuse_user else ""
+                return (
+                    f"line {inst.start_line}: the {inst.keyword} script {path} (copied from the build context on line "
+                    f"{line}) hands over to docker-entrypoint.sh of base image {an.base_image}, which starts as root "
+                    f"and drops privileges{who} itself"
+                )
+    if ep is None and an.cmd is None:
+        replaced = _replaced_entrypoint(ctx)
+        if replaced:
+            return replaced
     tool_line = installs_drop_tool(an)
     runner = ep or an.cmd
     if tool_line is not None and runner is not None:

@@ -89,10 +89,16 @@ SETUP_RES = (
     (re.compile(r"\bsed\b[^\n]*\s-i\b[^\n]*\s['\"]?/etc/", re.M), "edits files under /etc with sed -i"),
     (re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?/etc/", re.M), "writes files under /etc"),
     (re.compile(_AT + r"(?:update-ca-certificates|update-ca-trust|ldconfig)\b", re.M), "updates the system's certificates or libraries"),
+    (re.compile(_AT + r"(?:mv|rm)\b[^\n]*\s['\"]?/etc/", re.M), "moves or removes files under /etc"),
+    (re.compile(_AT + _PATH + r"chroot\s", re.M), "chroots into a folder"),
+    (re.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
 )
 ID_ROOT_RE = re.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
 CHOWN_RE = re.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
 SOCKET_RE = re.compile(r"docker\.sock\b")
+# a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
+RUN_DIR_RE = re.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
+TOLERATED_RE = re.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
 
 
 def script(ctx, prog: str | None):
@@ -134,6 +140,9 @@ def root_setup(text: str) -> str | None:
             return what
     if CHOWN_RE.search(code) and ID_ROOT_RE.search(code):
         return "changes file owners when it runs as root (`id -u` is 0)"
+    # a chown that must succeed: giving files to another user needs root (`|| true` tolerates failing)
+    if any(CHOWN_RE.search(line) and not TOLERATED_RE.search(line) for line in code.splitlines()):
+        return "changes file owners with chown"
     return None
 
 
@@ -211,7 +220,7 @@ def _web_reason(ctx, where: str, server: str, stock_php: bool = False) -> str | 
             f"drops its workers itself; {SUGGEST[WEB.get(server, server)]}")
 
 
-def _why(ctx, where: str, body: str, script: bool) -> str | None:
+def _why(ctx, where: str, body: str) -> str | None:
     """Why the command line or script `body` (run from `where`) must start as root, or None."""
     if SOCKET_RE.search(_code(body)):
         return (f"{where} uses the host's Docker socket (docker.sock, root:docker 0660 on the host), "
@@ -225,8 +234,51 @@ def _why(ctx, where: str, body: str, script: bool) -> str | None:
                 return reason
     elif d and not (d == "buildkitd" and re.search(r"\brootlesskit\b", body)):
         return f"{where} starts {WHY[d]}"
-    setup = root_setup(body) if script else None
+    run = RUN_DIR_RE.search(_code(body))
+    if run:
+        return (f"{where} puts its socket or pid file at {run.group(1)}, directly in {run.group(1).rsplit('/', 1)[0]} "
+                f"(root's, mode 0755), which only root can create")
+    setup = root_setup(body)
     return f"{where} {setup} at start, which needs root" if setup else None
+
+
+RUN_RE = re.compile(r"\b(?:docker|podman)\s+(?:container\s+)?run\s+(.*)")
+BUILD_TAG_RE = re.compile(r"\b(?:docker|podman)\s+(?:image\s+)?(?:build|buildx\s+build)\b.*?\s(?:-t|--tag)[=\s]+([^\s;&|]+)")
+ROOT_FLAGS = ("--privileged", "--cap-add")
+# `docker run` options that take a value as the next word
+VALUE_FLAGS = {"-v", "--volume", "-e", "--env", "-p", "--publish", "--name", "--network", "--net", "-w", "--workdir",
+               "--device", "--cap-add", "--cap-drop", "--mount", "--env-file", "-u", "--user", "--entrypoint", "-h",
+               "--hostname", "--platform", "--restart", "-l", "--label", "--add-host", "--tmpfs", "--shm-size",
+               "--ulimit", "--security-opt", "--gpus", "--group-add", "-m", "--memory", "--dns", "--log-driver"}
+
+
+def _image_name(ref: str) -> str:
+    return re.sub(r":[\w.-]+$", "", ref.strip("'\""))
+
+
+def usage_privileged(df) -> str | None:
+    """Why the file's own usage comment shows its image needs root: a `docker run --privileged`
+    (or `--cap-add`) of the image a `docker build -t` in its comments names, or of `$IMAGE`."""
+    comments = [(n, line.lstrip()[1:]) for n, line in enumerate(df.source.lines, 1) if line.lstrip().startswith("#")]
+    built = {_image_name(m.group(1)) for _, text in comments for m in BUILD_TAG_RE.finditer(text)}
+    for n, text in comments:
+        m = RUN_RE.search(text)
+        if not m:
+            continue
+        words, flags, image = m.group(1).split(), [], None
+        i = 0
+        while i < len(words):
+            w = words[i]
+            if not w.startswith("-"):
+                image = w
+                break
+            flags.append(w.split("=", 1)[0])
+            i += 2 if w in VALUE_FLAGS else 1
+        flag = next((f for f in ROOT_FLAGS if f in flags), None)
+        if flag and image and (_image_name(image) in built or image.startswith(("$", "<"))):
+            return (f"line {n}: the file's usage comment runs this image with {flag} (`docker run ... {flag} ... "
+                    f"{image}`): it needs root, which holds the privileges and capabilities it is given")
+    return None
 
 
 def check(ctx) -> str | None:
@@ -245,7 +297,7 @@ def check(ctx) -> str | None:
                 found.append((f"line {inst.start_line}: the {inst.keyword} script {got[0]} (copied on line {got[1]})",
                               got[2]))
         for where, body in found:
-            reason = _why(ctx, where, body, script=body is not text)
+            reason = _why(ctx, where, body)
             if reason:
                 return reason
     # the base image's own program, when the file runs it (sets neither, or names it)
@@ -255,6 +307,9 @@ def check(ctx) -> str | None:
         if prog in WEB.values():
             return _web_reason(ctx, where, prog, stock_php=prog == PHP_APACHE)
         return f"{where} starts {WHY[prog]}"
+    privileged = usage_privileged(ctx.df)
+    if privileged:
+        return privileged
     if SOCKET_RE.search(_code(ctx.df.source.text)):
         return "the Dockerfile refers to the host's Docker socket (docker.sock, root:docker 0660 on the host), which a new user cannot reach"
     return None

@@ -5,6 +5,9 @@ A Dockerfile in a `.devcontainer/` folder, or one that a `devcontainer.json` nam
 tooling chooses the user (`remoteUser`, `containerUser` in devcontainer.json) and often creates it
 itself (the common-utils feature). A USER in the image fights that choice.
 
+A final stage named `dev-envs` (the target Docker Desktop's Dev Environments build, named in
+compose-dev.yaml) or `devcontainer` is one too, whatever file it is in.
+
 devcontainer.json files are looked for in the Dockerfile's folder and each folder above it up to the
 repository root: `.devcontainer.json`, `.devcontainer/devcontainer.json` and
 `.devcontainer/*/devcontainer.json`. They are JSONC (comments and trailing commas), read with
@@ -69,7 +72,16 @@ def config_for(dockerfile: str, stop: str | None) -> tuple[str, dict] | None:
         d = parent
 
 
+# final-stage names that say the stage is a development environment
+DEV_STAGES = ("dev-envs", "devcontainer", "dev-container")
+
+
 def check(ctx) -> str | None:
+    final = ctx.an.final
+    if final.name in DEV_STAGES:
+        return (f"line {final.from_inst.start_line}: the final stage {final.name} is a development environment "
+                f"(Docker Dev Environments build the `dev-envs` target): the dev tooling chooses its user; "
+                f"fix the application's own stage with --target")
     if ctx.path is None:
         return None
     path = os.path.realpath(ctx.path)
