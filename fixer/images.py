@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import os
 import re
-import sys
-from dataclasses import dataclass, field
+
+from .record import dataclass, field
 
 FAMILIES = ("debian", "alpine", "busybox", "rhel", "suse", "arch", "windows", "scratch", "unknown")
 
@@ -78,20 +77,11 @@ class _Rule:
     info: ImageInfo
 
 
-def _load_toml(text: str) -> dict:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    return tomllib.loads(text)
-
-
 @functools.lru_cache(maxsize=1)
 def _rules() -> tuple[_Rule, ...]:
-    # a plain path: importlib.resources costs ~5 ms of imports, and the package is never zipped
-    with open(os.path.join(os.path.dirname(__file__), "data", "images.toml"), encoding="utf-8") as f:
-        text = f.read()
-    data = _load_toml(text)
+    from .datafiles import load
+
+    data = load("images")
     rules = []
     for entry in data.get("image", []):
         info = ImageInfo(
@@ -113,12 +103,31 @@ def _rules() -> tuple[_Rule, ...]:
     return tuple(rules)
 
 
+def _glob(text: str, pattern: str) -> bool:
+    """fnmatch.fnmatchcase(text, pattern), without compiling a regular expression for a pattern
+    made of literal text and `*` (nearly all of images.toml's: compiling them cost more than all
+    the rest of a lookup, on every start); patterns with `?` or `[...]` go to fnmatch."""
+    if "?" in pattern or "[" in pattern:
+        start = pattern[:min(i for i in map(pattern.find, "?[") if i >= 0)].split("*", 1)[0]
+        return text.startswith(start) and fnmatch.fnmatchcase(text, pattern)
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return text == pattern
+    head, tail = parts[0], parts[-1]
+    if len(text) < len(head) + len(tail) or not (text.startswith(head) and text.endswith(tail)):
+        return False
+    pos, end = len(head), len(text) - len(tail)
+    for part in parts[1:-1]:  # each in turn, leftmost: what `*`s between them match is free
+        pos = text.find(part, pos, end)
+        if pos < 0:
+            return False
+        pos += len(part)
+    return True
+
+
 def _name_matches(pattern: str, path: str) -> bool:
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    if "/" in pattern:  # multi-part names also match under any registry prefix path
-        return fnmatch.fnmatchcase(path, "*/" + pattern)
-    return False
+    # multi-part names also match under any registry prefix path
+    return _glob(path, pattern) or ("/" in pattern and _glob(path, "*/" + pattern))
 
 
 @functools.lru_cache(maxsize=512)
@@ -150,7 +159,7 @@ def lookup(image: str | None) -> ImageInfo:
     for rule in _rules():
         for pat in rule.names:
             if _name_matches(pat, ref.path):
-                if any(fnmatch.fnmatchcase(tag, t) for t in rule.tags):
+                if any(_glob(tag, t) for t in rule.tags):
                     info = rule.info
                     return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}"})
     return ImageInfo()
