@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 
 from .errors import DockerfixError
+from .record import dataclass, field
 
 # key -> (Options field, type)
 KEYS: dict[str, tuple[str, type]] = {

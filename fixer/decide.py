@@ -14,10 +14,10 @@ files from disk lazily and once.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from .parse import Dockerfile, Instruction
+from .record import dataclass, field
 from .stages import Analysis, Stages, analyze, split_stages
 
 

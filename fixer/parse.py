@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
 from .errors import DockerfixError
+from .record import dataclass, field
 from .source import BOM, Source
 
 # unicode.IsSpace in Go: these, and nothing else (Python's isspace also takes \x1c-\x1f).

@@ -23,9 +23,9 @@ import fnmatch
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 
 from . import snippets
+from .record import dataclass, field
 from .stages import Analysis, env_pairs, is_root_user
 
 # folders a program keeps its data in (Flask's instance/, Rails' log/ tmp/ storage/ db/, uploads)

@@ -14,8 +14,9 @@ image is and what its program needs. The first rule that fires decides.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+
+from ..record import dataclass
 
 # family.module, in the order the rules run
 ORDER = (

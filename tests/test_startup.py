@@ -1,0 +1,32 @@
+"""Start-up cost (issue 17): an editor runs dockerfix on every save, so what a run imports is
+part of the interface. These tests name modules, not times: no timing assertion here (bench/bench.py
+measures)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+COSTLY = ["dataclasses", "inspect", "typing", "tomllib", "tempfile", "difflib", "importlib.resources", "typer",
+          "pathlib"]
+
+
+def imported(args: list[str], cwd, stdin: bytes | None = None) -> set[str]:
+    """The modules a dockerfix run imports (what the interpreter had loaded before it is not
+    counted: an editable install's finder imports pathlib)."""
+    probe = ("import sys\nbefore = set(sys.modules)\nfrom fixer.cli import main\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\nprint(' '.join(sorted(set(sys.modules) - before)), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", probe, *args], input=stdin, capture_output=True, cwd=cwd)
+    return set(out.stderr.decode().strip().splitlines()[-1].split())
+
+
+def test_a_check_and_a_stdin_fix_import_nothing_costly(tmp_path):
+    """dataclasses (inspect, ast, dis), typing, tomllib, tempfile, difflib, importlib.resources
+    (pathlib, urllib): ~25 ms of imports a `--check` or a fix from stdin does not need."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
+    check = imported([str(f), "--check", "-q"], tmp_path)
+    assert "fixer.plan" in check and not check & set(COSTLY), check & set(COSTLY)
+    fix = imported(["-", "--stdin-filename", str(f)], tmp_path, f.read_bytes())
+    assert "fixer.plan" in fix and not fix & set(COSTLY), fix & set(COSTLY)
+
