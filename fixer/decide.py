@@ -141,11 +141,11 @@ def _context_script(an: Analysis, prog: str | None, context: str | None):
 
 def decide(ctx: Context) -> Decision:
     """Run the rules in order: the first one that fires and is not forced leaves the file alone."""
-    from .rules import RULES
+    from .rules import in_order
 
     forced_names = set(getattr(ctx.options, "force", ()) or ())
     decision = Decision(None)
-    for rule in RULES:
+    for rule in in_order():
         reason = rule.check(ctx)
         if reason is None:
             continue

@@ -30,3 +30,17 @@ def test_a_check_and_a_stdin_fix_import_nothing_costly(tmp_path):
     fix = imported(["-", "--stdin-filename", str(f)], tmp_path, f.read_bytes())
     assert "fixer.plan" in fix and not fix & set(COSTLY), fix & set(COSTLY)
 
+
+def test_rules_are_imported_when_reached(tmp_path):
+    """A file already-non-root decides (every file dockerfix has fixed, on each later save) does
+    not import the rules after it; a file that is fixed runs, and imports, them all."""
+    from fixer.rules import ORDER
+
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update\nUSER 1000\n")
+    early = imported([str(f), "--check", "-q"], tmp_path)
+    later = ORDER[ORDER.index("user.already_non_root") + 1:]
+    assert "fixer.rules.user.already_non_root" in early
+    assert not {f"fixer.rules.{spec}" for spec in later} & early
+    f.write_text("FROM debian:12\nRUN apt-get update\n")
+    assert {f"fixer.rules.{spec}" for spec in ORDER} <= imported([str(f), "--check", "-q"], tmp_path)

@@ -18,16 +18,18 @@ import functools
 import os
 import re
 
+from ... import lazyre
+
 NAME = "suppressed"
 SUMMARY = "Another linter was told the image runs as root on purpose (hadolint DL3002, trivy DS002, checkov CKV_DOCKER_3/8, nosemgrep)."
 EXAMPLE = "FROM debian:bookworm-slim\n# hadolint ignore=DL3002\nUSER root"
 
-HADOLINT_RE = re.compile(r"^\s*#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w, ]+)", re.IGNORECASE)
+HADOLINT_RE = lazyre.compile(r"^\s*#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w, ]+)", re.IGNORECASE)
 TRIVY_IDS = ("DS002", "AVD-DS-0002", "DS-0002")
-TRIVY_RE = re.compile(r"#\s*trivy:ignore:(" + "|".join(TRIVY_IDS) + r")\b", re.IGNORECASE)
+TRIVY_RE = lazyre.compile(r"#\s*trivy:ignore:(" + "|".join(TRIVY_IDS) + r")\b", re.IGNORECASE)
 CHECKOV_IDS = ("CKV_DOCKER_3", "CKV_DOCKER_8")
-CHECKOV_RE = re.compile(r"#\s*checkov:skip=\s*(" + "|".join(CHECKOV_IDS) + r")\b", re.IGNORECASE)
-SEMGREP_RE = re.compile(r"#\s*nosemgrep\s*:\s*[\w.,\s-]*?(missing-user|last-user-is-root)", re.IGNORECASE)
+CHECKOV_RE = lazyre.compile(r"#\s*checkov:skip=\s*(" + "|".join(CHECKOV_IDS) + r")\b", re.IGNORECASE)
+SEMGREP_RE = lazyre.compile(r"#\s*nosemgrep\s*:\s*[\w.,\s-]*?(missing-user|last-user-is-root)", re.IGNORECASE)
 
 
 def _codes(text: str) -> set[str]:

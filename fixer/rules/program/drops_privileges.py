@@ -10,22 +10,22 @@ and runs a script dockerfix cannot read.
 
 from __future__ import annotations
 
-import re
 
+from ... import lazyre
 from ...decide import program
 
 NAME = "drops-privileges"
 SUMMARY = "The entrypoint starts as root and drops privileges itself (gosu, su-exec, setpriv, runuser, ...)."
 EXAMPLE = 'FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/'
 
-DROP_RE = re.compile(
+DROP_RE = lazyre.compile(
     r"(?<![\w./-])(?:/[\w./-]*/)?(gosu|su-exec|suexec|s6-setuidgid|setuidgid|runuser)(?![\w.-])"
     r"|(?<![\w./-])(?:/[\w./-]*/)?(setpriv)\b[^\n]*--re[ug]id"
     r"|(?<![\w./-])(?:/[\w./-]*/)?(chpst)\b[^\n]*\s-u"
     r"|(?<![\w./-])(?:/[\w./-]*/)?(chroot)\b[^\n]*--userspec"
     r"|(?<![\w./-])(su)\s+(?:-[\w-]+\s+)*[\w$\"'{}-]+\s+(?:-[\w-]+\s+)*-c\b"
 )
-INSTALL_DROP_RE = re.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
+INSTALL_DROP_RE = lazyre.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
 SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env", "dumb-init", "/usr/bin/dumb-init", "tini",
           "/sbin/tini", "/usr/bin/tini", "/tini"}
 
