@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import re
 
+from . import lazyre
 from .record import dataclass
 
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-PATH_RE = re.compile(r"^/[A-Za-z0-9._/@+-]*$")
+PATH_RE = lazyre.compile(r"^/[A-Za-z0-9._/@+-]*$")
 MAX_ID = 2147483647
 
 NOLOGIN = {

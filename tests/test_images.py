@@ -70,10 +70,13 @@ def test_a_stale_data_copy_is_not_used(tmp_path, monkeypatch):
 
 def test_glob_is_fnmatch():
     """The fast path of image-name matching says what fnmatch says, for every pattern of the data
-    file, on names that match and names that almost do."""
+    file and of starts-as-root's images, on names that match and names that almost do."""
     import fnmatch
 
+    from fixer.rules.program.starts_as_root import BASES
+
     patterns = {p for rule in images._rules() for p in rule.names + rule.tags}
+    patterns |= {p for names, tags, _ in BASES for p in [*names, *tags]}
     patterns |= {"a[0-9]b", "a?c", "[ab]*", "*x", "x*y*z", "*/*", "**", "a*a", "*ab*ab*", "x*[0-9]"}
     texts = {"", "/", "*", "x", "a", "aa", "aba", "abab", "ababab", "latest", "a1b", "abc", "ab/c", "xyz", "xzyz",
              "x/y/z", "team/x", "x7"}
@@ -82,8 +85,8 @@ def test_glob_is_fnmatch():
         texts |= {p, stem, stem + "-1", "mirror/" + stem, "a/" + p, p + "/x", stem.split("[")[0] + "7"}
     for p in patterns:
         for text in texts:
-            assert images._glob(text, p) == fnmatch.fnmatchcase(text, p), (text, p)
-            assert images._glob(text, "*/" + p) == fnmatch.fnmatchcase(text, "*/" + p), (text, p)
+            assert images.glob_match(text, p) == fnmatch.fnmatchcase(text, p), (text, p)
+            assert images.glob_match(text, "*/" + p) == fnmatch.fnmatchcase(text, "*/" + p), (text, p)
 
 
 @pytest.mark.parametrize(

@@ -29,11 +29,10 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from fnmatch import fnmatch
 
 from ... import lazyre
 from ...decide import _context_script, program
-from ...images import parse_ref
+from ...images import glob_match, parse_ref
 
 NAME = "starts-as-root"
 SUMMARY = "The program must start as root: stock nginx/httpd/apache, s6 `/init`, supervisord, systemd, sshd, cron, dockerd, or an entrypoint doing root-only work."
@@ -144,8 +143,8 @@ def base_program(image: str | None) -> str | None:
     ref = parse_ref(image)
     path = ref.path if ref.registry is None else f"{ref.registry}/{ref.path}"
     for names, tags, prog in BASES:
-        if any(fnmatch(ref.path, n) or fnmatch(path, n) for n in names) and any(
-                fnmatch(ref.tag or "latest", t) for t in tags):
+        if any(glob_match(ref.path, n) or glob_match(path, n) for n in names) and any(
+                glob_match(ref.tag or "latest", t) for t in tags):
             return prog
     return None
 
