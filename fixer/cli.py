@@ -692,5 +692,25 @@ def main() -> None:
     sys.exit(execute(paths, **kw))
 
 
+def command() -> None:
+    """The `dockerfix` command and `python -m fixer`: main(), then the process ends at once. The
+    interpreter's own clean-up (collecting and freeing every object of every module) costs ~3 ms,
+    a tenth of a run, and a run leaves nothing to clean: files are written, fsynced and closed,
+    and stdout and stderr are flushed here. Anything unusual exits the ordinary way."""
+    try:
+        main()
+        status = 0
+    except SystemExit as e:
+        if not (e.code is None or isinstance(e.code, int)):
+            raise
+        status = e.code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken pipe: the interpreter reports it as usual
+        sys.exit(status)
+    os._exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    command()

@@ -44,3 +44,29 @@ def test_rules_are_imported_when_reached(tmp_path):
     assert not {f"fixer.rules.{spec}" for spec in later} & early
     f.write_text("FROM debian:12\nRUN apt-get update\n")
     assert {f"fixer.rules.{spec}" for spec in ORDER} <= imported([str(f), "--check", "-q"], tmp_path)
+
+
+def test_the_command_exits_at_once_with_main_s_status(tmp_path, monkeypatch, capsys):
+    """`dockerfix` (fixer.cli:command) skips the interpreter's clean-up with os._exit, after
+    flushing: the status is main()'s, and all the output is out first."""
+    from fixer import cli
+
+    class Exited(Exception):
+        pass
+
+    def exit_now(status):
+        raise Exited(status)
+
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update\n")
+    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    for args, status in (([str(f), "--check"], 1), ([str(f)], 0), ([str(f), "--uid", "0"], 2)):
+        monkeypatch.setattr(sys, "argv", ["dockerfix", *args])
+        try:
+            cli.command()
+        except Exited as e:
+            assert e.args == (status,), args
+        else:
+            raise AssertionError("no os._exit")
+        out, err = capsys.readouterr()
+        assert ("+USER appuser" in out) == (status == 0) and err, args
