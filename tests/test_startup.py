@@ -22,9 +22,11 @@ def imported(args: list[str], cwd, stdin: bytes | None = None) -> set[str]:
 
 def test_a_check_and_a_stdin_fix_import_nothing_costly(tmp_path):
     """dataclasses (inspect, ast, dis), typing, tomllib, tempfile, difflib, importlib.resources
-    (pathlib, urllib): ~25 ms of imports a `--check` or a fix from stdin does not need."""
+    (pathlib, urllib): ~25 ms of imports a `--check` or a fix from stdin does not need, also next
+    to a pyproject.toml that does not configure dockerfix."""
     f = tmp_path / "Dockerfile"
     f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')  # a Python repository's
     check = imported([str(f), "--check", "-q"], tmp_path)
     assert "fixer.plan" in check and not check & set(COSTLY), check & set(COSTLY)
     fix = imported(["-", "--stdin-filename", str(f)], tmp_path, f.read_bytes())
