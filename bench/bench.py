@@ -4,6 +4,8 @@
 usage: python bench/bench.py [--quick] [--runs N] [--dockerfix CMD] [--hadolint CMD]
                              [--lsp] [--lookup FOLDER] [--strict] FOLDER
 
+FOLDER holds Dockerfiles (as the development corpus does) or folders with one each (`fixtures`).
+
 - single file: median wall time of N interleaved runs of `dockerfix --check -q FILE`,
   `hadolint FILE` and a bare `python -c pass` of dockerfix's own interpreter, on the folder's
   median-sized Dockerfile;
@@ -152,7 +154,11 @@ def main() -> int:
     python = interpreter(fix[0]) or sys.executable
     if editable(python):
         print(f"bench: warning: {fix[0]} is an editable install: its import hook slows every start", file=sys.stderr)
-    files = sorted(str(p) for p in Path(a.folder).iterdir() if p.is_file() and p.suffix not in (".tsv", ".md"))
+    # the folder's own files (the corpus: one Dockerfile each), and the Dockerfiles one level down
+    # (fixtures/<case>/Dockerfile: `bench.py --quick fixtures` needs no corpus)
+    top = Path(a.folder)
+    files = sorted(str(p) for p in top.iterdir() if p.is_file() and p.suffix not in (".tsv", ".md"))
+    files += sorted(str(p) for p in top.glob("*/Dockerfile") if p.is_file())
     if not files:
         print("bench: no files", file=sys.stderr)
         return 2
