@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 
 from .errors import DockerfixError
+from .record import dataclass, field
 
 # key -> (Options field, type)
 KEYS: dict[str, tuple[str, type]] = {
@@ -138,6 +138,19 @@ def load(path: str) -> Config | None:
     return cfg
 
 
+def _may_configure(pyproject: str) -> bool:
+    """Whether a pyproject.toml found on the walk can hold a [tool.dockerfix] table: the key is
+    spelled out in it (bare, quoted, dotted), or a TOML escape could spell it. One that cannot is
+    not parsed (importing tomllib and parsing costs ~5 ms per start, in every Python repository),
+    so it is not a configuration even when it is broken TOML; `--config` still reads any file."""
+    try:
+        with open(pyproject, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return True  # load() says why
+    return b"dockerfix" in raw or b"\\u" in raw or b"\\U" in raw
+
+
 class Finder:
     """Finds each file's configuration, caching per folder (a bot runs over thousands of files)."""
 
@@ -175,7 +188,7 @@ class Finder:
             seen.append(d)
             for name in FILE_NAMES:
                 candidate = os.path.join(d, name)
-                if os.path.isfile(candidate):
+                if os.path.isfile(candidate) and (name != "pyproject.toml" or _may_configure(candidate)):
                     cfg = load(candidate)
                     if cfg is not None:
                         break

@@ -14,10 +14,10 @@ files from disk lazily and once.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from .parse import Dockerfile, Instruction
+from .record import dataclass, field
 from .stages import Analysis, Stages, analyze, split_stages
 
 
@@ -165,11 +165,11 @@ def _context_script(an: Analysis, prog: str | None, context: str | None):
 
 def decide(ctx: Context) -> Decision:
     """Run the rules in order: the first one that fires and is not forced leaves the file alone."""
-    from .rules import RULES
+    from .rules import in_order
 
     forced_names = set(getattr(ctx.options, "force", ()) or ())
     decision = Decision(None)
-    for rule in RULES:
+    for rule in in_order():
         reason = rule.check(ctx)
         if reason is None:
             continue

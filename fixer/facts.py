@@ -24,7 +24,7 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from .record import dataclass, replace
 
 from . import images
 

@@ -13,10 +13,10 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 
 from . import __url__
 from .output import diff_path
+from .record import dataclass
 from .report import RULE_ID, RULE_NAME, _message
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import os
 import re
-import sys
-from dataclasses import dataclass, field
+
+from .record import dataclass, field
 
 FAMILIES = ("debian", "alpine", "busybox", "rhel", "suse", "arch", "windows", "scratch", "unknown")
 
@@ -83,50 +82,67 @@ def parse_ref(image: str) -> ImageRef:
 class _Rule:
     names: tuple[str, ...]
     tags: tuple[str, ...]
-    info: ImageInfo
+    entry: dict = field(repr=False, default_factory=dict)  # its images.toml entry
 
-
-def _load_toml(text: str) -> dict:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    return tomllib.loads(text)
+    @functools.cached_property
+    def info(self) -> ImageInfo:
+        """Made when first needed: a run matches one or two of the ~80 entries."""
+        return _info(self.entry)
 
 
 @functools.lru_cache(maxsize=1)
 def _rules() -> tuple[_Rule, ...]:
-    # a plain path: importlib.resources costs ~5 ms of imports, and the package is never zipped
-    with open(os.path.join(os.path.dirname(__file__), "data", "images.toml"), encoding="utf-8") as f:
-        text = f.read()
-    data = _load_toml(text)
-    rules = []
-    for entry in data.get("image", []):
-        info = ImageInfo(
-            family=entry.get("family", "unknown"),
-            shell=entry.get("shell", True),
-            useradd=entry.get("useradd"),
-            default_user=str(entry.get("default_user", "")),
-            users={k: str(v) for k, v in entry.get("users", {}).items()},
-            reuse_user=entry.get("reuse_user", ""),
-            drops_privileges=entry.get("drops_privileges", False),
-            env={k: str(v) for k, v in entry.get("env", {}).items()},
-            volumes=tuple(entry.get("volumes", ())),
-            source=entry.get("source", ""),
-            note=entry.get("note", ""),
-        )
-        if info.family not in FAMILIES:
-            raise ValueError(f"images.toml: unknown family {info.family!r} in {entry}")
-        rules.append(_Rule(tuple(entry["names"]), tuple(entry.get("tags", ["*"])), info))
-    return tuple(rules)
+    from .datafiles import load
+
+    data = load("images")
+    return tuple(_Rule(tuple(e["names"]), tuple(e.get("tags", ["*"])), e) for e in data.get("image", []))
+
+
+def _info(entry: dict) -> ImageInfo:
+    info = ImageInfo(
+        family=entry.get("family", "unknown"),
+        shell=entry.get("shell", True),
+        useradd=entry.get("useradd"),
+        default_user=str(entry.get("default_user", "")),
+        users={k: str(v) for k, v in entry.get("users", {}).items()},
+        reuse_user=entry.get("reuse_user", ""),
+        drops_privileges=entry.get("drops_privileges", False),
+        env={k: str(v) for k, v in entry.get("env", {}).items()},
+        volumes=tuple(entry.get("volumes", ())),
+        source=entry.get("source", ""),
+        note=entry.get("note", ""),
+    )
+    if info.family not in FAMILIES:
+        raise ValueError(f"images.toml: unknown family {info.family!r} in {entry}")
+    return info
+
+
+def glob_match(text: str, pattern: str) -> bool:
+    """fnmatch.fnmatchcase(text, pattern), without compiling a regular expression for a pattern
+    made of literal text and `*` (nearly all of images.toml's: compiling them cost more than all
+    the rest of a lookup, on every start); patterns with `?` or `[...]` go to fnmatch."""
+    if "?" in pattern or "[" in pattern:  # compiled only when its literal text is there
+        head = pattern[:min(i for i in map(pattern.find, "?[") if i >= 0)].split("*")
+        return (text.startswith(head[0]) and (len(head) == 1 or head[-1] in text[len(head[0]):])
+                and fnmatch.fnmatchcase(text, pattern))
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return text == pattern
+    head, tail = parts[0], parts[-1]
+    if len(text) < len(head) + len(tail) or not (text.startswith(head) and text.endswith(tail)):
+        return False
+    pos, end = len(head), len(text) - len(tail)
+    for part in parts[1:-1]:  # each in turn, leftmost: what `*`s between them match is free
+        pos = text.find(part, pos, end)
+        if pos < 0:
+            return False
+        pos += len(part)
+    return True
 
 
 def _name_matches(pattern: str, path: str) -> bool:
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    if "/" in pattern:  # multi-part names also match under any registry prefix path
-        return fnmatch.fnmatchcase(path, "*/" + pattern)
-    return False
+    # multi-part names also match under any registry prefix path
+    return glob_match(path, pattern) or ("/" in pattern and glob_match(path, "*/" + pattern))
 
 
 @functools.lru_cache(maxsize=512)
@@ -159,7 +175,7 @@ def lookup(image: str | None) -> ImageInfo:
     for rule in _rules():
         for pat in rule.names:
             if _name_matches(pat, ref.path):
-                if any(fnmatch.fnmatchcase(tag, t) for t in rule.tags):
+                if any(glob_match(tag, t) for t in rule.tags):
                     info = rule.info
                     return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}",
                                         "facts_from": "knowledge file", "user_known": known(image)})

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import stat
-import tempfile
 
 from .errors import DockerfixError
 
@@ -16,6 +14,8 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff with `a/` and `b/` prefixes that `git apply` accepts, including files whose
     last line has no newline, files with CRLF endings, and names git quotes."""
+    import difflib  # here, as tempfile below: a --check that changes nothing needs neither
+
     a = old.decode("utf-8").splitlines(keepends=True) if old else []
     b = new.decode("utf-8").splitlines(keepends=True) if new else []
     a = _split_lf(a)
@@ -220,6 +220,8 @@ def write_report(path: str, data: bytes) -> None:
 
 def _replace(real: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
     """Write `data` to a temporary file beside `real`, fsync it, then rename it over `real`."""
+    import tempfile
+
     folder = os.path.dirname(real) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".dockerfix", dir=folder)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
+from . import lazyre
 from .errors import DockerfixError
+from .record import dataclass, field
 from .source import BOM, Source
 
 # unicode.IsSpace in Go: these, and nothing else (Python's isspace also takes \x1c-\x1f).
@@ -29,7 +30,7 @@ _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
 _GO_BYTE_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
 _RE_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 _RE_DIRECTIVE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
-_RE_HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)")
+_RE_HEREDOC = lazyre.compile(r"([0-9]*)<<(-?)([^<]*)")  # only lines with <<
 _VALID_DIRECTIVES = ("escape", "syntax", "check")
 MAX_LINE = 64 * 1024  # bufio.MaxScanTokenSize: BuildKit refuses longer lines
 

@@ -6,11 +6,10 @@ new bytes (identical to the input when nothing is to be done), the decision and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from . import shell, snippets
 from .errors import DockerfixError
 from .parse import Dockerfile, parse
+from .record import dataclass, field
 from .source import decode
 from .stages import Analysis, Unresolved, UserSetting, expand, is_root_user
 

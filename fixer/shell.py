@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import posixpath
 from collections import ChainMap
-from dataclasses import dataclass, field
-from typing import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
+from .record import dataclass, field
 from .snippets import is_number
 
 UNKNOWN = "\x00"  # marks the part of a word that comes from a variable or `$(…)` we cannot resolve
@@ -35,11 +35,35 @@ _PARSER = None
 def _parser():
     global _PARSER
     if _PARSER is None:
-        import tree_sitter
-        import tree_sitter_bash
-
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+        ts, bash = _binding("tree_sitter"), _binding("tree_sitter_bash")
+        _PARSER = ts.Parser(ts.Language(bash.language()))
     return _PARSER
+
+
+def _binding(package: str):
+    """`package._binding`, the compiled module that is all dockerfix uses of tree-sitter and its
+    bash grammar, loaded without running the packages' `__init__`: tree_sitter's imports typing
+    and tree_sitter_bash's importlib.resources (pathlib, urllib, ipaddress: ~6 ms per start, for
+    query files dockerfix never reads). Anything unexpected: the ordinary import."""
+    import importlib
+    import os
+    import sys
+    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec, PathFinder
+
+    name = package + "._binding"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = PathFinder.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "_binding" + suffix)
+            if os.path.isfile(path):
+                loader = ExtensionFileLoader(name, path)
+                module = loader.create_module(ModuleSpec(name, loader, origin=path))
+                loader.exec_module(module)
+                sys.modules[name] = module  # a later `import tree_sitter` uses this one
+                return module
+    return importlib.import_module(name)
 
 
 # --- the API -----------------------------------------------------------------------------------

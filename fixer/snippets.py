@@ -9,12 +9,13 @@ from 1 to 2147483647, writable paths are data folders (`writable_path`).
 from __future__ import annotations
 
 import functools
-import os
 import re
-from dataclasses import dataclass
+
+from . import lazyre
+from .record import dataclass
 
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-PATH_RE = re.compile(r"^/[A-Za-z0-9._/@+-]*$")
+PATH_RE = lazyre.compile(r"^/[A-Za-z0-9._/@+-]*$")
 MAX_ID = 2147483647
 
 NOLOGIN = {
@@ -154,10 +155,9 @@ class Accounts:
 
 @functools.lru_cache(maxsize=1)
 def _accounts() -> dict[str, Accounts]:
-    from .images import _load_toml
+    from .datafiles import load
 
-    with open(os.path.join(os.path.dirname(__file__), "data", "accounts.toml"), encoding="utf-8") as f:
-        data = _load_toml(f.read())
+    data = load("accounts")
     out = {}
     for family, table in data.items():
         users = {}

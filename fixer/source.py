@@ -7,9 +7,8 @@ construction (comments, blank lines, continuation style, heredocs, CRLF, BOM, no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .errors import DockerfixError
+from .record import dataclass
 
 BOM = "\ufeff"
 # the largest of 966 real Dockerfiles is 20 KB; anything past 1 MiB is refused at once (bounded

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import ChainMap
-from dataclasses import dataclass, field
 
 from .errors import DockerfixError
 from .parse import Dockerfile, Instruction
+from .record import dataclass, field
 from .shell import UNKNOWN
 from .snippets import is_number
 

@@ -23,9 +23,10 @@ import fnmatch
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 
+from . import lazyre
 from . import snippets
+from .record import dataclass, field
 from .stages import Analysis, env_pairs, is_root_user
 
 # folders a program keeps its data in (Flask's instance/, Rails' log/ tmp/ storage/ db/, uploads)
@@ -36,8 +37,8 @@ DATA_NAMES = frozenset((
 # the names the build context may bring into the working folder as data (issue 14)
 CONTEXT_DATA_DIRS = frozenset(("instance", "uploads", "media", "data", "db", "log", "logs", "tmp", "storage", "var"))
 SQLITE = ("*.db", "*.sqlite", "*.sqlite3")
-_SIMPLE = re.compile(r"^[A-Za-z0-9._-]+$")
-_ENV_VALUE = re.compile(r"^[A-Za-z0-9._/@+:;,{}$-]+$")
+_SIMPLE = lazyre.compile(r"^[A-Za-z0-9._-]+$")
+_ENV_VALUE = lazyre.compile(r"^[A-Za-z0-9._/@+:;,{}$-]+$")
 
 
 @dataclass

@@ -158,3 +158,23 @@ def test_force_key_takes_rule_names_and_the_old_boolean(tmp_path, cli, monkeypat
     code, out, err = cli(["--check", "Dockerfile"])
     assert code == 2 and "cannot be overridden" in err, err
     assert df.read_text().startswith("FROM postgres:16")
+
+
+def test_a_pyproject_that_cannot_configure_dockerfix_is_not_read(tmp_path, cli, monkeypatch):
+    """A pyproject.toml without the word dockerfix (or a TOML escape that could spell it) holds no
+    [tool.dockerfix]: it is not parsed, so broken TOML in it is the Python tools' business; every
+    spelling of the table is still read, and a broken file that names it is still an error."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "Dockerfile", ROOT_DOCKERFILE)
+    write(tmp_path / "pyproject.toml", '[project\nname = "x"\n')
+    code, reports, err = _report(cli, ["Dockerfile"])
+    assert code == 0 and reports["Dockerfile"]["user_after"] == "appuser", err
+    for table in ('[tool.dockerfix]\nuser = "web"\n', '[tool."dockerfix"]\nuser = "web"\n',
+                  'tool.dockerfix.user = "web"\n', '[tool]\ndockerfix = { user = "web" }\n',
+                  '[tool."\\u0064ockerfix"]\nuser = "web"\n'):
+        write(tmp_path / "pyproject.toml", table + '[project]\nname = "x"\n')
+        code, reports, err = _report(cli, ["Dockerfile"])
+        assert code == 0 and reports["Dockerfile"]["user_after"] == "web", (table, err)
+    write(tmp_path / "pyproject.toml", '[tool.dockerfix\nuser = "web"\n')
+    code, _, err = _report(cli, ["Dockerfile"])
+    assert code == 2 and "configuration pyproject.toml: invalid TOML" in err

@@ -34,6 +34,61 @@ def test_loaded_once_and_fast():
     assert first < 0.05 and many < 0.2, (first, many)
 
 
+@pytest.mark.parametrize("name", ["images", "accounts"])
+def test_data_copies_are_current(name):
+    """A run reads data/NAME.json, the copy of data/NAME.toml (no tomllib at start-up): it must be
+    made from the TOML as it is now. After editing a TOML file run `python -m fixer.datafiles`."""
+    from fixer import datafiles
+
+    with open(f"{datafiles.HERE}/{name}.json", encoding="utf-8") as f:
+        assert f.read() == datafiles.copy_text(name), "stale copy: run `python -m fixer.datafiles`"
+    with open(f"{datafiles.HERE}/{name}.toml", "rb") as f:
+        assert datafiles.load(name) == datafiles._from_toml(f.read())
+
+
+def test_a_stale_data_copy_is_not_used(tmp_path, monkeypatch):
+    """A TOML edited after its copy was made is read itself: the copy's checksum no longer fits."""
+    from fixer import datafiles
+
+    for name in ("images", "accounts"):
+        (tmp_path / f"{name}.toml").write_bytes(open(f"{datafiles.HERE}/{name}.toml", "rb").read())
+        (tmp_path / f"{name}.json").write_text(datafiles.copy_text(name), encoding="utf-8")
+    monkeypatch.setattr(datafiles, "HERE", str(tmp_path))
+    with open(tmp_path / "images.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[image]]\nnames = ["edited-example"]\nfamily = "alpine"\nsource = "https://example.com"\n')
+    assert datafiles.load("images")["image"][-1]["names"] == ["edited-example"]
+    (tmp_path / "accounts.json").write_text("{not json", encoding="utf-8")
+    assert "debian" in datafiles.load("accounts")  # a broken copy: the TOML
+    images._rules.cache_clear()
+    images.lookup.cache_clear()
+    try:
+        assert images.lookup("edited-example:1").family == "alpine"
+    finally:
+        images._rules.cache_clear()
+        images.lookup.cache_clear()
+
+
+def test_glob_is_fnmatch():
+    """The fast path of image-name matching says what fnmatch says, for every pattern of the data
+    file and of starts-as-root's images, on names that match and names that almost do."""
+    import fnmatch
+
+    from fixer.rules.program.starts_as_root import BASES
+
+    patterns = {p for rule in images._rules() for p in rule.names + rule.tags}
+    patterns |= {p for names, tags, _ in BASES for p in [*names, *tags]}
+    patterns |= {"a[0-9]b", "a?c", "[ab]*", "*x", "x*y*z", "*/*", "**", "a*a", "*ab*ab*", "x*[0-9]"}
+    texts = {"", "/", "*", "x", "a", "aa", "aba", "abab", "ababab", "latest", "a1b", "abc", "ab/c", "xyz", "xzyz",
+             "x/y/z", "team/x", "x7"}
+    for p in patterns:
+        stem = p.replace("*", "").replace("?", "")
+        texts |= {p, stem, stem + "-1", "mirror/" + stem, "a/" + p, p + "/x", stem.split("[")[0] + "7"}
+    for p in patterns:
+        for text in texts:
+            assert images.glob_match(text, p) == fnmatch.fnmatchcase(text, p), (text, p)
+            assert images.glob_match(text, "*/" + p) == fnmatch.fnmatchcase(text, "*/" + p), (text, p)
+
+
 @pytest.mark.parametrize(
     "ref",
     [

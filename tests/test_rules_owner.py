@@ -60,3 +60,18 @@ def test_folders_are_read_once(tmp_path):
         run(repo, f"svc{i}/Dockerfile")
     info = suppressed.in_folder.cache_info()
     assert info.misses == 4 and info.hits == 2  # three Dockerfile folders, the root read once
+
+
+def test_the_quick_test_lets_through_every_line_a_pattern_matches():
+    """suppressed checks a line with its patterns only when it has `#` and a linter's name (or is
+    not ASCII): never skipping a line one of them matches, whatever its case or letters."""
+    lines = ["# hadolint ignore=DL3002", "#HADOLINT global ignore=DL3002", "  # Hadolint ignore = DL3002,DL3008",
+             "# trivy:ignore:DS002", "RUN x # TRIVY:IGNORE:AVD-DS-0002", "#checkov:skip=CKV_DOCKER_3",
+             "# nosemgrep: dockerfile.security.missing-user", "# NOSEMGREP : last-user-is-root",
+             "# hadolınt global ignore=DL3002", "# noſemgrep: missing-user", "# trivy:ignore:DS002 ✓",
+             "# checKov:skip=CKV_DOCKER_8", "# a comment", "RUN echo hadolint", "", "#", "# ſ"]
+    patterns = (suppressed.HADOLINT_RE, suppressed.TRIVY_RE, suppressed.CHECKOV_RE, suppressed.SEMGREP_RE)
+    matched = [line for line in lines if any(p.search(line) for p in patterns)]
+    assert len(matched) == 12  # the Unicode spellings too: re.IGNORECASE folds ı to i and ſ to s
+    assert all(suppressed._may_name_a_linter(line) for line in matched)
+    assert not any(suppressed._may_name_a_linter(line) for line in ("# a comment", "RUN echo hadolint", ""))

@@ -8,14 +8,16 @@ Every rule module defines:
 - `check(ctx: decide.Context) -> str | None`: the reason to leave the file alone, or None.
 
 `RULES` is the order they run in: what the user said first, then who runs the stage, then what the
-image is and what its program needs. The first rule that fires decides.
+image is and what its program needs. The first rule that fires decides. `in_order()` imports each
+rule's module when decide reaches it; RULES, BY_NAME and FORCEABLE load them all.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable, Iterator
+
+from ..record import dataclass
 
 # family.module, in the order the rules run
 ORDER = (
@@ -47,12 +49,34 @@ class Rule:
     check: Callable
 
 
+_LOADED: dict[str, Rule] = {}
+
+
 def _load(spec: str) -> Rule:
-    mod = importlib.import_module(f"{__name__}.{spec}")
-    return Rule(mod.NAME, spec.split(".", 1)[0], mod.SUMMARY, mod.EXAMPLE, getattr(mod, "OVERRIDABLE", True),
-                mod.check)
+    if spec not in _LOADED:
+        mod = importlib.import_module(f"{__name__}.{spec}")
+        _LOADED[spec] = Rule(mod.NAME, spec.split(".", 1)[0], mod.SUMMARY, mod.EXAMPLE,
+                             getattr(mod, "OVERRIDABLE", True), mod.check)
+    return _LOADED[spec]
 
 
-RULES: tuple[Rule, ...] = tuple(_load(s) for s in ORDER)
-BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
-FORCEABLE: tuple[str, ...] = tuple(r.name for r in RULES if r.overridable)
+def in_order() -> Iterator[Rule]:
+    """The rules in the order they run, each module imported when its turn comes: a file that an
+    early rule decides (already-non-root: every file dockerfix has fixed, on each later save) does
+    not import the other modules (~0.3 ms each)."""
+    for spec in ORDER:
+        yield _load(spec)
+
+
+def __getattr__(name: str):
+    """RULES (in order), BY_NAME and FORCEABLE: all the rules, loaded on first use."""
+    if name == "RULES":
+        value: object = tuple(in_order())
+    elif name == "BY_NAME":
+        value = {r.name: r for r in in_order()}
+    elif name == "FORCEABLE":
+        value = tuple(r.name for r in in_order() if r.overridable)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

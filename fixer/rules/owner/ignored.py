@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
+
 NAME = "ignored"
 SUMMARY = "A `# dockerfix: ignore` comment leaves the file, or the stage below it, alone."
 EXAMPLE = "# dockerfix: ignore -- this agent manages the host's network\nFROM debian:bookworm-slim"
 OVERRIDABLE = False  # the owner's word: delete the comment instead
 
-IGNORE_RE = re.compile(r"^\ufeff?[ \t]*#[ \t]*dockerfix:[ \t]*ignore(?:[ \t].*)?$", re.IGNORECASE)
+IGNORE_RE = lazyre.compile(r"^\ufeff?[ \t]*#[ \t]*dockerfix:[ \t]*ignore(?:[ \t].*)?$", re.IGNORECASE)
 
 
 def comment_line(df, before_line: int, whole_file: bool) -> int | None:

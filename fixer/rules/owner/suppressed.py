@@ -18,16 +18,30 @@ import functools
 import os
 import re
 
+from ... import lazyre
+
 NAME = "suppressed"
 SUMMARY = "Another linter was told the image runs as root on purpose (hadolint DL3002, trivy DS002, checkov CKV_DOCKER_3/8, nosemgrep)."
 EXAMPLE = "FROM debian:bookworm-slim\n# hadolint ignore=DL3002\nUSER root"
 
-HADOLINT_RE = re.compile(r"^\s*#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w, ]+)", re.IGNORECASE)
+HADOLINT_RE = lazyre.compile(r"^\s*#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w, ]+)", re.IGNORECASE)
 TRIVY_IDS = ("DS002", "AVD-DS-0002", "DS-0002")
-TRIVY_RE = re.compile(r"#\s*trivy:ignore:(" + "|".join(TRIVY_IDS) + r")\b", re.IGNORECASE)
+TRIVY_RE = lazyre.compile(r"#\s*trivy:ignore:(" + "|".join(TRIVY_IDS) + r")\b", re.IGNORECASE)
 CHECKOV_IDS = ("CKV_DOCKER_3", "CKV_DOCKER_8")
-CHECKOV_RE = re.compile(r"#\s*checkov:skip=\s*(" + "|".join(CHECKOV_IDS) + r")\b", re.IGNORECASE)
-SEMGREP_RE = re.compile(r"#\s*nosemgrep\s*:\s*[\w.,\s-]*?(missing-user|last-user-is-root)", re.IGNORECASE)
+CHECKOV_RE = lazyre.compile(r"#\s*checkov:skip=\s*(" + "|".join(CHECKOV_IDS) + r")\b", re.IGNORECASE)
+SEMGREP_RE = lazyre.compile(r"#\s*nosemgrep\s*:\s*[\w.,\s-]*?(missing-user|last-user-is-root)", re.IGNORECASE)
+
+
+def _may_name_a_linter(line: str) -> bool:
+    """Whether the patterns below could match `line`: each needs `#` and a linter's name. A test
+    without them, since compiling them costs more than the rest of this rule, on every start. On
+    a non-ASCII line the patterns decide: re.IGNORECASE also matches ı, ſ and K (Kelvin) for i, s, k."""
+    if "#" not in line:
+        return False
+    if not line.isascii():
+        return True
+    low = line.lower()
+    return "hadolint" in low or "trivy" in low or "checkov" in low or "nosemgrep" in low
 
 
 def _codes(text: str) -> set[str]:
@@ -38,7 +52,7 @@ def _pragma_above(lines, line: int) -> int | None:
     """The line of a `# hadolint ignore=...DL3002...` among the comments right above `line`."""
     i = line - 2
     while i >= 0 and lines[i].lstrip(" \t\ufeff").startswith("#"):
-        m = HADOLINT_RE.match(lines[i])
+        m = HADOLINT_RE.match(lines[i]) if _may_name_a_linter(lines[i]) else None
         if m and not m.group(1) and "DL3002" in _codes(m.group(2)):
             return i + 1
         i -= 1
@@ -59,6 +73,8 @@ def in_file(ctx) -> str | None:
             if line:
                 return f"line {line}: `# hadolint ignore=DL3002` above {inst.keyword.upper()} on line {inst.start_line}"
     for i, text in enumerate(lines, 1):
+        if not _may_name_a_linter(text):
+            continue
         m = HADOLINT_RE.match(text)
         if m and m.group(1) and "DL3002" in _codes(m.group(2)):
             return f"line {i}: `# hadolint global ignore=DL3002`"

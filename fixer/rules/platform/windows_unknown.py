@@ -18,15 +18,17 @@ from __future__ import annotations
 import os
 import re
 
+from ... import lazyre
+
 NAME = "windows-unknown"
 SUMMARY = "A Windows image whose base is not known to run its program as ContainerUser, or that needs ContainerAdministrator."
 EXAMPLE = 'FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL ["powershell", "-Command"]\nRUN Install-WindowsFeature Web-Server'
 
 WIN_SHELLS = {"powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"}
-PRAGMA_RE = re.compile(r"^\s*#\s*hadolint\s+shell\s*=\s*(powershell|pwsh|cmd)\b", re.IGNORECASE)
-TEXT_RE = re.compile(r"(?<![\w:/.-])[A-Za-z]:\\|(?<![\w:/.-])[Cc]:/|\$env:\w|[\w-]\.ps1\b")
-NAME_RE = re.compile(r"(?:^|[._-])windows(?:[._-]|$)", re.IGNORECASE)
-ADMIN_RE = re.compile(
+PRAGMA_RE = lazyre.compile(r"^\s*#\s*hadolint\s+shell\s*=\s*(powershell|pwsh|cmd)\b", re.IGNORECASE)
+TEXT_RE = lazyre.compile(r"(?<![\w:/.-])[A-Za-z]:\\|(?<![\w:/.-])[Cc]:/|\$env:\w|[\w-]\.ps1\b")
+NAME_RE = lazyre.compile(r"(?:^|[._-])windows(?:[._-]|$)", re.IGNORECASE)
+ADMIN_RE = lazyre.compile(
     r"ServiceMonitor|\bw3svc\b|(?:Install|Add)-WindowsFeature|Enable-WindowsOptionalFeature|Add-WindowsCapability"
     r"|New-Web(?:site|Application|AppPool)|\bIIS:|inetsrv|appcmd|New-Service|Set-Service|\bsc(?:\.exe)?\s+(?:create|config)"
     r"|New-LocalUser|Add-LocalGroupMember|\bnet\s+(?:user|localgroup)\b|\bdism\b|\bmsiexec\b",

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...decide import program
 
 NAME = "drops-privileges"
 SUMMARY = "The entrypoint starts as root and drops privileges itself (gosu, su-exec, setpriv, runuser, ...)."
 EXAMPLE = 'FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/'
 
-DROP_RE = re.compile(
+DROP_RE = lazyre.compile(
     r"(?<![\w./-])(?:/[\w./-]*/)?(gosu|su-exec|suexec|s6-setuidgid|setuidgid|runuser)(?![\w.-])"
     r"|(?<![\w./-])(?:/[\w./-]*/)?(setpriv)\b[^\n]*--re[ug]id"
     r"|(?<![\w./-])(?:/[\w./-]*/)?(chpst)\b[^\n]*\s-u"
     r"|(?<![\w./-])(?:/[\w./-]*/)?(chroot)\b[^\n]*--userspec"
     r"|(?<![\w./-])(su)\s+(?:-[\w-]+\s+)*[\w$\"'{}-]+\s+(?:-[\w-]+\s+)*-c\b"
 )
-INSTALL_DROP_RE = re.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
+INSTALL_DROP_RE = lazyre.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
 SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env", "dumb-init", "/usr/bin/dumb-init", "tini",
           "/sbin/tini", "/usr/bin/tini", "/tini"}
 
@@ -53,7 +54,7 @@ def installs_drop_tool(an) -> tuple[str, int] | None:
 
 
 # a script line that runs the base image's own entrypoint (`exec docker-entrypoint.sh "$@"`)
-BASE_ENTRYPOINT_RE = re.compile(r"^[ \t]*(?:exec\s+)?(?:/usr/local/bin/)?docker-entrypoint\.sh(?![\w.-])", re.M)
+BASE_ENTRYPOINT_RE = lazyre.compile(r"^[ \t]*(?:exec\s+)?(?:/usr/local/bin/)?docker-entrypoint\.sh(?![\w.-])", re.M)
 
 
 def _script(ctx, prog):

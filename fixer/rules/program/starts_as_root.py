@@ -29,10 +29,10 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from fnmatch import fnmatch
 
+from ... import lazyre
 from ...decide import _context_script, program
-from ...images import parse_ref
+from ...images import glob_match, parse_ref
 
 NAME = "starts-as-root"
 SUMMARY = "The program must start as root: stock nginx/httpd/apache, s6 `/init`, supervisord, systemd, sshd, cron, dockerd, or an entrypoint doing root-only work."
@@ -41,7 +41,7 @@ EXAMPLE = "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/"
 # where a command starts: line start, after ; & | ( or `exec`/`then`/`do`/`sh -c`/`tini --`/`busybox`
 _AT = r"(?:^[ \t]*|[;&|(`]\s*|\b(?:exec|then|do|else|-c|--|busybox|nohup)\s+['\"]?)"
 _PATH = r"(?:/[\w.-]+)*/?"
-DAEMON_RE = re.compile(
+DAEMON_RE = lazyre.compile(
     _AT + _PATH + r"(?P<d>supervisord|runsvdir|sshd|crond|cron|dockerd|containerd|buildkitd"
     r"|apache2-foreground|apache2ctl|apachectl|apache2|httpd|nginx|lighttpd|systemd)(?![\w./-])"
     r"|" + _AT + r"(?P<i>/sbin/init|/usr/sbin/init|/init)(?![\w./-])"
@@ -84,21 +84,21 @@ BASES = (
 PHP_APACHE = "apache2"  # php's apache images (and those built on them) hand /var/run/apache2 to www-data
 
 SETUP_RES = (
-    (re.compile(_AT + r"(?:useradd|adduser|groupadd|addgroup|usermod|chpasswd|passwd)\b", re.M), "creates users or sets passwords"),
-    (re.compile(_AT + r"(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\s+(?:-\S+\s+)*(?:install|add)\b", re.M), "installs packages"),
-    (re.compile(r"\bsed\b[^\n]*\s-i\b[^\n]*\s['\"]?/etc/", re.M), "edits files under /etc with sed -i"),
-    (re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?/etc/", re.M), "writes files under /etc"),
-    (re.compile(_AT + r"(?:update-ca-certificates|update-ca-trust|ldconfig)\b", re.M), "updates the system's certificates or libraries"),
-    (re.compile(_AT + r"(?:mv|rm)\b[^\n]*\s['\"]?/etc/", re.M), "moves or removes files under /etc"),
-    (re.compile(_AT + _PATH + r"chroot\s", re.M), "chroots into a folder"),
-    (re.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
+    (lazyre.compile(_AT + r"(?:useradd|adduser|groupadd|addgroup|usermod|chpasswd|passwd)\b", re.M), "creates users or sets passwords"),
+    (lazyre.compile(_AT + r"(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\s+(?:-\S+\s+)*(?:install|add)\b", re.M), "installs packages"),
+    (lazyre.compile(r"\bsed\b[^\n]*\s-i\b[^\n]*\s['\"]?/etc/", re.M), "edits files under /etc with sed -i"),
+    (lazyre.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?/etc/", re.M), "writes files under /etc"),
+    (lazyre.compile(_AT + r"(?:update-ca-certificates|update-ca-trust|ldconfig)\b", re.M), "updates the system's certificates or libraries"),
+    (lazyre.compile(_AT + r"(?:mv|rm)\b[^\n]*\s['\"]?/etc/", re.M), "moves or removes files under /etc"),
+    (lazyre.compile(_AT + _PATH + r"chroot\s", re.M), "chroots into a folder"),
+    (lazyre.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
 )
-ID_ROOT_RE = re.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
-CHOWN_RE = re.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
-SOCKET_RE = re.compile(r"docker\.sock\b")
+ID_ROOT_RE = lazyre.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
+CHOWN_RE = lazyre.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
+SOCKET_RE = lazyre.compile(r"docker\.sock\b")
 # a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
-RUN_DIR_RE = re.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
-TOLERATED_RE = re.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
+RUN_DIR_RE = lazyre.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
+TOLERATED_RE = lazyre.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
 
 
 def script(ctx, prog: str | None):
@@ -152,8 +152,8 @@ def base_program(image: str | None) -> str | None:
     ref = parse_ref(image)
     path = ref.path if ref.registry is None else f"{ref.registry}/{ref.path}"
     for names, tags, prog in BASES:
-        if any(fnmatch(ref.path, n) or fnmatch(path, n) for n in names) and any(
-                fnmatch(ref.tag or "latest", t) for t in tags):
+        if any(glob_match(ref.path, n) or glob_match(path, n) for n in names) and any(
+                glob_match(ref.tag or "latest", t) for t in tags):
             return prog
     return None
 
@@ -184,8 +184,8 @@ def _configs(ctx) -> str:
     return _code("\n".join(out))
 
 
-LISTEN_RE = re.compile(r"^\s*(?:listen|Listen|server\.port\s*=)\s+(?:[\w.:\[\]*]+:)?(\d+)", re.M)
-PID_TMP_RE = re.compile(r"\bpid(?:file|-file)?\b[\s=\"']+/tmp/", re.I)
+LISTEN_RE = lazyre.compile(r"^\s*(?:listen|Listen|server\.port\s*=)\s+(?:[\w.:\[\]*]+:)?(\d+)", re.M)
+PID_TMP_RE = lazyre.compile(r"\bpid(?:file|-file)?\b[\s=\"']+/tmp/", re.I)
 
 
 def unprivileged_web(ctx, stock_php: bool) -> bool:
@@ -202,7 +202,7 @@ def unprivileged_web(ctx, stock_php: bool) -> bool:
     return stock_php or bool(PID_TMP_RE.search(text))
 
 
-INSTALL_WEB_RE = re.compile(
+INSTALL_WEB_RE = lazyre.compile(
     r"\b(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\b[^\n]*?(?<![\w-])(nginx|apache2|httpd|lighttpd)(?![\w-])")
 
 

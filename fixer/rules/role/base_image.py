@@ -25,6 +25,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ... import lazyre
 from ...decide import program
 from .generated_file import header
 
@@ -37,7 +38,7 @@ REPLS = {"bash", "sh", "ash", "dash", "zsh", "fish", "python", "python2", "pytho
          "scala", "groovysh", "guile", "racket", "ocaml", "utop", "swift", "clojure", "sbcl", "tclsh", "gdb"}
 REPL_WITH = {("php", "-a"), ("rebar3", "shell"), ("deno", "repl"), ("bun", "repl"), ("sbt", "console")}
 INTERACTIVE = {"-i", "-l", "--login", "-il", "--interactive"}  # `python3 -V` is a command, not a REPL
-SAYS_BASE_RE = re.compile(
+SAYS_BASE_RE = lazyre.compile(
     r"\bbase image (?:for|to build)\b|\bcan (?:simply )?FROM this image\b"
     r"|\bused as (?:a|the) base (?:image|for)\b|\bimage (?:to|that others) build (?:on|upon)\b",
     re.IGNORECASE)
@@ -46,8 +47,8 @@ SYSTEM = ("/usr/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/", "/ro
 
 # images whose own default program is a shell or a REPL: a stage FROM them with no CMD runs that
 # a path component that names a distribution (`debian`, `ubi9-minimal`, a mirror's `debian-images`)
-DISTRO_RE = re.compile(r"(?:^|/)(?:debian|ubuntu|alpine|busybox|fedora|centos|rhel|ubi\d*(?:-minimal)?|rockylinux"
-                       r"|almalinux|oraclelinux|amazonlinux|archlinux|opensuse|buildpack-deps)(?:-images)?(?:$|/)")
+DISTRO_RE = lazyre.compile(r"(?:^|/)(?:debian|ubuntu|alpine|busybox|fedora|centos|rhel|ubi\d*(?:-minimal)?|rockylinux"
+                           r"|almalinux|oraclelinux|amazonlinux|archlinux|opensuse|buildpack-deps)(?:-images)?(?:$|/)")
 REPL_BASES = {"python", "node", "ruby", "golang", "rust", "openjdk", "eclipse-temurin", "amazoncorretto", "maven",
               "gradle", "perl", "julia", "haskell", "erlang", "elixir", "swift", "clojure", "pypy", "r-base",
               "rakudo-star", "dart", "mono", "gcc", "clang", "continuumio/miniconda3", "mambaorg/micromamba"}
@@ -68,7 +69,7 @@ def repl_base(image: str | None) -> bool:
     return bool(DISTRO_RE.search(ref.path))
 
 
-TOOLCHAIN_ENV_RE = re.compile(r"PATH|GOPATH|GOROOT|\w+_(?:HOME|ROOT|PATH|VERSION)")
+TOOLCHAIN_ENV_RE = lazyre.compile(r"PATH|GOPATH|GOROOT|\w+_(?:HOME|ROOT|PATH|VERSION)")
 
 
 def toolchain_env(an) -> tuple[str, int] | None:

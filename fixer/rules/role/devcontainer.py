@@ -21,11 +21,13 @@ import json
 import os
 import re
 
+from ... import lazyre
+
 NAME = "devcontainer"
 SUMMARY = "A development container's image (in `.devcontainer/` or named by a devcontainer.json): its remoteUser/containerUser decides."
 EXAMPLE = '// .devcontainer/devcontainer.json\n{ "build": { "dockerfile": "Dockerfile" }, "remoteUser": "vscode" }'
 
-_JSONC_RE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
+_JSONC_RE = lazyre.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
 
 
 def load_jsonc(text: str) -> dict | None:

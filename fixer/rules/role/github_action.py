@@ -16,12 +16,14 @@ from __future__ import annotations
 import os
 import re
 
+from ... import lazyre
+
 NAME = "github-action"
 SUMMARY = "A GitHub Docker container action's image (`action.yml` with `runs.using: docker`): GitHub runs these as root."
 EXAMPLE = "# action.yml\nruns:\n  using: docker\n  image: Dockerfile"
 
 ACTION_FILES = ("action.yml", "action.yaml")
-KEY_RE = re.compile(r"^(\s*)([\w-]+)\s*:\s*(.*?)\s*$")
+KEY_RE = lazyre.compile(r"^(\s*)([\w-]+)\s*:\s*(.*?)\s*$")
 
 
 def _value(raw: str) -> str:

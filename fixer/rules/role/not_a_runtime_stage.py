@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ... import lazyre
 from ...decide import program
 
 NAME = "not-a-runtime-stage"
@@ -24,12 +25,12 @@ EXAMPLE = "FROM scratch AS export\nCOPY --from=build /out /"
 
 FILE_ONLY = {"copy", "add", "arg", "label", "env", "workdir", "expose", "volume", "shell", "stopsignal", "healthcheck",
              "maintainer", "onbuild", "user"}
-TEST_RE = re.compile(
+TEST_RE = lazyre.compile(
     r"(?<![\w-])(?:go\s+test|(?:python\d?\s+-m\s+)?pytest|(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test(?::[\w:-]+)?"
     r"|make\s+(?:[\w-]*test[\w-]*)|cargo\s+(?:test|nextest)|mvn\s+(?:\S+\s+)*(?:test|verify)|gradlew?\s+(?:\S+\s+)*test"
     r"|dotnet\s+test|ginkgo|tox|rspec|phpunit|jest|gotestsum)(?![\w-])")
 
-TEST_STAGE_RE = re.compile(r"(?:unit-|integration-|e2e-|go-|py-)?(?:tests?|lint|e2e|check|vet|vulncheck|ci)")
+TEST_STAGE_RE = lazyre.compile(r"(?:unit-|integration-|e2e-|go-|py-)?(?:tests?|lint|e2e|check|vet|vulncheck|ci)")
 
 
 def check(ctx) -> str | None:
