@@ -36,3 +36,68 @@ def test_nested_devcontainer_json_without_remote_user(cli, tmp_path):
     rep = report(cli, r / "docker" / "Dockerfile")
     assert rep["rule"] == "devcontainer", rep
     assert "sets no remoteUser/containerUser" in rep["skipped"]
+
+
+# base-image: another Dockerfile of the repository builds FROM this Dockerfile's image
+BASE = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential"
+        " && rm -rf /var/lib/apt/lists/*\nWORKDIR /src\nCOPY tools/ ./tools/\nCMD [\"make\"]\n")
+COMPOSE = """services:
+  base:
+    build:
+      context: ./base
+      dockerfile: Dockerfile.base
+      args:
+        context: ignored
+    image: ${REGISTRY:-ghcr.io}/acme/base:${TAG:-latest}
+  web:
+    build: ./web
+    image: acme/web
+"""
+
+
+def test_image_consumed_by_another_dockerfile_is_left(cli, tmp_path):
+    r = repo(tmp_path, {"docker-compose.yml": COMPOSE, "base/Dockerfile.base": BASE,
+                        "web/Dockerfile": "FROM ghcr.io/acme/base:1.2 AS build\nRUN make\nFROM build\n" + APP[22:]})
+    rep = report(cli, r / "base" / "Dockerfile.base")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 1 of web/Dockerfile builds FROM ghcr.io/acme/base:1.2 "
+                                     "(this Dockerfile's image, per docker-compose.yml)"), rep
+    # the consumer's image (acme/web) is used by nobody: its own stage `build` is no image of the repository
+    web = report(cli, r / "web" / "Dockerfile")
+    assert web["rule"] != "base-image", web
+
+
+def test_compose_short_build_form_names_dir_dockerfile(cli, tmp_path):
+    r = repo(tmp_path, {"deploy/compose.yaml": COMPOSE.replace("./web", "../web"), "web/Dockerfile": BASE,
+                        "app/Containerfile": "FROM acme/web\n" + APP[22:]})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert "line 1 of app/Containerfile builds FROM acme/web" in rep["skipped"], rep
+
+
+def test_compose_image_used_by_nobody_is_fixed(cli, tmp_path):
+    r = repo(tmp_path, {"docker-compose.yml": COMPOSE, "base/Dockerfile.base": BASE,
+                        "web/Dockerfile": "FROM ghcr.io/acme/basement:1.2\n" + APP[22:],
+                        "node_modules/x/Dockerfile": "FROM acme/base\n"})
+    rep = report(cli, r / "base" / "Dockerfile.base")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_consumer_outside_the_repository_is_fixed(cli, tmp_path):
+    (tmp_path / "other").mkdir()
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "other" / "Dockerfile").write_text("FROM acme/base\n" + APP[22:])
+    r = repo(tmp_path / "proj", {"docker-compose.yml": COMPOSE, "base/Dockerfile.base": BASE})
+    rep = report(cli, r / "base" / "Dockerfile.base")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_bake_file_and_makefile_name_the_image(cli, tmp_path):
+    bake = 'target "builder" {\n  context = "builder"\n  tags = ["acme/builder:dev", "acme/builder:latest"]\n}\n'
+    make = "image:\n\tdocker build --pull \\\n\t  -t acme/tools:$(VERSION) -f tools/Dockerfile.tools .\n"
+    r = repo(tmp_path, {"docker-bake.hcl": bake, "builder/Dockerfile": BASE, "tools/Dockerfile.tools": BASE,
+                        "Makefile": make, "app/Dockerfile": "FROM acme/builder AS b\nFROM acme/tools\n" + APP[22:]})
+    rep = report(cli, r / "builder" / "Dockerfile")
+    assert rep["rule"] == "base-image" and "(this Dockerfile's image, per docker-bake.hcl)" in rep["skipped"], rep
+    rep = report(cli, r / "tools" / "Dockerfile.tools")
+    assert rep["rule"] == "base-image" and "line 2 of app/Dockerfile builds FROM acme/tools" in rep["skipped"], rep

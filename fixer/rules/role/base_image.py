@@ -16,8 +16,9 @@ themselves). The rule fires when
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
-Not done (yet): finding sibling Dockerfiles of the repository that build FROM this one; that
-needs this image's published name (compose `image:`, `docker build -t`, bake files).
+- another Dockerfile of the same repository builds FROM this Dockerfile's image, named by a
+  compose service's `image:`, a bake target's `tags` or a `docker build -t` in a Makefile or
+  script (see consumers.py): the repository's own base or builder image.
 """
 
 from __future__ import annotations
@@ -148,6 +149,13 @@ def check(ctx) -> str | None:
     said = says_base(ctx)
     if said:
         return f"{said}; the images built on it choose the USER"
+    root = ctx.repo_root
+    if root is not None and ctx.path is not None:
+        from .consumers import consumer
+
+        used = consumer(ctx.path, root)
+        if used:
+            return used
     ep, cmd = an.entrypoint, an.cmd
     if ep is not None and ep.value and "entrypoint" not in (program(ep)[0] or "").rsplit("/", 1)[-1]:
         return None  # a program of its own
