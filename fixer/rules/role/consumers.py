@@ -23,7 +23,9 @@ import json
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+
+from ... import lazyre
+from ...record import dataclass, field
 
 MAX_DIRS = 2000
 MAX_FILES = 400
@@ -33,8 +35,8 @@ COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml
                     "*.compose.yml", "*.compose.yaml")
 BAKE_FILES = ("docker-bake.hcl", "docker-bake.json")
 SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash")
-FROM_RE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE | re.MULTILINE)
-KEY_RE = re.compile(r"^(\s*)([\w.-]+)\s*:\s*(.*?)\s*$")
+FROM_RE = lazyre.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE | re.MULTILINE)
+KEY_RE = lazyre.compile(r"^(\s*)([\w.-]+)\s*:\s*(.*?)\s*$")
 
 
 @dataclass
