@@ -262,3 +262,13 @@ def test_non_ascii_digits_are_no_id_on_the_fast_command_line_either(tmp_path):
     code, out, err = run_dockerfix(["--uid", "\u0661\u0660\u0660\u0660\u0661", "--write", f], cwd=tmp_path)
     assert code == 2 and b"--uid" in err, err
     assert f.read_text() == DEBIAN
+
+
+@pytest.mark.parametrize("value", ["bob\n", "/data\n"])
+def test_a_trailing_newline_is_not_part_of_a_plain_name_or_path(value):
+    """`$` in a regex also matches before a final newline: `user = "bob\\n"` in a configuration file
+    would have reached the generated RUN."""
+    from fixer import snippets
+
+    assert not snippets.valid_name(value)
+    assert snippets.writable_path(value)[1] is not None
