@@ -15,5 +15,5 @@ The package is a pipeline, one module per step:
 Nothing heavy is imported here: startup time is a budget.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __url__ = "https://github.com/OWNER/dockerfix"  # the repository (README, action, pre-commit hook)
