@@ -12,7 +12,6 @@ import errno
 import fnmatch
 import json
 import os
-import re
 import sys
 from enum import Enum
 
@@ -148,7 +147,7 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
 
     `given` holds the user-creation options from the command line (None, False or empty: not
     given); they win over the configuration file found for each Dockerfile."""
-    from .config import Finder
+    from .config import Finder, validated_options
     from .plan import Options
 
     unknown = set(given) - set(OPTION_FIELDS)
@@ -192,12 +191,10 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
         cfg = finder.for_path(path)
         key = id(cfg)
         if key not in resolved:
-            opts = Options(**{**cfg.values, **cli})
             try:
-                opts.validate()
+                opts = validated_options(cfg, cli)
             except DockerfixError as e:
-                msg = re.sub(r"^--([a-z-]+)", r"\1", e.message)  # the file's key, not the option
-                raise ConfigError(f"configuration {os.path.relpath(cfg.path or '.')}: {msg}") from None
+                raise ConfigError(e.message) from None
             resolved[key] = (opts, cfg)
         return resolved[key]
 

@@ -202,3 +202,19 @@ class Finder:
         for s in seen:
             self._cache[s] = cfg
         return cfg
+
+
+def validated_options(cfg: Config, overrides: dict | None = None):
+    """The `plan.Options` of configuration `cfg`, with command-line `overrides` winning, validated:
+    a bad value is an error naming the configuration file and its key (not the option)."""
+    import re
+
+    from .plan import Options
+
+    opts = Options(**{**cfg.values, **(overrides or {})})
+    try:
+        opts.validate()
+    except DockerfixError as e:
+        msg = re.sub(r"^--([a-z-]+)", r"\1", e.message)  # the file's key, not the option
+        raise DockerfixError(f"configuration {os.path.relpath(cfg.path or '.')}: {msg}") from None
+    return opts

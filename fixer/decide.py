@@ -84,6 +84,22 @@ def program(inst: Instruction) -> tuple[str | None, str]:
     return (words[0] if words else None), inst.args
 
 
+def folders_up(dockerfile: str, stop: str | None):
+    """The Dockerfile's folder and those above it, up to `stop` (the repository root; None: the
+    Dockerfile's folder alone), as real paths: where files that act on it (an action.yml, a
+    devcontainer.json) may live."""
+    d = os.path.dirname(os.path.realpath(dockerfile))
+    stop = os.path.realpath(stop) if stop else d
+    while True:
+        yield d
+        if d == stop or not d.startswith(stop):
+            return
+        parent = os.path.dirname(d)
+        if parent == d:
+            return
+        d = parent
+
+
 _REPO_ROOTS: dict[str, str | None] = {}
 
 

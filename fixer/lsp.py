@@ -35,7 +35,7 @@ from pygls.protocol.json_rpc import RPCRequest
 from pygls.workspace import TextDocument
 
 from . import __version__
-from .config import FILE_NAMES, Finder
+from .config import FILE_NAMES, Finder, validated_options
 from .errors import DockerfixError
 from .output import edit_of, position
 from .plan import Options, Result, fix
@@ -225,12 +225,7 @@ def options_for(path: str | None) -> Options:
     if folder not in _configs or _configs[folder][0] != files:
         try:
             cfg = Finder().for_folder(folder)
-            opts = Options(**cfg.values)
-            try:
-                opts.validate()
-            except DockerfixError as e:
-                msg = re.sub(r"^--([a-z-]+)", r"\1", e.message)  # the file's key, not the option
-                raise DockerfixError(f"configuration {os.path.relpath(cfg.path or '.')}: {msg}") from None
+            opts = validated_options(cfg)
             _configs[folder] = (files, opts)
         except DockerfixError as e:
             _configs[folder] = (files, e)

@@ -22,6 +22,7 @@ import os
 import re
 
 from ... import lazyre
+from ...decide import folders_up
 
 NAME = "devcontainer"
 SUMMARY = "A development container's image (in `.devcontainer/` or named by a devcontainer.json): its remoteUser/containerUser decides."
@@ -49,9 +50,7 @@ def _candidates(folder: str) -> list[str]:
 def config_for(dockerfile: str, stop: str | None) -> tuple[str, dict] | None:
     """(path, settings) of the devcontainer.json that builds `dockerfile`, searching up to `stop`."""
     target = os.path.realpath(dockerfile)
-    d = os.path.dirname(target)
-    stop = os.path.realpath(stop) if stop else d
-    while True:
+    for d in folders_up(dockerfile, stop):
         for path in _candidates(d):
             if not os.path.isfile(path):
                 continue
@@ -66,12 +65,7 @@ def config_for(dockerfile: str, stop: str | None) -> tuple[str, dict] | None:
             name = build.get("dockerfile") or build.get("dockerFile") or data.get("dockerFile")
             if isinstance(name, str) and os.path.realpath(os.path.join(os.path.dirname(path), name)) == target:
                 return path, data
-        if d == stop or not d.startswith(stop):
-            return None
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    return None
 
 
 # final-stage names that say the stage is a development environment

@@ -17,6 +17,7 @@ import os
 import re
 
 from ... import lazyre
+from ...decide import folders_up
 
 NAME = "github-action"
 SUMMARY = "A GitHub Docker container action's image (`action.yml` with `runs.using: docker`): GitHub runs these as root."
@@ -57,9 +58,7 @@ def runs(text: str) -> dict[str, str]:
 def action_for(dockerfile: str, stop: str | None) -> str | None:
     """The action file that builds `dockerfile`, searching its folder and those above up to `stop`."""
     target = os.path.realpath(dockerfile)
-    d = os.path.dirname(target)
-    stop = os.path.realpath(stop) if stop else d
-    while True:
+    for d in folders_up(dockerfile, stop):
         for name in ACTION_FILES:
             path = os.path.join(d, name)
             if os.path.isfile(path):
@@ -72,12 +71,7 @@ def action_for(dockerfile: str, stop: str | None) -> str | None:
                 if keys.get("using", "").lower() == "docker" and image and not image.startswith("docker://"):
                     if os.path.realpath(os.path.join(d, image)) == target:
                         return path
-        if d == stop or not d.startswith(stop):
-            return None
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    return None
 
 
 def check(ctx) -> str | None:
