@@ -370,10 +370,14 @@ def base_of(st, target: str | None = None) -> tuple[str | None, str, bool]:
 
 
 def lookup_key(image: str | None) -> str | None:
-    """The name an image is looked up and cached by; None for what has no configuration."""
+    """The name an image is looked up and cached by; None for what has no configuration, and for
+    an image whose user the knowledge file already knows (`images.toml`, with its sources): a
+    look-up would cost a process or a request per run and add nothing to the decision."""
     if not image or image.lower() == "scratch" or "$" in image:
         return None
     if not re.fullmatch(r"[A-Za-z0-9._/:@-]+", image):
+        return None
+    if images.lookup(image).user_known:
         return None
     return image
 
@@ -395,10 +399,6 @@ def info(image: str | None, platform: str = DEFAULT_PLATFORM, platform_given: bo
     known = images.lookup(image)
     key = lookup_key(image)
     if _active is None or key is None or _active.mode == "off":
-        return known
-    if _active.mode == "local" and known.user_known:
-        # an editor (stdin, the language server) waits on every save: for an image the knowledge
-        # file knows, asking the local engine (a `podman image ls` process) costs more than it adds
         return known
     found = _active.get(key, platform)
     if found.config is None:

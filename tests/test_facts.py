@@ -459,9 +459,10 @@ def test_history_steps_and_merge():
     assert info.entrypoint == ("tini", "--") and info.cmd == ("run.sh",)
 
 
-def test_editor_path_asks_the_engine_only_for_images_the_knowledge_file_does_not_know(lookups, monkeypatch):
-    """stdin (format on save) never asks a registry, and for an image the knowledge file knows it
-    does not start the local engine either: that is a process per save. A `podman` on PATH that
+def test_images_the_knowledge_file_knows_are_not_looked_up(lookups, monkeypatch):
+    """stdin (format on save) never asks a registry, and for an image the knowledge file knows
+    nothing starts the local engine or asks a registry, on stdin or on a file: that is a process
+    or a request per run for no new fact. A `podman` on PATH that
     records its calls shows which images made dockerfix ask the engine."""
     calls = lookups / "podman-calls"
     bindir = lookups / "bin"
@@ -478,6 +479,14 @@ def test_editor_path_asks_the_engine_only_for_images_the_knowledge_file_does_not
 
     known = fix_stdin("FROM debian:bookworm-slim\nRUN apt-get update\nCOPY server /srv/app/server\nCMD [\"/srv/app/server\"]\n")
     assert known.returncode == 0 and b"USER appuser" in known.stdout, known.stderr
+    assert not calls.exists(), calls.read_text()
+    # the command line on a file too: the knowledge file answers, so no process and no request
+    known_file = lookups / "known" / "Dockerfile"
+    known_file.parent.mkdir()
+    known_file.write_text("FROM alpine:3.20\nRUN apk add --no-cache curl\nCMD [\"/app\"]\n")
+    checked = subprocess.run([sys.executable, "-m", "fixer", "--check", str(known_file)], capture_output=True,
+                             env=env, timeout=60)
+    assert checked.returncode == 1, checked.stderr
     assert not calls.exists(), calls.read_text()
     unknown = fix_stdin("FROM registry.example.com/team/app:1\nRUN apt-get update\n")
     assert unknown.returncode == 0, unknown.stderr
