@@ -234,8 +234,10 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             if writable and has_shell:
                 lines += _run(an, snippets.writable(writable, owner, options.openshift))
         elif not has_shell:
-            if info.reuse_user and info.reuse_user in info.users:
-                uid, gid = info.users[info.reuse_user].split(":")
+            ids = info.users.get(info.reuse_user, "") if info.reuse_user else ""
+            if ":" in ids and all(snippets.is_number(p) for p in ids.split(":")):
+                # (a Windows account such as ContainerUser has no uid:gid: not usable here)
+                uid, gid = ids.split(":")
                 user_line = f"{uid}:{gid}" if options.numeric_user else info.reuse_user
                 result.user_ids = f"{uid}:{gid}"
                 result.reasons.append(
