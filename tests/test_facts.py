@@ -491,3 +491,27 @@ def test_images_the_knowledge_file_knows_are_not_looked_up(lookups, monkeypatch)
     unknown = fix_stdin("FROM registry.example.com/team/app:1\nRUN apt-get update\n")
     assert unknown.returncode == 0, unknown.stderr
     assert "image" in calls.read_text()  # the engine was asked about the unknown image
+
+
+def test_a_cached_answer_starts_no_engine_process(reg, lookups):
+    """Once the registry's answer is cached, later runs read the cache file and start no
+    `podman`/`docker` process (about 70 ms each, on every run)."""
+    r, refs = reg
+    calls = lookups / "engine-calls"
+    bindir = lookups / "bin"
+    bindir.mkdir()
+    for engine in ("podman", "docker"):
+        (bindir / engine).write_text(f"#!/bin/sh\necho {engine} \"$@\" >> {calls}\nexit 1\n")
+        (bindir / engine).chmod(0o755)
+    dockerfile = lookups / "app" / "Dockerfile"
+    dockerfile.parent.mkdir()
+    dockerfile.write_text(f"FROM {refs['acme/nonroot:1']}\nCOPY app.jar /app.jar\n")
+    first = subprocess.run([sys.executable, "-m", "fixer", "--format", "json", str(dockerfile)],
+                           capture_output=True, timeout=60)
+    assert json.loads(first.stdout)[0]["rule"] == "already-non-root", first.stderr
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    again = subprocess.run([sys.executable, "-m", "fixer", "--format", "json", str(dockerfile)],
+                           capture_output=True, timeout=60, env=env)
+    rep = json.loads(again.stdout)[0]
+    assert rep["rule"] == "already-non-root" and "cached" in rep["skipped"], rep
+    assert not calls.exists(), calls.read_text()
