@@ -70,6 +70,18 @@ class Context:
         return find_repo_root(self.context)
 
 
+def search_chain(an: Analysis, kinds: tuple[str, ...], pattern):
+    """(instruction, match) of the first instruction of the final stage's chain, of one of
+    `kinds` (`run`, `copy`, ...), whose text `pattern` finds; or None."""
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd in kinds:
+                m = pattern.search(inst.original)
+                if m:
+                    return inst, m
+    return None
+
+
 def program(inst: Instruction) -> tuple[str | None, str]:
     """(the program an ENTRYPOINT/CMD runs, its whole text); init wrappers are looked through."""
     if inst.json:

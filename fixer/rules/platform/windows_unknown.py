@@ -19,6 +19,7 @@ import os
 import re
 
 from ... import lazyre
+from ...decide import search_chain
 
 NAME = "windows-unknown"
 SUMMARY = "A Windows image whose base is not known to run its program as ContainerUser, or that needs ContainerAdministrator."
@@ -52,26 +53,17 @@ def windows_signal(ctx) -> str | None:
         m = PRAGMA_RE.match(line)
         if m:
             return f"line {i}: `# hadolint shell={m.group(1)}`"
-    for stage in an.chain:
-        for inst in [stage.from_inst, *stage.instructions]:
-            if inst.cmd in ("run", "copy", "add", "workdir", "entrypoint", "cmd", "env", "volume"):
-                m = TEXT_RE.search(inst.original)
-                if m:
-                    return f"line {inst.start_line}: {m.group(0).rstrip()}… is Windows syntax"
+    found = search_chain(an, ("run", "copy", "add", "workdir", "entrypoint", "cmd", "env", "volume"), TEXT_RE)
+    if found:
+        return f"line {found[0].start_line}: {found[1].group(0).rstrip()}… is Windows syntax"
     if ctx.path and NAME_RE.search(os.path.basename(ctx.path)):
         return f"the file name {os.path.basename(ctx.path)} says Windows"
     return None
 
 
 def admin_need(ctx) -> str | None:
-    an = ctx.an
-    for stage in an.chain:
-        for inst in stage.instructions:
-            if inst.cmd in ("run", "entrypoint", "cmd"):
-                m = ADMIN_RE.search(inst.original)
-                if m:
-                    return f"line {inst.start_line}: {m.group(0)} needs ContainerAdministrator"
-    return None
+    found = search_chain(ctx.an, ("run", "entrypoint", "cmd"), ADMIN_RE)
+    return f"line {found[0].start_line}: {found[1].group(0)} needs ContainerAdministrator" if found else None
 
 
 def check(ctx) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ... import lazyre
-from ...decide import program
+from ...decide import program, search_chain
 
 NAME = "drops-privileges"
 SUMMARY = "The entrypoint starts as root and drops privileges itself (gosu, su-exec, setpriv, runuser, ...)."
@@ -44,13 +44,8 @@ def drop_tool(text: str) -> str | None:
 
 def installs_drop_tool(an) -> tuple[str, int] | None:
     """(tool, line) when a RUN/COPY/ADD of the final stage's chain brings in a privilege-drop tool."""
-    for stage in an.chain:
-        for inst in stage.instructions:
-            if inst.cmd in ("run", "copy", "add"):
-                m = INSTALL_DROP_RE.search(inst.original)
-                if m:
-                    return m.group(1), inst.start_line
-    return None
+    found = search_chain(an, ("run", "copy", "add"), INSTALL_DROP_RE)
+    return (found[1].group(1), found[0].start_line) if found else None
 
 
 # a script line that runs the base image's own entrypoint (`exec docker-entrypoint.sh "$@"`)
