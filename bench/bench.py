@@ -90,7 +90,7 @@ def sample_files(files: list[str], n: int, seed: int, into: str) -> dict[str, st
         os.makedirs(folder)
         dst = os.path.join(folder, "Dockerfile")
         shutil.copyfile(src, dst)
-        out[dst] = os.path.basename(src)
+        out[dst] = src
     return out
 
 
