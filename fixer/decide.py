@@ -41,6 +41,8 @@ class Context:
     options: "object"  # plan.Options
     context: str | None = None  # the build context folder (the Dockerfile's folder), if on disk
     path: str | None = None  # the Dockerfile's own path, if on disk
+    resolver: "object" = None  # facts.Resolver for the base image's configuration; None: the knowledge file only
+    repository: "object" = None  # the repository model around the Dockerfile (None until there is one)
     _scripts: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -48,19 +50,29 @@ class Context:
         return split_stages(self.df)
 
     @cached_property
+    def image(self):
+        """The final stage's base image facts (`images.ImageInfo`), through `resolver`."""
+        from . import facts
+
+        return facts.info(*facts.base_of(self.stages, self.options.target), resolver=self.resolver)
+
+    @cached_property
     def an(self) -> Analysis:
         """The final stage's analysis (computed on first use: `# dockerfix: ignore` at the top of a
         file leaves it alone before anything else is read)."""
-        return analyze(self.df, self.stages, self.options.target)
+        return analyze(self.df, self.stages, self.options.target, self.image)
 
     # --- what the image runs ----------------------------------------------------------------
 
-    def script(self, prog: str | None) -> tuple[str, int, str] | None:
+    def script(self, prog: str | None, folder: str | None = None) -> tuple[str, int, str] | None:
         """(source path, COPY line, text) of the file `prog` names when a COPY/ADD of the final
-        stage's chain brought it from the build context; each program is read once."""
-        if prog not in self._scripts:
-            self._scripts[prog] = _context_script(self.an, prog, self.context)
-        return self._scripts[prog]
+        stage's chain brought it from `folder` (default: the build context); each program is
+        read once per folder."""
+        folder = self.context if folder is None else folder
+        key = prog if folder == self.context else (folder, prog)
+        if key not in self._scripts:
+            self._scripts[key] = _context_script(self.an, prog, folder)
+        return self._scripts[key]
 
     @property
     def repo_root(self) -> str | None:

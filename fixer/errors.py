@@ -17,3 +17,7 @@ class DockerfixError(Exception):
     def format(self, path: str) -> str:
         where = f"{path}:{self.line}" if self.line else path
         return f"{where}: {self.message}"
+
+
+class ConfigError(DockerfixError):
+    """A configuration file that cannot be used: exit 2 even with --exit-zero (as ruff)."""

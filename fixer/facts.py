@@ -15,6 +15,8 @@ stdin and the language server: cache first, then the engine; never the network) 
 (knowledge only: the library default, and DOCKERFIX_LOOKUP=off).
 
 A failed lookup is never an error of the file: it becomes `ImageInfo.lookup_note`, a reason.
+The resolver is an argument (`info(..., resolver=)`), never module state: the pipeline's caller
+(the CLI, the language server) makes one per look-up setting and passes it to each file's run.
 """
 
 from __future__ import annotations
@@ -449,25 +451,15 @@ def lookup_key(image: str | None) -> str | None:
     return image
 
 
-# --- the process's resolver -----------------------------------------------------------------------
-
-_active: Resolver | None = None
-
-
-def use(resolver: Resolver | None) -> None:
-    """Make `resolver` the one `info()` asks (None: the knowledge file only)."""
-    global _active
-    _active = resolver
-
-
-def info(image: str | None, platform: str = DEFAULT_PLATFORM, platform_given: bool = False) -> images.ImageInfo:
+def info(image: str | None, platform: str = DEFAULT_PLATFORM, platform_given: bool = False,
+         resolver: Resolver | None = None) -> images.ImageInfo:
     """The knowledge file's ImageInfo for `image`, with the facts of its configuration merged
-    in when the active resolver finds one."""
+    in when `resolver` finds one (None: the knowledge file only)."""
     known = images.lookup(image)
     key = lookup_key(image)
-    if _active is None or key is None or _active.mode == "off":
+    if resolver is None or key is None or resolver.mode == "off":
         return known
-    found = _active.get(key, platform)
+    found = resolver.get(key, platform)
     if found.config is None:
         return replace(known, lookup_note=found.note) if found.note else known
     how = found.origin

@@ -38,7 +38,9 @@ from . import __version__
 from .config import FILE_NAMES, Finder, validated_options
 from .errors import DockerfixError
 from .output import edit_of, position
-from .plan import Options, Result, fix
+from .pipeline import fix
+from .plan import Options
+from .result import Result
 
 SOURCE = "dockerfix"
 CODE = "DFX001"
@@ -188,6 +190,7 @@ class Protocol(LanguageServerProtocol):
 
 server = LanguageServer("dockerfix", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
                         protocol_cls=Protocol)
+server.resolver = None  # the base-image resolver this server passes to the pipeline (set by main)
 
 
 def path_of(uri: str) -> str | None:
@@ -246,7 +249,8 @@ def analyse(uri: str, text: str) -> tuple[bytes, Result | None, Exception | None
     # a lone surrogate (the client's JSON can carry one) stays invalid UTF-8, which decode() reports
     data = text.encode("utf-8", "surrogatepass")
     try:
-        return data, fix(data, options_for(path), os.path.dirname(path) if path else None), None
+        return data, fix(data, options_for(path), os.path.dirname(path) if path else None,
+                         resolver=server.resolver), None
     except DockerfixError as e:
         return data, None, e
     except Exception as e:
@@ -304,12 +308,12 @@ def ignore_edit(uri: str, data: bytes) -> t.TextEdit | None:
     opts = options_for(path)
     df = parse(decode(data))
     src = df.source
-    line = Context(df, opts).an.final.from_inst.start_line
+    line = Context(df, opts, resolver=server.resolver).an.final.from_inst.start_line
     offset = len("".join(src.lines[: line - 1]).encode("utf-8")) or (3 if data.startswith(BOM.encode()) else 0)
     nl = "\r\n" if src.lines[line - 1].endswith("\r\n") else src.newline
     comment = IGNORE_COMMENT + nl
     after = data[:offset] + comment.encode("utf-8") + data[offset:]
-    if fix(after, opts, os.path.dirname(path) if path else None).rule != "ignored":
+    if fix(after, opts, os.path.dirname(path) if path else None, resolver=server.resolver).rule != "ignored":
         return None
     pos = t.Position(*position(data, offset))
     return t.TextEdit(t.Range(pos, pos), comment)
@@ -448,5 +452,5 @@ def main(argv: list[str]) -> int:
     _log_to_stderr()
     from . import facts
 
-    facts.use(facts.resolver_from({}, local=True))  # cache and engine only: never the network
+    server.resolver = facts.resolver_from({}, local=True)  # cache and engine only: never the network
     return serve(sys.stdin.buffer, sys.stdout.buffer)

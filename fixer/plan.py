@@ -1,16 +1,17 @@
 """Step 7: plan the edit: where the user block goes, what it says, and why.
 
-`fix(data, options)` runs the whole pipeline on one file's bytes and returns a `Result` with the
-new bytes (identical to the input when nothing is to be done), the decision and its reasons.
+`result_for(ctx, decision, data)` turns decide's decision into the file's `Result`: the new bytes
+(identical to the input when nothing is to be done), the decision and its reasons. The whole
+pipeline on one file's bytes is `pipeline.fix`.
 """
 
 from __future__ import annotations
 
 from . import shell, snippets
 from .errors import DockerfixError
-from .parse import Dockerfile, parse
-from .record import dataclass, field
-from .source import decode
+from .parse import Dockerfile
+from .record import dataclass
+from .result import Result
 from .stages import Analysis, Unresolved, UserSetting, expand, is_root_user
 
 
@@ -103,35 +104,13 @@ DEFAULT_UID = 10001
 NOBODY = 65534
 
 
-@dataclass
-class Result:
-    changed: bool
-    output: bytes
-    family: str | None = None
-    user_before: str | None = None
-    user_after: str | None = None
-    insert_after: int | None = None  # 1-based line the block follows
-    inserted: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped: str | None = None  # why nothing was done
-    rule: str | None = None  # the decide rule that left the file alone
-    root_line: int | None = None  # the line that makes the final stage run as root (USER or FROM)
-    root_step: str | None = None  # the reason of the last step that needs root, if any
-    user_ids: str | None = None  # "uid:gid" of the new USER, when known
-    created_user: bool = False
+def result_for(ctx, decision, data: bytes) -> Result:
+    """The plan step of the pipeline (`pipeline.fix`): the Result of decide's `decision` on the
+    file whose bytes are `data` and whose `decide.Context` is `ctx`: the reasons a rule left it
+    alone, or the user block, where it goes and why."""
+    from .decide import program
 
-
-def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None) -> Result:
-    """The pipeline: bytes -> source -> instructions -> stages -> decide -> plan -> bytes.
-
-    `context` is the build context folder (the Dockerfile's folder by default), where an
-    ENTRYPOINT script copied into the image can be read; `path` is the Dockerfile's own path,
-    which places it in its repository (for the rules that look at the files around it)."""
-    from .decide import Context, decide, program
-
-    ctx = Context(parse(decode(data)), options, context, path)
-    decision = decide(ctx)
+    options = ctx.options
     if decision.leave is not None:
         result = Result(False, data, skipped=decision.leave.reason, rule=decision.leave.rule)
         if decision.leave.rule != "ignored":
@@ -146,7 +125,7 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
     result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
-                script=found[2] if found else None)
+                  script=found[2] if found else None)
     _lookup_note(ctx.an, result)
     return result
 

@@ -361,13 +361,20 @@ def run_script(inst: Instruction) -> tuple[str | None, list[str] | None]:
     return args, None
 
 
-def analyze(df: Dockerfile, st: Stages, target: str | None = None) -> Analysis:
-    from . import facts, shell
+def analyze(df: Dockerfile, st: Stages, target: str | None = None, image=None) -> Analysis:
+    """The final stage's analysis. `image` is the base image's facts (`facts.info`: the knowledge
+    file's, with the image's own configuration when a resolver found it); None: the knowledge
+    file's alone."""
+    from . import shell
 
     final = st.final(target)
     chain = final.chain()
     root = chain[0]
-    info = facts.info(*facts.base_of(st, target))  # the knowledge file's, and the image's own configuration
+    if image is None:
+        from . import facts
+
+        image = facts.info(*facts.base_of(st, target))
+    info = image
     envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
     args: dict[str, str | None] = {}  # ARG: per stage
     env = ChainMap(envs, args)  # what expansion sees: ENV wins over ARG (a view: no copy per line)

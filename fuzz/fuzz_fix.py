@@ -1,4 +1,4 @@
-"""Fuzz dockerfix's text entry point, `fixer.plan.fix(bytes)`, for a bounded time.
+"""Fuzz dockerfix's text entry point, `fixer.pipeline.fix(bytes)`, for a bounded time.
 
 With atheris (coverage-guided, libFuzzer), the usual libFuzzer flags apply:
 
@@ -39,10 +39,12 @@ def _load(instrument: bool):
 
         with atheris.instrument_imports(include=["fixer"]):
             from fixer.errors import DockerfixError
-            from fixer.plan import Options, fix
+            from fixer.pipeline import fix
+            from fixer.plan import Options
     else:
         from fixer.errors import DockerfixError
-        from fixer.plan import Options, fix
+        from fixer.pipeline import fix
+        from fixer.plan import Options
     OPTIONS = [Options(), Options(numeric_user=True), Options(force=("all",)), Options(user="svc", uid=2000)]
 
 

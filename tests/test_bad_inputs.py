@@ -431,16 +431,16 @@ def test_bad_config_option_is_a_clear_error(config, message, tmp_path, cli, monk
 @pytest.fixture
 def fix_breaks_on_boom(monkeypatch):
     """Fault injection: fix() raises a stray exception (a bug) for inputs that contain BOOM."""
-    import fixer.plan
+    import fixer.pipeline
 
-    real = fixer.plan.fix
+    real = fixer.pipeline.fix
 
     def fix(data, *a, **k):
         if b"BOOM" in data:
             raise KeyError("boom")
         return real(data, *a, **k)
 
-    monkeypatch.setattr(fixer.plan, "fix", fix)
+    monkeypatch.setattr(fixer.pipeline, "fix", fix)
 
 
 BOOM = b"FROM debian:bookworm-slim\n# BOOM\nRUN apt-get update\n"
@@ -481,7 +481,8 @@ def _many_env_and_workdir_lines(n: int) -> bytes:
 def test_cost_is_linear_in_env_and_workdir_lines():
     """Each RUN copied every ENV and scanned every earlier WORKDIR: 40,000 ENV lines took 6 s,
     90,000 took 36 s. Timed in-process, best of a few runs (the machine may be busy)."""
-    from fixer.plan import Options, fix
+    from fixer.pipeline import fix
+    from fixer.plan import Options
     from fixer.source import MAX_BYTES
 
     def best(data: bytes, runs: int) -> float:

@@ -109,7 +109,8 @@ def test_color(tmp_path, monkeypatch):
     assert diff("--color", "never", FORCE_COLOR="1") == plain
     assert "\x1b[" not in diff("--color", "always", "--format", "json")  # reports are never coloured
 
-    from fixer.cli import Color, use_color
+    from fixer.cli import Color
+    from fixer.terminal import use_color
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)

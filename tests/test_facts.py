@@ -79,7 +79,6 @@ def lookups(monkeypatch, tmp_path):
     monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     yield tmp_path
-    facts.use(None)
 
 
 def _storage_conf(folder) -> str:
@@ -103,7 +102,6 @@ def test_base_running_as_1001_needs_no_fix_and_says_how_it_is_known(reg, lookups
     code, rep, _ = run(cli, lookups, f"FROM {refs['acme/nonroot:1']}\nCOPY app.jar /app.jar\n")
     assert (code, rep["changed"], rep["rule"]) == (0, False, "already-non-root")
     assert rep["skipped"] == f"base image {refs['acme/nonroot:1']} runs as 1001 (registry), not root"
-    facts.use(None)
     code, rep, _ = run(cli, lookups, f"FROM {refs['acme/nonroot:1']}\nCOPY app.jar /app.jar\n")
     assert "runs as 1001 (registry, cached just now)" in rep["skipped"]
 
@@ -225,7 +223,6 @@ def test_registry_stopped_answers_from_cache(lookups, cli, tmp_path):
         assert "runs as 999 (registry)" in run(cli, tmp_path, df)[1]["skipped"]
     finally:
         r.stop()
-    facts.use(None)
     assert "runs as 999 (registry, cached just now)" in run(cli, tmp_path, df)[1]["skipped"]
     # past its time a tag is asked again; unreachable, the stale entry still answers, with the reason
     for name in os.listdir(tmp_path / "cache" / "dockerfix" / "tags"):
@@ -274,7 +271,6 @@ def test_basic_auth_with_docker_config(lookups, cli, tmp_path):
         (tmp_path / "docker").mkdir()
         auth = base64.b64encode(b"alice:s3cret").decode()
         (tmp_path / "docker" / "config.json").write_text(json.dumps({"auths": {r.host: {"auth": auth}}}))
-        facts.use(None)
         code, rep, _ = run(cli, tmp_path, df + "\n")
         assert rep["rule"] == "already-non-root" and "(registry)" in rep["skipped"]
     finally:

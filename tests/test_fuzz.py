@@ -1,4 +1,4 @@
-"""A bounded fuzz run of `fixer.plan.fix` (fuzz/fuzz_fix.py), seeded with the fixtures' inputs.
+"""A bounded fuzz run of `fixer.pipeline.fix` (fuzz/fuzz_fix.py), seeded with the fixtures' inputs.
 
 Coverage-guided with atheris where it is installed (the test extras install it on Linux x86-64,
 CPython 3.11-3.13); elsewhere the script's plain random mutator runs the same checks. The length

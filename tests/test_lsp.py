@@ -375,10 +375,10 @@ BOOM_SERVER = [sys.executable, "-c", """if True:
     import sys
     from fixer import lsp
     real_fix = lsp.fix
-    def fix(data, *args):
+    def fix(data, *args, **kwargs):
         if b"BOOM" in data:
             raise RecursionError("maximum recursion depth exceeded")
-        return real_fix(data, *args)
+        return real_fix(data, *args, **kwargs)
     lsp.fix = fix
     sys.exit(lsp.main([]))
 """]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fixer.plan import Options, fix
+from fixer.pipeline import fix
+
+from fixer.plan import Options
 from fixer.rules.owner import suppressed
 
 DATA = b"FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nCMD [\"/usr/local/bin/worker\"]\n"

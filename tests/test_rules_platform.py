@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fixer.plan import Options, fix
+from fixer.pipeline import fix
+
+from fixer.plan import Options
 
 LINUXISH = b"FROM registry.example.com/build/agent:3\nRUN apt-get update && apt-get install -y curl\n"
 NEUTRAL = b"FROM registry.example.com/build/agent:3\nRUN setup.exe /quiet\n"

@@ -388,7 +388,8 @@ def test_unicode_digits_are_not_ids(digits):
 def test_one_instruction_sees_the_variables_as_before_it(inst):
     # Docker: `ENV D=/etc X=$D` sets X from the D before this line (stages reads ENV/ARG through a
     # view now, not a copy per line)
-    from fixer.plan import Options, fix
+    from fixer.pipeline import fix
+    from fixer.plan import Options
 
     data = f"FROM debian:12\n{inst} D=/tmp\n{inst} D=/etc X=$D\nRUN mkdir -p $X/app\nRUN echo $D\n".encode()
     res = fix(data, Options())

@@ -9,7 +9,8 @@ import pytest
 from fixer import writable
 from fixer.errors import DockerfixError
 from fixer.parse import parse
-from fixer.plan import Options, fix
+from fixer.pipeline import fix
+from fixer.plan import Options
 from fixer.source import decode
 from fixer.stages import analyze, split_stages
 

@@ -31,7 +31,7 @@ import posixpath
 import re
 
 from ... import lazyre
-from ...decide import _context_script, program
+from ...decide import program
 from ...images import glob_match, parse_ref
 
 NAME = "starts-as-root"
@@ -105,14 +105,11 @@ def script(ctx, prog: str | None):
     """(source, COPY line, text) of the script `prog` copied from the build context: the
     Dockerfile's folder (ctx.script) or, since many builds run `docker build -f sub/Dockerfile .`,
     the repository root; read once per program."""
-    key = (NAME, prog)
-    if key not in ctx._scripts:
-        found = ctx.script(prog)
-        root = ctx.repo_root
-        if found is None and root and ctx.context and os.path.realpath(root) != os.path.realpath(ctx.context):
-            found = _context_script(ctx.an, prog, root)
-        ctx._scripts[key] = found
-    return ctx._scripts[key]
+    found = ctx.script(prog)
+    root = ctx.repo_root
+    if found is None and root and ctx.context and os.path.realpath(root) != os.path.realpath(ctx.context):
+        found = ctx.script(prog, root)
+    return found
 
 
 def _code(text: str) -> str:

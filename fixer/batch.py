@@ -1,0 +1,254 @@
+"""The command line's run over its files: the base-image look-up pre-pass, then for each file the
+pipeline (`pipeline.fix`), `--verify`, the write or the diff, and the text explanation; at the end
+the report in the format asked for, rendered from the files' `Result`s.
+
+Exit status: see `cli`. Each file is read and parsed once per run: the pre-pass keeps what it
+parsed for the file's turn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from .errors import ConfigError, DockerfixError
+from .result import Result
+
+# formats built from all the reports at the end, by a function of fixer.formats (imported lazily)
+REPORT_FORMATS = ("github", "gitlab", "junit", "checkstyle", "rdjson")
+PROGRESS_MIN_FILES = 10  # a progress line on a terminal from this many files on
+
+
+def lookups(files, options_for, offline: bool, stdin_filename: str | None = None, refresh: bool = False):
+    """The base-image pre-pass: a resolver per look-up setting (stdin: cache and engine only), and
+    the distinct final bases of the files looked up concurrently, one request per image.
+    Returns (resolver_for(path), parsed): parsed maps each file the pre-pass read and parsed to
+    (bytes, parse.Dockerfile), for the processing loop to take instead of reading it again."""
+    from . import facts, pipeline
+
+    resolvers: dict = {}
+    parsed: dict = {}
+
+    def resolver_for(path):
+        try:
+            cfg = options_for(stdin_filename if path == "-" else path)[1]
+        except DockerfixError:
+            return None
+        settings = {**cfg.lookup, **({"offline": True} if offline else {}), **({"refresh": True} if refresh else {})}
+        key = (path == "-", json.dumps(settings, sort_keys=True))
+        if key not in resolvers:
+            resolvers[key] = facts.resolver_from(settings, local=path == "-")
+        return resolvers[key]
+
+    wanted: dict = {}
+    for path in files:
+        r = resolver_for(path)
+        if path == "-" or r is None or r.mode != "network":
+            continue
+        try:
+            from .stages import split_stages
+
+            data = pipeline.read(path)
+            df = pipeline.parse(data)
+            parsed[path] = (data, df)
+            image, platform, _ = facts.base_of(split_stages(df), options_for(path)[0].target)
+        except (DockerfixError, OSError):
+            continue  # the loop reports it
+        key = facts.lookup_key(image)
+        if key is not None:
+            wanted.setdefault(id(r), (r, []))[1].append((key, platform))
+    for r, keys in wanted.values():
+        r.prefetch(keys)
+    return resolver_for, parsed
+
+
+def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str, verbose, quiet,
+            stdin_excluded=False, output_file=None, exit_zero=False, color: str = "auto", statistics=False,
+            offline=False, refresh=False, verifier=None) -> int:
+    """Run the pipeline on each of `files` (`options_for(path)`: its (plan.Options, config.Config))
+    and print or write what the options ask for; returns the exit status."""
+    from . import pipeline
+    from .output import unified_diff, write_atomic
+    from .terminal import Output, Progress, color_diff, use_color
+
+    resolver_for, parsed = lookups(files, options_for, offline, stdin_filename, refresh)
+
+    err = sys.stderr
+    status = 0
+    fatal = False  # a broken configuration file: exit 2 even with --exit-zero
+    results: list[Result] = []
+    counts = {"changed": 0, "unchanged": 0, "failed": 0}
+    rules: dict[str, int] = {}  # files left alone, per decide rule
+    plain = fmt == "text" and not statistics  # stdout carries diffs (or stdin's text)
+    progress = Progress(len(files), enabled=not quiet and len(files) >= PROGRESS_MIN_FILES)
+    out = Output(output_file, progress)
+    paint = plain and use_color(color, out.isatty())
+    with progress:
+        for path in files:
+            is_stdin = path == "-"
+            echo = is_stdin and not check and not diff and plain  # the whole text goes to stdout
+            name = (stdin_filename or "-") if is_stdin else path
+            res = Result(False, b"", path=name)  # what is reported if the pipeline fails
+            results.append(res)
+            data = b""
+            try:
+                df = None
+                if is_stdin:
+                    # all of it: on an error an editor gets exactly its text back (decode checks the size)
+                    data = sys.stdin.buffer.read()
+                    if stdin_excluded:  # --force-exclude and an excluded --stdin-filename: text back as is
+                        counts["unchanged"] += 1
+                        res.skipped = "excluded by the configuration"
+                        if echo:
+                            out.write(data)
+                        continue
+                elif path in parsed:
+                    data, df = parsed.pop(path)  # read and parsed by the look-up pre-pass
+                else:
+                    data = pipeline.read(path)
+                options, cfg = options_for(stdin_filename if is_stdin else path)
+                if verbose and cfg.path and fmt == "text":
+                    print(f"{name}: configuration {os.path.relpath(cfg.path)}", file=err)
+                context = os.path.dirname(os.path.abspath(path if not is_stdin else (stdin_filename or "-")))
+                if verifier is not None and verifier.context:  # --context: the build context
+                    context = verifier.context
+                known = not is_stdin or stdin_filename or (verifier is not None and verifier.context)
+                res = pipeline.fix(data, options, context if known else None, stdin_filename if is_stdin else path,
+                                   resolver=resolver_for(path), df=df, name=name)
+                results[-1] = res
+                if res.changed and verifier is not None and verifier.engine:
+                    pipeline.verify(res, data, verifier, context, options.target)
+                if res.changed:
+                    counts["changed"] += 1
+                    if fmt != "text":
+                        pipeline.render(res, data)
+                    if write and not is_stdin:
+                        write_atomic(path, res.output, data)
+                    if plain and is_stdin and not check and not diff:
+                        out.write(res.output)
+                    elif plain and not write and (diff or not check):  # --check --diff too (black, ruff)
+                        patch = unified_diff(name, data, res.output)  # made where shown: --check and a stdin fix need none
+                        out.write(color_diff(patch) if paint else patch)
+                else:
+                    counts["unchanged"] += 1
+                    if res.rule is not None:
+                        rules[res.rule] = rules.get(res.rule, 0) + 1
+                    if echo:
+                        out.write(data)
+            except DockerfixError as e:
+                counts["failed"] += 1
+                fatal = fatal or isinstance(e, ConfigError)
+                res.error = e.format(name)
+                res.error_line = e.line
+                res.changed = False
+                status = 2
+                print(e.format(name), file=err)
+                if echo:
+                    out.write(data)  # an editor gets its text back unchanged
+                continue
+            except OSError as e:  # reading stdin, say
+                counts["failed"] += 1
+                res.error = f"{name}: {e}"
+                status = 2
+                print(f"{name}: {e}", file=err)
+                if echo:
+                    out.write(data)
+                continue
+            except Exception as e:  # a bug in dockerfix: say so, go on with the next file, keep the text
+                counts["failed"] += 1
+                res.error = f"{name}: internal error: {type(e).__name__}: {e}"
+                res.changed = False
+                status = 2
+                print(res.error + " (a bug in dockerfix: please report it, with the file if you can)", file=err)
+                if echo:
+                    out.write(data)
+                continue
+            finally:
+                if fmt == "json-lines" and not statistics:
+                    out.write(json.dumps(res.to_json()) + "\n")  # as each file is done: bots can stream
+                progress.update(len(results))
+            if fmt == "text" and not quiet:
+                explain(res, write=write or echo, verbose=verbose)
+            if (check and res.changed or res.rule == "verify-refuted") and status == 0:
+                status = 1
+    if statistics:
+        from .formats import statistics as stats, statistics_text
+
+        rows = stats([r.to_json() for r in results], write=write)
+        out.write(json.dumps(rows, indent=2) + "\n" if fmt == "json" else statistics_text(rows))
+    elif fmt == "json":
+        out.write(json.dumps([r.to_json() for r in results], indent=2) + "\n")
+    elif fmt in ("sarif", "markdown"):
+        from .report import markdown, sarif
+
+        reports = [r.to_json() for r in results]
+        if fmt == "sarif":
+            out.write(json.dumps(sarif(reports), indent=2) + "\n")
+        else:
+            out.write(markdown(reports, write=write))
+    elif fmt in REPORT_FORMATS:
+        from . import formats
+
+        out.write(getattr(formats, fmt)([r.to_json() for r in results]))
+    elif fmt == "text" and not quiet and len(files) > 1:
+        summary(counts, rules if verbose else None, write=write)
+    try:
+        out.close()
+    except DockerfixError as e:
+        print(f"dockerfix: error: --output-file {output_file}: {e.message}", file=err)
+        return 2
+    if exit_zero and not fatal:
+        return 0
+    return status
+
+
+def explain(res: Result, *, write: bool, verbose: bool) -> None:
+    """The text format: what happened to one file, on stderr."""
+    err = sys.stderr
+    name = res.path
+    v = res.verify
+    if res.changed:
+        verb = "fixed" if write else "would fix"
+        where = f"after line {res.insert_after}"
+        family = "no shell" if res.family == "scratch" else res.family  # distroless too
+        print(f"{verb} {name}: USER {res.user_after} {where} ({family})", file=err)
+    elif v and v["verdict"] == "refuted":
+        print(f"refuted {name}: {v['reason']}; left unchanged", file=err)
+        for line in (v["error"] or "").splitlines():
+            print(f"  {line}", file=err)
+    elif verbose:
+        why = res.skipped or "nothing to do"
+        print(f"unchanged {name}: {why}" + (f" [{res.rule}]" if res.rule else ""), file=err)
+    if v and v["verdict"] == "verified":
+        print(f"verified {name} ({v['engine']}, {v['times']['total']:g} s): {v['reason']}", file=err)
+    if verbose:
+        for r in res.reasons:
+            print(f"{name}: {r}", file=err)
+        if v:
+            t = v["times"]
+            steps = ", ".join(f"{k.replace('_', ' ')} {t[k]:g} s" for k in t if k != "total")
+            print(f"{name}: --verify: {v['engine']} in {v['context']}: {', '.join(v['built']) or 'nothing built'}; "
+                  f"{steps}", file=err)
+    for w in res.warnings:
+        if w.startswith("line "):
+            line, _, msg = w[5:].partition(": ")
+            print(f"{name}:{line}: warning: {msg}", file=err)
+        else:
+            print(f"{name}: warning: {w}", file=err)
+
+
+def summary(counts: dict, rules: dict | None, *, write: bool) -> None:
+    """The text format's last line, for more than one file."""
+    def n(k: int) -> str:
+        return f"{k} file{'s' if k != 1 else ''}"
+
+    parts = []
+    if counts["changed"]:
+        parts.append(f"{n(counts['changed'])} {'fixed' if write else 'would be fixed'}")
+    if counts["unchanged"]:
+        per_rule = ", ".join(f"{k}: {v}" for k, v in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))) if rules else ""
+        parts.append(f"{n(counts['unchanged'])} left unchanged" + (f" ({per_rule})" if per_rule else ""))
+    if counts["failed"]:
+        parts.append(f"{n(counts['failed'])} failed")
+    print(", ".join(parts) + ".", file=sys.stderr)

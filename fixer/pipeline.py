@@ -1,0 +1,103 @@
+"""The pipeline: one Dockerfile's bytes to its `Result`, the same for every front end.
+
+    read -> parse -> stages -> facts -> repository -> decide -> plan -> (verify) -> render
+
+The command line (`batch.process`), the language server (`lsp.analyse`), `--verify` and the GitHub
+Action (which runs the command line) all call `fix`. Each step is a function of its inputs, and
+nothing is module state: the base-image resolver (`facts.Resolver`, made by the caller per look-up
+setting) and the repository model are arguments, carried to the rules by `decide.Context`, which
+computes the stages, the image facts and the final stage's analysis on first use (a file a rule
+leaves alone early, `# dockerfix: ignore`, never asks for them).
+
+1. read: the file's bytes (`output.read_file`: a regular file, bounded, never a FIFO);
+2. parse: the lossless source (`source.decode`) and BuildKit's instructions (`parse.parse`);
+3. stages: `stages.split_stages` (`Context.stages`);
+4. facts: the final stage's base image, from the knowledge file and the resolver (`facts.info`,
+   `Context.image`), and the final stage's analysis (`stages.analyze`, `Context.an`);
+5. repository: the model of the repository around the file (`find_repository`; None for now: the
+   rules that look around the file walk its folders themselves);
+6. decide: the named rules (`decide.decide`);
+7. plan: the Result, with the new bytes (`plan.result_for`);
+   then, asked for: `verify` (build and start both images) and `render` (the diff and the edit
+   the report formats carry).
+"""
+
+from __future__ import annotations
+
+from .errors import DockerfixError
+from .plan import Options
+from .result import Result
+
+
+def read(path: str) -> bytes:
+    """Step 1: the bytes of the file at `path` (raises DockerfixError naming it)."""
+    from .output import read_file
+
+    return read_file(path)[0]
+
+
+def parse(data: bytes):
+    """Step 2: the parsed file (`parse.Dockerfile`); raises DockerfixError, with the line, for
+    bytes that are not a Dockerfile dockerfix can keep byte for byte."""
+    from .parse import parse as instructions
+    from .source import decode
+
+    return instructions(decode(data))
+
+
+def find_repository(path: str | None, context: str | None):
+    """Step 5: the repository model around the Dockerfile at `path`: None for now (the slot the
+    repository model fills; the rules that read the files around the Dockerfile walk them)."""
+    return None
+
+
+def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None, *,
+        resolver=None, repository=None, df=None, name: str | None = None) -> Result:
+    """The pipeline on one file's bytes: its `Result` (the input itself as `output` when nothing
+    is to be done). `context` is the build context folder (the Dockerfile's folder by default),
+    where an ENTRYPOINT script copied into the image can be read; `path` the Dockerfile's own path,
+    which places it in its repository; `resolver` the `facts.Resolver` for base-image look-ups
+    (None: the knowledge file only); `repository` the repository model (None: computed by
+    `find_repository`); `df` the file already parsed from `data` (the CLI's look-up pre-pass parses
+    each file once); `name` what the file is reported as (default `path`)."""
+    from .decide import Context, decide
+    from .plan import result_for
+
+    if df is None:
+        df = parse(data)
+    if repository is None:
+        repository = find_repository(path, context)
+    ctx = Context(df, options, context, path, resolver=resolver, repository=repository)
+    result = result_for(ctx, decide(ctx), data)
+    result.path = name if name is not None else path
+    return result
+
+
+def verify(result: Result, data: bytes, verifier, context: str, target: str | None) -> None:
+    """--verify: build and start the original and the fixed image (`verify.check`), in `result`.
+    A fix that is not verified is not a change: refuted, the file is left alone (rule
+    verify-refuted); unverified (the engine failed), a DockerfixError."""
+    from .verify import check
+
+    v = result.verify = check(result.path, data, result.output, verifier, context, target)
+    if v["verdict"] == "verified":
+        return
+    result.changed = False
+    if v["verdict"] == "refuted":
+        result.skipped = f"--verify: {v['reason']}"
+        result.rule = "verify-refuted"
+        return
+    detail = "".join(f"\n  {line}" for line in (v["error"] or "").splitlines())
+    raise DockerfixError(f"--verify: {v['reason']}{detail}")
+
+
+def render(result: Result, data: bytes) -> None:
+    """The change as the report formats carry it: the unified diff and the edit (an insertion:
+    byte offset, length 0, text, and its line and column, in UTF-16 code units and in bytes)."""
+    from .output import edit_of, position, unified_diff
+
+    result.diff = unified_diff(result.path, data, result.output)
+    offset, length, text = edit_of(data, result.output, result.insert_after)
+    line, col = position(data, offset)
+    result.edit = {"offset": offset, "length": length, "text": text.decode("utf-8"), "line": line + 1,
+                   "column": col + 1, "byte_column": offset - (data.rfind(b"\n", 0, offset) + 1) + 1}
