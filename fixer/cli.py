@@ -9,22 +9,15 @@ does; bad options, a broken configuration file and an unwritable --output-file s
 from __future__ import annotations
 
 import errno
-import fnmatch
 import json
 import os
 import sys
 from enum import Enum
 
 from . import __version__
+from .discover import NAME_PATTERNS, NOT_DOCKERFILES, SKIP_DIRS, is_dockerfile_name  # noqa: F401 (re-exported)
 from .errors import DockerfixError
 from .snippets import is_number
-
-NAME_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
-NOT_DOCKERFILES = ("*.dockerignore", "*.containerignore")
-SKIP_DIRS = frozenset(
-    (".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv")
-)
 
 
 class Format(str, Enum):
@@ -49,12 +42,6 @@ class Color(str, Enum):
 # formats built from all the reports at the end, by a function of fixer.formats (imported lazily)
 REPORT_FORMATS = ("github", "gitlab", "junit", "checkstyle", "rdjson")
 PROGRESS_MIN_FILES = 10  # a progress line on a terminal from this many files on
-
-
-def is_dockerfile_name(name: str) -> bool:
-    if any(fnmatch.fnmatchcase(name, p) for p in NOT_DOCKERFILES):
-        return False
-    return any(fnmatch.fnmatchcase(name, p) for p in NAME_PATTERNS)
 
 
 def discover(paths: list[str], finder=None, force_exclude: bool = False, verbose: bool = False,

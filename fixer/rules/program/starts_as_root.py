@@ -31,7 +31,7 @@ import posixpath
 import re
 
 from ... import lazyre
-from ...decide import _context_script, program
+from ...evidence import context_script, program
 from ...images import glob_match, parse_ref
 
 NAME = "starts-as-root"
@@ -110,7 +110,7 @@ def script(ctx, prog: str | None):
         found = ctx.script(prog)
         root = ctx.repo_root
         if found is None and root and ctx.context and os.path.realpath(root) != os.path.realpath(ctx.context):
-            found = _context_script(ctx.an, prog, root)
+            found = context_script(ctx.an, prog, root)
         ctx._scripts[key] = found
     return ctx._scripts[key]
 
