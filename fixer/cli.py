@@ -16,7 +16,7 @@ import sys
 from enum import Enum
 
 from . import __version__
-from .discover import SKIP_DIRS, discover, is_dockerfile_name  # noqa: F401 (the command line's discovery)
+from .discover import NAME_PATTERNS, NOT_DOCKERFILES, SKIP_DIRS, discover, is_dockerfile_name  # noqa: F401 (re-exported)
 from .errors import ConfigError, DockerfixError
 from .snippets import is_number
 

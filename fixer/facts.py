@@ -515,7 +515,7 @@ def merge(known: images.ImageInfo, config: dict, origin: str) -> images.ImageInf
     Linux family, users, shell and privilege-drop tools from its history. A fact the config does
     not settle keeps the knowledge file's value."""
     from . import shell
-    from .rules.program.drops_privileges import INSTALL_DROP_RE, drop_tool
+    from .commands import INSTALL_DROP_RE, drop_tool
 
     c = config.get("config") if isinstance(config.get("config"), dict) else {}
     env = dict(known.env)

@@ -12,7 +12,7 @@ from .errors import DockerfixError
 from .parse import Dockerfile
 from .record import dataclass
 from .result import Result
-from .stages import Analysis, Unresolved, UserSetting, expand, is_root_user
+from .stages import Analysis, Unresolved, UserSetting, describe_user, expand, is_root_user
 
 
 @dataclass(frozen=True)
@@ -134,13 +134,6 @@ def _lookup_note(an: Analysis, result: Result) -> None:
     """A failed look-up of the base image is a reason (`base: registry unreachable: ...`), never an error."""
     if an.image.lookup_note:
         result.reasons.append(an.image.lookup_note)
-
-
-def describe_user(u: UserSetting) -> str:
-    if u.line is None:
-        return f"{u.value or u.raw} (the base image's default)" if u.raw != "root" else "root (no USER: the default)"
-    shown = u.raw if u.value in (None, u.raw) else f"{u.raw} = {u.value}"
-    return f"{shown} (USER on line {u.line})"
 
 
 def _root_line(an: Analysis) -> int:
