@@ -85,7 +85,8 @@ class Knowledge:
                 raise ValueError(f"commands.toml: [command.{name}] has unknown keys {sorted(unknown)}")
         self.built: dict[str, Command] = {}
         # (prefix, numbered, name): `pip3.12` (numbered: a number must follow the prefix), `python3.x`
-        self.named = tuple((p, numbered, name) for name, entry in self.raw.items() if "versions" in entry or "prefixes" in entry
+        self.named = tuple((p, numbered, name) for name, entry in self.raw.items()
+                           if "versions" in entry or "prefixes" in entry
                            for numbered, key in ((True, "versions"), (False, "prefixes")) for p in entry.get(key, ()))
         pm = data.get("package_managers", {})
         paths = data.get("paths", {})

@@ -5,15 +5,15 @@ already joined; for `RUN <<EOF` the heredoc body) and visits every simple comman
 `||`, `;`, pipes, subshells, `if`/`for`/`while`/`case`, functions, `$(…)`, and one level of
 `sh -c '…'`. `analyze_exec(argv, ctx)` does the same for the JSON exec form.
 
-This module is the walk over the syntax tree: control flow, variables, words, redirects; each
+This module is the walk over the syntax tree: control flow, variables, words, redirects. Each
 simple command it reaches goes to `shelleffects.Effects`, which applies what `data/commands.toml`
 says its program does (`commands.py` reads it): whether it needs root and why ("apt-get install
 needs root"), which package manager (and so which distro family) it shows, which users and groups
-it creates (`shellsystem.py`), what it writes (`shellwrite.py`), which programs run others. The rule is conservative: the
-build must never break, so a command we cannot read (an unknown program, a path behind an unknown
-variable) that may write into a root-owned folder counts as needing root. Heredoc bodies fed to a
-command (`cat <<EOF > f`) are data and not analysed. The tree-sitter parser is created once, on
-first use (import cost matters).
+it creates (`shellsystem.py`), what it writes (`shellwrite.py`), which programs run others. The
+rule is conservative: the build must never break, so a command we cannot read (an unknown
+program, a path behind an unknown variable) that may write into a root-owned folder counts as
+needing root. Heredoc bodies fed to a command (`cat <<EOF > f`) are data and not analysed. The
+tree-sitter parser is created once, on first use (import cost matters).
 """
 
 from __future__ import annotations
