@@ -337,6 +337,14 @@ class Analysis:
         return name
 
 
+def describe_user(u: UserSetting) -> str:
+    """Who runs the final stage, for messages: `root (no USER: the default)`, `app (USER on line 9)`."""
+    if u.line is None:
+        return f"{u.value or u.raw} (the base image's default)" if u.raw != "root" else "root (no USER: the default)"
+    shown = u.raw if u.value in (None, u.raw) else f"{u.raw} = {u.value}"
+    return f"{shown} (USER on line {u.line})"
+
+
 def _join(base: str, path: str) -> str:
     import posixpath
 

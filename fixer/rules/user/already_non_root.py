@@ -9,7 +9,7 @@ OVERRIDABLE = False
 
 
 def check(ctx) -> str | None:
-    from ...plan import describe_user
+    from ...stages import describe_user
 
     an = ctx.an
     if an.user.is_root is False:
