@@ -241,6 +241,15 @@ class UserSetting:
         return v.split(":", 1)[1] if ":" in v else None
 
 
+def describe_user(u: UserSetting) -> str:
+    """The user a stage runs as, for messages: `app (USER on line 5)`, `root (no USER: the default)`."""
+    if u.line is None:
+        return f"{u.value or u.raw} (the base image's default)" if u.raw != "root" else "root (no USER: the default)"
+    shown = u.raw if u.value in (None, u.raw) else f"{u.raw} = {u.value}"
+    return f"{shown} (USER on line {u.line})"
+
+
+
 # --- walking the final stage's chain ----------------------------------------------------------------
 
 POSIX_SHELLS = frozenset(("sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"))
@@ -337,14 +346,6 @@ class Analysis:
         return name
 
 
-def describe_user(u: UserSetting) -> str:
-    """Who runs the final stage, for messages: `root (no USER: the default)`, `app (USER on line 9)`."""
-    if u.line is None:
-        return f"{u.value or u.raw} (the base image's default)" if u.raw != "root" else "root (no USER: the default)"
-    shown = u.raw if u.value in (None, u.raw) else f"{u.raw} = {u.value}"
-    return f"{shown} (USER on line {u.line})"
-
-
 def _join(base: str, path: str) -> str:
     import posixpath
 
@@ -369,20 +370,14 @@ def run_script(inst: Instruction) -> tuple[str | None, list[str] | None]:
     return args, None
 
 
-def analyze(df: Dockerfile, st: Stages, target: str | None = None, image=None) -> Analysis:
-    """The final stage's analysis. `image` is the base image's facts (`facts.info`: the knowledge
-    file's, with the image's own configuration when a resolver found it); None: the knowledge
-    file's alone."""
+def analyze(df: Dockerfile, st: Stages, target: str | None, info) -> Analysis:
+    """The final stage's analysis. `info` (an `images.ImageInfo`, from `facts.info`: the knowledge
+    file's, and the base image's own configuration) is an input: this step looks up nothing."""
     from . import shell
 
     final = st.final(target)
     chain = final.chain()
     root = chain[0]
-    if image is None:
-        from . import facts
-
-        image = facts.info(*facts.base_of(st, target))
-    info = image
     envs: dict[str, str | None] = dict(info.env)  # ENV: inherited along the chain
     args: dict[str, str | None] = {}  # ARG: per stage
     env = ChainMap(envs, args)  # what expansion sees: ENV wins over ARG (a view: no copy per line)

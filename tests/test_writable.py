@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixer import writable
+from fixer import facts, writable
 from fixer.errors import DockerfixError
 from fixer.parse import parse
 from fixer.pipeline import fix
@@ -17,7 +17,8 @@ from fixer.stages import analyze, split_stages
 
 def analysis(text: str):
     df = parse(decode(text.encode()))
-    return df, analyze(df, split_stages(df))
+    st = split_stages(df)
+    return df, analyze(df, st, None, facts.info(*facts.base_of(st)))
 
 
 def handed(text: str, context=None) -> dict[str, bool]:
