@@ -10,7 +10,7 @@ the language server, `--verify` and the GitHub Action all run, one module per st
     images    base-image knowledge (loads data/images.toml)
     facts     the base image's own configuration (engine, cache, registry), through a resolver
     decide    the named rules (rules/) that leave a file alone
-    plan      where to insert what, and why (plan/: options, user, place, paths)
+    plan      where to insert what, and why (plan_user, plan_place, plan_paths: by concern)
     snippets  user-creation commands per distro family
     output    write atomically / unified diff / JSON
     result    the Result record every front end renders

@@ -1,32 +1,12 @@
-"""Step 7 (plan), placing the block: the instruction the user block follows (the last one of the
-final stage that needs root, moved below what the new user must not see being done as root), and
-the block's lines in the file's own syntax (escape character, shell form or JSON form)."""
+"""Step 7 (plan), placing the block: the instruction the user block follows, moved below what must
+still run as root, and the block's lines in the file's own syntax (escape character, shell or JSON
+form)."""
 
 from __future__ import annotations
 
-from ..parse import Dockerfile
-from ..result import Result
-from ..stages import Analysis
-
-
-def root_anchor(an: Analysis, result: Result):
-    """The last instruction of the final stage that needs root: its last RUN that needs it, or a
-    later USER that switches to root, else its FROM; with why in `result`."""
-    anchor = an.final.from_inst
-    for rr in an.root_runs:
-        if rr.inst.end_line > anchor.end_line:
-            anchor = rr.inst
-    if an.last_user_inst is not None and an.last_user_inst.end_line > anchor.end_line:
-        anchor = an.last_user_inst
-    if an.root_runs:
-        result.reasons += an.root_runs[-1].reasons
-        result.root_step = an.root_runs[-1].reasons[-1]
-    if anchor is an.final.from_inst:
-        result.reasons.append(f"line {anchor.start_line}: no RUN in the final stage needs root")
-    elif anchor is an.last_user_inst:
-        result.root_step = f"line {anchor.start_line}: USER {anchor.args} switches to root"
-        result.reasons.append(result.root_step)
-    return anchor
+from .parse import Dockerfile
+from .result import Result
+from .stages import Analysis
 
 
 def move_below(an: Analysis, anchor, line: int, what: str, result: Result):
@@ -50,7 +30,7 @@ def run_lines(an: Analysis, cmds: list[str]) -> list[str]:
     """One RUN instruction, one command per line, in the file's own escape character."""
     if not cmds:
         return []
-    from ..stages import _is_posix_shell
+    from .stages import _is_posix_shell
 
     if not _is_posix_shell(an.shell):
         import json

@@ -1,22 +1,25 @@
 """Step 7 (plan), choosing the user: an existing non-root user to switch back to (one the file
-switched away from, hands its files to or creates, or one the base image ships), else the new
-user's names and ids, checked against every user, group and id the image already has.
+switched away from, hands its files to or creates, or one the base image ships), and the checks
+that the new user's names and ids are free (every user, group and id the image already has).
 `plan.plan` calls these; each records its reasons and warnings in the `Result`."""
 
 from __future__ import annotations
 
-from .. import shell, snippets
-from ..errors import DockerfixError
-from ..result import Result
-from ..stages import Analysis, Unresolved, expand, is_root_user
-from .options import DEFAULT_UID, NOBODY, Options
+from . import shell, snippets
+from .errors import DockerfixError
+from .result import Result
+from .stages import Analysis, Unresolved, expand, is_root_user
+
+DEFAULT_UID = 10001
+NOBODY = 65534
+
 
 # distro accounts meant to run services, which a Dockerfile may hand its files to (the others,
 # such as daemon, bin, mail or _apt, belong to the system: never the container's user)
 SERVICE_ACCOUNTS = ("www-data", "nobody")
 
 
-def reuse(an: Analysis, options: Options, result: Result, family: str, before: int) -> tuple[str, str] | None:
+def reuse_user(an: Analysis, options, result: Result, family: str, before: int) -> tuple[str, str] | None:
     """(USER value, chown owner) of an existing non-root user to switch to, if any: a non-root
     USER the file switched away from, else the last user the final stage hands its runtime paths
     to, else the last user it creates, else the base image's own (`before`: the line the USER
@@ -118,7 +121,7 @@ def reuse(an: Analysis, options: Options, result: Result, family: str, before: i
     return None
 
 
-def _owner(an: Analysis, o, options: Options, result: Result, family: str, before: int,
+def _owner(an: Analysis, o, options, result: Result, family: str, before: int,
            uid0: set[str], refused: set[str]) -> tuple[str, str] | None:
     """The user a runtime path of the final stage is handed to (`chown`, `COPY --chown`), as (USER
     value, chown owner), or None (with a warning when the file's choice is refused)."""
@@ -241,7 +244,7 @@ def openshift_ids(user_line: str, owner: str, result: Result) -> tuple[str, str]
     return user_line, f"{base}:0"
 
 
-def check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Options, result: Result) -> None:
+def check_clash(an: Analysis, new: snippets.NewUser, family: str, options, result: Result) -> None:
     """Raise when creating `new` would fail the build: its name, group or ids are already taken by a
     user the Dockerfile creates (and that could not be reused), one the base image ships, or a
     system account of the image's family (`data/accounts.toml`; all families when it is unknown).
@@ -322,47 +325,3 @@ def check_clash(an: Analysis, new: snippets.NewUser, family: str, options: Optio
             f"id {', '.join(map(str, low))} is below 1000, where packages installed in the image get the ids of "
             "their users: if the build fails with 'already exists' or 'not unique', choose one from 1000 up"
         )
-
-
-def without_shell(an: Analysis, options: Options, result: Result) -> str:
-    """The USER value for an image with no shell, where no user can be created: the base image's
-    own non-root user when its ids are known, else numeric ids (--uid/--gid, or nobody's)."""
-    info = an.image
-    ids = info.users.get(info.reuse_user, "") if info.reuse_user else ""
-    if ":" in ids and all(snippets.is_number(p) for p in ids.split(":")):
-        # (a Windows account such as ContainerUser has no uid:gid: not usable here)
-        uid, gid = ids.split(":")
-        user_line = f"{uid}:{gid}" if options.numeric_user else info.reuse_user
-        result.user_ids = f"{uid}:{gid}"
-        result.reasons.append(
-            f"{an.base_image} has no shell; it ships user {info.reuse_user} ({uid}:{gid})"
-        )
-        return user_line
-    uid = options.uid or NOBODY
-    gid = options.gid or (options.uid or NOBODY)
-    user_line = f"{uid}:{gid}"
-    result.user_ids = user_line
-    result.reasons.append(
-        f"{an.base_image or 'the base image'} has no shell: no user can be created, "
-        "so a numeric USER is used"
-    )
-    return user_line
-
-
-def new_user(options: Options) -> snippets.NewUser:
-    """The user to create, from the options (--openshift: in root's group, as OpenShift runs it)."""
-    return snippets.NewUser(
-        name=options.user,
-        group="root" if options.openshift else (options.group or options.user),
-        uid=options.uid or DEFAULT_UID,
-        gid=0 if options.openshift else (options.gid or options.uid or DEFAULT_UID),
-    )
-
-
-def created_how(an: Analysis, family: str, useradd: bool) -> str:
-    """How the user is created, for the reason: `the debian way`, or portable commands."""
-    if family == "unknown":
-        return "with commands that work on any Linux"
-    if family in snippets.SHADOW_FAMILIES and not useradd:
-        return f"without useradd ({an.base_image} has no shadow-utils), with commands that work on any Linux"
-    return f"the {family} way"

@@ -1,17 +1,30 @@
 """Step 7 (plan), the writable paths and the warnings: which paths are created and handed to the
-new user (the final stage's VOLUMEs that are data folders, --writable), and what the user should
-check after the fix (ENV pointing into /root, privileged ports, files copied without --chown into
-folders the program writes)."""
+new user (the final stage's VOLUMEs that are data folders, the base image's, --writable), and what
+the user should check after the fix (ENV pointing into /root, privileged ports, files copied
+without --chown into folders the program writes)."""
 
 from __future__ import annotations
 
-from .. import snippets
-from ..errors import DockerfixError
-from ..result import Result
-from ..stages import Analysis
-from .options import Options, writable_refused
+from . import snippets
+from .errors import DockerfixError
+from .result import Result
+from .stages import Analysis
 
-def writable_paths(an: Analysis, options: Options, result: Result) -> list[str]:
+
+def writable_refused(path: str, why: str) -> str:
+    """The error for a --writable path that `snippets.writable_path` refused (`why`)."""
+    if not snippets.PATH_RE.match(path):
+        return f"--writable {path!r} must be an absolute path of letters, digits and ._/@+- only"
+    if "'..'" in why:
+        return f"--writable {path}: {path} {why}; write the path without them"
+    return (
+        f"--writable {path}: {path} {why}; only data folders can be handed to the new user "
+        "(/var/lib/NAME, /var/log/NAME, /opt/NAME, /srv/NAME, /home/NAME, /data, /app/uploads, ...): "
+        "owning a system folder would let it change what root trusts, such as /etc/passwd"
+    )
+
+
+def writable_paths(an: Analysis, options, result: Result) -> list[str]:
     """The paths to create and hand to the user: the final stage's VOLUMEs (as expanded) that are
     data folders, with a warning for each that is not, then --writable (refused before, if not)."""
     out: list[str] = []
@@ -40,7 +53,7 @@ def writable_paths(an: Analysis, options: Options, result: Result) -> list[str]:
     return out
 
 
-def warnings(an: Analysis, writable: list, result: Result, handled=frozenset(), after: int = 0) -> None:
+def add_warnings(an: Analysis, writable: list, result: Result, handled=frozenset(), after: int = 0) -> None:
     if result.family != "windows":
         for name, path, line in an.root_envs:
             if (name, line) in handled:
