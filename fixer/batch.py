@@ -20,7 +20,7 @@ REPORT_FORMATS = ("github", "gitlab", "junit", "checkstyle", "rdjson")
 PROGRESS_MIN_FILES = 10  # a progress line on a terminal from this many files on
 
 
-def lookups(files, options_for, offline: bool, stdin_filename: str | None = None):
+def lookups(files, options_for, offline: bool, stdin_filename: str | None = None, refresh: bool = False):
     """The base-image pre-pass: a resolver per look-up setting (stdin: cache and engine only), and
     the distinct final bases of the files looked up concurrently, one request per image.
     Returns (resolver_for(path), parsed): parsed maps each file the pre-pass read and parsed to
@@ -35,7 +35,7 @@ def lookups(files, options_for, offline: bool, stdin_filename: str | None = None
             cfg = options_for(stdin_filename if path == "-" else path)[1]
         except DockerfixError:
             return None
-        settings = {**cfg.lookup, **({"offline": True} if offline else {})}
+        settings = {**cfg.lookup, **({"offline": True} if offline else {}), **({"refresh": True} if refresh else {})}
         key = (path == "-", json.dumps(settings, sort_keys=True))
         if key not in resolvers:
             resolvers[key] = facts.resolver_from(settings, local=path == "-")
@@ -65,14 +65,14 @@ def lookups(files, options_for, offline: bool, stdin_filename: str | None = None
 
 def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str, verbose, quiet,
             stdin_excluded=False, output_file=None, exit_zero=False, color: str = "auto", statistics=False,
-            offline=False, verifier=None) -> int:
+            offline=False, refresh=False, verifier=None) -> int:
     """Run the pipeline on each of `files` (`options_for(path)`: its (plan.Options, config.Config))
     and print or write what the options ask for; returns the exit status."""
     from . import pipeline
     from .output import unified_diff, write_atomic
     from .terminal import Output, Progress, color_diff, use_color
 
-    resolver_for, parsed = lookups(files, options_for, offline, stdin_filename)
+    resolver_for, parsed = lookups(files, options_for, offline, stdin_filename, refresh)
 
     err = sys.stderr
     status = 0

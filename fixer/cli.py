@@ -16,7 +16,7 @@ import sys
 from enum import Enum
 
 from . import __version__
-from .discover import SKIP_DIRS, discover, is_dockerfile_name  # noqa: F401 (the command line's discovery)
+from .discover import NAME_PATTERNS, NOT_DOCKERFILES, SKIP_DIRS, discover, is_dockerfile_name  # noqa: F401 (re-exported)
 from .errors import ConfigError, DockerfixError
 from .snippets import is_number
 
@@ -45,7 +45,7 @@ OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "tar
 
 
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
-            quiet=False, force_exclude=False, config=None, isolated=False, offline=False,
+            quiet=False, force_exclude=False, config=None, isolated=False, offline=False, refresh=False,
             output_file=None, exit_zero=False, color="auto", statistics=False,
             verify=False, engine=None, verify_env=(), verify_seconds=None, context=None,
             **given) -> int:
@@ -116,7 +116,7 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
     return process(files, options_for, write=write, check=check, diff=diff, stdin_filename=stdin_filename,
                    fmt=Format(fmt).value, verbose=verbose, quiet=quiet, stdin_excluded=stdin_excluded,
                    output_file=output_file, exit_zero=exit_zero, color=Color(color).value, statistics=statistics,
-                   offline=offline, verifier=verifier)
+                   offline=offline, refresh=refresh, verifier=verifier)
 
 
 def _default(text: str) -> str:
@@ -170,6 +170,7 @@ def build_app():
         config: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Use this configuration file for every file (.dockerfix.toml or pyproject.toml).", show_default=False),
         isolated: bool = typer.Option(False, "--isolated", help="Ignore all configuration files."),
         offline: bool = typer.Option(False, "--offline", help="Never ask a registry about base images: only the local engine, the cache and dockerfix's knowledge (also DOCKERFIX_OFFLINE=1, offline = true)."),
+        refresh: bool = typer.Option(False, "--refresh", help="Ask the registry again about base images, even when the cache has a fresh answer or remembers a recent failure."),
         force_exclude: bool = typer.Option(False, "--force-exclude", help="Apply the configuration's exclude globs to files named on the command line too (for pre-commit)."),
         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ) -> None:
@@ -185,7 +186,7 @@ def build_app():
             paths, write=write, check=check, diff=diff, stdin_filename=stdin_filename, user=user, group=group,
             uid=uid, gid=gid, numeric_user=numeric_user, writable=writable, target=target,
             always_create=always_create, force=force, openshift=openshift, fmt=fmt.value, verbose=verbose, quiet=quiet,
-            config=config, isolated=isolated, force_exclude=force_exclude, offline=offline,
+            config=config, isolated=isolated, force_exclude=force_exclude, offline=offline, refresh=refresh,
             output_file=output_file, exit_zero=exit_zero, color=color.value, statistics=statistics,
             verify=verify, engine=engine, verify_env=verify_env, verify_seconds=verify_seconds, context=context,
         ))
@@ -227,6 +228,7 @@ _FLAGS = {
     "--isolated": ("isolated", bool), "--force-exclude": ("force_exclude", bool),
     "--output-file": ("output_file", str), "-o": ("output_file", str), "--exit-zero": ("exit_zero", bool),
     "--color": ("color", Color), "--statistics": ("statistics", bool), "--offline": ("offline", bool),
+    "--refresh": ("refresh", bool),
     "--verify": ("verify", bool), "--engine": ("engine", str), "--verify-env": ("verify_env", list),
     "--verify-seconds": ("verify_seconds", int), "--context": ("context", str),
 }

@@ -8,7 +8,7 @@ has a `.dockerfix.toml`, or a `pyproject.toml` with a `[tool.dockerfix]` table, 
 Keys (kebab-case, as on the command line): user, group, uid, gid, numeric-user, writable (list),
 always-create, force (list of rule names, or `true` for drops-privileges), openshift, exclude (list of globs,
 relative to the configuration file's folder), and the base-image look-up settings (`facts`): offline,
-registry-mirror, insecure-registries, tag-cache-hours, lookup-timeout.
+registry-mirror, insecure-registries, tag-cache-hours, lookup-timeout, failed-lookup-minutes.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ KEYS: dict[str, tuple[str, type]] = {
 }
 # base-image look-ups (facts.resolver_from): key -> type
 LOOKUP_KEYS = {"offline": bool, "registry-mirror": str, "insecure-registries": list, "tag-cache-hours": int,
-               "lookup-timeout": int}
+               "lookup-timeout": int, "failed-lookup-minutes": int}
+ZERO_ALLOWED = {"failed-lookup-minutes"}  # 0: failed look-ups are not remembered
 OTHER_KEYS = {"exclude": list, **LOOKUP_KEYS}
 FILE_NAMES = (".dockerfix.toml", "pyproject.toml")
 
@@ -130,8 +131,9 @@ def load(path: str) -> Config | None:
         if key == "exclude":
             cfg.exclude = tuple(value)
         elif key in LOOKUP_KEYS:
-            if kind is int and value <= 0:
-                raise DockerfixError(f"{where}: {prefix}{key} must be a positive integer, not {value!r}")
+            if kind is int and value < (0 if key in ZERO_ALLOWED else 1):
+                what = "0 or more" if key in ZERO_ALLOWED else "a positive integer"
+                raise DockerfixError(f"{where}: {prefix}{key} must be {what}, not {value!r}")
             cfg.lookup[key] = value
         else:
             cfg.values[KEYS[key][0]] = tuple(value) if kind is list else value

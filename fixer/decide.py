@@ -8,16 +8,16 @@ NAME (the code a user cites and overrides with `--force NAME`), a one-line SUMMA
 
 `Context` is what a rule may look at: the parsed file, its stages and the final stage's analysis,
 the options, the build context folder and the repository around the Dockerfile. Its helpers read
-files from disk lazily and once.
+files from disk lazily and once; the functions rules share live in `evidence`, below the rules.
 """
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 
-from .parse import Dockerfile, Instruction
+from .parse import Dockerfile
 from .record import dataclass, field
+from .evidence import context_script, find_repo_root, program  # noqa: F401 (program: plan's, re-exported)
 from .stages import Analysis, Stages, analyze, split_stages
 
 
@@ -71,7 +71,7 @@ class Context:
         folder = self.context if folder is None else folder
         key = prog if folder == self.context else (folder, prog)
         if key not in self._scripts:
-            self._scripts[key] = _context_script(self.an, prog, folder)
+            self._scripts[key] = context_script(self.an, prog, folder)
         return self._scripts[key]
 
     @property
@@ -80,127 +80,6 @@ class Context:
         if self.context is None:
             return None
         return find_repo_root(self.context)
-
-
-def search_chain(an: Analysis, kinds: tuple[str, ...], pattern):
-    """(instruction, match) of the first instruction of the final stage's chain, of one of
-    `kinds` (`run`, `copy`, ...), whose text `pattern` finds; or None."""
-    for stage in an.chain:
-        for inst in stage.instructions:
-            if inst.cmd in kinds:
-                m = pattern.search(inst.original)
-                if m:
-                    return inst, m
-    return None
-
-
-def program(inst: Instruction) -> tuple[str | None, str]:
-    """(the program an ENTRYPOINT/CMD runs, its whole text); init wrappers are looked through."""
-    if inst.json:
-        argv = list(inst.value)
-        text = " ".join(argv)
-        # init wrappers run the real program: `tini -- /docker-entrypoint.sh`
-        while argv and (argv[0].rsplit("/", 1)[-1] in ("tini", "tini-static", "dumb-init", "catatonit")
-                        or (argv[0].startswith("-") and len(argv) > 1)):
-            argv = argv[1:]
-        return (argv[0] if argv else None), text
-    words = inst.args.split()
-    return (words[0] if words else None), inst.args
-
-
-def folders_up(dockerfile: str, stop: str | None):
-    """The Dockerfile's folder and those above it, up to `stop` (the repository root; None: the
-    Dockerfile's folder alone), as real paths: where files that act on it (an action.yml, a
-    devcontainer.json) may live."""
-    d = os.path.dirname(os.path.realpath(dockerfile))
-    stop = os.path.realpath(stop) if stop else d
-    while True:
-        yield d
-        if d == stop or not d.startswith(stop):
-            return
-        parent = os.path.dirname(d)
-        if parent == d:
-            return
-        d = parent
-
-
-_REPO_ROOTS: dict[str, str | None] = {}
-
-
-def find_repo_root(folder: str) -> str | None:
-    """The closest folder at or above `folder` that holds `.git` (a folder or a worktree file);
-    cached per folder, since a bot runs over thousands of files of the same repositories."""
-    folder = os.path.abspath(folder)
-    seen = []
-    d = folder
-    root = None
-    while True:
-        if d in _REPO_ROOTS:
-            root = _REPO_ROOTS[d]
-            break
-        seen.append(d)
-        if os.path.exists(os.path.join(d, ".git")):
-            root = d
-            break
-        parent = os.path.dirname(d)
-        if parent == d:
-            break
-        d = parent
-    for s in seen:
-        _REPO_ROOTS[s] = root
-    return root
-
-
-# folders every Linux image has: `COPY script /usr/local/bin` puts the script into them
-_FOLDERS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
-
-
-def _symlink_target(an: Analysis, prog: str) -> str | None:
-    """What `prog` links to when a RUN of the final stage's chain made it a symlink
-    (`ln -s usr/local/bin/docker-entrypoint.sh /docker-entrypoint.sh`), as an absolute path."""
-    import posixpath
-    import re
-
-    if not prog.startswith("/"):
-        return None
-    link_re = re.compile(r"(?<![\w-])ln\s+(?:-[a-zA-Z]+\s+)*?-[a-zA-Z]*s[a-zA-Z]*\s+(?:-[a-zA-Z]+\s+)*([\w./-]+)\s+"
-                         + re.escape(prog) + r"(?![\w./-])")
-    for stage in reversed(an.chain):
-        for inst in reversed(stage.instructions):
-            m = link_re.search(inst.original) if inst.cmd == "run" else None
-            if m:
-                return posixpath.normpath(posixpath.join(posixpath.dirname(prog), m.group(1)))
-    return None
-
-
-def _context_script(an: Analysis, prog: str | None, context: str | None):
-    """(path, COPY line, text) of the file `prog` names when a COPY brought it from the context."""
-    if not prog or context is None:
-        return None
-    import glob
-    import posixpath
-
-    base = posixpath.basename(prog)
-    linked = _symlink_target(an, prog)
-    for sources, dest, line in reversed(an.from_context):
-        for src in sources:
-            into = dest.endswith("/") or dest in _FOLDERS  # `COPY x /usr/local/bin` copies into the folder
-            target = posixpath.join(dest, posixpath.basename(src.rstrip("/"))) if into else dest
-            if not (target in (prog, linked) or ("/" not in prog and posixpath.basename(target) == base)
-                    or (not prog.startswith("/") and target.endswith("/" + prog.lstrip("./")))):
-                continue
-            root = os.path.realpath(context)
-            for hit in sorted(glob.glob(os.path.join(root, src.lstrip("/")))):
-                real = os.path.realpath(hit)
-                if not real.startswith(root + os.sep) or not os.path.isfile(real):
-                    continue
-                try:
-                    with open(real, "rb") as f:
-                        body = f.read(1 << 20).decode("utf-8", "replace")
-                except OSError:
-                    continue
-                return src, line, body
-    return None
 
 
 def decide(ctx: Context) -> Decision:

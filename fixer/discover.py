@@ -1,5 +1,8 @@
 """Which files a run processes: the Dockerfiles named on the command line and those found under
-the folders named (the command line's discovery, before the pipeline runs on each)."""
+the folders named (the command line's discovery, before the pipeline runs on each). Which files
+are Dockerfiles and which folders a walk skips is shared with the repository scan of the rules,
+which sit in a lower layer (pyproject.toml's `[tool.importlinter]`): this module imports nothing
+above `errors`."""
 
 from __future__ import annotations
 

@@ -5,7 +5,9 @@ volumes are facts of the image: its configuration blob (a few KB) says them. A `
 that blob, in order, from
 1. the local engine (`docker image inspect` / `podman image inspect`, no network, bounded time),
 2. a fresh entry of the on-disk cache (tag -> config digest for `ttl`, digest -> config for ever),
-3. the registry (`registry.Client`, imported only then),
+3. the registry (`registry.Client`, imported only then), unless the same registry failed for
+   this image less than `failure_ttl` ago (the negative cache: a laptop offline, air-gapped CI or
+   a private registry without credentials would otherwise pay the failed attempt on every run),
 4. a stale cache entry, when the registry cannot be reached;
 and `info()` merges what it found into the `images.ImageInfo` of the knowledge file, which stays
 the answer when nothing is found. Modes: "network" (the CLI on files), "local" (`--offline`,
@@ -32,6 +34,7 @@ from . import images
 
 DEFAULT_PLATFORM = "linux/amd64"
 DEFAULT_TTL = 24 * 3600
+DEFAULT_FAILURE_TTL = 10 * 60  # how long a failed registry look-up is remembered
 CACHE_MAX_FILES = 4000  # per folder; the oldest go first
 
 
@@ -62,12 +65,15 @@ def cache_dir() -> str:
 
 class Cache:
     """Files under `root`: tags/<hash>.json (reference + platform -> config digest, with the time
-    it was learnt) and configs/<digest>.json (the config blob, checked against its digest on
-    read). Writes are atomic (a temporary file renamed over), so concurrent processes never see
-    half a file; anything unreadable or wrong is ignored and written again."""
+    it was learnt), configs/<digest>.json (the config blob, checked against its digest on
+    read) and failures/<hash>.json (reference + platform + registry mirror -> why the last
+    registry look-up failed, and when: remembered for `failure_ttl`). Writes are atomic (a
+    temporary file renamed over), so concurrent processes never see half a file; anything
+    unreadable or wrong is ignored and written again."""
 
-    def __init__(self, root: str, ttl: float = DEFAULT_TTL, max_files: int = CACHE_MAX_FILES):
-        self.root, self.ttl, self.max_files = root, ttl, max_files
+    def __init__(self, root: str, ttl: float = DEFAULT_TTL, max_files: int = CACHE_MAX_FILES,
+                 failure_ttl: float = DEFAULT_FAILURE_TTL):
+        self.root, self.ttl, self.max_files, self.failure_ttl = root, ttl, max_files, failure_ttl
 
     def _tag_path(self, image: str, platform: str) -> str:
         return os.path.join(self.root, "tags", hashlib.sha256(f"{image}|{platform}".encode()).hexdigest() + ".json")
@@ -106,6 +112,42 @@ class Cache:
             self._write(self._tag_path(image, platform), json.dumps(entry).encode())
         except OSError:
             pass  # a read-only or full disk: the lookup still answered
+
+    def _failure_path(self, image: str, platform: str, where: str) -> str:
+        key = f"{image}|{platform}|{where}".encode()
+        return os.path.join(self.root, "failures", hashlib.sha256(key).hexdigest() + ".json")
+
+    def failure(self, image: str, platform: str, where: str) -> tuple[str, float] | None:
+        """(why, how long ago) of a registry failure for this image, platform and registry
+        (`where`: the mirror, or "" for the image's own registry) younger than `failure_ttl`."""
+        if self.failure_ttl <= 0:
+            return None
+        try:
+            with open(self._failure_path(image, platform, where), encoding="utf-8") as f:
+                entry = json.load(f)
+            why, learnt = entry["why"], float(entry["time"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        age = time.time() - learnt
+        if not isinstance(why, str) or not 0 <= age < self.failure_ttl:
+            return None
+        return why, age
+
+    def put_failure(self, image: str, platform: str, where: str, why: str) -> None:
+        if self.failure_ttl <= 0:
+            return
+        entry = {"image": image, "platform": platform, "registry": where, "why": why, "time": time.time()}
+        try:
+            self._write(self._failure_path(image, platform, where), json.dumps(entry).encode())
+        except OSError:
+            pass
+
+    def forget_failure(self, image: str, platform: str, where: str) -> None:
+        """The registry answered: a remembered failure no longer holds."""
+        try:
+            os.unlink(self._failure_path(image, platform, where))
+        except OSError:
+            pass
 
     def _write(self, path: str, data: bytes) -> None:
         import tempfile
@@ -241,8 +283,10 @@ class Resolver:
     """Looks images up once per process (a lock per image), in the order of the module docstring."""
 
     def __init__(self, mode: str = "network", cache: Cache | None = None, timeout: float = 5.0,
-                 mirror: str | None = None, insecure: tuple[str, ...] = (), engines: bool = True):
+                 mirror: str | None = None, insecure: tuple[str, ...] = (), engines: bool = True,
+                 refresh: bool = False):
         self.mode = mode
+        self.refresh = refresh  # --refresh: ask again, whatever the cache remembers
         self.cache = cache if cache is not None else Cache(cache_dir())
         self.timeout, self.mirror, self.insecure, self.engines = timeout, mirror, tuple(insecure), engines
         self._found: dict[tuple[str, str], Found] = {}
@@ -282,17 +326,38 @@ class Resolver:
         # the fresh cache first: it is a file read, while asking the engine starts a process
         # (~70 ms) on every run; what the engine or the registry answers is cached for
         # `tag-cache-hours`, so a rebuilt local tag is seen after that, or at once with a cleared cache
-        steps = (lambda: self.cache.get(image, platform, fresh=True), self._engine)
-        for step in steps:
-            found = step(image, platform) if step == self._engine else step()
-            if found is not None:
-                return found
-        failed = ""
+        found = None if self.refresh else self.cache.get(image, platform, fresh=True)
+        if found is not None:
+            return found
+        # a look-up that failed a moment ago (neither the engine nor the registry had the image) is
+        # not repeated for `failure_ttl`: the engine is a process and the registry a timeout per run
+        # a remembered failure is per registry (the mirror asked first) and per state of the
+        # credential files: adding the credentials a registry asked for is tried at once
         if self.mode == "network":
-            try:
-                return self._registry(image, platform)
-            except Exception as e:  # noqa: BLE001 - whatever went wrong, the file is still processed
-                failed = str(e) or type(e).__name__
+            from .authfiles import stamp
+
+            where = f"{self.mirror or ''}|{stamp()}"
+        else:
+            where = "local"
+        remembered = None if self.refresh else self.cache.failure(image, platform, where)
+        failed = ""
+        if remembered is not None:
+            why, age = remembered
+            failed = why and f"{why} (remembered from a look-up {_ago(age)}; --refresh asks again)"
+        else:
+            found = self._engine(image, platform)
+            if found is not None:
+                self.cache.forget_failure(image, platform, where)
+                return found
+            if self.mode == "network":
+                try:
+                    found = self._registry(image, platform)
+                except Exception as e:  # noqa: BLE001 - whatever went wrong, the file is still processed
+                    failed = str(e) or type(e).__name__
+                else:
+                    self.cache.forget_failure(image, platform, where)
+                    return found
+            self.cache.put_failure(image, platform, where, failed)
         stale = self.cache.get(image, platform, fresh=False)
         if stale is not None:
             return replace(stale, note=f"base: {failed}; using the cached configuration" if failed else stale.note)
@@ -339,8 +404,10 @@ def resolver_from(settings: dict, *, local: bool = False) -> Resolver:
     offline = local or settings.get("offline") or os.environ.get("DOCKERFIX_OFFLINE", "") not in ("", "0", "false")
     mode = "off" if env_off else ("local" if offline else "network")
     ttl = float(settings.get("tag-cache-hours", DEFAULT_TTL / 3600)) * 3600
-    return Resolver(mode, Cache(cache_dir(), ttl), timeout=float(settings.get("lookup-timeout", 5)),
-                    mirror=settings.get("registry-mirror"), insecure=tuple(settings.get("insecure-registries", ())))
+    failure_ttl = float(settings.get("failed-lookup-minutes", DEFAULT_FAILURE_TTL / 60)) * 60
+    return Resolver(mode, Cache(cache_dir(), ttl, failure_ttl=failure_ttl),
+                    timeout=float(settings.get("lookup-timeout", 5)), mirror=settings.get("registry-mirror"),
+                    insecure=tuple(settings.get("insecure-registries", ())), refresh=bool(settings.get("refresh")))
 
 
 # --- which image, which platform ------------------------------------------------------------------
@@ -448,7 +515,7 @@ def merge(known: images.ImageInfo, config: dict, origin: str) -> images.ImageInf
     Linux family, users, shell and privilege-drop tools from its history. A fact the config does
     not settle keeps the knowledge file's value."""
     from . import shell
-    from .rules.program.drops_privileges import INSTALL_DROP_RE, drop_tool
+    from .commands import INSTALL_DROP_RE, drop_tool
 
     c = config.get("config") if isinstance(config.get("config"), dict) else {}
     env = dict(known.env)

@@ -28,6 +28,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from .authfiles import auth_files
+
 DOCKER_HUB = "docker.io"
 HUB_HOST = "registry-1.docker.io"
 HUB_AUTH_KEY = "https://index.docker.io/v1/"
@@ -101,19 +103,6 @@ def is_loopback(host: str) -> bool:
 
 
 # --- credentials ------------------------------------------------------------------------------------
-
-
-def auth_files() -> list[str]:
-    """Where credentials are read, in order: REGISTRY_AUTH_FILE, Podman's auth.json, Docker's
-    config.json (DOCKER_CONFIG or ~/.docker)."""
-    out = []
-    if os.environ.get("REGISTRY_AUTH_FILE"):
-        out.append(os.environ["REGISTRY_AUTH_FILE"])
-    if os.environ.get("XDG_RUNTIME_DIR"):
-        out.append(os.path.join(os.environ["XDG_RUNTIME_DIR"], "containers", "auth.json"))
-    docker = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
-    out.append(os.path.join(docker, "config.json"))
-    return out
 
 
 def _keys(registry: str) -> list[str]:

@@ -92,7 +92,9 @@ def test_bad_configuration_is_a_clear_error_naming_file_and_line(tmp_path, cli, 
         "uid = 0\n": "uid 0 must be an integer from 1 to",
         'user = "x; rm -rf /"\n': "user 'x; rm -rf /' is not a valid user/group name",
         "exclude = [1]\n": "exclude must be a list of strings",
-        "uid = [\n": ".dockerfix.toml: invalid TOML",
+        "lookup-timeout = 0\n": "lookup-timeout must be a positive integer, not 0",
+        "failed-lookup-minutes = -1\n": "failed-lookup-minutes must be 0 or more, not -1",
+        "uid = [\n": ".dockerfix.toml: invalid TOML",  # last: --config below names this broken file
     }
     for text, message in cases.items():
         write(tmp_path / ".dockerfix.toml", text)

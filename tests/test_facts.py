@@ -16,7 +16,7 @@ import time
 import pytest
 
 import oci
-from fixer import facts, registry
+from fixer import authfiles, facts, registry
 
 pytestmark = pytest.mark.registry
 
@@ -511,3 +511,111 @@ def test_a_cached_answer_starts_no_engine_process(reg, lookups):
     rep = json.loads(again.stdout)[0]
     assert rep["rule"] == "already-non-root" and "cached" in rep["skipped"], rep
     assert not calls.exists(), calls.read_text()
+
+
+class _Silent:
+    """A registry address that accepts connections and never answers; counts the connections."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.conns = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def test_a_failed_lookup_is_remembered_and_refresh_asks_again(lookups, cli, tmp_path):
+    silent = _Silent()
+    try:
+        (tmp_path / ".dockerfix.toml").write_text("lookup-timeout = 1\n")
+        df = f"FROM 127.0.0.1:{silent.port}/gone/app:1\nRUN apt-get update\n"
+        code, rep, _ = run(cli, tmp_path, df)
+        asked = silent.accepted
+        assert asked >= 1 and rep["changed"]
+        assert any(x.startswith("base: registry unreachable:") for x in rep["reasons"])
+        # the next runs do not ask again, and say why the answer is what it is
+        for _ in range(2):
+            code, rep, _ = run(cli, tmp_path, df)
+            assert silent.accepted == asked
+            assert code == 0 and rep["changed"] and rep["error"] is None
+            assert any(x.startswith("base: registry unreachable:") and "remembered from a look-up" in x
+                       and "--refresh" in x for x in rep["reasons"])
+        # --refresh asks now
+        code, rep, _ = run(cli, tmp_path, df, "--refresh")
+        assert silent.accepted > asked
+        asked = silent.accepted
+        assert not any("remembered" in x for x in rep["reasons"])
+        # past failed-lookup-minutes the registry is asked again
+        folder = tmp_path / "cache" / "dockerfix" / "failures"
+        for p in folder.iterdir():
+            entry = json.loads(p.read_text())
+            entry["time"] -= 11 * 60
+            p.write_text(json.dumps(entry))
+        run(cli, tmp_path, df)
+        assert silent.accepted > asked
+        # failed-lookup-minutes = 0: every run asks
+        (tmp_path / ".dockerfix.toml").write_text("lookup-timeout = 1\nfailed-lookup-minutes = 0\n")
+        for _ in range(2):
+            asked = silent.accepted
+            run(cli, tmp_path, df)
+            assert silent.accepted > asked
+    finally:
+        silent.close()
+
+
+def test_a_remembered_failure_is_per_image_and_cleared_by_an_answer(reg, lookups, cli, tmp_path):
+    r, refs = reg
+    image = refs["acme/nonroot:1"]
+    cache = facts.Cache(os.path.join(str(tmp_path / "cache"), "dockerfix"))
+    where = "|" + authfiles.stamp()
+    cache.put_failure(image, facts.DEFAULT_PLATFORM, where, "registry unreachable: test")
+    df = f"FROM {image}\nCOPY a /a\n"
+    code, rep, _ = run(cli, tmp_path, df)
+    # remembered: not asked, so the base's user is unknown and the reason says why
+    assert rep["rule"] == "base-user-unknown"
+    assert any("registry unreachable: test (remembered from a look-up" in x for x in rep["reasons"])
+    # another image of the same registry is asked as usual
+    code, rep, _ = run(cli, tmp_path, f"FROM {refs['acme/gosu:1']}\nCOPY a /a\n")
+    assert not any("remembered" in x for x in rep["reasons"])
+    # --refresh: the registry answers, its answer is cached and the failure forgotten
+    code, rep, _ = run(cli, tmp_path, df, "--refresh")
+    assert rep["rule"] == "already-non-root" and "runs as 1001 (registry)" in rep["skipped"]
+    assert cache.failure(image, facts.DEFAULT_PLATFORM, where) is None
+    code, rep, _ = run(cli, tmp_path, df)
+    assert "runs as 1001 (registry, cached just now)" in rep["skipped"]
+
+
+def test_offline_lookups_remember_an_image_the_engine_does_not_have(lookups, cli, tmp_path, monkeypatch):
+    calls = []
+    real = facts.engine_images
+
+    def counted(*a, **kw):
+        calls.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(facts, "engine_images", counted)
+    resolver = facts.resolver_from({"offline": True})
+    assert resolver.get("example.invalid/app:1", facts.DEFAULT_PLATFORM).config is None
+    assert len(calls) == 1
+    again = facts.resolver_from({"offline": True})  # the next run: a new process, the same cache
+    assert again.get("example.invalid/app:1", facts.DEFAULT_PLATFORM).config is None
+    assert len(calls) == 1
+    fresh = facts.resolver_from({"offline": True, "refresh": True})
+    assert fresh.get("example.invalid/app:1", facts.DEFAULT_PLATFORM).config is None
+    assert len(calls) == 2

@@ -9,7 +9,7 @@ runs a native program is fixed.
 
 from __future__ import annotations
 
-from ...decide import program
+from ...evidence import program
 
 NAME = "wasm-module"
 SUMMARY = "The image runs a WebAssembly module (ENTRYPOINT/CMD `*.wasm`): a WASI sandbox has no Unix users."

@@ -19,7 +19,7 @@ import os
 import re
 
 from ... import lazyre
-from ...decide import search_chain
+from ...evidence import search_chain
 
 NAME = "windows-unknown"
 SUMMARY = "A Windows image whose base is not known to run its program as ContainerUser, or that needs ContainerAdministrator."

@@ -13,33 +13,15 @@ from __future__ import annotations
 import re
 
 from ... import lazyre
-from ...decide import program, search_chain
+from ...commands import DROP_RE, INSTALL_DROP_RE, drop_tool  # noqa: F401 (DROP_RE: re-exported)
+from ...evidence import program, search_chain
 
 NAME = "drops-privileges"
 SUMMARY = "The entrypoint starts as root and drops privileges itself (gosu, su-exec, setpriv, runuser, ...)."
 EXAMPLE = 'FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/'
 
-DROP_RE = lazyre.compile(
-    r"(?<![\w./-])(?:/[\w./-]*/)?(gosu|su-exec|suexec|s6-setuidgid|setuidgid|runuser)(?![\w.-])"
-    r"|(?<![\w./-])(?:/[\w./-]*/)?(setpriv)\b[^\n]*--re[ug]id"
-    r"|(?<![\w./-])(?:/[\w./-]*/)?(chpst)\b[^\n]*\s-u"
-    r"|(?<![\w./-])(?:/[\w./-]*/)?(chroot)\b[^\n]*--userspec"
-    r"|(?<![\w./-])(su)\s+(?:-[\w-]+\s+)*[\w$\"'{}-]+\s+(?:-[\w-]+\s+)*-c\b"
-)
-INSTALL_DROP_RE = lazyre.compile(r"(?<![\w-])(gosu|su-exec|suexec|s6-setuidgid|s6-overlay)(?![\w-])")
 SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/env", "dumb-init", "/usr/bin/dumb-init", "tini",
           "/sbin/tini", "/usr/bin/tini", "/tini"}
-
-
-def drop_tool(text: str) -> str | None:
-    """The privilege-dropping tool a script or command line uses, if any (comments ignored)."""
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        m = DROP_RE.search(line)
-        if m:
-            return next(g for g in m.groups() if g)
-    return None
 
 
 def installs_drop_tool(an) -> tuple[str, int] | None:

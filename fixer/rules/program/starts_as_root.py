@@ -31,7 +31,7 @@ import posixpath
 import re
 
 from ... import lazyre
-from ...decide import program
+from ...evidence import program
 from ...images import glob_match, parse_ref
 
 NAME = "starts-as-root"

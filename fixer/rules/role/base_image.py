@@ -27,7 +27,7 @@ import posixpath
 import re
 
 from ... import lazyre
-from ...decide import program
+from ...evidence import program
 from .generated_file import header
 
 NAME = "base-image"

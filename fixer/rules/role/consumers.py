@@ -183,7 +183,7 @@ def scan(root: str) -> Repo:
     root = os.path.realpath(root)
     if root in _REPOS:
         return _REPOS[root]
-    from ...cli import SKIP_DIRS, is_dockerfile_name
+    from ...discover import SKIP_DIRS, is_dockerfile_name
 
     repo = _REPOS[root] = Repo()
     budget = MAX_FILES

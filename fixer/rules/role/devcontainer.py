@@ -22,7 +22,7 @@ import os
 import re
 
 from ... import lazyre
-from ...decide import folders_up
+from ...evidence import folders_up
 
 NAME = "devcontainer"
 SUMMARY = "A development container's image (in `.devcontainer/` or named by a devcontainer.json): its remoteUser/containerUser decides."

@@ -17,7 +17,7 @@ import os
 import re
 
 from ... import lazyre
-from ...decide import folders_up
+from ...evidence import folders_up
 
 NAME = "github-action"
 SUMMARY = "A GitHub Docker container action's image (`action.yml` with `runs.using: docker`): GitHub runs these as root."

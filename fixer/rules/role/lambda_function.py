@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ...decide import program
+from ...evidence import program
 from ...images import parse_ref
 
 NAME = "lambda-function"

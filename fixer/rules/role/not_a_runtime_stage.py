@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from ... import lazyre
-from ...decide import program
+from ...evidence import program
 
 NAME = "not-a-runtime-stage"
 SUMMARY = "The final stage is never run: a `FROM scratch` export stage with files only, or a test stage."

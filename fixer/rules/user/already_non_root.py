@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ...stages import describe_user
+
 NAME = "already-non-root"
 SUMMARY = "The final stage already runs as a non-root user (its own USER, or its base image's)."
 EXAMPLE = "FROM debian:bookworm-slim\nRUN useradd --system app\nUSER app"
@@ -9,8 +11,6 @@ OVERRIDABLE = False
 
 
 def check(ctx) -> str | None:
-    from ...stages import describe_user
-
     an = ctx.an
     if an.user.is_root is False:
         if an.user.line is None and an.image.facts_from not in ("", "knowledge file"):  # known from its config
