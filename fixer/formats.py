@@ -1,6 +1,6 @@
 """Report formats for CI systems and review bots, and `--statistics`.
 
-Built, like SARIF and Markdown (report.py), from the per-file report dicts of `cli.process`. Every
+Built, like SARIF and Markdown (report.py), from the files' `Result.to_json()` (`--format json`). Every
 format says the same three things: a file whose final stage runs as root (rule DFX001, with the
 fix), a file a decide rule left alone (a note, with the rule and the reason), and a file that could
 not be processed (an error). A file that already runs as non-root is not a finding. Imported only

@@ -1,6 +1,7 @@
 """Reports for bots and CI: SARIF 2.1.0 (GitHub code scanning) and a Markdown pull-request body.
 
-Both are built from the per-file report dicts of `cli.process` (the same as `--format json`).
+Both are built from the files' `Result.to_json()` (`fixer/result.py`: the entries of `--format json`),
+which the command line renders and the GitHub Action reads back from a `--format json` run.
 """
 
 from __future__ import annotations

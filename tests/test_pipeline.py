@@ -81,3 +81,18 @@ def test_each_file_is_parsed_once_with_look_ups_on(tmp_path, cli, monkeypatch):
         sys.setprofile(None)
     assert code == 0 and all(r["changed"] for r in json.loads(out)), err
     assert len(calls) == len(files)
+
+
+def test_rules_use_only_public_names_of_the_steps_below_them():
+    """A rule reads what decide.Context and the lower steps offer publicly (Context.script for a
+    script copied from the build context or the repository), never another module's private helper."""
+    import ast
+
+    from paths import ROOT
+
+    private = []
+    for path in sorted((ROOT / "fixer" / "rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:  # outside the rule's own family
+                private += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []
