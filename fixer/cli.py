@@ -263,8 +263,11 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
     from . import facts
     from .output import edit_of, position, read_file, unified_diff, write_atomic
     from .plan import fix
+    from .repository import Cache
 
     resolver_for = lookups(files, options_for, offline, stdin_filename)
+    # each repository is read once for the whole run; stdin (an editor) reads only what is cheap
+    repositories, cheap_repositories = Cache(), Cache(cheap=True)
 
     err = sys.stderr
     status = 0
@@ -307,7 +310,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                     context = verifier.context
                 known = not is_stdin or stdin_filename or (verifier is not None and verifier.context)
                 facts.use(resolver_for(path))
-                res = fix(data, options, context if known else None, stdin_filename if is_stdin else path)
+                res = fix(data, options, context if known else None, stdin_filename if is_stdin else path,
+                          repositories=cheap_repositories if is_stdin else repositories)
                 report.update(changed=res.changed, family=res.family, user_before=res.user_before,
                               user_after=res.user_after, insert_after=res.insert_after,
                               reasons=res.reasons, warnings=res.warnings, skipped=res.skipped, rule=res.rule,

@@ -41,6 +41,7 @@ class Context:
     options: "object"  # plan.Options
     context: str | None = None  # the build context folder (the Dockerfile's folder), if on disk
     path: str | None = None  # the Dockerfile's own path, if on disk
+    repositories: "object | None" = None  # repository.Cache shared by the files of one run
     _scripts: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -69,6 +70,19 @@ class Context:
             return None
         return find_repo_root(self.context)
 
+    @cached_property
+    def repository(self):
+        """The repository model around the Dockerfile (`fixer.repository.Repository`): rooted at
+        the repository root, or at the Dockerfile's folder when it is in none; None for stdin
+        without a path. Read once per root through the run's cache."""
+        from .repository import Cache
+
+        folder = self.repo_root or (os.path.dirname(os.path.abspath(self.path)) if self.path else None)
+        if folder is None:
+            return None
+        cache = self.repositories if self.repositories is not None else Cache()
+        return cache.get(folder)
+
 
 def search_chain(an: Analysis, kinds: tuple[str, ...], pattern):
     """(instruction, match) of the first instruction of the final stage's chain, of one of
@@ -94,22 +108,6 @@ def program(inst: Instruction) -> tuple[str | None, str]:
         return (argv[0] if argv else None), text
     words = inst.args.split()
     return (words[0] if words else None), inst.args
-
-
-def folders_up(dockerfile: str, stop: str | None):
-    """The Dockerfile's folder and those above it, up to `stop` (the repository root; None: the
-    Dockerfile's folder alone), as real paths: where files that act on it (an action.yml, a
-    devcontainer.json) may live."""
-    d = os.path.dirname(os.path.realpath(dockerfile))
-    stop = os.path.realpath(stop) if stop else d
-    while True:
-        yield d
-        if d == stop or not d.startswith(stop):
-            return
-        parent = os.path.dirname(d)
-        if parent == d:
-            return
-        d = parent
 
 
 _REPO_ROOTS: dict[str, str | None] = {}

@@ -38,6 +38,7 @@ from . import __version__
 from .config import FILE_NAMES, Finder, validated_options
 from .errors import DockerfixError
 from .output import edit_of, position
+from .repository import Cache
 from .plan import Options, Result, fix
 
 SOURCE = "dockerfix"
@@ -188,6 +189,8 @@ class Protocol(LanguageServerProtocol):
 
 server = LanguageServer("dockerfix", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
                         protocol_cls=Protocol)
+# the repositories around the open documents: cheap reads, kept per workspace root for 30 s
+REPOSITORIES = Cache(cheap=True, ttl=30.0)
 
 
 def path_of(uri: str) -> str | None:
@@ -246,7 +249,8 @@ def analyse(uri: str, text: str) -> tuple[bytes, Result | None, Exception | None
     # a lone surrogate (the client's JSON can carry one) stays invalid UTF-8, which decode() reports
     data = text.encode("utf-8", "surrogatepass")
     try:
-        return data, fix(data, options_for(path), os.path.dirname(path) if path else None), None
+        return data, fix(data, options_for(path), os.path.dirname(path) if path else None,
+                         repositories=REPOSITORIES), None
     except DockerfixError as e:
         return data, None, e
     except Exception as e:
@@ -351,6 +355,7 @@ def initialized(ls: LanguageServer, params: t.InitializedParams) -> None:
 
 @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: LanguageServer, params: t.DidChangeWatchedFilesParams) -> None:
+    REPOSITORIES.clear()
     for doc in list(ls.workspace.text_documents.values()):
         _publish(ls, doc)
 

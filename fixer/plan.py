@@ -122,15 +122,17 @@ class Result:
     created_user: bool = False
 
 
-def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None) -> Result:
+def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None,
+        repositories=None) -> Result:
     """The pipeline: bytes -> source -> instructions -> stages -> decide -> plan -> bytes.
 
     `context` is the build context folder (the Dockerfile's folder by default), where an
     ENTRYPOINT script copied into the image can be read; `path` is the Dockerfile's own path,
-    which places it in its repository (for the rules that look at the files around it)."""
+    which places it in its repository (for the rules that look at the files around it);
+    `repositories`: the run's `repository.Cache`, so each repository is read once per run."""
     from .decide import Context, decide, program
 
-    ctx = Context(parse(decode(data)), options, context, path)
+    ctx = Context(parse(decode(data)), options, context, path, repositories)
     decision = decide(ctx)
     if decision.leave is not None:
         result = Result(False, data, skipped=decision.leave.reason, rule=decision.leave.rule)
