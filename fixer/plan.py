@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import shell, snippets
 from .errors import DockerfixError
 from .parse import Dockerfile, parse
-from .record import dataclass, field
+from .record import dataclass, field, replace
 from .source import decode
 from .stages import Analysis, Unresolved, UserSetting, expand, is_root_user
 
@@ -147,10 +147,37 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
         return result
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
+    deployed = _deployed(ctx, options)
+    if deployed.uid is not None:
+        options = replace(options, uid=deployed.uid, gid=options.gid or deployed.gid)
+    if deployed.numeric:
+        options = replace(options, numeric_user=True)
     result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
-                script=found[2] if found else None)
+                  script=found[2] if found else None)
+    if result.changed:
+        result.reasons += deployed.reasons
+        result.warnings += deployed.warnings
     _lookup_note(ctx.an, result)
     return result
+
+
+def _deployed(ctx, options: Options):
+    """What the repository's deployments ask of the fix (repository.deployment): the uid a
+    manifest runs the image as (unless --uid was given), a numeric USER for runAsNonRoot, and
+    warnings for host folders bind-mounted where the program writes."""
+    from .repository.deployment import Settings, settings
+
+    if ctx.path is None:
+        return Settings()
+
+    def valid(uid: int) -> bool:
+        return snippets.valid_id(uid) and not snippets.taken_everywhere(uid=uid)
+
+    found = settings(ctx.repository, ctx.path, ctx.an, valid)
+    if options.uid is not None or options.openshift:
+        found.uid = found.gid = None
+        found.reasons = [r for r in found.reasons if "runAsUser" not in r]
+    return found
 
 
 def _lookup_note(an: Analysis, result: Result) -> None:

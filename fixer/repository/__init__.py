@@ -97,6 +97,7 @@ class Run:
     mounts: list = field(default_factory=list)  # (host, container) bind mounts
     workdir: str | None = None
     command: str = ""
+    ports: bool = False
     run_as_user: int | None = None
     run_as_group: int | None = None
     run_as_non_root: bool | None = None

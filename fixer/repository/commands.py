@@ -47,6 +47,7 @@ class RunLine:
     mounts: list = field(default_factory=list)  # (host, container)
     entrypoint: str | None = None
     command: list = field(default_factory=list)
+    ports: bool = False  # publishes a port: a service, not a tool
     text: str = ""
 
 
@@ -164,6 +165,8 @@ def parse_run(words: list[str], line: int, text: str) -> RunLine | None:
             run.caps.append(val)
         elif flag == "--entrypoint":
             run.entrypoint = val
+        elif flag in ("-p", "--publish", "-P", "--publish-all"):
+            run.ports = True
         i += 1
     if i >= len(words):
         return None

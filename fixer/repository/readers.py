@@ -130,7 +130,7 @@ def _commands(repo, rel, text, cwds, builds=True):
             break
     for r in runs:
         repo.runs.append(Run("docker-run", Where(rel, r.line), image=r.image, user=r.user, privileged=r.privileged,
-                             caps=list(r.caps), mounts=list(r.mounts), workdir=r.workdir,
+                             caps=list(r.caps), mounts=list(r.mounts), workdir=r.workdir, ports=r.ports,
                              command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
 
 
@@ -183,6 +183,7 @@ def _compose(repo, rel, folder, text):
                                  caps=[str(c) for c in caps] if isinstance(caps, list) else [],
                                  mounts=_mounts(svc.get("volumes")),
                                  workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
+                                 ports=bool(svc.get("ports")),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))
 
 

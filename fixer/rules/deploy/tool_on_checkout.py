@@ -1,0 +1,39 @@
+"""tool-on-checkout: the image is a tool run on the caller's checkout.
+
+A `docker run` line of the repository (README, docs, scripts, Makefiles, CI) that runs this
+Dockerfile's image with the caller's current folder (`$(pwd)`, `$PWD`, `$(CURDIR)`,
+`${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount, or the mount
+onto the image's WORKDIR), publishing no port: the tool writes its output into a host folder owned
+by the caller's uid (1001 on hosted CI runners), which a uid baked into the image cannot write.
+The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
+does and breaks the tool when it does not.
+"""
+
+from __future__ import annotations
+
+from ...repository.commands import is_cwd
+from . import runs, under, workdir
+
+NAME = "tool-on-checkout"
+SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
+EXAMPLE = '# README.md\ndocker run --rm -v "$(pwd)":/src -w /src example/gen generate'
+
+
+def check(ctx) -> str | None:
+    wd = workdir(ctx.an)
+    for r in runs(ctx):
+        if r.kind != "docker-run" or r.ports:
+            continue
+        for host, cont in r.mounts:
+            if not is_cwd(host):
+                continue
+            if not (r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)):
+                continue
+            mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
+            if r.user:
+                return (f"{r.where} runs it on the caller's checkout ({mount}) with --user {r.user}: the caller "
+                        f"chooses the uid at run time, a USER in the image adds nothing")
+            return (f"{r.where} runs it on the caller's checkout ({mount}): a tool writing into a folder owned by "
+                    f"the caller's uid, which a uid baked into the image cannot write; the caller should pass "
+                    f'--user "$(id -u):$(id -g)"')
+    return None
