@@ -199,15 +199,28 @@ class Repository:
 
     def image_paths_of(self, dockerfile: str, stage: str | None = None) -> set[str]:
         paths = {p for p in (image_path(n) for n, _ in self.images_of(dockerfile, stage)) if p}
-        if not paths and self.sole_dockerfile(dockerfile):
-            paths = set(self.names)  # the repository's only image is published under its name
+        if not paths and self.main_dockerfile(dockerfile):
+            paths = set(self.stems())  # the root Dockerfile builds the image named after the repository
         return paths
 
-    def sole_dockerfile(self, dockerfile: str) -> bool:
-        """The Dockerfile is the repository's only one, at its root."""
+    def main_dockerfile(self, dockerfile: str) -> bool:
+        """The repository's main Dockerfile: `Dockerfile`/`Containerfile` at the root, or the only
+        Dockerfile there."""
         real = os.path.realpath(dockerfile)
-        return (len(self.dockerfiles) == 1 and os.path.dirname(real) == self.root
-                and self.rel(real) == self.dockerfiles[0])
+        if os.path.dirname(real) != self.root:
+            return False
+        at_root = [d for d in self.dockerfiles if "/" not in d]
+        return os.path.basename(real) in ("Dockerfile", "Containerfile") or at_root == [os.path.basename(real)]
+
+    def stems(self) -> tuple:
+        """The image names a repository's own name stands for: `tool`, and for `tool-docker` or
+        `docker-tool` (the usual names of image repositories) also `tool`."""
+        out = []
+        for n in self.names:
+            for s in (n, re.sub(r"^(?:docker|container|image)s?[-_]|[-_](?:docker|container|image)s?$", "", n)):
+                if s and s not in out:
+                    out.append(s)
+        return tuple(out)
 
     def builds_of(self, dockerfile: str) -> list[Build]:
         real = os.path.realpath(dockerfile)
@@ -250,13 +263,14 @@ class Repository:
         for i, part in enumerate(parts):
             if VERSION_DIR_RE.match(part):
                 prefix = "/".join(parts[:i])
-                others = set()
                 for d in self.dockerfiles:
                     dp = d.split("/")[:-1]
-                    if len(dp) > i and "/".join(dp[:i]) == prefix and VERSION_DIR_RE.match(dp[i]) and dp[i] != part:
-                        others.add(dp[i])
-                if others:
-                    return part
+                    if len(dp) <= i or "/".join(dp[:i]) != prefix:
+                        continue
+                    if VERSION_DIR_RE.match(dp[i]) and dp[i] != part:
+                        return part  # another version
+                    if dp[i] == part and len(dp) > i + 1 and len(parts) > i + 1 and dp[i + 1] != parts[i + 1]:
+                        return part  # another variant of the same version (`2.11/alpine`, `2.11/builder`)
         return None
 
 
@@ -268,6 +282,12 @@ def _matches(name: str, paths: set[str]) -> bool:
         return True
     # the repository's own name matches the image's last component (`org/tool` for repository `tool`)
     return any("/" not in q and p.rsplit("/", 1)[-1] == q for q in paths)
+
+
+def names_image(repo, name: str) -> bool:
+    """The image `name` is named after the repository (`acme/tool:1` in repository tool-docker)."""
+    p = image_path(name)
+    return bool(p) and p.rsplit("/", 1)[-1] in repo.stems()
 
 
 def image_path(name: str) -> str | None:

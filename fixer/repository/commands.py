@@ -79,8 +79,10 @@ def _logical_lines(text: str):
 
 
 def _normalise(text: str) -> str:
+    """Command substitutions as single words: `$(shell id -u)` (make) and `$(id -u)` split into
+    several words otherwise."""
     text = re.sub(r"\$\(shell\s+pwd\)|`pwd`|\$\(\s*pwd\s*\)", "$(pwd)", text)
-    return text
+    return re.sub(r"\$\((?:shell\s+)?([^()\n]*)\)", lambda m: "$(" + re.sub(r"\s+", "_", m.group(1).strip()) + ")", text)
 
 
 def _split(text: str) -> list[str] | None:

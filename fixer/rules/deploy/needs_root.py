@@ -38,6 +38,8 @@ def needs_root(r) -> str | None:
     if r.caps and not nonroot_user and r.run_as_user is None:
         return f"adds the capabilit{'ies' if len(r.caps) > 1 else 'y'} {', '.join(r.caps)}, which only root keeps"
     for host, cont in r.mounts:
+        if host.startswith("/dev/"):
+            return f"mounts the host's device {host}, which only root or the device's group may open"
         if HOST_SYSTEM_RE.match(host):
             return f"mounts the host's {host} (a host agent reading root-owned files)"
     for host in r.host_paths:

@@ -1,9 +1,10 @@
 """tool-on-checkout: the image is a tool run on the caller's checkout.
 
 A `docker run` line of the repository (README, docs, scripts, Makefiles, CI) that runs this
-Dockerfile's image with the caller's current folder (`$(pwd)`, `$PWD`, `$(CURDIR)`,
-`${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount, or the mount
-onto the image's WORKDIR), publishing no port: the tool writes its output into a host folder owned
+Dockerfile's image with the caller's current folder or one under it (`$(pwd)`, `$PWD/out`,
+`$(CURDIR)`, `${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount,
+or the mount onto the image's WORKDIR) or with a command of its own after the image name
+(`... gen protoc ...`), publishing no port: the tool writes its output into a host folder owned
 by the caller's uid (1001 on hosted CI runners), which a uid baked into the image cannot write.
 The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
 does and breaks the tool when it does not.
@@ -27,8 +28,9 @@ def check(ctx) -> str | None:
         for host, cont in r.mounts:
             if not is_cwd(host):
                 continue
-            if not (r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)):
-                continue
+            as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
+            if not (as_workdir or r.command):
+                continue  # a checkout folder mounted into a program run with its own default command
             mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
             if r.user:
                 return (f"{r.where} runs it on the caller's checkout ({mount}) with --user {r.user}: the caller "

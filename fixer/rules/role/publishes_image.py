@@ -7,7 +7,8 @@ What only the repository says (the file itself may carry no header):
 - the Dockerfile is one of several per-version variants (`5.2/slim-bookworm/Dockerfile` beside
   `5.40/slim-bookworm/Dockerfile`) and the repository renders them from a template or a generator
   (`apply-templates.sh`, `generate*.pl`, `update.sh` that writes Dockerfiles, `Dockerfile.template`,
-  `*.tpl`, a `templates/` folder), or CI pushes one image per matrix entry.
+  `*.tpl`, a `templates/` folder), or CI pushes one image per matrix entry, or the docs show users
+  building FROM the image named after the repository (`tool` for `tool-docker` or `docker-tool`).
 Users then write `FROM thatimage` + `RUN apt-get/cpanm/docker-php-ext-install`, which need root:
 a USER in the published image breaks every one of them, whatever its CMD.
 """
@@ -38,6 +39,12 @@ def check(ctx) -> str | None:
         g = repo.generators[0]
         return (f"{rel} is one of the per-version variants ({version}/...) that {g.file} renders from a template: "
                 f"images published for others to build FROM; edit the template, and leave the USER to their users")
+    from ...repository import names_image
+
+    for _p, where, ref in repo.doc_froms:
+        if names_image(repo, ref):
+            return (f"{rel} is one of the per-version variants ({version}/...) of the image {where} shows users "
+                    f"building FROM ({ref}): images published for others to build on, whose users choose the USER")
     if repo.publish_ci:
         return (f"{rel} is one of the per-version variants ({version}/...) that {repo.publish_ci[0]} pushes as a "
                 f"matrix of tags: images published for others to build FROM, whose users choose the USER")
