@@ -78,11 +78,14 @@ def _logical_lines(text: str):
         i += 1
 
 
+_SPACE = "\x1f"  # a space inside a command substitution while the line is split into words
+
+
 def _normalise(text: str) -> str:
     """Command substitutions as single words: `$(shell id -u)` (make) and `$(id -u)` split into
     several words otherwise."""
     text = re.sub(r"\$\(shell\s+pwd\)|`pwd`|\$\(\s*pwd\s*\)", "$(pwd)", text)
-    return re.sub(r"\$\((?:shell\s+)?([^()\n]*)\)", lambda m: "$(" + re.sub(r"\s+", "_", m.group(1).strip()) + ")", text)
+    return re.sub(r"\$\((?:shell\s+)?([^()\n]*)\)", lambda m: "$(" + re.sub(r"\s+", _SPACE, m.group(1).strip()) + ")", text)
 
 
 def _split(text: str) -> list[str] | None:
@@ -225,7 +228,7 @@ def scan(text: str) -> tuple[list[BuildLine], list[RunLine]]:
                 words = _split(re.split(r"&&|\|\||;|\|", rest)[0])
                 if words is None:
                     continue
-            words = _words_until_end(words)
+            words = [w.replace(_SPACE, " ") for w in _words_until_end(words)]
             if m.group(2) == "build":
                 b = parse_build(words, line, logical)
                 if b:
