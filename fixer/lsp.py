@@ -249,8 +249,8 @@ def analyse(uri: str, text: str) -> tuple[bytes, Result | None, Exception | None
     # a lone surrogate (the client's JSON can carry one) stays invalid UTF-8, which decode() reports
     data = text.encode("utf-8", "surrogatepass")
     try:
-        return data, fix(data, options_for(path), os.path.dirname(path) if path else None,
-                         repositories=REPOSITORIES), None
+        # (data, options, context, path, repositories): the path is not passed, as before
+        return data, fix(data, options_for(path), os.path.dirname(path) if path else None, None, REPOSITORIES), None
     except DockerfixError as e:
         return data, None, e
     except Exception as e:

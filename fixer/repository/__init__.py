@@ -119,6 +119,7 @@ class Repository:
     publish_ci: list = field(default_factory=list)  # Where of CI that pushes a matrix of tags
     warnings: list = field(default_factory=list)
     names: tuple = ()  # the repository's own name(s): folder name, git remote
+    yaml_left: int = 80  # the YAML parsing budget (readers.MAX_YAML)
     _listing: dict = field(default_factory=dict, repr=False)
 
     # --- confinement ------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class Repository:
     def rel(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
 
-    def read(self, path: str, limit: int = MAX_BYTES, walked: bool = False) -> str | None:
+    def read(self, path: str, limit: int = MAX_BYTES, walked: bool = False, quiet: bool = False) -> str | None:
         """The text of a file inside the root (None: outside, missing, binary or too large: a warning).
         `walked`: the walk found it and already refused links out of the root."""
         real = path if walked else self.inside(path)
@@ -147,6 +148,8 @@ class Repository:
                 return None
             size = os.path.getsize(real)
             if size > limit:
+                if quiet:
+                    return None
                 self.warn(f"{self.rel(path)}: {size >> 10} KiB, larger than {limit >> 10} KiB: not read")
                 return None
             with open(real, "rb") as f:
@@ -390,7 +393,8 @@ def load(root: str, cheap: bool = False) -> Repository:
     """Read the repository at `root` (a real path) within the budgets."""
     from . import readers
 
-    repo = Repository(root, cheap=cheap, names=_repo_names(root))
+    repo = Repository(root, cheap=cheap, names=_repo_names(root),
+                      yaml_left=readers.MAX_YAML // 4 if cheap else readers.MAX_YAML)
     max_dirs = CHEAP_DIRS if cheap else MAX_DIRS
     max_files = CHEAP_FILES if cheap else MAX_FILES
     found: list[tuple[int, int, str, str]] = []  # (priority, depth, rel, kind)

@@ -64,21 +64,23 @@ class BuildLine:
     text: str = ""
 
 
-def _logical_lines(text: str):
-    """(first line number, text) of each line with its `\\` continuations joined."""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        start = i
-        cur = lines[i]
-        while cur.rstrip().endswith("\\") and i + 1 < len(lines):
-            i += 1
-            cur = cur.rstrip()[:-1] + " " + lines[i].strip()
-        yield start + 1, cur
-        i += 1
-
-
 _SPACE = "\x1f"  # a space inside a command substitution while the line is split into words
+
+
+def _logical_line(text: str, start: int) -> str:
+    """The line starting at `start` with its `\\` continuations joined (at most 200 lines)."""
+    parts = []
+    pos = start
+    for _ in range(200):
+        end = text.find("\n", pos)
+        cur = text[pos:] if end < 0 else text[pos:end]
+        if cur.rstrip().endswith("\\") and end >= 0:
+            parts.append(cur.rstrip()[:-1])
+            pos = end + 1
+            continue
+        parts.append(cur)
+        break
+    return " ".join(p.strip() if i else p for i, p in enumerate(parts))
 
 
 def _normalise(text: str) -> str:
@@ -219,7 +221,17 @@ def scan(text: str) -> tuple[list[BuildLine], list[RunLine]]:
     builds, runs = [], []
     if "docker" not in text and "podman" not in text and "nerdctl" not in text:
         return builds, runs
-    for line, logical in _logical_lines(_normalise(text)):
+    if not COMMAND_RE.search(text):
+        return builds, runs
+    norm = _normalise(text)
+    done = set()
+    for first in COMMAND_RE.finditer(norm):
+        start = norm.rfind("\n", 0, first.start()) + 1
+        if start in done:
+            continue
+        done.add(start)
+        line = norm.count("\n", 0, start) + 1
+        logical = _logical_line(norm, start)
         for m in COMMAND_RE.finditer(logical):
             rest = logical[m.end():]
             words = _split(rest)

@@ -14,9 +14,19 @@ from . import (COPY_FROM_RE, FROM_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository,
 from .yamlfile import YamlError, key_lines, line_of, load_all
 
 IMAGE_OUTPUT_TYPES = ("image", "registry", "docker")
+# a manifest of a workload that runs containers (CRDs, ConfigMaps, Services... are not parsed)
+K8S_KIND_RE = re.compile(r"^kind:\s*['\"]?(?:" + "|".join(sorted(K8S_KINDS)) + r")['\"]?\s*$", re.M)
+
+
+MAX_YAML = 80  # YAML files parsed per repository (the cheap reading: a quarter)
 
 
 def _yaml(repo: Repository, rel: str, text: str) -> list:
+    repo.yaml_left -= 1
+    if repo.yaml_left < 0:
+        if repo.yaml_left == -1:
+            repo.warn(f"more than {MAX_YAML} YAML files: {rel} and the rest were not parsed")
+        return []
     try:
         return load_all(text)
     except YamlError as e:
@@ -58,7 +68,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
     if kind == "generator" and TEMPLATE_RE.search(posixpath.basename(rel)):
         repo.generators.append(Where(rel, 1))
         return
-    text = repo.read(path, walked=True)
+    # files read on the chance they are relevant (any YAML, any Markdown) are skipped quietly when large
+    text = repo.read(path, walked=True, quiet=kind in ("yaml", "doc"))
     if text is None:
         return
     if kind == "dockerfile":
@@ -79,7 +90,7 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
     elif kind == "yaml":
         if any(rel.startswith(c + "/") for c in charts if c):
             return  # a chart's templates: read with the chart
-        if "kind:" in text and "image" in text:
+        if "image" in text and K8S_KIND_RE.search(text):
             _kubernetes(repo, rel, text)
 
 
@@ -228,7 +239,7 @@ def _bake(repo, rel, folder, text):
 def _workflow(repo, rel, text):
     """docker/build-push-action steps of a GitHub workflow (tags, outputs, push) and whether a job
     pushes one image per matrix entry."""
-    if "build-push-action" not in text and "matrix" not in text:
+    if "build-push-action" not in text and not ("matrix" in text and ("docker push" in text or "--push" in text)):
         return
     for doc in _yaml(repo, rel, text):
         jobs = doc.get("jobs") if isinstance(doc, dict) else None
@@ -337,9 +348,9 @@ def _chart(repo, chart):
         for v in _find(data, key):
             settings.setdefault(key, v)
     tdir = os.path.join(base, "templates")
-    for name in repo.listing(tdir)[:100]:
+    for name in repo.listing(tdir)[:40]:
         if name.endswith((".yaml", ".yml", ".tpl")):
-            text = repo.read(os.path.join(tdir, name)) or ""
+            text = repo.read(os.path.join(tdir, name), quiet=True) or ""
             for m in HELM_RE.finditer(text):
                 v = m.group(2)
                 settings.setdefault(m.group(1), int(v) if v.isdigit() else v == "true" if v in ("true", "false") else None)

@@ -15,6 +15,8 @@ PyYAML is imported here only, when the first YAML file is read (~15 ms).
 
 from __future__ import annotations
 
+import re
+
 MAX_BYTES = 256 << 10
 MAX_DEPTH = 64
 MAX_NODES = 20000
@@ -25,27 +27,23 @@ class YamlError(Exception):
     pass
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+_BLOCK = re.compile(r"^( *)((?:[-?] +)*)", re.M)
+
+
 def _depth(text: str) -> int:
     """A cheap upper bound on the nesting of a YAML text: flow brackets, and per line the
     indentation plus the block indicators (`- `, `? `) that open a level on the same line."""
     deepest = 0
     flow = 0
-    for line in text.splitlines():
-        stripped = line.lstrip(" ")
-        level = (len(line) - len(stripped)) // 2
-        i = 0
-        while stripped[i:i + 2] in ("- ", "? "):
-            level += 1
-            i += 2
-            while stripped[i:i + 1] == " ":
-                i += 1
-        for ch in stripped:
-            if ch in "[{":
-                flow += 1
-                deepest = max(deepest, flow)
-            elif ch in "]}":
-                flow = max(0, flow - 1)
-        deepest = max(deepest, level)
+    for m in _BRACKETS.finditer(text):
+        if m.group(0) in "[{":
+            flow += 1
+            deepest = max(deepest, flow)
+        elif flow:
+            flow -= 1
+    for m in _BLOCK.finditer(text):
+        deepest = max(deepest, len(m.group(1)) // 2 + len(m.group(2).split()))
     return deepest
 
 
