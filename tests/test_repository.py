@@ -236,3 +236,49 @@ def test_cache_reads_a_repository_once(tmp_path):
     first = ttl.get(str(r))
     time.sleep(0.01)
     assert ttl.get(str(r)) is not first
+
+
+# --- later additions: CI job images, variants of one version, the repository's own image name ----
+
+def test_make_substitutions_stay_one_word():
+    _, runs = scan("\tdocker run --user $(shell id -u):$(shell id -g) -v $(PWD):/build img make all\n")
+    (r,) = runs
+    assert (r.user, r.mounts, r.command) == ("$(id -u):$(id -g)", [("$(PWD)", "/build")], ["make", "all"])
+
+
+def test_gitlab_job_image_is_a_tool_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"ci/Dockerfile": TOOL, "build.sh": "docker build -t registry.example.com/acme/ci-tools ci\n",
+                        ".gitlab-ci.yml": "lint:\n  image: registry.example.com/acme/ci-tools:latest\n  script:\n    - make lint\n"})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".gitlab-ci.yml:2 runs it as a CI job's image"), rep
+
+
+def test_docs_ci_example_naming_the_image(cli, tmp_path):
+    r = repo(tmp_path, {"docker/Dockerfile": TOOL, ".github/workflows/release.yml": (
+        "on: push\njobs:\n  p:\n    runs-on: ubuntu-latest\n    strategy: {matrix: {arch: [amd64]}}\n    steps:\n"
+        "      - uses: docker/build-push-action@v6\n        with:\n          context: ${{ matrix.arch }}\n"
+        "          file: docker/Dockerfile\n          push: true\n"
+        "          tags: ghcr.io/acme/lint:${{ github.sha }}-${{ matrix.arch }}\n"),
+        "docs/ci.md": "# GitLab\n\n```yaml\nlint:\n  image: acme/lint:latest\n  script:\n    - lint src/\n```\n"})
+    rep = report(cli, r / "docker" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("docs/ci.md:5 runs it as a CI job's image (acme/lint:latest)"), rep
+
+
+def test_variants_of_one_version_rendered_from_a_template(cli, tmp_path):
+    df = "FROM alpine:3.20\nRUN apk add --no-cache ca-certificates\nCOPY srv /usr/bin/srv\nCMD [\"srv\"]\n"
+    r = repo(tmp_path, {"2.11/alpine/Dockerfile": df, "2.11/builder/Dockerfile": df, "Dockerfile.tmpl": "FROM {{ .base }}\n",
+                        "2.11/alpine/srv": "x"})
+    rep = report(cli, r / "2.11" / "alpine" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+
+
+def test_variants_of_the_image_named_after_the_repository(cli, tmp_path):
+    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCMD [\"tool\"]\n"
+    r = repo(tmp_path, {"6.0/debian/12/Dockerfile": df, "6.0/debian/13/Dockerfile": df,
+                        "README.md": "```dockerfile\nFROM tool:latest AS builder\n```\n"})
+    (r / ".git" / "config").write_text('[remote "origin"]\n\turl = https://github.com/acme/tool-docker.git\n')
+    rep = report(cli, r / "6.0" / "debian" / "13" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert "README.md:2 shows users building FROM (tool:latest)" in rep["skipped"], rep

@@ -86,7 +86,7 @@ class Build:
 class Run:
     """One way the repository runs an image."""
 
-    kind: str  # compose | kubernetes | helm | docker-run
+    kind: str  # compose | kubernetes | helm | docker-run | ci-job
     where: Where
     image: str | None = None
     dockerfile: str | None = None  # real path, when the runner builds it (compose `build:`)
@@ -301,7 +301,7 @@ def image_path(name: str) -> str | None:
     name = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", name.strip().strip("'\""))
     name = re.sub(r"^\$[{(]?\w+[})]?/", "", name)  # a registry from a variable
     name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
-    name = re.sub(r":\$\{\{[^}]*\}\}$", "", name)
+    name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
     if not name or re.search(r"[${}()\s]", name):
         return None
     try:
@@ -365,7 +365,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
         return "compose"
     if name in BAKE_FILES:
         return "bake"
-    if folder in CI_DIRS or name in CI_FILES or folder.startswith(".github/workflows"):
+    if folder in CI_DIRS or name in CI_FILES or folder.startswith(".github/workflows") or name.endswith(".gitlab-ci.yml"):
         return "ci" if name.endswith((".yml", ".yaml")) else "script"
     if name in ("action.yml", "action.yaml"):
         return "action"

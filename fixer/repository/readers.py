@@ -122,6 +122,8 @@ def _doc(repo, rel, text):
         if p and p != "scratch":
             repo.doc_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), m.group(1)))
     _commands(repo, rel, text, (repo.root,), builds=True)
+    if "image:" in text and "```" in text:
+        _doc_ci_images(repo, rel, text)
 
 
 def _commands(repo, rel, text, cwds, builds=True):
@@ -239,13 +241,21 @@ def _bake(repo, rel, folder, text):
 def _workflow(repo, rel, text):
     """docker/build-push-action steps of a GitHub workflow (tags, outputs, push) and whether a job
     pushes one image per matrix entry."""
-    if "build-push-action" not in text and not ("matrix" in text and ("docker push" in text or "--push" in text)):
+    if rel.endswith(".gitlab-ci.yml"):
+        _gitlab(repo, rel, text)
+        return
+    if ("build-push-action" not in text and "container:" not in text
+            and not ("matrix" in text and ("docker push" in text or "--push" in text))):
         return
     for doc in _yaml(repo, rel, text):
         jobs = doc.get("jobs") if isinstance(doc, dict) else None
         for job in jobs.values() if isinstance(jobs, dict) else ():
             if not isinstance(job, dict):
                 continue
+            container = job.get("container")
+            image = container.get("image") if isinstance(container, dict) else container
+            if isinstance(image, str) and image:
+                repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
             matrix = isinstance(job.get("strategy"), dict) and "matrix" in job["strategy"]
             for step in job.get("steps") or []:
                 if not isinstance(step, dict):
@@ -262,7 +272,7 @@ def _workflow(repo, rel, text):
                 ctx = w.get("context") if isinstance(w.get("context"), str) else "."
                 ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
                 file = w.get("file") if isinstance(w.get("file"), str) else None
-                if "${{" in ctx or (file and "${{" in file):
+                if (file is None and "${{" in ctx) or (file and "${{" in file):
                     continue
                 real = _existing(repo, repo.root, file) if file else _existing(repo, repo.root, ctx, "Dockerfile")
                 if real is None:
@@ -279,6 +289,36 @@ def _workflow(repo, rel, text):
                                          target=w.get("target") if isinstance(w.get("target"), str) else None,
                                          outputs=outputs, image=makes,
                                          matrix=matrix or any("matrix." in t for t in tags)))
+
+
+def _gitlab(repo, rel, text):
+    """The job images of a GitLab CI file: `image:` at the top, in `default:` or in a job (a name
+    or `{name: ...}`)."""
+    if "image:" not in text:
+        return
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict):
+            continue
+        for key, job in [("", doc)] + list(doc.items()):
+            image = job.get("image") if isinstance(job, dict) else None
+            image = image.get("name") if isinstance(image, dict) else image
+            if isinstance(image, str) and image and (key == "" or isinstance(job, dict)):
+                repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
+
+
+CI_SNIPPET_RE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+
+
+def _doc_ci_images(repo, rel, text):
+    """Job images in the docs' CI configuration examples: a fenced block with `image: NAME` and a
+    job's `script:` (GitLab) or `steps:` (GitHub)."""
+    for block in CI_SNIPPET_RE.finditer(text):
+        body = block.group(1)
+        if not re.search(r"^\s*(?:script|steps|before_script):", body, re.M):
+            continue
+        for m in re.finditer(r"^\s*(?:image|name):\s*['\"]?([\w.:/@${}-]+)['\"]?\s*$", body, re.M):
+            line = text.count("\n", 0, block.start(1) + m.start(1)) + 1
+            repo.runs.append(Run("ci-job", Where(rel, line), image=m.group(1)))
 
 
 def _pod_spec(doc: dict):

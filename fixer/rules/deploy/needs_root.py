@@ -55,6 +55,6 @@ def check(ctx) -> str | None:
         why = needs_root(r)
         if why:
             what = {"compose": "the compose service", "kubernetes": "the Kubernetes manifest",
-                    "helm": "the Helm chart", "docker-run": "the docker run line"}[r.kind]
+                    "helm": "the Helm chart", "docker-run": "the docker run line", "ci-job": "the CI job"}[r.kind]
             return f"{r.where}: {what} {why}: the deployment the repository ships needs root"
     return None

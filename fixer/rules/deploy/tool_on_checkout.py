@@ -8,6 +8,10 @@ or the mount onto the image's WORKDIR) or with a command of its own after the im
 by the caller's uid (1001 on hosted CI runners), which a uid baked into the image cannot write.
 The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
 does and breaks the tool when it does not.
+
+The same for a CI job image: a GitLab job's `image:`, a GitHub job's `container:`, or a CI example
+in the docs (a fenced block with `image: NAME` and a job's `script:`/`steps:`) naming this image:
+the job's script runs in the checkout the runner cloned, with the image's user.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ EXAMPLE = '# README.md\ndocker run --rm -v "$(pwd)":/src -w /src example/gen gen
 def check(ctx) -> str | None:
     wd = workdir(ctx.an)
     for r in runs(ctx):
+        if r.kind == "ci-job":
+            return (f"{r.where} runs it as a CI job's image ({r.image}): the job's script works in the checkout "
+                    f"the runner cloned, owned by the runner's uid, which a USER in the image may not write")
         if r.kind != "docker-run" or r.ports:
             continue
         for host, cont in r.mounts:
