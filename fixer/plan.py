@@ -148,12 +148,20 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
     deployed = _deployed(ctx, options)
-    if deployed.uid is not None:
-        options = replace(options, uid=deployed.uid, gid=options.gid or deployed.gid)
     if deployed.numeric:
         options = replace(options, numeric_user=True)
-    result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
-                  script=found[2] if found else None)
+    result = None
+    if deployed.uid is not None:
+        try:
+            result = plan(ctx.df, ctx.an, data, replace(options, uid=deployed.uid, gid=options.gid or deployed.gid),
+                          decision.forced, context=ctx.context, path=ctx.path, script=found[2] if found else None)
+        except DockerfixError as e:  # the base image has that id for another user: the default ids, and say so
+            deployed.reasons = [r for r in deployed.reasons if "runAsUser" not in r]
+            deployed.warnings.append(f"the deployment runs the image as uid {deployed.uid}, which cannot be the new "
+                                     f"user's ({e}); align the manifest with the new USER")
+    if result is None:
+        result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
+                      script=found[2] if found else None)
     if result.changed:
         result.reasons += deployed.reasons
         result.warnings += deployed.warnings

@@ -282,3 +282,32 @@ def test_variants_of_the_image_named_after_the_repository(cli, tmp_path):
     rep = report(cli, r / "6.0" / "debian" / "13" / "Dockerfile")
     assert rep["rule"] == "publishes-image", rep
     assert "README.md:2 shows users building FROM (tool:latest)" in rep["skipped"], rep
+
+
+def test_manifest_uid_the_base_already_has_falls_back_with_a_warning(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": 'FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl\nCOPY app /app\nCMD ["/app"]\n',
+                        "app": "x", "Makefile": "b:\n\tdocker build -t acme/web .\n",
+                        "k8s/pod.yaml": ("apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsUser: 1000}\n"
+                                         "  containers:\n    - name: web\n      image: acme/web:1\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"] and rep["error"] is None and rep["user_ids"] == "10001:10001", rep
+    assert any("runs the image as uid 1000, which cannot be the new user's" in w for w in rep["warnings"]), rep
+
+
+def test_copy_sources_out_of_the_repository_are_not_read(cli, tmp_path):
+    """An entrypoint script reached through `..` or a link out of the build context is never read
+    (here it would say the image drops privileges, and the file would be left)."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "entrypoint.sh").write_text("#!/bin/sh\nexec gosu app \"$@\"\n")
+    r = tmp_path / "inside"
+    r.mkdir()
+    repo(r, {"Dockerfile": ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends"
+                            " curl\nCOPY ../outside/entrypoint.sh /entrypoint.sh\nCOPY linked.sh /linked.sh\n"
+                            "ENTRYPOINT [\"/entrypoint.sh\"]\n")})
+    os.symlink(tmp_path / "outside" / "entrypoint.sh", r / "linked.sh")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "drops-privileges" and rep["changed"], rep
+    df = (r / "Dockerfile").read_text().replace('["/entrypoint.sh"]', '["/linked.sh"]')
+    (r / "Dockerfile").write_text(df)
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "drops-privileges" and rep["changed"], rep
