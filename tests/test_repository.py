@@ -311,3 +311,14 @@ def test_copy_sources_out_of_the_repository_are_not_read(cli, tmp_path):
     (r / "Dockerfile").write_text(df)
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] != "drops-privileges" and rep["changed"], rep
+
+
+def test_world_readable_host_files_need_no_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    volumes:\n      - /etc/localtime:/etc/localtime:ro\n"
+        "      - /usr/share/zoneinfo:/usr/share/zoneinfo:ro\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    (r / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n    volumes:\n      - /var/log:/host/log:ro\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root" and "/var/log" in rep["skipped"], rep
