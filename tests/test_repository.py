@@ -322,3 +322,19 @@ def test_world_readable_host_files_need_no_root(cli, tmp_path):
     (r / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n    volumes:\n      - /var/log:/host/log:ro\n")
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "deployment-needs-root" and "/var/log" in rep["skipped"], rep
+
+
+def test_one_off_command_with_a_config_folder_is_not_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "README.md": (
+        "    docker build -t acme/app .\n    docker run --rm -v $(pwd)/config:/config acme/app migrate\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_tool_writing_into_a_folder_under_its_workdir(cli, tmp_path):
+    df = 'FROM node:20-slim\nARG UI=/src/ui\nWORKDIR $UI\nCOPY package.json ./\nRUN npm ci\n'
+    r = repo(tmp_path, {"ui/build.Dockerfile": df, "Makefile": (
+        "ui:\n\tdocker build -t acme-ui -f ui/build.Dockerfile ui\n"
+        "\tdocker run --rm -v \"$(PWD)/ui/static\":/src/ui/static acme-ui yarn build\n")})
+    rep = report(cli, r / "ui" / "build.Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep

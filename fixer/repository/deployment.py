@@ -28,7 +28,10 @@ class Settings:
 
 
 def workdir(an) -> str | None:
-    """The final stage's working folder (its last WORKDIR, made absolute)."""
+    """The final stage's working folder (the analysis's, variables expanded; else its last WORKDIR)."""
+    resolved = getattr(an, "workdir", None)
+    if isinstance(resolved, str) and resolved.startswith("/") and "$" not in resolved:
+        return None if resolved == "/" and getattr(an, "workdir_line", None) is None else posixpath.normpath(resolved)
     wd = None
     for stage in an.chain:
         for inst in stage.instructions:

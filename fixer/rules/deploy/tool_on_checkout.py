@@ -3,8 +3,9 @@
 A `docker run` line of the repository (README, docs, scripts, Makefiles, CI) that runs this
 Dockerfile's image with the caller's current folder or one under it (`$(pwd)`, `$PWD/out`,
 `$(CURDIR)`, `${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount,
-or the mount onto the image's WORKDIR) or with a command of its own after the image name
-(`... gen protoc ...`), publishing no port: the tool writes its output into a host folder owned
+or the mount onto the image's WORKDIR), or given a command of its own after the image name with
+the checkout itself mounted or a folder of it mounted under the WORKDIR (`... gen yarn build`),
+publishing no port: the tool writes its output into a host folder owned
 by the caller's uid (1001 on hosted CI runners), which a uid baked into the image cannot write.
 The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
 does and breaks the tool when it does not.
@@ -16,7 +17,12 @@ the job's script runs in the checkout the runner cloned, with the image's user.
 
 from __future__ import annotations
 
+import re
+
 from ...repository.commands import is_cwd
+
+CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
+                         r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
 from . import runs, under, workdir
 
 NAME = "tool-on-checkout"
@@ -36,8 +42,10 @@ def check(ctx) -> str | None:
             if not is_cwd(host):
                 continue
             as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
-            if not (as_workdir or r.command):
-                continue  # a checkout folder mounted into a program run with its own default command
+            # the checkout itself, or a folder of it mounted where the tool works, given a command to run
+            in_workdir = bool(r.command) and (CWD_ONLY_RE.match(host) or (wd and wd != "/" and under(cont, wd)))
+            if not (as_workdir or in_workdir):
+                continue  # a folder mounted into a program run with its own default command, or elsewhere
             mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
             if r.user:
                 return (f"{r.where} runs it on the caller's checkout ({mount}) with --user {r.user}: the caller "
