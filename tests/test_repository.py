@@ -69,7 +69,7 @@ def test_compose_docker_socket_needs_root(cli, tmp_path):
         "services:\n  agent:\n    build: ./agent\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n")})
     rep = report(cli, r / "agent" / "Dockerfile")
     assert rep["rule"] == "deployment-needs-root", rep
-    assert rep["skipped"].startswith("docker-compose.yml:2: the compose service mounts the Docker socket")
+    assert rep["skipped"].startswith("docker-compose.yml:5: the compose service mounts the Docker socket")
 
 
 def test_kubernetes_run_as_user_zero_needs_root(cli, tmp_path):
@@ -116,7 +116,7 @@ def test_bind_mount_onto_a_data_folder_warns(cli, tmp_path):
         "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/data\n      - cache:/cache\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["changed"], rep
-    assert any(w.startswith("docker-compose.yml:2 bind-mounts ./data onto /data") for w in rep["warnings"]), rep
+    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /data") for w in rep["warnings"]), rep
 
 
 def test_export_only_build_is_left(cli, tmp_path):

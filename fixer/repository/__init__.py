@@ -95,6 +95,7 @@ class Run:
     privileged: bool = False
     caps: list = field(default_factory=list)
     mounts: list = field(default_factory=list)  # (host, container) bind mounts
+    mount_lines: dict = field(default_factory=dict)  # (host, container) -> the line that declares it
     workdir: str | None = None
     command: str = ""
     ports: bool = False

@@ -87,7 +87,8 @@ def settings(repo, dockerfile: str | None, an, valid_uid) -> Settings:
                 continue
             if any(under(cont, v) for v in vols) or (wd and wd != "/" and under(cont, wd)):
                 whose = "the caller's checkout" if is_cwd(host) else "the host folder"
-                out.warnings.append(f"{r.where} bind-mounts {host} onto {cont}, where the program writes: {whose} "
+                where = f"{r.where.file}:{r.mount_lines.get((host, cont), r.where.line)}"
+                out.warnings.append(f"{where} bind-mounts {host} onto {cont}, where the program writes: {whose} "
                                     f"keeps its owner, so the new user may not write it (chown it to the new uid, "
                                     f"or run the service with user:)")
                 break

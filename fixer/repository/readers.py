@@ -190,11 +190,14 @@ def _compose(repo, rel, folder, text):
             caps = svc.get("cap_add")
             command = svc.get("entrypoint") or svc.get("command") or ""
             user = svc.get("user")
+            mounts = _mounts(svc.get("volumes"))
+            mount_lines = {m: line_of(text, f"{m[0]}:{m[1]}", after=line) for m in mounts
+                           if f"{m[0]}:{m[1]}" in text}
             repo.runs.append(Run("compose", Where(rel, line), image=image, dockerfile=dockerfile, target=target,
                                  user=str(user) if user is not None else None,
                                  privileged=svc.get("privileged") is True,
                                  caps=[str(c) for c in caps] if isinstance(caps, list) else [],
-                                 mounts=_mounts(svc.get("volumes")),
+                                 mounts=mounts, mount_lines=mount_lines,
                                  workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
                                  ports=bool(svc.get("ports")),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))

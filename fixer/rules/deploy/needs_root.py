@@ -56,5 +56,9 @@ def check(ctx) -> str | None:
         if why:
             what = {"compose": "the compose service", "kubernetes": "the Kubernetes manifest",
                     "helm": "the Helm chart", "docker-run": "the docker run line", "ci-job": "the CI job"}[r.kind]
-            return f"{r.where}: {what} {why}: the deployment the repository ships needs root"
+            where = r.where
+            for m, line in r.mount_lines.items():
+                if m[0] in why:
+                    where = f"{r.where.file}:{line}"  # the mount's own line
+            return f"{where}: {what} {why}: the deployment the repository ships needs root"
     return None
