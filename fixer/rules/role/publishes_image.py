@@ -36,9 +36,11 @@ def check(ctx) -> str | None:
         return None
     rel = repo.rel(real)
     if repo.generators:
-        g = repo.generators[0]
-        return (f"{rel} is one of the per-version variants ({version}/...) that {g.file} renders from a template: "
-                f"images published for others to build FROM; edit the template, and leave the USER to their users")
+        names = list(dict.fromkeys(g.file for g in repo.generators))
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        return (f"{rel} is one of the per-version variants ({version}/...) that the repository renders from templates "
+                f"or a generator ({shown}): images published for others to build FROM; edit the template, and leave "
+                f"the USER to their users")
     from ...repository import names_image
 
     for _p, where, ref in repo.doc_froms:
