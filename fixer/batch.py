@@ -72,7 +72,11 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     from .output import unified_diff, write_atomic
     from .terminal import Output, Progress, color_diff, use_color
 
+    from .repository import Cache
+
     resolver_for, parsed = lookups(files, options_for, offline, stdin_filename, refresh)
+    # each repository is read once for the whole run; stdin (an editor) reads only what is cheap
+    repositories, cheap_repositories = Cache(), Cache(cheap=True)
 
     err = sys.stderr
     status = 0
@@ -115,7 +119,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                     context = verifier.context
                 known = not is_stdin or stdin_filename or (verifier is not None and verifier.context)
                 res = pipeline.fix(data, options, context if known else None, stdin_filename if is_stdin else path,
-                                   resolver=resolver_for(path), df=df, name=name)
+                                   resolver=resolver_for(path), repositories=cheap_repositories if is_stdin else repositories,
+                                   df=df, name=name)
                 results[-1] = res
                 if res.changed and verifier is not None and verifier.engine:
                     pipeline.verify(res, data, verifier, context, options.target)

@@ -13,6 +13,7 @@ files from disk lazily and once; the functions rules share live in `evidence`, b
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 
 from .parse import Dockerfile
@@ -42,7 +43,7 @@ class Context:
     context: str | None = None  # the build context folder (the Dockerfile's folder), if on disk
     path: str | None = None  # the Dockerfile's own path, if on disk
     resolver: "object" = None  # facts.Resolver for the base image's configuration; None: the knowledge file only
-    repository: "object" = None  # the repository model around the Dockerfile (None until there is one)
+    repositories: "object | None" = None  # repository.Cache shared by the files of one run
     _scripts: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -80,6 +81,19 @@ class Context:
         if self.context is None:
             return None
         return find_repo_root(self.context)
+
+    @cached_property
+    def repository(self):
+        """The repository model around the Dockerfile (`fixer.repository.Repository`): rooted at
+        the repository root, or at the Dockerfile's folder when it is in none; None for stdin
+        without a path. Read once per root through the run's cache."""
+        from .repository import Cache
+
+        folder = self.repo_root or (os.path.dirname(os.path.abspath(self.path)) if self.path else None)
+        if folder is None:
+            return None
+        cache = self.repositories if self.repositories is not None else Cache()
+        return cache.get(folder)
 
 
 def decide(ctx: Context) -> Decision:

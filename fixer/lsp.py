@@ -38,6 +38,7 @@ from . import __version__
 from .config import FILE_NAMES, Finder, validated_options
 from .errors import DockerfixError
 from .output import edit_of, position
+from .repository import Cache
 from .pipeline import fix
 from .plan import Options
 from .result import Result
@@ -191,6 +192,8 @@ class Protocol(LanguageServerProtocol):
 server = LanguageServer("dockerfix", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
                         protocol_cls=Protocol)
 server.resolver = None  # the base-image resolver this server passes to the pipeline (set by main)
+# the repositories around the open documents: cheap reads, kept per repository root for 30 s
+REPOSITORIES = Cache(cheap=True, ttl=30.0)
 
 
 def path_of(uri: str) -> str | None:
@@ -249,8 +252,8 @@ def analyse(uri: str, text: str) -> tuple[bytes, Result | None, Exception | None
     # a lone surrogate (the client's JSON can carry one) stays invalid UTF-8, which decode() reports
     data = text.encode("utf-8", "surrogatepass")
     try:
-        return data, fix(data, options_for(path), os.path.dirname(path) if path else None,
-                         resolver=server.resolver), None
+        return data, fix(data, options_for(path), os.path.dirname(path) if path else None, path,
+                         resolver=server.resolver, repositories=REPOSITORIES), None
     except DockerfixError as e:
         return data, None, e
     except Exception as e:
@@ -313,7 +316,8 @@ def ignore_edit(uri: str, data: bytes) -> t.TextEdit | None:
     nl = "\r\n" if src.lines[line - 1].endswith("\r\n") else src.newline
     comment = IGNORE_COMMENT + nl
     after = data[:offset] + comment.encode("utf-8") + data[offset:]
-    if fix(after, opts, os.path.dirname(path) if path else None, resolver=server.resolver).rule != "ignored":
+    if fix(after, opts, os.path.dirname(path) if path else None, path, resolver=server.resolver,
+           repositories=REPOSITORIES).rule != "ignored":
         return None
     pos = t.Position(*position(data, offset))
     return t.TextEdit(t.Range(pos, pos), comment)
@@ -355,6 +359,7 @@ def initialized(ls: LanguageServer, params: t.InitializedParams) -> None:
 
 @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: LanguageServer, params: t.DidChangeWatchedFilesParams) -> None:
+    REPOSITORIES.clear()
     for doc in list(ls.workspace.text_documents.values()):
         _publish(ls, doc)
 

@@ -14,8 +14,8 @@ leaves alone early, `# dockerfix: ignore`, never asks for them).
 3. stages: `stages.split_stages` (`Context.stages`);
 4. facts: the final stage's base image, from the knowledge file and the resolver (`facts.info`,
    `Context.image`), and the final stage's analysis (`stages.analyze`, `Context.an`);
-5. repository: the model of the repository around the file (`find_repository`; None for now: the
-   rules that look around the file walk its folders themselves);
+5. repository: the model of the repository around the file (`repository.Repository`, read through
+   the caller's `repository.Cache` when a rule first asks: `Context.repository`);
 6. decide: the named rules (`decide.decide`);
 7. plan: the Result, with the new bytes (`plan.result_for`);
    then, asked for: `verify` (build and start both images) and `render` (the diff and the edit
@@ -45,29 +45,21 @@ def parse(data: bytes):
     return instructions(decode(data))
 
 
-def find_repository(path: str | None, context: str | None):
-    """Step 5: the repository model around the Dockerfile at `path`: None for now (the slot the
-    repository model fills; the rules that read the files around the Dockerfile walk them)."""
-    return None
-
-
 def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None, *,
-        resolver=None, repository=None, df=None, name: str | None = None) -> Result:
+        resolver=None, repositories=None, df=None, name: str | None = None) -> Result:
     """The pipeline on one file's bytes: its `Result` (the input itself as `output` when nothing
     is to be done). `context` is the build context folder (the Dockerfile's folder by default),
     where an ENTRYPOINT script copied into the image can be read; `path` the Dockerfile's own path,
     which places it in its repository; `resolver` the `facts.Resolver` for base-image look-ups
-    (None: the knowledge file only); `repository` the repository model (None: computed by
-    `find_repository`); `df` the file already parsed from `data` (the CLI's look-up pre-pass parses
+    (None: the knowledge file only); `repositories` the run's `repository.Cache` (each repository
+    is read once per run; None: a cache of this call's own); `df` the file already parsed from `data` (the CLI's look-up pre-pass parses
     each file once); `name` what the file is reported as (default `path`)."""
     from .decide import Context, decide
     from .plan import result_for
 
     if df is None:
         df = parse(data)
-    if repository is None:
-        repository = find_repository(path, context)
-    ctx = Context(df, options, context, path, resolver=resolver, repository=repository)
+    ctx = Context(df, options, context, path, resolver=resolver, repositories=repositories)
     result = result_for(ctx, decide(ctx), data)
     result.path = name if name is not None else path
     return result

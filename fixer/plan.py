@@ -16,7 +16,7 @@ from .parse import Dockerfile
 from .plan_paths import add_warnings, writable_paths, writable_refused
 from .plan_place import blank_or_end, move_below, run_lines
 from .plan_user import DEFAULT_UID, NOBODY, check_clash, openshift_ids, reuse_user
-from .record import dataclass
+from .record import dataclass, replace
 from .result import Result
 from .stages import Analysis, describe_user
 
@@ -115,10 +115,45 @@ def result_for(ctx, decision, data: bytes) -> Result:
         return result
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
-    result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
-                  script=found[2] if found else None)
+    deployed = _deployed(ctx, options)
+    if deployed.numeric:
+        options = replace(options, numeric_user=True)
+    result = None
+    if deployed.uid is not None:
+        try:
+            result = plan(ctx.df, ctx.an, data, replace(options, uid=deployed.uid, gid=options.gid or deployed.gid),
+                          decision.forced, context=ctx.context, path=ctx.path, script=found[2] if found else None)
+        except DockerfixError as e:  # the base image has that id for another user: the default ids, and say so
+            deployed.reasons = [r for r in deployed.reasons if "runAsUser" not in r]
+            deployed.warnings.append(f"the deployment runs the image as uid {deployed.uid}, which cannot be the new "
+                                     f"user's ({e}); align the manifest with the new USER")
+    if result is None:
+        result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
+                      script=found[2] if found else None)
+    if result.changed:
+        result.reasons += deployed.reasons
+        result.warnings += deployed.warnings
     _lookup_note(ctx.an, result)
     return result
+
+
+def _deployed(ctx, options: Options):
+    """What the repository's deployments ask of the fix (repository.deployment): the uid a
+    manifest runs the image as (unless --uid was given), a numeric USER for runAsNonRoot, and
+    warnings for host folders bind-mounted where the program writes."""
+    from .repository.deployment import Settings, settings
+
+    if ctx.path is None:
+        return Settings()
+
+    def valid(uid: int) -> bool:
+        return snippets.valid_id(uid) and not snippets.taken_everywhere(uid=uid)
+
+    found = settings(ctx.repository, ctx.path, ctx.an, valid)
+    if options.uid is not None or options.openshift:
+        found.uid = found.gid = None
+        found.reasons = [r for r in found.reasons if "runAsUser" not in r]
+    return found
 
 
 def _lookup_note(an: Analysis, result: Result) -> None:

@@ -149,13 +149,11 @@ def check(ctx) -> str | None:
     said = says_base(ctx)
     if said:
         return f"{said}; the images built on it choose the USER"
-    root = ctx.repo_root
-    if root is not None and ctx.path is not None:
-        from .consumers import consumer
+    from .consumers import consumer
 
-        used = consumer(ctx.path, root)
-        if used:
-            return used
+    used = consumer(ctx)
+    if used:
+        return used
     ep, cmd = an.entrypoint, an.cmd
     if ep is not None and ep.value and "entrypoint" not in (program(ep)[0] or "").rsplit("/", 1)[-1]:
         return None  # a program of its own

@@ -8,21 +8,19 @@ itself (the common-utils feature). A USER in the image fights that choice.
 A final stage named `dev-envs` (the target Docker Desktop's Dev Environments build, named in
 compose-dev.yaml) or `devcontainer` is one too, whatever file it is in.
 
-devcontainer.json files are looked for in the Dockerfile's folder and each folder above it up to the
-repository root: `.devcontainer.json`, `.devcontainer/devcontainer.json` and
+devcontainer.json files are looked for (through the repository model, which never reads outside
+the repository) in the Dockerfile's folder and each folder above it up to the repository root: `.devcontainer.json`, `.devcontainer/devcontainer.json` and
 `.devcontainer/*/devcontainer.json`. They are JSONC (comments and trailing commas), read with
 `json` after stripping both; paths are relative to the devcontainer.json's folder.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
 
 from ... import lazyre
-from ...evidence import folders_up
 
 NAME = "devcontainer"
 SUMMARY = "A development container's image (in `.devcontainer/` or named by a devcontainer.json): its remoteUser/containerUser decides."
@@ -42,23 +40,19 @@ def load_jsonc(text: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _candidates(folder: str) -> list[str]:
-    return ([os.path.join(folder, ".devcontainer.json"), os.path.join(folder, ".devcontainer", "devcontainer.json")]
-            + sorted(glob.glob(os.path.join(glob.escape(folder), ".devcontainer", "*", "devcontainer.json"))))
+def _candidates(repo, folder: str) -> list[str]:
+    dev = os.path.join(folder, ".devcontainer")
+    return ([os.path.join(folder, ".devcontainer.json"), os.path.join(dev, "devcontainer.json")]
+            + [os.path.join(dev, sub, "devcontainer.json") for sub in repo.listing(dev)])
 
 
-def config_for(dockerfile: str, stop: str | None) -> tuple[str, dict] | None:
-    """(path, settings) of the devcontainer.json that builds `dockerfile`, searching up to `stop`."""
+def config_for(repo, dockerfile: str) -> tuple[str, dict] | None:
+    """(path, settings) of the devcontainer.json that builds `dockerfile`, searching up to the root."""
     target = os.path.realpath(dockerfile)
-    for d in folders_up(dockerfile, stop):
-        for path in _candidates(d):
-            if not os.path.isfile(path):
-                continue
-            try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    data = load_jsonc(f.read(1 << 20))
-            except OSError:
-                continue
+    for d in repo.folders_up(dockerfile):
+        for path in _candidates(repo, d):
+            text = repo.read(path, limit=1 << 20) if os.path.isfile(path) else None
+            data = load_jsonc(text) if text else None
             if not data:
                 continue
             build = data.get("build") if isinstance(data.get("build"), dict) else {}
@@ -81,7 +75,7 @@ def check(ctx) -> str | None:
     if ctx.path is None:
         return None
     path = os.path.realpath(ctx.path)
-    found = config_for(path, ctx.repo_root)
+    found = config_for(ctx.repository, path) if ctx.repository is not None else None
     in_folder = ".devcontainer" in path.split(os.sep)[:-1]
     if found is None and not in_folder:
         return None

@@ -17,7 +17,6 @@ import os
 import re
 
 from ... import lazyre
-from ...evidence import folders_up
 
 NAME = "github-action"
 SUMMARY = "A GitHub Docker container action's image (`action.yml` with `runs.using: docker`): GitHub runs these as root."
@@ -55,18 +54,18 @@ def runs(text: str) -> dict[str, str]:
     return out
 
 
-def action_for(dockerfile: str, stop: str | None) -> str | None:
-    """The action file that builds `dockerfile`, searching its folder and those above up to `stop`."""
+def action_for(repo, dockerfile: str) -> str | None:
+    """The action file that builds `dockerfile`, searching its folder and those above up to the
+    repository root (through the repository model: nothing outside the root is read)."""
     target = os.path.realpath(dockerfile)
-    for d in folders_up(dockerfile, stop):
+    for d in repo.folders_up(dockerfile):
         for name in ACTION_FILES:
             path = os.path.join(d, name)
             if os.path.isfile(path):
-                try:
-                    with open(path, encoding="utf-8", errors="replace") as f:
-                        keys = runs(f.read(1 << 20))
-                except OSError:
+                text = repo.read(path, limit=1 << 20)
+                if text is None:
                     continue
+                keys = runs(text)
                 image = keys.get("image", "")
                 if keys.get("using", "").lower() == "docker" and image and not image.startswith("docker://"):
                     if os.path.realpath(os.path.join(d, image)) == target:
@@ -77,7 +76,7 @@ def action_for(dockerfile: str, stop: str | None) -> str | None:
 def check(ctx) -> str | None:
     if ctx.path is None:
         return None
-    found = action_for(ctx.path, ctx.repo_root)
+    found = action_for(ctx.repository, ctx.path) if ctx.repository is not None else None
     if found is None:
         return None
     rel = os.path.relpath(found, os.path.dirname(os.path.realpath(ctx.path)))

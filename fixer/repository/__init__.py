@@ -1,0 +1,447 @@
+"""Step 5: the repository around a Dockerfile: what its images are for, who builds on them, how
+they are run.
+
+`Repository` is read once per repository root per run (`Cache.get`) and queried by the rules
+through `decide.Context.repository`. It holds:
+- the Dockerfiles and the images they produce: tags from compose `image:`, bake targets, `docker
+  build -t` in scripts, Makefiles and CI, `docker/build-push-action` tags (`builds`);
+- who consumes each image: `FROM` in the repository's Dockerfiles (`froms`), `COPY --from=image`
+  (`copy_froms`), `FROM image` examples in README and docs (`doc_froms`);
+- how each is run (`runs`): compose services, Kubernetes manifests and Helm charts, `docker run`
+  lines in README, docs, scripts and CI;
+- what says the repository publishes images for others (`generators`, `publish_ci`).
+
+The walk is bounded and confined: breadth first (the top of the repository first), skipping `.git`,
+`node_modules`, vendored and the CLI's skipped folders, at most MAX_DIRS folders and MAX_FILES files
+read, MAX_BYTES each; a symlink is followed only when its target stays inside the root, and
+nothing outside the root is ever opened. A file that cannot be read safely (binary, too large,
+YAML too deep or expanding too far) becomes a warning in `warnings`, never an error: the rules
+decide with the evidence that remains. `cheap=True` (the language server, stdin) reads fewer files.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import re
+from collections import deque
+
+from ..record import dataclass, field
+from . import commands
+
+MAX_DIRS = 3000
+MAX_FILES = 600
+MAX_BYTES = 256 << 10
+CHEAP_FILES = 150
+CHEAP_DIRS = 400
+
+SKIP_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
+                       ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", "vendor",
+                       "third_party", "third-party", "bower_components", ".terraform"))
+COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
+                    "*.compose.yml", "*.compose.yaml")
+BAKE_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl")
+SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile",
+                   "Jenkinsfile", "Taskfile.yml", "Taskfile.yaml")
+DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
+CI_DIRS = (".github/workflows", ".circleci", ".buildkite")
+CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml",
+            "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml")
+# a program that renders Dockerfiles from a template (its text must mention a Dockerfile)
+GENERATOR_RE = re.compile(r"^(?:apply-templates|generate[\w-]*|update[\w-]*|render[\w-]*|versions?)"
+                          r"\.(?:sh|bash|pl|py|rb|go|js|ts|jq)$", re.I)
+TEMPLATE_RE = re.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
+                         r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
+VERSION_DIR_RE = re.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
+FROM_RE = re.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
+COPY_FROM_RE = re.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)
+K8S_KINDS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController",
+             "DeploymentConfig"}
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str  # relative to the repository root
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Build:
+    """One way the repository builds a Dockerfile."""
+
+    dockerfile: str  # real path
+    where: Where
+    tags: list = field(default_factory=list)
+    target: str | None = None
+    outputs: list = field(default_factory=list)  # --output / outputs / bake output values
+    image: bool = False  # the build makes an image (tags, push, load, compose)
+    matrix: bool = False  # tags from a CI matrix (one image per version/variant)
+
+
+@dataclass
+class Run:
+    """One way the repository runs an image."""
+
+    kind: str  # compose | kubernetes | helm | docker-run | ci-job
+    where: Where
+    image: str | None = None
+    dockerfile: str | None = None  # real path, when the runner builds it (compose `build:`)
+    target: str | None = None
+    user: str | None = None
+    privileged: bool = False
+    caps: list = field(default_factory=list)
+    mounts: list = field(default_factory=list)  # (host, container) bind mounts
+    mount_lines: dict = field(default_factory=dict)  # (host, container) -> the line that declares it
+    workdir: str | None = None
+    command: str = ""
+    ports: bool = False
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    run_as_non_root: bool | None = None
+    fs_group: int | None = None
+    host_paths: list = field(default_factory=list)
+
+
+@dataclass
+class Repository:
+    root: str  # real path
+    cheap: bool = False
+    dockerfiles: list = field(default_factory=list)  # relative paths
+    builds: list = field(default_factory=list)
+    froms: list = field(default_factory=list)  # (image path, Where, real Dockerfile path, ref)
+    copy_froms: list = field(default_factory=list)  # (image path, Where, real Dockerfile path)
+    doc_froms: list = field(default_factory=list)  # (image path, Where, ref)
+    runs: list = field(default_factory=list)
+    generators: list = field(default_factory=list)  # Where of generator scripts and templates
+    publish_ci: list = field(default_factory=list)  # Where of CI that pushes a matrix of tags
+    warnings: list = field(default_factory=list)
+    names: tuple = ()  # the repository's own name(s): folder name, git remote
+    yaml_left: int = 80  # the YAML parsing budget (readers.MAX_YAML)
+    _listing: dict = field(default_factory=dict, repr=False)
+
+    # --- confinement ------------------------------------------------------------------------
+
+    def inside(self, path: str) -> str | None:
+        """The real path of `path` when it stays inside the repository root, else None."""
+        real = os.path.realpath(path)
+        if real == self.root or real.startswith(self.root + os.sep):
+            return real
+        return None
+
+    def rel(self, path: str) -> str:
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+    def read(self, path: str, limit: int = MAX_BYTES, walked: bool = False, quiet: bool = False) -> str | None:
+        """The text of a file inside the root (None: outside, missing, binary or too large: a warning).
+        `walked`: the walk found it and already refused links out of the root."""
+        real = path if walked else self.inside(path)
+        if real is None:
+            if os.path.lexists(path):
+                self.warn(f"{self.rel(path) if path.startswith(self.root) else path}: a link out of the "
+                          f"repository, not read")
+            return None
+        try:
+            if not os.path.isfile(real):
+                return None
+            size = os.path.getsize(real)
+            if size > limit:
+                if quiet:
+                    return None
+                self.warn(f"{self.rel(path)}: {size >> 10} KiB, larger than {limit >> 10} KiB: not read")
+                return None
+            with open(real, "rb") as f:
+                data = f.read(limit)
+        except OSError:
+            return None
+        if b"\0" in data[:8192]:
+            self.warn(f"{self.rel(path)}: binary content, not read")
+            return None
+        return data.decode("utf-8", "replace")
+
+    def listing(self, folder: str) -> list[str]:
+        """The names in a folder inside the root (cached; [] outside it)."""
+        real = self.inside(folder)
+        if real is None:
+            return []
+        if real not in self._listing:
+            try:
+                self._listing[real] = sorted(os.listdir(real))[:5000]
+            except OSError:
+                self._listing[real] = []
+        return self._listing[real]
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings and len(self.warnings) < 50:
+            self.warnings.append(text)
+
+    def folders_up(self, dockerfile: str):
+        """The Dockerfile's folder and those above it up to the root (real paths)."""
+        d = os.path.dirname(os.path.realpath(dockerfile))
+        while d == self.root or d.startswith(self.root + os.sep):
+            yield d
+            if d == self.root:
+                return
+            d = os.path.dirname(d)
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def images_of(self, dockerfile: str, stage: str | None = None) -> list[tuple[str, Where]]:
+        """(image name, where it is named) of the images built from `dockerfile`."""
+        real = os.path.realpath(dockerfile)
+        out = []
+        for b in self.builds:
+            if b.dockerfile == real and (b.target is None or stage is None or b.target == stage):
+                out += [(t, b.where) for t in b.tags]
+        for r in self.runs:
+            if r.dockerfile == real and r.image:
+                out.append((r.image, r.where))
+        return out
+
+    def image_paths_of(self, dockerfile: str, stage: str | None = None) -> set[str]:
+        paths = {p for p in (image_path(n) for n, _ in self.images_of(dockerfile, stage)) if p}
+        if not paths and self.main_dockerfile(dockerfile):
+            paths = set(self.stems())  # the root Dockerfile builds the image named after the repository
+        return paths
+
+    def main_dockerfile(self, dockerfile: str) -> bool:
+        """The repository's main Dockerfile: `Dockerfile`/`Containerfile` at the root, or the only
+        Dockerfile there."""
+        real = os.path.realpath(dockerfile)
+        if os.path.dirname(real) != self.root:
+            return False
+        at_root = [d for d in self.dockerfiles if "/" not in d]
+        return os.path.basename(real) in ("Dockerfile", "Containerfile") or at_root == [os.path.basename(real)]
+
+    def stems(self) -> tuple:
+        """The image names a repository's own name stands for: `tool`, and for `tool-docker` or
+        `docker-tool` (the usual names of image repositories) also `tool`."""
+        out = []
+        for n in self.names:
+            for s in (n, re.sub(r"^(?:docker|container|image)s?[-_]|[-_](?:docker|container|image)s?$", "", n)):
+                if s and s not in out:
+                    out.append(s)
+        return tuple(out)
+
+    def builds_of(self, dockerfile: str) -> list[Build]:
+        real = os.path.realpath(dockerfile)
+        return [b for b in self.builds if b.dockerfile == real]
+
+    def runs_of(self, dockerfile: str, stage: str | None = None) -> list[Run]:
+        """How the repository runs the image `dockerfile` builds (its final stage: `stage`)."""
+        real = os.path.realpath(dockerfile)
+        paths = self.image_paths_of(dockerfile, stage)
+        out = []
+        for r in self.runs:
+            if r.dockerfile == real:
+                if r.target is None or stage is None or r.target == stage:
+                    out.append(r)
+            elif r.dockerfile is None and r.image and paths and _matches(r.image, paths):
+                out.append(r)
+        return out
+
+    def consumers_of(self, dockerfile: str) -> list[tuple[str, Where, str]]:
+        """(kind, where, ref) of the Dockerfiles and docs that build FROM this Dockerfile's image."""
+        real = os.path.realpath(dockerfile)
+        paths = self.image_paths_of(dockerfile)
+        if not paths:
+            return []
+        out = [("FROM", w, ref) for p, w, other, ref in self.froms if p in paths and other != real]
+        out += [("docs", w, ref) for p, w, ref in self.doc_froms if p in paths]
+        return out
+
+    def copied_from(self, dockerfile: str) -> list[Where]:
+        real = os.path.realpath(dockerfile)
+        paths = self.image_paths_of(dockerfile)
+        return [w for p, w, other in self.copy_froms if p in paths and other != real]
+
+    def variant_layout(self, dockerfile: str) -> str | None:
+        """The version folder when the Dockerfile is one of several per-version variants
+        (`5.2/slim/Dockerfile`, `5.40/slim/Dockerfile`): the prefix before a version folder is
+        shared with Dockerfiles under another version folder."""
+        rel = self.rel(os.path.realpath(dockerfile))
+        parts = rel.split("/")[:-1]
+        for i, part in enumerate(parts):
+            if VERSION_DIR_RE.match(part):
+                prefix = "/".join(parts[:i])
+                for d in self.dockerfiles:
+                    dp = d.split("/")[:-1]
+                    if len(dp) <= i or "/".join(dp[:i]) != prefix:
+                        continue
+                    if VERSION_DIR_RE.match(dp[i]) and dp[i] != part:
+                        return part  # another version
+                    if dp[i] == part and len(dp) > i + 1 and len(parts) > i + 1 and dp[i + 1] != parts[i + 1]:
+                        return part  # another variant of the same version (`2.11/alpine`, `2.11/builder`)
+        return None
+
+
+def _matches(name: str, paths: set[str]) -> bool:
+    p = image_path(name)
+    if not p:
+        return False
+    if p in paths:
+        return True
+    # the repository's own name matches the image's last component (`org/tool` for repository `tool`)
+    return any("/" not in q and p.rsplit("/", 1)[-1] == q for q in paths)
+
+
+def names_image(repo, name: str) -> bool:
+    """The image `name` is named after the repository (`acme/tool:1` in repository tool-docker)."""
+    p = image_path(name)
+    return bool(p) and p.rsplit("/", 1)[-1] in repo.stems()
+
+
+def image_path(name: str) -> str | None:
+    """The repository path of an image name (no registry, tag or digest), None when a variable is
+    left: `${REGISTRY:-ghcr.io}/org/base:${TAG}` -> org/base."""
+    from ..images import parse_ref
+
+    name = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", name.strip().strip("'\""))
+    name = re.sub(r"^\$[{(]?\w+[})]?/", "", name)  # a registry from a variable
+    name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
+    name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
+    if not name or re.search(r"[${}()\s]", name):
+        return None
+    try:
+        return parse_ref(name).path or None
+    except Exception:  # noqa: BLE001 - an odd name is no evidence
+        return None
+
+
+class Cache:
+    """Repositories read in this run, by root: a bot runs over thousands of files of the same
+    repositories, the language server over every save of the same workspace. Owned by the caller
+    (the CLI makes one per run, the language server one per server), never module state."""
+
+    def __init__(self, cheap: bool = False, ttl: float | None = None):
+        self.cheap = cheap
+        self.ttl = ttl  # seconds a reading stays valid (the language server: files change)
+        self._repos: dict[str, tuple[float, Repository]] = {}
+
+    def get(self, root: str) -> Repository:
+        import time
+
+        real = os.path.realpath(root)
+        now = time.monotonic()
+        hit = self._repos.get(real)
+        if hit is None or (self.ttl is not None and now - hit[0] > self.ttl):
+            hit = self._repos[real] = (now, load(real, cheap=self.cheap))
+        return hit[1]
+
+    def clear(self) -> None:
+        self._repos.clear()
+
+
+def _repo_names(root: str) -> tuple:
+    names = [os.path.basename(root).lower()]
+    try:
+        with open(os.path.join(root, ".git", "config"), encoding="utf-8", errors="replace") as f:
+            text = f.read(64 << 10)
+        for url in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M):
+            name = re.sub(r"\.git$", "", url.rstrip("/")).rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower()
+            if name and name not in names:
+                names.append(name)
+    except OSError:
+        pass
+    return tuple(n for n in names if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", n))
+
+
+def _patterns(pats) -> re.Pattern:
+    return re.compile("|".join(fnmatch.translate(p) for p in pats))
+
+
+DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".docker", ".gitlab")
+_COMPOSE = _patterns(COMPOSE_PATTERNS)
+_SCRIPT = _patterns(SCRIPT_PATTERNS)
+_DOC = _patterns(DOC_PATTERNS)
+_DOCKERFILE = re.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Dockerfile|Containerfile)(?:[._-][\w.-]*)?"
+                         r"|[\w.-]+\.(?:Dockerfile|dockerfile|Containerfile))$")
+
+
+def _kind(folder: str, name: str, is_dockerfile) -> str | None:
+    if _COMPOSE.match(name):
+        return "compose"
+    if name in BAKE_FILES:
+        return "bake"
+    if folder in CI_DIRS or name in CI_FILES or folder.startswith(".github/workflows") or name.endswith(".gitlab-ci.yml"):
+        return "ci" if name.endswith((".yml", ".yaml")) else "script"
+    if name in ("action.yml", "action.yaml"):
+        return "action"
+    if GENERATOR_RE.match(name) or TEMPLATE_RE.search(name):
+        return "generator"
+    if _SCRIPT.match(name):
+        return "script"
+    if is_dockerfile(name):
+        return "dockerfile"
+    if name == "Chart.yaml":
+        return "chart"
+    if name.endswith((".yml", ".yaml")) and not name.startswith("."):
+        return "yaml"
+    if _DOC.match(name):
+        return "doc"
+    return None
+
+
+# the order files are read in when the budget is short: what decides the most first
+PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
+            "doc": 4, "yaml": 5, "action": 6}
+
+
+def load(root: str, cheap: bool = False) -> Repository:
+    """Read the repository at `root` (a real path) within the budgets."""
+    from . import readers
+
+    repo = Repository(root, cheap=cheap, names=_repo_names(root),
+                      yaml_left=readers.MAX_YAML // 4 if cheap else readers.MAX_YAML)
+    max_dirs = CHEAP_DIRS if cheap else MAX_DIRS
+    max_files = CHEAP_FILES if cheap else MAX_FILES
+    found: list[tuple[int, int, str, str]] = []  # (priority, depth, rel, kind)
+    queue = deque([(root, "", 0)])
+    seen_dirs = {root}
+    dirs = 0
+    while queue and dirs < max_dirs:
+        folder, rel_folder, depth = queue.popleft()
+        dirs += 1
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)[:5000]
+        except OSError:
+            continue
+        for e in entries:
+            name = e.name
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            try:
+                link = e.is_symlink()
+                if link and repo.inside(e.path) is None:
+                    repo.warn(f"{rel}: a symbolic link out of the repository, not followed")
+                    continue
+                is_dir = e.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if name in SKIP_DIRS or (name.startswith(".") and name not in DOT_DIRS):
+                    continue
+                real = os.path.realpath(e.path) if link else e.path
+                if real in seen_dirs:
+                    continue
+                seen_dirs.add(real)
+                queue.append((e.path, rel, depth + 1))
+                continue
+            kind = _kind(rel_folder, name, _DOCKERFILE.match)
+            if kind == "dockerfile":
+                repo.dockerfiles.append(rel)
+            if kind is not None:
+                found.append((PRIORITY[kind], depth, rel, kind))
+    if queue:
+        repo.warn(f"more than {max_dirs} folders: the repository was read in part")
+    found.sort()
+    if len(found) > max_files:
+        repo.warn(f"more than {max_files} files to read: the repository was read in part")
+    charts = {posixpath.dirname(rel) for _, _, rel, kind in found if kind == "chart"}
+    for _, _, rel, kind in found[:max_files]:
+        readers.read_file(repo, rel, kind, charts)
+    readers.finish(repo)
+    return repo

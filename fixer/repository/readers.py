@@ -1,0 +1,413 @@
+"""Readers of the repository model: one per kind of file (Dockerfiles, compose, bake, CI workflows,
+scripts, docs, Kubernetes manifests, Helm charts, generators). Each adds what it finds to the
+`Repository`; a file that cannot be read safely adds a warning instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+
+from . import (COPY_FROM_RE, FROM_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository, Run, Where, commands,
+               image_path)
+from .yamlfile import YamlError, key_lines, line_of, load_all
+
+IMAGE_OUTPUT_TYPES = ("image", "registry", "docker")
+# a manifest of a workload that runs containers (CRDs, ConfigMaps, Services... are not parsed)
+K8S_KIND_RE = re.compile(r"^kind:\s*['\"]?(?:" + "|".join(sorted(K8S_KINDS)) + r")['\"]?\s*$", re.M)
+
+
+MAX_YAML = 80  # YAML files parsed per repository (the cheap reading: a quarter)
+
+
+def _yaml(repo: Repository, rel: str, text: str) -> list:
+    repo.yaml_left -= 1
+    if repo.yaml_left < 0:
+        if repo.yaml_left == -1:
+            repo.warn(f"more than {MAX_YAML} YAML files: {rel} and the rest were not parsed")
+        return []
+    try:
+        return load_all(text)
+    except YamlError as e:
+        repo.warn(f"{rel}: {e}; not used")
+        return []
+
+
+def _existing(repo: Repository, *parts: str) -> str | None:
+    """The real path of a file inside the root, when it exists."""
+    path = os.path.normpath(os.path.join(*parts))
+    real = repo.inside(path)
+    return real if real and os.path.isfile(real) else None
+
+
+def _int(v) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.strip().isdigit():
+        return int(v.strip())
+    return None
+
+
+def output_makes_image(spec: str) -> bool:
+    """An --output/outputs value that still makes an image (`type=image`, `type=registry`, `type=docker`)."""
+    opts = dict(p.partition("=")[::2] for p in spec.split(",") if "=" in p)
+    return opts.get("type", "") in IMAGE_OUTPUT_TYPES
+
+
+def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
+    path = os.path.join(repo.root, rel)
+    folder = os.path.dirname(path)
+    if kind == "chart":
+        _chart(repo, posixpath.dirname(rel))
+        return
+    if kind == "action":
+        return  # read by the github-action rule, for the folders above its Dockerfile
+    if kind == "generator" and TEMPLATE_RE.search(posixpath.basename(rel)):
+        repo.generators.append(Where(rel, 1))
+        return
+    # files read on the chance they are relevant (any YAML, any Markdown) are skipped quietly when large
+    text = repo.read(path, walked=True, quiet=kind in ("yaml", "doc"))
+    if text is None:
+        return
+    if kind == "dockerfile":
+        _dockerfile(repo, rel, path, text)
+    elif kind == "compose":
+        _compose(repo, rel, folder, text)
+    elif kind == "bake":
+        _bake(repo, rel, folder, text)
+    elif kind == "ci":
+        _workflow(repo, rel, text)
+        _commands(repo, rel, text, (repo.root,))
+    elif kind in ("script", "generator"):
+        if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
+            repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
+        _commands(repo, rel, text, (folder, repo.root))
+    elif kind == "doc":
+        _doc(repo, rel, text)
+    elif kind == "yaml":
+        if any(rel.startswith(c + "/") for c in charts if c):
+            return  # a chart's templates: read with the chart
+        if "image" in text and K8S_KIND_RE.search(text):
+            _kubernetes(repo, rel, text)
+
+
+def _dockerfile(repo, rel, path, text):
+    real = os.path.realpath(path)
+    if re.search(r"(?:^|/)[\w-]*templates?/", rel):
+        repo.generators.append(Where(rel, 1))  # a template the real Dockerfiles are rendered from
+    stages = set()
+    for m in FROM_RE.finditer(text):
+        ref = m.group(1)
+        if ref.lower() not in stages:
+            p = image_path(ref)
+            if p:
+                repo.froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), real, ref))
+        if m.group(2):
+            stages.add(m.group(2).lower())
+    for m in COPY_FROM_RE.finditer(text):
+        ref = m.group(1)
+        if ref.lower() in stages or ref.isdigit():
+            continue
+        p = image_path(ref)
+        if p:
+            repo.copy_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), real))
+
+
+def _doc(repo, rel, text):
+    for m in FROM_RE.finditer(text):
+        p = image_path(m.group(1))
+        if p and p != "scratch":
+            repo.doc_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), m.group(1)))
+    _commands(repo, rel, text, (repo.root,), builds=True)
+    if "image:" in text and "```" in text:
+        _doc_ci_images(repo, rel, text)
+
+
+def _commands(repo, rel, text, cwds, builds=True):
+    found_builds, runs = commands.scan(text)
+    for b in found_builds if builds else ():
+        for cwd in dict.fromkeys(cwds):
+            ctx = os.path.join(cwd, b.context or ".")
+            df = os.path.join(cwd, b.dockerfile) if b.dockerfile else os.path.join(ctx, "Dockerfile")
+            real = _existing(repo, df)
+            if real is None:
+                continue
+            repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target,
+                                     outputs=list(b.outputs),
+                                     image=bool(b.tags or b.push or b.load
+                                                or any(output_makes_image(o) for o in b.outputs)),
+                                     matrix=any("matrix." in t for t in b.tags)))
+            break
+    for r in runs:
+        repo.runs.append(Run("docker-run", Where(rel, r.line), image=r.image, user=r.user, privileged=r.privileged,
+                             caps=list(r.caps), mounts=list(r.mounts), workdir=r.workdir, ports=r.ports,
+                             command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
+
+
+def _mounts(volumes) -> list:
+    out = []
+    for v in volumes if isinstance(volumes, list) else ():
+        if isinstance(v, str):
+            m = commands.parse_mount(v)
+            if m:
+                out.append(m)
+        elif isinstance(v, dict) and v.get("type") == "bind":
+            src, dst = v.get("source"), v.get("target")
+            if isinstance(src, str) and isinstance(dst, str):
+                out.append((src, dst))
+    return out
+
+
+def _compose(repo, rel, folder, text):
+    keys = key_lines(text)
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict):
+            continue
+        services = doc.get("services")
+        if not isinstance(services, dict):
+            continue
+        for name, svc in services.items():
+            if not isinstance(svc, dict):
+                continue
+            line = (keys.get(str(name)) or [1])[0]
+            build = svc.get("build")
+            dockerfile = target = None
+            if isinstance(build, str):
+                dockerfile = _existing(repo, folder, build, "Dockerfile")
+            elif isinstance(build, dict):
+                ctx = build.get("context") if isinstance(build.get("context"), str) else "."
+                df = build.get("dockerfile") if isinstance(build.get("dockerfile"), str) else "Dockerfile"
+                dockerfile = _existing(repo, folder, ctx, df)
+                target = build.get("target") if isinstance(build.get("target"), str) else None
+            image = svc.get("image") if isinstance(svc.get("image"), str) else None
+            if dockerfile and image:
+                repo.builds.append(Build(dockerfile, Where(rel, line), tags=[image], target=target, image=True))
+            if dockerfile is None and image is None:
+                continue
+            caps = svc.get("cap_add")
+            command = svc.get("entrypoint") or svc.get("command") or ""
+            user = svc.get("user")
+            mounts = _mounts(svc.get("volumes"))
+            mount_lines = {m: line_of(text, f"{m[0]}:{m[1]}", after=line) for m in mounts
+                           if f"{m[0]}:{m[1]}" in text}
+            repo.runs.append(Run("compose", Where(rel, line), image=image, dockerfile=dockerfile, target=target,
+                                 user=str(user) if user is not None else None,
+                                 privileged=svc.get("privileged") is True,
+                                 caps=[str(c) for c in caps] if isinstance(caps, list) else [],
+                                 mounts=mounts, mount_lines=mount_lines,
+                                 workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
+                                 ports=bool(svc.get("ports")),
+                                 command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))
+
+
+def _bake(repo, rel, folder, text):
+    targets = []  # (name, context, dockerfile, tags, output, target, line)
+    if rel.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            repo.warn(f"{rel}: not valid JSON; not used")
+            return
+        for name, t in ((data.get("target") or {}).items() if isinstance(data, dict) else ()):
+            if isinstance(t, dict):
+                targets.append((name, t.get("context"), t.get("dockerfile"), t.get("tags") or [], t.get("output") or [],
+                                t.get("target"), line_of(text, f'"{name}"')))
+    else:
+        for m in re.finditer(r'^\s*target\s+"([^"]*)"\s*\{(.*?)^\s*\}', text, re.M | re.S):
+            block = m.group(2)
+
+            def one(key):
+                v = re.search(rf'^\s*{key}\s*=\s*"([^"]*)"', block, re.M)
+                return v and v.group(1)
+
+            def many(key):
+                v = re.search(rf"^\s*{key}\s*=\s*\[(.*?)\]", block, re.M | re.S)
+                return re.findall(r'"([^"]*)"', v.group(1)) if v else []
+
+            targets.append((m.group(1), one("context"), one("dockerfile"), many("tags"), many("output"), one("target"),
+                            text.count("\n", 0, m.start(1)) + 1))
+    for name, ctx, df, tags, output, target, line in targets:
+        if not isinstance(tags, list) or not isinstance(output, list):
+            continue
+        real = _existing(repo, folder, ctx or ".", df or "Dockerfile")
+        if real is None:
+            continue
+        tags = [t for t in tags if isinstance(t, str)]
+        output = [o for o in output if isinstance(o, str)]
+        repo.builds.append(Build(real, Where(rel, line), tags=tags, target=target if isinstance(target, str) else None,
+                                 outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output)))
+
+
+def _workflow(repo, rel, text):
+    """docker/build-push-action steps of a GitHub workflow (tags, outputs, push) and whether a job
+    pushes one image per matrix entry."""
+    if rel.endswith(".gitlab-ci.yml"):
+        _gitlab(repo, rel, text)
+        return
+    if ("build-push-action" not in text and "container:" not in text
+            and not ("matrix" in text and ("docker push" in text or "--push" in text))):
+        return
+    for doc in _yaml(repo, rel, text):
+        jobs = doc.get("jobs") if isinstance(doc, dict) else None
+        for job in jobs.values() if isinstance(jobs, dict) else ():
+            if not isinstance(job, dict):
+                continue
+            container = job.get("container")
+            image = container.get("image") if isinstance(container, dict) else container
+            if isinstance(image, str) and image:
+                repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
+            matrix = isinstance(job.get("strategy"), dict) and "matrix" in job["strategy"]
+            for step in job.get("steps") or []:
+                if not isinstance(step, dict):
+                    continue
+                uses = step.get("uses") if isinstance(step.get("uses"), str) else ""
+                w = step.get("with") if isinstance(step.get("with"), dict) else {}
+                run = step.get("run") if isinstance(step.get("run"), str) else ""
+                pushes = (uses.startswith("docker/build-push-action") and str(w.get("push")).lower() == "true"
+                          ) or "docker push" in run or "--push" in run
+                if matrix and pushes:
+                    repo.publish_ci.append(Where(rel, line_of(text, uses or "push")))
+                if not uses.startswith("docker/build-push-action"):
+                    continue
+                ctx = w.get("context") if isinstance(w.get("context"), str) else "."
+                ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
+                file = w.get("file") if isinstance(w.get("file"), str) else None
+                if (file is None and "${{" in ctx) or (file and "${{" in file):
+                    continue
+                real = _existing(repo, repo.root, file) if file else _existing(repo, repo.root, ctx, "Dockerfile")
+                if real is None:
+                    continue
+                tags = w.get("tags")
+                tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
+                                            tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
+                outputs = w.get("outputs")
+                outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
+                                               outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
+                makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
+                         or any(output_makes_image(o) for o in outputs))
+                repo.builds.append(Build(real, Where(rel, line_of(text, uses)), tags=tags,
+                                         target=w.get("target") if isinstance(w.get("target"), str) else None,
+                                         outputs=outputs, image=makes,
+                                         matrix=matrix or any("matrix." in t for t in tags)))
+
+
+def _gitlab(repo, rel, text):
+    """The job images of a GitLab CI file: `image:` at the top, in `default:` or in a job (a name
+    or `{name: ...}`)."""
+    if "image:" not in text:
+        return
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict):
+            continue
+        for key, job in [("", doc)] + list(doc.items()):
+            image = job.get("image") if isinstance(job, dict) else None
+            image = image.get("name") if isinstance(image, dict) else image
+            if isinstance(image, str) and image and (key == "" or isinstance(job, dict)):
+                repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
+
+
+CI_SNIPPET_RE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+
+
+def _doc_ci_images(repo, rel, text):
+    """Job images in the docs' CI configuration examples: a fenced block with `image: NAME` and a
+    job's `script:` (GitLab) or `steps:` (GitHub)."""
+    for block in CI_SNIPPET_RE.finditer(text):
+        body = block.group(1)
+        if not re.search(r"^\s*(?:script|steps|before_script):", body, re.M):
+            continue
+        for m in re.finditer(r"^\s*(?:image|name):\s*['\"]?([\w.:/@${}-]+)['\"]?\s*$", body, re.M):
+            line = text.count("\n", 0, block.start(1) + m.start(1)) + 1
+            repo.runs.append(Run("ci-job", Where(rel, line), image=m.group(1)))
+
+
+def _pod_spec(doc: dict):
+    kind = doc.get("kind")
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    if kind == "Pod":
+        return spec
+    if kind == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {} if isinstance(spec.get("jobTemplate"), dict) else {}
+    tpl = spec.get("template") if isinstance(spec, dict) else None
+    return tpl.get("spec") if isinstance(tpl, dict) and isinstance(tpl.get("spec"), dict) else None
+
+
+def _kubernetes(repo, rel, text):
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict) or doc.get("kind") not in K8S_KINDS:
+            continue
+        pod = _pod_spec(doc)
+        if not isinstance(pod, dict):
+            continue
+        psc = pod.get("securityContext") if isinstance(pod.get("securityContext"), dict) else {}
+        host_paths = [v["hostPath"].get("path") for v in pod.get("volumes") or []
+                      if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)]
+        for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+            if not isinstance(c, dict) or not isinstance(c.get("image"), str):
+                continue
+            csc = c.get("securityContext") if isinstance(c.get("securityContext"), dict) else {}
+
+            def get(key):
+                return csc[key] if key in csc else psc.get(key)
+
+            caps = (csc.get("capabilities") or {}).get("add") if isinstance(csc.get("capabilities"), dict) else None
+            command = c.get("command") or []
+            repo.runs.append(Run("kubernetes", Where(rel, line_of(text, c["image"])), image=c["image"],
+                                 run_as_user=_int(get("runAsUser")), run_as_group=_int(get("runAsGroup")),
+                                 run_as_non_root=get("runAsNonRoot") if isinstance(get("runAsNonRoot"), bool) else None,
+                                 fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
+                                 caps=[str(x) for x in caps] if isinstance(caps, list) else [],
+                                 host_paths=[h for h in host_paths if isinstance(h, str)],
+                                 command=" ".join(map(str, command)) if isinstance(command, list) else ""))
+
+
+def _find(data, key, budget=None):
+    """Every value of `key` in nested data (bounded: the data is already a plain, bounded copy)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == key:
+                yield v
+            yield from _find(v, key)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _find(v, key)
+
+
+HELM_RE = re.compile(r"^\s*(runAsUser|runAsGroup|fsGroup|runAsNonRoot|privileged)\s*:\s*(\w+)\s*$", re.M)
+
+
+def _chart(repo, chart):
+    """A Helm chart: the image repositories and security settings of values.yaml, and the literal
+    settings of its templates (read as text: templates are not YAML until rendered)."""
+    base = os.path.join(repo.root, chart)
+    values_text = repo.read(os.path.join(base, "values.yaml")) or ""
+    values = _yaml(repo, f"{chart}/values.yaml".lstrip("/"), values_text) if values_text else []
+    data = values[0] if values and isinstance(values[0], dict) else {}
+    settings: dict = {}
+    for key in ("runAsUser", "runAsGroup", "fsGroup", "runAsNonRoot", "privileged"):
+        for v in _find(data, key):
+            settings.setdefault(key, v)
+    tdir = os.path.join(base, "templates")
+    for name in repo.listing(tdir)[:40]:
+        if name.endswith((".yaml", ".yml", ".tpl")):
+            text = repo.read(os.path.join(tdir, name), quiet=True) or ""
+            for m in HELM_RE.finditer(text):
+                v = m.group(2)
+                settings.setdefault(m.group(1), int(v) if v.isdigit() else v == "true" if v in ("true", "false") else None)
+    images = [v for v in _find(data, "repository") if isinstance(v, str)]
+    images += [v for v in _find(data, "image") if isinstance(v, str)]
+    rel = f"{chart}/values.yaml".lstrip("/")
+    for image in images:
+        repo.runs.append(Run("helm", Where(rel, line_of(values_text, image)), image=image,
+                             run_as_user=_int(settings.get("runAsUser")), run_as_group=_int(settings.get("runAsGroup")),
+                             run_as_non_root=settings.get("runAsNonRoot") if isinstance(settings.get("runAsNonRoot"), bool)
+                             else None,
+                             fs_group=_int(settings.get("fsGroup")), privileged=settings.get("privileged") is True))
+
+
+def finish(repo: Repository) -> None:
+    """Nothing left to join today; kept as the place where cross-file facts are settled."""
+    return None

@@ -1,0 +1,64 @@
+"""deployment-needs-root: the repository runs the image in a way only root can.
+
+How the repository itself runs the image (matched to this Dockerfile by a compose service's
+`build:`, or by an image name the repository builds it as) says whether a USER can work:
+- compose `privileged: true`, `user: root`/`0`, `cap_add` (capabilities added to a container stay
+  with root: a non-root process does not keep them), a `/var/run/docker.sock` mount, bind mounts
+  of the host's system folders (`/var/log`, `/proc`, `/sys`, `/`): a host agent;
+- Kubernetes manifests and Helm charts: `runAsUser: 0`, `privileged: true`, `capabilities.add`,
+  `hostPath` volumes of system folders;
+- `docker run` lines (README, docs, scripts, CI): `--privileged`, `--user root`, `--cap-add`, the
+  Docker socket, system folders;
+- a launcher that starts the image with an init (`/sbin/boot`, `/sbin/init`, `runsvdir`,
+  `supervisord`), which brings up several services as root.
+The reason names the file and line of the first such run.
+"""
+
+from __future__ import annotations
+
+from . import HOST_SYSTEM_RE, INIT_RE, ROOT_USER_RE, runs
+
+NAME = "deployment-needs-root"
+SUMMARY = "The repository runs the image privileged, as root, with added capabilities, the Docker socket, host system folders or an init."
+EXAMPLE = "# docker-compose.yml\nservices:\n  agent:\n    build: .\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]"
+
+
+def needs_root(r) -> str | None:
+    """What in one run of the image needs root, or None."""
+    nonroot_user = r.user is not None and not ROOT_USER_RE.match(r.user.strip())
+    if r.privileged:
+        return "runs it privileged"
+    if r.user is not None and ROOT_USER_RE.match(r.user.strip()):
+        return f"runs it as user {r.user}"
+    if r.run_as_user == 0:
+        return "runs it with runAsUser: 0"
+    for host, cont in r.mounts:
+        if "docker.sock" in host or "docker.sock" in cont:
+            return f"mounts the Docker socket ({host})"
+    if r.caps and not nonroot_user and r.run_as_user is None:
+        return f"adds the capabilit{'ies' if len(r.caps) > 1 else 'y'} {', '.join(r.caps)}, which only root keeps"
+    for host, cont in r.mounts:
+        if host.startswith("/dev/"):
+            return f"mounts the host's device {host}, which only root or the device's group may open"
+        if HOST_SYSTEM_RE.match(host):
+            return f"mounts the host's {host} (a host agent reading root-owned files)"
+    for host in r.host_paths:
+        if HOST_SYSTEM_RE.match(host):
+            return f"mounts the host's {host} (hostPath: a host agent reading root-owned files)"
+    if r.command and INIT_RE.search(" " + r.command + " ") and not nonroot_user:
+        return f"starts it with an init ({r.command.split()[0]}) that brings up services as root"
+    return None
+
+
+def check(ctx) -> str | None:
+    for r in runs(ctx):
+        why = needs_root(r)
+        if why:
+            what = {"compose": "the compose service", "kubernetes": "the Kubernetes manifest",
+                    "helm": "the Helm chart", "docker-run": "the docker run line", "ci-job": "the CI job"}[r.kind]
+            where = r.where
+            for m, line in r.mount_lines.items():
+                if m[0] in why:
+                    where = f"{r.where.file}:{line}"  # the mount's own line
+            return f"{where}: {what} {why}: the deployment the repository ships needs root"
+    return None

@@ -1,0 +1,340 @@
+"""The repository model (fixer/repository/) and the rules that use it: publishes-image,
+tool-on-checkout, build-only, deployment-needs-root, and the uid/warnings a deployment asks of a fix.
+Hostile repositories (links out of the root, `..` paths, huge, binary, billion-laughs and deep YAML)
+give warnings, never a crash or a hang."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from test_rules_program import report, repo
+
+from fixer.repository import Cache, load
+from fixer.repository.commands import scan
+from fixer.repository.yamlfile import YamlError, load_all
+
+APP = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir .\nCMD ["python", "-m", "app"]\n'
+TOOL = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends protobuf-compiler"
+        " && rm -rf /var/lib/apt/lists/*\nWORKDIR /src\nENTRYPOINT [\"protoc\"]\n")
+SERVICE = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl"
+           " && rm -rf /var/lib/apt/lists/*\nCOPY agent /usr/local/bin/agent\nCMD [\"agent\"]\n")
+
+
+# --- command lines ---------------------------------------------------------------------------
+
+def test_docker_run_line_is_parsed():
+    builds, runs = scan('docker build -t acme/gen -f gen/Dockerfile gen\n'
+                        'docker run --rm -it -u "$(id -u)" -v "$(pwd)":/src -w /src acme/gen:1 make all\n')
+    assert [(b.tags, b.dockerfile, b.context) for b in builds] == [(["acme/gen"], "gen/Dockerfile", "gen")]
+    (r,) = runs
+    assert (r.image, r.workdir, r.mounts, r.user, r.command) == ("acme/gen:1", "/src", [("$(pwd)", "/src")],
+                                                                  "$(id -u)", ["make", "all"])
+
+
+def test_continuations_and_named_volumes():
+    _, runs = scan("docker run \\\n  -v cache:/cache \\\n  -v ${PWD}/out:/out \\\n  --privileged img\n")
+    (r,) = runs
+    assert r.mounts == [("${PWD}/out", "/out")] and r.privileged and r.line == 1
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+def test_tool_run_on_the_checkout_is_left(cli, tmp_path):
+    r = repo(tmp_path, {"gen/Dockerfile": TOOL, "Makefile": (
+        "image:\n\tdocker build -t acme/protogen gen\nproto:\n"
+        "\tdocker run --rm -v \"$(CURDIR)\":/src -w /src acme/protogen --go_out=. api.proto\n")})
+    rep = report(cli, r / "gen" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("Makefile:4 runs it on the caller's checkout")
+    assert '--user "$(id -u):$(id -g)"' in rep["skipped"]
+
+
+def test_service_with_a_port_and_a_checkout_mount_is_not_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "README.md": (
+        "```\ndocker build -t acme/app .\ndocker run -p 8000:8000 -v $(pwd):/app acme/app\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_docs_that_run_another_image_on_the_checkout_change_nothing(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "README.md": "docker run --rm -v $(pwd):/src -w /src other/linter\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_compose_docker_socket_needs_root(cli, tmp_path):
+    r = repo(tmp_path, {"agent/Dockerfile": SERVICE, "docker-compose.yml": (
+        "services:\n  agent:\n    build: ./agent\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n")})
+    rep = report(cli, r / "agent" / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("docker-compose.yml:5: the compose service mounts the Docker socket")
+
+
+def test_kubernetes_run_as_user_zero_needs_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "Makefile": "build:\n\tdocker build -t ghcr.io/acme/agent .\n",
+                        "deploy/ds.yaml": (
+                            "apiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n"
+                            "      containers:\n        - name: a\n          image: ghcr.io/acme/agent:v1\n"
+                            "          securityContext:\n            runAsUser: 0\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("deploy/ds.yaml:8: the Kubernetes manifest runs it with runAsUser: 0")
+
+
+def test_compose_with_a_non_root_user_is_fixed(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "compose.yaml": "services:\n  app:\n    build: .\n    user: '1000'\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_manifest_uid_is_used_for_the_fix(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "compose.yaml": "services:\n  app:\n    build: .\n    image: acme/app\n",
+                        "k8s/app.yaml": (
+                            "apiVersion: v1\nkind: Pod\nspec:\n  securityContext:\n    runAsUser: 1001\n"
+                            "    runAsNonRoot: true\n  containers:\n    - name: app\n      image: acme/app:2\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"] and rep["user_ids"] == "1001:1001", rep
+    assert rep["user_after"].startswith("1001:1001"), rep  # numeric: runAsNonRoot can verify it
+    assert any(x.startswith("k8s/app.yaml:9 runs it with runAsUser: 1001") for x in rep["reasons"]), rep["reasons"]
+
+
+def test_given_uid_wins_over_the_manifest(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "compose.yaml": "services:\n  app:\n    build: .\n    image: acme/app\n",
+                        "k8s/app.yaml": ("apiVersion: v1\nkind: Pod\nspec:\n  securityContext:\n    runAsUser: 1001\n"
+                                         "  containers:\n    - name: app\n      image: acme/app:2\n")})
+    code, out, err = cli(["--isolated", "--format", "json", "--check", "--uid", "2000", r / "Dockerfile"])
+    import json
+
+    rep = json.loads(out)[0]
+    assert rep["user_ids"] == "2000:2000", rep
+
+
+def test_bind_mount_onto_a_data_folder_warns(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/data\n      - cache:/cache\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"], rep
+    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /data") for w in rep["warnings"]), rep
+
+
+def test_export_only_build_is_left(cli, tmp_path):
+    df = "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n"
+    r = repo(tmp_path, {"Dockerfile": df, ".github/workflows/ci.yml": (
+        "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+        "      - run: docker buildx build --output type=local,dest=out .\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "build-only", rep
+    assert rep["skipped"].startswith(".github/workflows/ci.yml:7 builds it with output type=local,dest=out")
+
+
+def test_export_and_image_builds_is_fixed(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "Makefile": (
+        "out:\n\tdocker build -o out .\nimage:\n\tdocker build -t acme/app .\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_bake_cacheonly_target_is_left(cli, tmp_path):
+    r = repo(tmp_path, {"lint.Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go vet ./...\nCMD [\"go\", \"vet\"]\n",
+                        "docker-bake.hcl": 'target "lint" {\n  dockerfile = "lint.Dockerfile"\n  output = ["type=cacheonly"]\n}\n'})
+    rep = report(cli, r / "lint.Dockerfile")
+    assert rep["rule"] == "build-only", rep
+
+
+def test_docs_from_this_image_is_a_published_image(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
+                                       "--no-install-recommends perl && rm -rf /var/lib/apt/lists/*\nCMD [\"perl5.40.1\", \"-de0\"]\n"),
+                        ".github/workflows/push.yml": (
+                            "on: push\njobs:\n  p:\n    runs-on: ubuntu-latest\n    steps:\n"
+                            "      - uses: docker/build-push-action@v6\n        with:\n          push: true\n"
+                            "          tags: acme/perl:5.40\n"),
+                        "README.md": "# Use\n\n```dockerfile\nFROM acme/perl:5.40\nRUN cpanm Moose\n```\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert rep["skipped"].startswith("README.md:4 shows users building FROM acme/perl:5.40")
+
+
+def test_variants_rendered_from_a_template_are_published(cli, tmp_path):
+    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends maven\nCMD [\"mvn\"]\n"
+    r = repo(tmp_path, {"5.2/bookworm/Dockerfile": df, "5.40/bookworm/Dockerfile": df,
+                        "Dockerfile.template": "FROM debian:{{ suite }}\n",
+                        "apply-templates.sh": "#!/bin/sh\nfor v in */; do render > \"$v/Dockerfile\"; done\n"})
+    rep = report(cli, r / "5.40" / "bookworm" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert "per-version variants (5.40/...)" in rep["skipped"]
+
+
+def test_version_folders_without_a_generator_are_fixed(cli, tmp_path):
+    r = repo(tmp_path, {"v1/Dockerfile": APP, "v2/Dockerfile": APP, "update.sh": "#!/bin/sh\ngit pull\n"})
+    rep = report(cli, r / "v2" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+# --- hostile repositories ------------------------------------------------------------------------
+
+def test_billion_laughs_yaml_is_a_warning(cli, tmp_path):
+    lol = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    for i in range(1, 12):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lol += f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": lol + "services: {app: {build: ., privileged: *l}}\n"})
+    start = time.monotonic()
+    m = load(str(r))
+    assert time.monotonic() - start < 5
+    assert any("billion-laughs" in w for w in m.warnings), m.warnings
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"] and rep["error"] is None
+
+
+def test_deep_yaml_is_a_warning(tmp_path):
+    with pytest.raises(YamlError, match="nested deeper"):
+        load_all("[" * 100000 + "]" * 100000)
+    with pytest.raises(YamlError, match="nested deeper"):
+        load_all("- " * 50000 + "x\n")
+    r = repo(tmp_path, {"Dockerfile": APP, "compose.yml": "services: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n"})
+    assert any("nested deeper" in w for w in load(str(r)).warnings)
+
+
+def test_huge_and_binary_files_are_warnings(tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP})
+    (r / "docker-compose.yml").write_text("services:\n" + "  # padding\n" * 60000)
+    (r / "deploy.sh").write_bytes(b"docker run \0\0\0 --privileged x\n")
+    m = load(str(r))
+    assert any("docker-compose.yml" in w and "larger than" in w for w in m.warnings), m.warnings
+    assert any("deploy.sh: binary content" in w for w in m.warnings), m.warnings
+
+
+def test_links_and_dotdot_paths_out_of_the_repository_are_not_followed(cli, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "docker-compose.yml").write_text("services:\n  app:\n    build: ../inside\n    privileged: true\n")
+    (outside / "Dockerfile").write_text(SERVICE)
+    r = tmp_path / "inside"
+    r.mkdir()
+    repo(r, {"Dockerfile": APP,
+             # a compose file inside naming a Dockerfile outside through `..`
+             "docker-compose.yml": "services:\n  x:\n    build: ../outside\n    image: acme/x\n"})
+    os.symlink(outside, r / "linked")
+    os.symlink(outside / "docker-compose.yml", r / "compose.yaml")
+    m = load(str(r))
+    assert any("linked: a symbolic link out of the repository" in w for w in m.warnings), m.warnings
+    assert any("compose.yaml: a symbolic link out of the repository" in w for w in m.warnings), m.warnings
+    assert all(b.dockerfile.startswith(m.root + os.sep) for b in m.builds), m.builds
+    assert not any(run.privileged for run in m.runs)
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"], rep
+
+
+def test_cache_reads_a_repository_once(tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP})
+    cache = Cache()
+    assert cache.get(str(r)) is cache.get(str(r / "."))
+    ttl = Cache(cheap=True, ttl=0.0)
+    first = ttl.get(str(r))
+    time.sleep(0.01)
+    assert ttl.get(str(r)) is not first
+
+
+# --- later additions: CI job images, variants of one version, the repository's own image name ----
+
+def test_make_substitutions_stay_one_word():
+    _, runs = scan("\tdocker run --user $(shell id -u):$(shell id -g) -v $(PWD):/build img make all\n")
+    (r,) = runs
+    assert (r.user, r.mounts, r.command) == ("$(id -u):$(id -g)", [("$(PWD)", "/build")], ["make", "all"])
+
+
+def test_gitlab_job_image_is_a_tool_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"ci/Dockerfile": TOOL, "build.sh": "docker build -t registry.example.com/acme/ci-tools ci\n",
+                        ".gitlab-ci.yml": "lint:\n  image: registry.example.com/acme/ci-tools:latest\n  script:\n    - make lint\n"})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".gitlab-ci.yml:2 runs it as a CI job's image"), rep
+
+
+def test_docs_ci_example_naming_the_image(cli, tmp_path):
+    r = repo(tmp_path, {"docker/Dockerfile": TOOL, ".github/workflows/release.yml": (
+        "on: push\njobs:\n  p:\n    runs-on: ubuntu-latest\n    strategy: {matrix: {arch: [amd64]}}\n    steps:\n"
+        "      - uses: docker/build-push-action@v6\n        with:\n          context: ${{ matrix.arch }}\n"
+        "          file: docker/Dockerfile\n          push: true\n"
+        "          tags: ghcr.io/acme/lint:${{ github.sha }}-${{ matrix.arch }}\n"),
+        "docs/ci.md": "# GitLab\n\n```yaml\nlint:\n  image: acme/lint:latest\n  script:\n    - lint src/\n```\n"})
+    rep = report(cli, r / "docker" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("docs/ci.md:5 runs it as a CI job's image (acme/lint:latest)"), rep
+
+
+def test_variants_of_one_version_rendered_from_a_template(cli, tmp_path):
+    df = "FROM alpine:3.20\nRUN apk add --no-cache ca-certificates\nCOPY srv /usr/bin/srv\nCMD [\"srv\"]\n"
+    r = repo(tmp_path, {"2.11/alpine/Dockerfile": df, "2.11/builder/Dockerfile": df, "Dockerfile.tmpl": "FROM {{ .base }}\n",
+                        "2.11/alpine/srv": "x"})
+    rep = report(cli, r / "2.11" / "alpine" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+
+
+def test_variants_of_the_image_named_after_the_repository(cli, tmp_path):
+    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCMD [\"tool\"]\n"
+    r = repo(tmp_path, {"6.0/debian/12/Dockerfile": df, "6.0/debian/13/Dockerfile": df,
+                        "README.md": "```dockerfile\nFROM tool:latest AS builder\n```\n"})
+    (r / ".git" / "config").write_text('[remote "origin"]\n\turl = https://github.com/acme/tool-docker.git\n')
+    rep = report(cli, r / "6.0" / "debian" / "13" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert "README.md:2 shows users building FROM (tool:latest)" in rep["skipped"], rep
+
+
+def test_manifest_uid_the_base_already_has_falls_back_with_a_warning(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": 'FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl\nCOPY app /app\nCMD ["/app"]\n',
+                        "app": "x", "Makefile": "b:\n\tdocker build -t acme/web .\n",
+                        "k8s/pod.yaml": ("apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsUser: 1000}\n"
+                                         "  containers:\n    - name: web\n      image: acme/web:1\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"] and rep["error"] is None and rep["user_ids"] == "10001:10001", rep
+    assert any("runs the image as uid 1000, which cannot be the new user's" in w for w in rep["warnings"]), rep
+
+
+def test_copy_sources_out_of_the_repository_are_not_read(cli, tmp_path):
+    """An entrypoint script reached through `..` or a link out of the build context is never read
+    (here it would say the image drops privileges, and the file would be left)."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "entrypoint.sh").write_text("#!/bin/sh\nexec gosu app \"$@\"\n")
+    r = tmp_path / "inside"
+    r.mkdir()
+    repo(r, {"Dockerfile": ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends"
+                            " curl\nCOPY ../outside/entrypoint.sh /entrypoint.sh\nCOPY linked.sh /linked.sh\n"
+                            "ENTRYPOINT [\"/entrypoint.sh\"]\n")})
+    os.symlink(tmp_path / "outside" / "entrypoint.sh", r / "linked.sh")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "drops-privileges" and rep["changed"], rep
+    df = (r / "Dockerfile").read_text().replace('["/entrypoint.sh"]', '["/linked.sh"]')
+    (r / "Dockerfile").write_text(df)
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "drops-privileges" and rep["changed"], rep
+
+
+def test_world_readable_host_files_need_no_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    volumes:\n      - /etc/localtime:/etc/localtime:ro\n"
+        "      - /usr/share/zoneinfo:/usr/share/zoneinfo:ro\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    (r / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n    volumes:\n      - /var/log:/host/log:ro\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root" and "/var/log" in rep["skipped"], rep
+
+
+def test_one_off_command_with_a_config_folder_is_not_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "README.md": (
+        "    docker build -t acme/app .\n    docker run --rm -v $(pwd)/config:/config acme/app migrate\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_tool_writing_into_a_folder_under_its_workdir(cli, tmp_path):
+    df = 'FROM node:20-slim\nARG UI=/src/ui\nWORKDIR $UI\nCOPY package.json ./\nRUN npm ci\n'
+    r = repo(tmp_path, {"ui/build.Dockerfile": df, "Makefile": (
+        "ui:\n\tdocker build -t acme-ui -f ui/build.Dockerfile ui\n"
+        "\tdocker run --rm -v \"$(PWD)/ui/static\":/src/ui/static acme-ui yarn build\n")})
+    rep = report(cli, r / "ui" / "build.Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
