@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import lazyre
 from .record import dataclass
+from .switchuser import switch_tool
 
 KEYS = frozenset((
     "source", "family", "query", "read_only", "options_decide", "read_only_prefixes", "change_prefixes",
@@ -184,4 +185,7 @@ def drop_tool(text: str) -> str | None:
         m = DROP_RE.search(line)
         if m:
             return next(g for g in m.groups() if g)
+        switched = switch_tool(line)  # `sudo -E -u app cmd`, `su -c cmd app`, `capsh --user=app`: parsed
+        if switched:
+            return switched
     return None

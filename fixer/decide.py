@@ -75,6 +75,15 @@ class Context:
             self._scripts[key] = context_script(self.an, prog, folder)
         return self._scripts[key]
 
+    def copied_script(self, prog: str | None) -> tuple[str, int, str] | None:
+        """`script(prog)` from the build context, else from the repository root: many builds run
+        `docker build -f sub/Dockerfile .`, so a COPY's source is relative to the root."""
+        found = self.script(prog)
+        root = self.repo_root
+        if found is None and root and self.context and os.path.realpath(root) != os.path.realpath(self.context):
+            found = self.script(prog, root)
+        return found
+
     @property
     def repo_root(self) -> str | None:
         """The repository around the Dockerfile: the closest folder above it with a `.git`."""

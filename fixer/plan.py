@@ -105,6 +105,7 @@ def result_for(ctx, decision, data: bytes) -> Result:
     if decision.leave is not None:
         result = Result(False, data, skipped=decision.leave.reason, rule=decision.leave.rule)
         if decision.leave.rule != "ignored":
+            result.warnings += _layer_warnings(ctx)
             result.family = _family(ctx.an)[0]
             result.user_before = describe_user(ctx.an.user)
             if ctx.an.user.is_root is False:
@@ -133,6 +134,13 @@ def result_for(ctx, decision, data: bytes) -> Result:
     if result.changed:
         result.reasons += deployed.reasons
         result.warnings += deployed.warnings
+    # ports below 1024 the program binds, each with the change to make (ports.py); Windows has no
+    # privileged ports
+    if result.changed and result.family != "windows":
+        from . import ports
+
+        result.warnings += ports.warnings(ctx)
+    result.warnings += _layer_warnings(ctx)
     _lookup_note(ctx.an, result)
     return result
 
@@ -154,6 +162,15 @@ def _deployed(ctx, options: Options):
         found.uid = found.gid = None
         found.reasons = [r for r in found.reasons if "runAsUser" not in r]
     return found
+
+
+def _layer_warnings(ctx) -> list[str]:
+    """Why the base image's entrypoint could not be read from its layers, if a rule tried (layers.py)."""
+    if "layers:base-entrypoint" not in ctx._scripts:  # layers._KEY: no rule asked, nothing to import
+        return []
+    from . import layers
+
+    return layers.warnings(ctx)
 
 
 def _lookup_note(an: Analysis, result: Result) -> None:

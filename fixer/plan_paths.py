@@ -63,13 +63,6 @@ def add_warnings(an: Analysis, writable: list, result: Result, handled=frozenset
                 f"line {line}: ENV {name} {verb} {path}, which the new user cannot read (/root is root's home, "
                 "mode 0700): move it under the user's home"
             )
-    for port, line in an.exposes:
-        num = port.split("/", 1)[0]
-        if snippets.is_number(num) and 0 < int(num) < 1024:
-            result.warnings.append(
-                f"line {line}: EXPOSE {port}: a non-root process can bind ports below 1024 on "
-                "Docker 20.10 and later, but not on Kubernetes by default; prefer a port >= 1024"
-            )
     # the working folder is handed over alone (the code copied into it stays root's), and data
     # chowned with what is in it was copied before the block; a copy into the other folders is warned
     folders = [w for w in writable if isinstance(w, str)] + [

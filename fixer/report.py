@@ -229,8 +229,6 @@ def markdown(reports: list[dict], *, write: bool) -> str:
         checks = [
             "volumes and paths the program writes at run time must be writable by "
             f"{_md(ids or user)} (they are owned by root unless created for it; see `--writable`)",
-            "ports below 1024 need `CAP_NET_BIND_SERVICE` or a higher port (Docker 20.10+ allows "
-            "them for unprivileged users; Kubernetes does not by default)",
         ]
         numeric = all(is_number(p) for p in user.split(":"))
         if numeric:

@@ -96,6 +96,9 @@ def test_markdown_pull_request_body(repo):
     web = sections[2]
     assert "`USER node`" in web and "switches to the existing user" in web and "(uid:gid 1000:1000)" in web
     assert "EXPOSE 80" in web  # the file's own warning is in its checklist
+    # ports below 1024: the concrete change, only in the section of the file that binds one
+    assert "change it to EXPOSE 8080" in web
+    assert all("below 1024" not in s and "EXPOSE 8080" not in s for s in sections[:2])
     assert "runAsNonRoot" in web and "--numeric-user" in web
     assert "```diff\n--- a/svc/web.Dockerfile\n" in web
     assert "`ok/Dockerfile`: the final stage already runs as nobody" in sections[3]
@@ -118,7 +121,8 @@ def test_markdown_numeric_user_and_fence_safety(tmp_path):
     ("FROM debian:12\nCOPY app /app\nCMD [\"/app\"]\n", None),
     ("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n",
      "line 2: apt-get install needs root (package manager)"),
-    ("FROM debian:12\nUSER nobody\nRUN true\nUSER root\nCMD [\"id\"]\n", "line 4: USER root switches to root"),
+    # (with no RUN after the USER root, it is root-on-purpose's: left alone)
+    ("FROM debian:12\nUSER nobody\nRUN true\nUSER root\nRUN date\nCMD [\"id\"]\n", "line 4: USER root switches to root"),
 ])
 def test_the_last_root_step_is_named_only_when_there_is_one(text, step, tmp_path):
     write(tmp_path / "Dockerfile", text)

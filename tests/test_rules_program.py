@@ -41,3 +41,56 @@ def test_entrypoint_script_in_the_repository_without_root_work_is_fixed(cli, tmp
                         "docker/entrypoint.sh": "#!/bin/sh\nexec python3 -m http.server 8080\n"})
     rep = report(cli, r / "docker" / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+# --- command lines that switch users (drops-privileges) and rewrite files in place (rewrites-root-config)
+
+import pytest  # noqa: E402
+
+from fixer.rules.program.rewrites_root_config import _inplace_files, _words, _writes  # noqa: E402
+from fixer.switchuser import switch_tool  # noqa: E402
+
+
+@pytest.mark.parametrize("line, tool", [
+    ("sudo -u app /app/run", "sudo"),
+    ("exec sudo -H -E -u \"$APP_USER\" bash -c 'node x'", "sudo"),
+    ("sudo -Eu app x", "sudo"),
+    ("sudo --user=app x", "sudo"),
+    ("sudo -g staff -u app x", "sudo"),
+    ("[ \"$(id -u)\" = 0 ] && su app -c 'x'", "su"),
+    ("exec su -s /bin/sh -c 'node s.js' node", "su"),
+    ("exec su - app", "su"),
+    ("sh -c \"su app -c x\"", "su"),
+    ("capsh --user=\"${DNSMASQ_USER}\" --keep=1 -- -c \"/usr/bin/ftl >/dev/null\" &", "capsh"),
+    ("capsh --has-p=cap_chown 2>/dev/null && CAP_STR+=',CAP_CHOWN'", None),
+    ("capsh --user=root -- -c x", None),
+    # runs something as root, or only talks about su/sudo
+    ("sudo apt-get install -y curl", None),
+    ("sudo -u root x", None),
+    ("sudo -u app", None),
+    ("su root -c x", None),
+    ("su -c x", None),
+    ("echo \"debug: docker exec -it c su app -c sh\"", None),
+    ("hint='sudo -u app x'", None),
+])
+def test_switch_tool(line, tool):
+    assert switch_tool(line) == tool
+
+
+@pytest.mark.parametrize("line, files", [
+    ("sed -i 's/a/b/' /opt/app/a.ini", ["/opt/app/a.ini"]),
+    ("sed -ie 's/a/b/' f.conf", ["f.conf"]),  # -ie: in place with the suffix 'e', then the script
+    ("sed -i.bak -e 's/a/b/' -e 's/c/d/' one two", ["one", "two"]),
+    ("sed -E -i \"s/x/$Y/\" \"$CONF\"", ["$CONF"]),
+    ("sed 's/a/b/' in > out", []),
+    ("perl -pi -e 's/a/b/' app.ini", ["app.ini"]),
+])
+def test_inplace_files(line, files):
+    tool, rest = line.split(None, 1)
+    assert _inplace_files(tool, _words(rest)) == files
+
+
+def test_writes_redirects_and_tee():
+    assert _writes("envsubst < /t/site.tpl > /srv/site.conf 2>/dev/null") == [("/srv/site.conf", "envsubst >")]
+    assert _writes("echo x | tee -a /opt/a.ini >/dev/null") == [("/dev/null", ">"), ("/opt/a.ini", "tee")]
+    assert _writes("cmd 2>&1 >&2") == []

@@ -2,7 +2,8 @@
 
 Such an entrypoint first does root-only setup (creating and chowning data folders on fresh
 volumes), then switches to its service user with gosu, su-exec, setpriv, runuser, `chroot
---userspec`, s6-setuidgid or chpst. Adding USER would skip that setup. Seen in the base image
+--userspec`, s6-setuidgid, chpst, `sudo -u USER` or `su USER -c` (parsed in fixer/switchuser.py).
+Adding USER would skip that setup. Seen in the base image
 (postgres, redis, mysql, ...: `drops_privileges` in images.toml), in ENTRYPOINT/CMD, in an
 entrypoint script copied from the build context, or guessed when the stage installs such a tool
 and runs a script dockerfix cannot read.
@@ -91,6 +92,14 @@ def privilege_drop(ctx) -> str | None:
         replaced = _replaced_entrypoint(ctx)
         if replaced:
             return replaced
+    if ep is None and info.entrypoint:  # the base image's own entrypoint runs: its script, from its layers
+        from ...layers import base_entrypoint
+
+        got = base_entrypoint(ctx)[0]
+        tool = drop_tool(got.text) if got else None
+        if tool:
+            return (f"base image {got.image}'s entrypoint {got.path} (read from its layer {got.layer[:19]}) "
+                    f"drops privileges itself with {tool}")
     tool_line = installs_drop_tool(an)
     runner = ep or an.cmd
     if tool_line is not None and runner is not None:
@@ -115,4 +124,7 @@ def check(ctx) -> str | None:
     drop = privilege_drop(ctx)
     if drop is None:
         return None
+    if drop.endswith((" with sudo", " with su")):  # they need root to switch: as the new user they fail
+        why = "sudo has no sudoers entry for it" if drop.endswith("sudo") else "su asks for a password"
+        return f"{drop}; as a new USER it would fail to switch ({why}) and skip its root-only setup"
     return f"{drop}; adding USER would skip its root-only setup"

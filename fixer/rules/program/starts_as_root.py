@@ -102,14 +102,9 @@ TOLERATED_RE = lazyre.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
 
 
 def script(ctx, prog: str | None):
-    """(source, COPY line, text) of the script `prog` copied from the build context: the
-    Dockerfile's folder (ctx.script) or, since many builds run `docker build -f sub/Dockerfile .`,
-    the repository root; read once per program."""
-    found = ctx.script(prog)
-    root = ctx.repo_root
-    if found is None and root and ctx.context and os.path.realpath(root) != os.path.realpath(ctx.context):
-        found = ctx.script(prog, root)
-    return found
+    """(source, COPY line, text) of the script `prog` copied from the build context or the
+    repository root (`Context.copied_script`)."""
+    return ctx.copied_script(prog)
 
 
 def _code(text: str) -> str:
@@ -295,6 +290,15 @@ def check(ctx) -> str | None:
                               got[2]))
         for where, body in found:
             reason = _why(ctx, where, body)
+            if reason:
+                return reason
+    if ep is None and an.image.entrypoint:  # the base image's own entrypoint script, read from its layers
+        from ...layers import base_entrypoint
+
+        got = base_entrypoint(ctx)[0]
+        if got is not None:
+            reason = _why(ctx, f"base image {got.image}'s entrypoint {got.path} (read from its layer "
+                               f"{got.layer[:19]})", got.text)
             if reason:
                 return reason
     # the base image's own program, when the file runs it (sets neither, or names it)
