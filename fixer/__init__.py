@@ -6,6 +6,7 @@ the language server, `--verify` and the GitHub Action all run, one module per st
     source    lossless text model (bytes -> lines with endings, BOM, newline style)
     parse     Docker's line grammar -> instructions with exact line spans (BuildKit-compatible)
     shell     shell analysis of RUN (tree-sitter-bash): which commands need root, users created
+    commands  what each command does (loads data/commands.toml), applied by shell
     stages    stages, ARG/ENV substitution, base image chain, who runs the final stage
     images    base-image knowledge (loads data/images.toml)
     facts     the base image's own configuration (engine, cache, registry), through a resolver

@@ -4,7 +4,8 @@ Compiling a regular expression runs in Python (0.05-0.5 ms each). The rules have
 module level, and most files are decided before the rules that hold most of them run, or never
 reach the lines they look at: compiled at import, they cost ~5 ms on every start (a quarter of an
 editor's budget). Use it for patterns a run may not need; `search`, `match`, `sub`, ... work as on
-the compiled pattern.
+the compiled pattern. The pattern may be a function that returns it (one built from a data file,
+read only when the pattern is first used).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class _Lazy:
 
     def __getattr__(self, name: str):  # only for names the object lacks: search, match, pattern, ...
         if self._compiled is None:
-            self._compiled = re.compile(*self._args)
+            pattern, flags = self._args
+            self._compiled = re.compile(pattern() if callable(pattern) else pattern, flags)
         return getattr(self._compiled, name)
 
     def __repr__(self) -> str:

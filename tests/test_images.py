@@ -34,7 +34,7 @@ def test_loaded_once_and_fast():
     assert first < 0.05 and many < 0.2, (first, many)
 
 
-@pytest.mark.parametrize("name", ["images", "accounts"])
+@pytest.mark.parametrize("name", ["images", "accounts", "commands"])
 def test_data_copies_are_current(name):
     """A run reads data/NAME.json, the copy of data/NAME.toml (no tomllib at start-up): it must be
     made from the TOML as it is now. After editing a TOML file run `python -m fixer.datafiles`."""

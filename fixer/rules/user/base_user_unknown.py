@@ -5,7 +5,7 @@ the base (a private registry, a vendor's image, `FROM ${BASE}` without a default
 elsewhere in the same repository), an inserted `RUN useradd` may run as the base's own non-root
 user and fail the build. So dockerfix fixes such a file only when the build PROVES the base runs as
 root: a RUN with no USER before it, in the final stage's chain or in another stage FROM the same
-base, that could only have succeeded as root (`shell.PM_CHANGES`: a package install, useradd,
+base, that could only have succeeded as root (`proves` in data/commands.toml: a package install, useradd,
 chown to root, writing /usr/bin or /etc/apt, `mkdir /app`; not `pip install`, `npm ci` or an
 unknown program, which prove nothing). Signs that it runs as someone else are named in the reason.
 
