@@ -120,6 +120,7 @@ class Result:
     root_step: str | None = None  # the reason of the last step that needs root, if any
     user_ids: str | None = None  # "uid:gid" of the new USER, when known
     created_user: bool = False
+    service: object = field(default=None, repr=False)  # service_users.Choice: a package's own account
 
 
 def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None) -> Result:
@@ -231,6 +232,8 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
                 result.user_ids = owner
             if options.openshift:
                 user_line, owner = _openshift_ids(user_line, owner, result)
+            if result.service is not None and result.service.hand:  # the package's data folder
+                writable.append(result.service.data)
             if writable and has_shell:
                 lines += _run(an, snippets.writable(writable, owner, options.openshift))
         elif not has_shell:
@@ -294,6 +297,8 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
     lines += env_lines
     lines.append(f"USER {user_line}")
+    if result.service is not None and result.service.workdir:
+        lines.append(f"WORKDIR {result.service.workdir}")
     if anchor.heredocs and _blank_or_end(df, anchor.end_line + 1):
         # hadolint 2.12 cannot parse an instruction right after a heredoc terminator, only after a
         # blank line: keep the file as readable to it as it was (BuildKit accepts both)
@@ -444,6 +449,17 @@ def _reuse(an: Analysis, options: Options, result: Result, family: str, before: 
         owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else (
             f'"{cu.spelled}"' if cu.spelled else cu.name)
         return value, owner
+    from . import service_users
+
+    svc = service_users.choose(an, options, result)  # the account a package the stage runs created
+    if svc is not None:
+        result.service = svc
+        result.reasons += svc.reasons
+        result.warnings += svc.warnings
+        if options.numeric_user:
+            result.warnings.append(f"--numeric-user: the uid of {svc.user} is given by the package at install "
+                                   "time, not known here; using its name")
+        return svc.user, f"{svc.user}:{svc.group}"
     info = an.image
     if options.user in info.users and info.shell and not snippets.system_account(options.user):
         # `--user node` on an image that ships node: switch to it (creating it again would fail)
