@@ -216,6 +216,14 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
     anchor = _move_below(an, anchor, needs.after, "data copied into the working folder", result)
     for p in needs.paths:  # a folder made before the block exists; one made after is created first
         p.create = p.create and not (0 < p.line <= anchor.end_line)
+    if has_shell and needs.paths:  # files a build step makes in those folders (build_files)
+        from . import build_files
+
+        made = build_files.created(an, [w if isinstance(w, str) else w.path for w in writable], anchor.end_line,
+                                   "the new user")
+        writable += [program_writes.Path(f, create=False) for f, _, _ in made.files]
+        result.reasons += made.reasons
+        result.warnings += made.warnings
     relocation = None
     handled_envs: set = set()
     lines: list[str] = []
