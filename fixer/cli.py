@@ -141,7 +141,7 @@ OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "tar
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
             quiet=False, force_exclude=False, config=None, isolated=False, offline=False,
             output_file=None, exit_zero=False, color="auto", statistics=False,
-            verify=False, engine=None, verify_env=(), verify_seconds=None, context=None,
+            verify=False, engine=None, verify_env=(), verify_seconds=None, context=None, verify_probe=(),
             **given) -> int:
     """Everything the command does after its arguments are read; returns the exit status.
 
@@ -167,15 +167,16 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
         print("dockerfix: error: --statistics works with --format text or json", file=sys.stderr)
         return 2
     verifier = None
-    if not verify and (engine or verify_env or verify_seconds is not None):
-        print("dockerfix: error: --engine, --verify-env and --verify-seconds need --verify", file=sys.stderr)
+    if not verify and (engine or verify_env or verify_seconds is not None or verify_probe):
+        print("dockerfix: error: --engine, --verify-env, --verify-seconds and --verify-probe need --verify",
+              file=sys.stderr)
         return 2
     if verify or context is not None:
         from .verify import VerifyError, settings
 
         try:
             verifier = settings(engine if verify else None, verify_env, verify_seconds, context,
-                                choose=verify)
+                                choose=verify, probes=verify_probe)
         except VerifyError as e:
             print(f"dockerfix: error: {e.message}", file=sys.stderr)
             return 2
@@ -314,7 +315,9 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt, verb
                               user_ids=res.user_ids, created_user=res.created_user, root_line=res.root_line,
                               root_step=res.root_step)
                 if res.changed and verifier is not None and verifier.engine:
-                    _verify(report, name, data, res.output, context, verifier, options.target)
+                    res = _verify(report, name, data, res, context, verifier, options,
+                                  lambda opts: fix(data, opts, context if known else None,
+                                                   stdin_filename if is_stdin else path))
                 if report["changed"]:
                     counts["changed"] += 1
                     if fmt is not Format.text:
@@ -531,18 +534,37 @@ class Output:
         write_report(self.path, bytes(self.data))
 
 
-def _verify(report: dict, name: str, original: bytes, fixed: bytes, context: str, verifier, target) -> None:
+def _verify(report: dict, name: str, original: bytes, res, context: str, verifier, options, refix):
     """--verify: build and start both images (fixer.verify); a fix that is not verified is not
-    a change: refuted, the file is left alone (rule verify-refuted); unverified, an error."""
+    a change: refuted, the file is left alone (rule verify-refuted); unverified, an error. The
+    result proven (the fix again with the paths the original was seen writing handed to the user,
+    when it needed them: `refix(options)`)."""
+    from .plan import Options
     from .verify import check as verify_check
 
-    v = report["verify"] = verify_check(name, original, fixed, verifier, context, target)
+    proven = [res]
+
+    def again(folders, files, workdir) -> bytes:
+        fields = {k: getattr(options, k) for k in Options.__match_args__}
+        fields.update(writable=tuple(dict.fromkeys((*options.writable, *folders))),
+                      writable_files=tuple(files), workdir_home=workdir)
+        proven.append(refix(Options(**fields)))
+        return proven[-1].output
+
+    v = report["verify"] = verify_check(name, original, res.output, verifier, context, options.target, again)
+    text = v.pop("fixed_text", None)
     if v["verdict"] == "verified":
-        return
+        if text is not None:
+            res = proven[-1]
+            report.update(reasons=res.reasons, warnings=res.warnings, insert_after=res.insert_after,
+                          user_after=res.user_after, user_ids=res.user_ids)
+            report["reasons"].append(f"--verify: the original writes {', '.join(v['writes']['original'])}: "
+                                     f"handed {', '.join(v['writes']['learnt'])} to the user")
+        return res
     report.update(changed=False)
     if v["verdict"] == "refuted":
         report.update(skipped=f"--verify: {v['reason']}", rule="verify-refuted")
-        return
+        return res
     detail = "".join(f"\n  {line}" for line in (v["error"] or "").splitlines())
     raise DockerfixError(f"--verify: {v['reason']}{detail}")
 
@@ -640,6 +662,7 @@ def build_app():
         engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help=f"--verify with docker, podman or buildah {_default('the first on PATH')}."),
         verify_env: List[str] = typer.Option([], "--verify-env", metavar="KEY=VALUE", help="An environment variable for both images when --verify starts them (repeatable).", show_default=False),
         verify_seconds: Optional[int] = typer.Option(None, "--verify-seconds", metavar="N", help=f"How long --verify watches each image start {_default('5')}."),
+        verify_probe: List[str] = typer.Option([], "--verify-probe", metavar="CMD", help="A shell command --verify runs inside each running image, after a GET / on each EXPOSEd port, to make the program write (repeatable): redis-cli save.", show_default=False),
         context: Optional[str] = typer.Option(None, "--context", metavar="DIR", help="The build context, for --verify and the rules that read copied files [default: the Dockerfile's folder]."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors (no progress line)."),
@@ -664,6 +687,7 @@ def build_app():
             config=config, isolated=isolated, force_exclude=force_exclude, offline=offline,
             output_file=output_file, exit_zero=exit_zero, color=color.value, statistics=statistics,
             verify=verify, engine=engine, verify_env=verify_env, verify_seconds=verify_seconds, context=context,
+            verify_probe=verify_probe,
         ))
 
     # plain help, not rich's: square brackets stay text ("[default: appuser]") and flags show no
@@ -705,6 +729,7 @@ _FLAGS = {
     "--color": ("color", Color), "--statistics": ("statistics", bool), "--offline": ("offline", bool),
     "--verify": ("verify", bool), "--engine": ("engine", str), "--verify-env": ("verify_env", list),
     "--verify-seconds": ("verify_seconds", int), "--context": ("context", str),
+    "--verify-probe": ("verify_probe", list),
 }
 
 
