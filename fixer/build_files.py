@@ -25,6 +25,7 @@ from . import snippets
 from .record import dataclass, field
 
 _SPLIT = re.compile(r"&&|\|\||[;\n]")
+_CANDIDATE = re.compile(r">|\btouch\b|\bsqlite3\b|manage\.py|\bflask\b|\balembic\b|\brake\b|\brails\b")
 _MIGRATIONS = (
     (re.compile(r"(?:^|[\s/])manage\.py\s+(?:migrate|syncdb)\b"), "manage.py migrate", "Django's database (db.sqlite3 by default)"),
     (re.compile(r"\bflask\s+(?:db\s+upgrade|init-db|initdb|db\s+init)\b"), "flask db upgrade", "the app's database (instance/*.db by default)"),
@@ -87,7 +88,7 @@ def created(an, folders: list[str], before: int, user: str) -> Created:
             if inst.cmd != "run" or inst.start_line > before:
                 continue
             script, argv = run_script(inst)
-            if script is None:
+            if script is None or not _CANDIDATE.search(script):
                 continue
             cwd = cwd_of.get(inst.start_line, "/")
             for path, how in _named(script, cwd):

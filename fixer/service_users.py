@@ -52,6 +52,16 @@ def table() -> dict:
     return _TABLE
 
 
+_PROGRAMS: frozenset | None = None
+
+
+def _all_programs(known: dict) -> frozenset:
+    global _PROGRAMS
+    if _PROGRAMS is None:
+        _PROGRAMS = frozenset(p for e in known.values() for p in e.get("programs", []))
+    return _PROGRAMS
+
+
 def installed(an) -> list[tuple[str, int]]:
     """(package, line) installed with apt-get/apt along the final stage's chain, in order, without
     those removed or purged later."""
@@ -100,10 +110,10 @@ def choose(an, options, result) -> Choice | None:
     default user (`--user` names the one to create) and without --always-create."""
     if options.always_create or options.user != "appuser" or options.group:
         return None
-    runs = _program_words(an)
+    known = table()
+    runs = _program_words(an) & _all_programs(known)  # cheap first: most stages run no package's program
     if not runs:
         return None
-    known = table()
     for pkg, line in reversed(installed(an)):
         entry = known.get(pkg)
         if entry is None:

@@ -529,6 +529,8 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
                         return _end(result, started, "refuted", f"the fixed image could not be started: {e.what}",
                                     e.output)
                     result["fixed_text"] = text
+                    if workdir:  # the working folder the fix gave it
+                        writes["learnt"][-1] = f"WORKDIR {new.workdir}"
                     failed = compare(orig, new, limit)
             result["fixed"] = new.as_json()
             writes["fixed"] = [p for _, p in new.writes]

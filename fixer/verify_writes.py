@@ -22,7 +22,10 @@ import re
 import stat
 
 EXCLUDED = ("/tmp", "/var/tmp", "/dev", "/proc", "/sys", "/run/secrets")
-ENGINE_FILES = frozenset(("/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv", "/.dockerenv"))
+# what engines make in every container: its name files, and the mount points /run, /dev, /proc,
+# /sys when the image lacks them (buildah makes /run in an image without one)
+ENGINE_FILES = frozenset(("/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv", "/.dockerenv",
+                          "/run", "/var/run"))
 DENIED = re.compile(r"Permission denied|\bEACCES\b|\[Errno 13\]")
 
 

@@ -41,7 +41,7 @@ def test_snapshot_compare_finds_added_changed_replaced_and_deleted(tmp_path):
 
 
 def test_docker_diff_text_and_system_folders_refused():
-    rows = vw.parse_diff("C /var\nC /var/lib\nA /var/lib/counter\nA /var/lib/counter/n\nC /etc\nA /etc/hosts\n"
+    rows = vw.parse_diff("A /run\nC /var\nC /var/lib\nA /var/lib/counter\nA /var/lib/counter/n\nC /etc\nA /etc/hosts\n"
                          "C /run\nA /run/secrets/x\nC /srv/app\nA /srv/app/out.csv\n")
     learnt = vw.write_set(rows)
     assert learnt == [("A", "/srv/app/out.csv"), ("A", "/var/lib/counter/n")]

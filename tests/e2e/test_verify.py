@@ -148,7 +148,7 @@ def test_readme_example_saves_as_the_packages_redis_user(e2e, tmp_path):
     # a RUN made app.db with python -c (no file name dockerfix can read): the app appends to it
     ("sqlite-built-at-build-time", ["/app/app.db"], ["/app/app.db"], "chown 10001:10001 /app /app/app.db"),
     # no WORKDIR: the tool writes report.txt into /, never handed over: a working folder of its own
-    ("cli-output-no-workdir", ["WORKDIR (the user's home)"], ["/home/appuser/report.txt"], "WORKDIR /home/appuser"),
+    ("cli-output-no-workdir", ["WORKDIR /home/appuser"], ["/home/appuser/report.txt"], "WORKDIR /home/appuser"),
     # the entrypoint rewrites its copied configuration with sed -i (a new file in conf/)
     ("entrypoint-rewrites-config", ["/opt/app/conf"], ["/opt/app/conf/app.conf"], "chown 10001:10001 /opt/app /opt/app/conf"),
 ])
