@@ -4,7 +4,8 @@ script text (no script injection); outputs go to $GITHUB_OUTPUT.
     run.py install   pip install dockerfix (DOCKERFIX_VERSION from PyPI, else this checkout) into
                      a virtualenv in $RUNNER_TEMP (system Pythons refuse pip, PEP 668);
                      DOCKERFIX_PREINSTALLED=1 uses the Python that runs this script instead
-    run.py fix       dockerfix --write on DOCKERFIX_PATHS with DOCKERFIX_ARGS; outputs changed,
+    run.py fix       dockerfix --write on DOCKERFIX_PATHS with DOCKERFIX_ARGS (and --verify, when
+                     DOCKERFIX_VERIFY is "true", or "auto" and an engine answers); outputs changed,
                      files (JSON list of the files written) and body (a Markdown file for a
                      pull-request body), both from that one run's report; fingerprint (of the
                      change: each written file's path and inserted text); declined ("true" when
@@ -74,14 +75,35 @@ def install() -> int:
     return code or subprocess.call([_python(), "-m", "pip", "install", "--quiet", spec])
 
 
+ENGINE = "from fixer.verify import choose_engine, VerifyError\ntry: print(choose_engine(None))\nexcept VerifyError as e: print(e.message)"
+
+
+def verify_mode(args: list[str]) -> tuple[bool, str]:
+    """(run --verify, why not): DOCKERFIX_VERIFY "true", "false" or "auto" (an engine answers)."""
+    mode = os.environ.get("DOCKERFIX_VERIFY", "auto").strip().lower() or "auto"
+    if "--verify" in args or mode == "true":
+        return True, ""
+    if mode == "false":
+        return False, "the action ran with `verify: false`"
+    found = subprocess.run([_python(), "-c", ENGINE], capture_output=True, text=True).stdout.strip()
+    if found in ("docker", "podman", "buildah"):
+        return True, ""
+    return False, f"no container engine on this runner ({found or 'none found'})"
+
+
 def fix() -> int:
     paths = os.environ.get("DOCKERFIX_PATHS", ".").split() or ["."]
     args = shlex.split(os.environ.get("DOCKERFIX_ARGS", ""))
     fail_on_error = os.environ.get("DOCKERFIX_FAIL_ON_ERROR", "true").strip().lower() != "false"
+    verify, why_not = verify_mode(args)
+    if verify and "--verify" not in args:
+        args.append("--verify")
     # one run writes and reports: `files` and the body describe exactly what this run wrote
     done = subprocess.run([_python(), "-m", "fixer", *args, "--write", "--format", "json", "--", *paths],
                           capture_output=True, text=True)
     sys.stderr.write(done.stderr)
+    if verify and done.returncode == 1:  # refuted fixes were left alone: the body lists them
+        done.returncode = 0
     if done.returncode not in (0, 2) or not done.stdout.strip():
         return done.returncode or 2
     reports = json.loads(done.stdout)
@@ -109,6 +131,10 @@ def fix() -> int:
                 print(f"::notice::not proposing this change again: {no} proposed it and was closed "
                       "without merging (reopen it, or change pr-branch, to have it again)")
         with open(body, "a", encoding="utf-8") as f:
+            if not verify:
+                f.write(f"\n**Not proven.** dockerfix did not build or run the images: {why_not}. Build the "
+                        "fixed image and run it (its writes included) before merging, or run the action where "
+                        "docker answers (`verify: auto`).\n")
             if branch:
                 f.write("\nClosing this pull request without merging it tells dockerfix not to propose this "
                         "change again; reopen it to have it back.\n")

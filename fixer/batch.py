@@ -123,7 +123,12 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                                    df=df, name=name)
                 results[-1] = res
                 if res.changed and verifier is not None and verifier.engine:
-                    pipeline.verify(res, data, verifier, context, options.target)
+                    res = results[-1] = pipeline.verify(
+                        res, data, verifier, context, options,
+                        lambda opts: pipeline.fix(data, opts, context if known else None,
+                                                  stdin_filename if is_stdin else path, resolver=resolver_for(path),
+                                                  repositories=cheap_repositories if is_stdin else repositories,
+                                                  df=df, name=name))
                 if res.changed:
                     counts["changed"] += 1
                     if fmt != "text":

@@ -47,7 +47,7 @@ OPTION_FIELDS = ("user", "group", "uid", "gid", "numeric_user", "writable", "tar
 def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None, fmt="text", verbose=False,
             quiet=False, force_exclude=False, config=None, isolated=False, offline=False, refresh=False,
             output_file=None, exit_zero=False, color="auto", statistics=False,
-            verify=False, engine=None, verify_env=(), verify_seconds=None, context=None,
+            verify=False, engine=None, verify_env=(), verify_seconds=None, context=None, verify_probe=(),
             **given) -> int:
     """Everything the command does after its arguments are read; returns the exit status.
 
@@ -73,15 +73,16 @@ def execute(paths, *, write=False, check=False, diff=False, stdin_filename=None,
         print("dockerfix: error: --statistics works with --format text or json", file=sys.stderr)
         return 2
     verifier = None
-    if not verify and (engine or verify_env or verify_seconds is not None):
-        print("dockerfix: error: --engine, --verify-env and --verify-seconds need --verify", file=sys.stderr)
+    if not verify and (engine or verify_env or verify_seconds is not None or verify_probe):
+        print("dockerfix: error: --engine, --verify-env, --verify-seconds and --verify-probe need --verify",
+              file=sys.stderr)
         return 2
     if verify or context is not None:
         from .verify import VerifyError, settings
 
         try:
             verifier = settings(engine if verify else None, verify_env, verify_seconds, context,
-                                choose=verify)
+                                choose=verify, probes=verify_probe)
         except VerifyError as e:
             print(f"dockerfix: error: {e.message}", file=sys.stderr)
             return 2
@@ -164,6 +165,7 @@ def build_app():
         engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help=f"--verify with docker, podman or buildah {_default('the first on PATH')}."),
         verify_env: List[str] = typer.Option([], "--verify-env", metavar="KEY=VALUE", help="An environment variable for both images when --verify starts them (repeatable).", show_default=False),
         verify_seconds: Optional[int] = typer.Option(None, "--verify-seconds", metavar="N", help=f"How long --verify watches each image start {_default('5')}."),
+        verify_probe: List[str] = typer.Option([], "--verify-probe", metavar="CMD", help="A shell command --verify runs inside each running image, after a GET / on each EXPOSEd port, to make the program write (repeatable): redis-cli save.", show_default=False),
         context: Optional[str] = typer.Option(None, "--context", metavar="DIR", help="The build context, for --verify and the rules that read copied files [default: the Dockerfile's folder]."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Explain each decision on stderr."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on stderr but errors (no progress line)."),
@@ -189,6 +191,7 @@ def build_app():
             config=config, isolated=isolated, force_exclude=force_exclude, offline=offline, refresh=refresh,
             output_file=output_file, exit_zero=exit_zero, color=color.value, statistics=statistics,
             verify=verify, engine=engine, verify_env=verify_env, verify_seconds=verify_seconds, context=context,
+            verify_probe=verify_probe,
         ))
 
     # plain help, not rich's: square brackets stay text ("[default: appuser]") and flags show no
@@ -231,6 +234,7 @@ _FLAGS = {
     "--refresh": ("refresh", bool),
     "--verify": ("verify", bool), "--engine": ("engine", str), "--verify-env": ("verify_env", list),
     "--verify-seconds": ("verify_seconds", int), "--context": ("context", str),
+    "--verify-probe": ("verify_probe", list),
 }
 
 

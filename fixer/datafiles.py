@@ -15,7 +15,7 @@ import os
 
 # a plain path: importlib.resources costs ~5 ms of imports, and the package is never zipped
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-NAMES = ("images", "accounts", "commands")
+NAMES = ("images", "accounts", "commands", "service-users")
 
 
 def _crc(raw: bytes) -> int:

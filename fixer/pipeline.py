@@ -65,20 +65,38 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
     return result
 
 
-def verify(result: Result, data: bytes, verifier, context: str, target: str | None) -> None:
-    """--verify: build and start the original and the fixed image (`verify.check`), in `result`.
-    A fix that is not verified is not a change: refuted, the file is left alone (rule
-    verify-refuted); unverified (the engine failed), a DockerfixError."""
+def verify(result: Result, data: bytes, verifier, context: str, options: Options, refix=None) -> Result:
+    """--verify: build and start the original and the fixed image (`verify.check`), in the
+    Result it returns. A fix that is not verified is not a change: refuted, the file is left alone
+    (rule verify-refuted); unverified (the engine failed), a DockerfixError. When the fixed image
+    fails to write what the original wrote, the fix is made again (`refix(options)`: the pipeline
+    with other options) with those paths handed to the user, and that fix is the one proven."""
     from .verify import check
 
-    v = result.verify = check(result.path, data, result.output, verifier, context, target)
+    proven = [result]
+
+    def again(folders, files, workdir) -> bytes:
+        fields = {k: getattr(options, k) for k in Options.__match_args__}
+        fields.update(writable=tuple(dict.fromkeys((*options.writable, *folders))),
+                      writable_files=tuple(files), workdir_home=workdir)
+        proven.append(refix(Options(**fields)))
+        return proven[-1].output
+
+    v = check(result.path, data, result.output, verifier, context, options.target, again if refix else None)
+    text = v.pop("fixed_text", None)
     if v["verdict"] == "verified":
-        return
+        if text is not None:  # the fix made again with the learnt paths
+            result = proven[-1]
+            result.reasons.append(f"--verify: the original writes {', '.join(v['writes']['original'])}: "
+                                  f"handed {', '.join(v['writes']['learnt'])} to the user")
+        result.verify = v
+        return result
+    result.verify = v
     result.changed = False
     if v["verdict"] == "refuted":
         result.skipped = f"--verify: {v['reason']}"
         result.rule = "verify-refuted"
-        return
+        return result
     detail = "".join(f"\n  {line}" for line in (v["error"] or "").splitlines())
     raise DockerfixError(f"--verify: {v['reason']}{detail}")
 

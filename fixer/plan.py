@@ -35,6 +35,10 @@ class Options:
     always_create: bool = False
     force: tuple[str, ...] = ()  # rule names to override (`all`: every rule that can be)
     openshift: bool = False  # arbitrary uids: group 0 with the owner's rights, numeric USER
+    # what `--verify` learnt the program writes (verify_writes.handover): files handed alone, and a
+    # working folder of its own (the new user's home) when it writes by relative path into /
+    writable_files: tuple[str, ...] = ()
+    workdir_home: bool = False
 
     def validate(self) -> None:
         """Raise DockerfixError, naming the option, for any value that must never reach generated
@@ -230,6 +234,19 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
     anchor = move_below(an, anchor, needs.after, "data copied into the working folder", result)
     for p in needs.paths:  # a folder made before the block exists; one made after is created first
         p.create = p.create and not (0 < p.line <= anchor.end_line)
+    if has_shell and needs.paths:  # files a build step makes in those folders (build_files)
+        from . import build_files
+
+        made = build_files.created(an, [w if isinstance(w, str) else w.path for w in writable], anchor.end_line,
+                                   "the new user")
+        writable += [program_writes.Path(f, create=False) for f, _, _ in made.files]
+        result.reasons += made.reasons
+        result.warnings += made.warnings
+    for f in options.writable_files:  # learnt by --verify: the file alone
+        norm, why = snippets.writable_path(f)
+        if why is None and norm not in writable:
+            writable.append(program_writes.Path(norm, create=False))
+    home_workdir = None
     relocation = None
     handled_envs: set = set()
     lines: list[str] = []
@@ -246,6 +263,8 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
                 result.user_ids = owner
             if options.openshift:
                 user_line, owner = openshift_ids(user_line, owner, result)
+            if result.service is not None and result.service.hand:  # the package's data folder
+                writable.append(result.service.data)
             if writable and has_shell:
                 lines += run_lines(an, snippets.writable(writable, owner, options.openshift))
         elif not has_shell:
@@ -300,6 +319,13 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
                                       f"writable paths get the owner's rights for the group (chmod g=u), USER {new.uid}")
             result.created_user = True
             result.user_ids = f"{new.uid}:{new.gid}"
+            if options.workdir_home and (an.workdir_line is None or an.workdir == "/"):
+                home_workdir = new.home
+                result.reasons.append(f"--verify: the program writes by relative path into /, its working folder, "
+                                      f"which is never handed over: WORKDIR {new.home}, {new.name}'s home, after USER")
+                result.warnings.append(f"the working folder is now {new.home} instead of /: files the program writes "
+                                       f"by relative path land there, so mount a volume for them at {new.home} "
+                                       f"(`docker run -v NAME:{new.home}`), not at /")
             if family == "unknown":
                 how = "with commands that work on any Linux"
             elif family in snippets.SHADOW_FAMILIES and not useradd:
@@ -309,6 +335,10 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
     lines += env_lines
     lines.append(f"USER {user_line}")
+    if result.service is not None and result.service.workdir:
+        lines.append(f"WORKDIR {result.service.workdir}")
+    elif home_workdir:
+        lines.append(f"WORKDIR {home_workdir}")
     if anchor.heredocs and blank_or_end(df, anchor.end_line + 1):
         # hadolint 2.12 cannot parse an instruction right after a heredoc terminator, only after a
         # blank line: keep the file as readable to it as it was (BuildKit accepts both)

@@ -97,6 +97,17 @@ def reuse_user(an: Analysis, options, result: Result, family: str, before: int) 
         owner = f"{cu.uid}:{cu.gid}" if cu.uid is not None and cu.gid is not None else (
             f'"{cu.spelled}"' if cu.spelled else cu.name)
         return value, owner
+    from . import service_users
+
+    svc = service_users.choose(an, options, result)  # the account a package the stage runs created
+    if svc is not None:
+        result.service = svc
+        result.reasons += svc.reasons
+        result.warnings += svc.warnings
+        if options.numeric_user:
+            result.warnings.append(f"--numeric-user: the uid of {svc.user} is given by the package at install "
+                                   "time, not known here; using its name")
+        return svc.user, f"{svc.user}:{svc.group}"
     info = an.image
     if options.user in info.users and info.shell and not snippets.system_account(options.user):
         # `--user node` on an image that ships node: switch to it (creating it again would fail)

@@ -28,6 +28,7 @@ class Result:
     root_step: str | None = None  # the reason of the last step that needs root, if any
     user_ids: str | None = None  # "uid:gid" of the new USER, when known
     created_user: bool = False
+    service: object = field(default=None, repr=False)  # service_users.Choice: a package's own account
     # --- the file, and what the steps after the plan added -------------------------------------
     path: str | None = None  # the name it is reported under (stdin: --stdin-filename, or "-")
     error: str | None = None  # why the file could not be processed (`path:line: message`)

@@ -66,10 +66,15 @@ class Settings:
     env: tuple[str, ...] = ()
     seconds: int = 5
     context: str | None = None  # None: the Dockerfile's folder
+    probes: tuple[str, ...] = ()  # --verify-probe: commands run inside the running container
 
 
-def settings(engine: str | None, env, seconds: int | None, context: str | None, choose: bool = True) -> Settings:
+def settings(engine: str | None, env, seconds: int | None, context: str | None, choose: bool = True,
+             probes=()) -> Settings:
     """Check the --verify options and pick the engine (`choose`); VerifyError says what is wrong."""
+    for probe in probes:
+        if not probe.strip() or "\0" in probe:
+            raise VerifyError(f"--verify-probe {probe!r}: expected a shell command")
     for item in env:
         name, eq, _ = item.partition("=")
         if not eq or not ENV_NAME.match(name):
@@ -79,7 +84,7 @@ def settings(engine: str | None, env, seconds: int | None, context: str | None, 
     if context is not None and not os.path.isdir(context):
         raise VerifyError(f"--context {context}: not a folder")
     return Settings(choose_engine(engine) if choose else "", tuple(env), 5 if seconds is None else seconds,
-                    None if context is None else os.path.abspath(context))
+                    None if context is None else os.path.abspath(context), tuple(probes))
 
 
 def choose_engine(name: str | None) -> str:
@@ -141,6 +146,10 @@ class Outcome:
     code: int | None = None
     port: int | None = None
     output: str = ""
+    changes: list = field(default_factory=list)  # verify_writes.compare/parse_diff rows
+    writes: list = field(default_factory=list)  # (kind, path): the write set
+    probes: list = field(default_factory=list)  # (command, exit code)
+    workdir: str = "/"
 
     def text(self, limit: float) -> str:
         if self.state == "exited":
@@ -189,6 +198,7 @@ class Docker(Engine):
 
     def __init__(self, name: str):
         self.name = name
+        self.changes: dict = {}  # container -> what it changed (`diff`), read when it is stopped
 
     def config(self, tag: str) -> dict:
         return json.loads(_call([self.name, "image", "inspect", tag], f"{self.name} image inspect"))[0]["Config"]
@@ -210,7 +220,23 @@ class Docker(Engine):
         host, _, p = out.strip().splitlines()[0].rpartition(":") if out.strip() else ("", "", "")
         return (host.strip("[]") or "127.0.0.1", int(p)) if p.isdigit() else None
 
+    def probe(self, c, command: str, env) -> tuple[int, str]:
+        r = subprocess.run([self.name, "exec", *[f"--env={e}" for e in env], c, "/bin/sh", "-c", command],
+                           capture_output=True, text=True, errors="replace", timeout=STEP_SECONDS,
+                           stdin=subprocess.DEVNULL)
+        return r.returncode, r.stdout + r.stderr
+
     def stop(self, c) -> str:
+        from . import verify_writes
+
+        try:  # SIGTERM, then SIGKILL after the grace period, as `docker stop` does
+            _call([self.name, "stop", "-t", str(STOP_SECONDS), c], f"{self.name} stop", STEP_SECONDS + STOP_SECONDS)
+        except StepFailed:
+            pass
+        try:
+            self.changes[c] = verify_writes.parse_diff(_call([self.name, "diff", c], f"{self.name} diff"))
+        except StepFailed:
+            self.changes[c] = None
         try:
             r = subprocess.run([self.name, "logs", c], capture_output=True, text=True, errors="replace",
                                timeout=STEP_SECONDS)
@@ -233,6 +259,10 @@ class _Process:
     proc: subprocess.Popen
     log: object
     ports: list[int] = field(default_factory=list)
+    root: str | None = None  # the working container's root file system (`buildah mount`)
+    before: dict | None = None  # verify_writes.snapshot of it before the program started
+    changes: list | None = None
+    env: tuple = ()
 
 
 class Buildah(Engine):
@@ -254,13 +284,28 @@ class Buildah(Engine):
             if answers("127.0.0.1", p):
                 raise StepFailed(f"port {p} already answers on this machine (buildah runs the image in the "
                                  "host's network)", "")
+        from . import verify_writes
+
         c = _call(["buildah", "from", tag], "buildah from").strip().splitlines()[-1]
+        root = before = None
+        try:
+            root = _call(["buildah", "mount", c], "buildah mount").strip().splitlines()[-1]
+            before = verify_writes.snapshot(root) if os.path.isdir(root) else None
+        except (StepFailed, IndexError):
+            root = None
         log = tempfile.TemporaryFile()
         opts = [f"--env={e}" for e in env]
         proc = subprocess.Popen(["buildah", "run", "--network", "host", *opts, c, "--", *argv],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        return _Process(c, proc, log, ports)
+        return _Process(c, proc, log, ports, root, before, None, tuple(env))
+
+    def probe(self, h: _Process, command: str, env) -> tuple[int, str]:
+        r = subprocess.run(["buildah", "run", "--network", "host", *[f"--env={e}" for e in env], h.container, "--",
+                            "/bin/sh", "-c", command], capture_output=True, text=True, errors="replace",
+                           timeout=STEP_SECONDS, stdin=subprocess.DEVNULL)
+        out = "\n".join(line for line in (r.stdout + r.stderr).splitlines() if not self.NOISE.match(line))
+        return r.returncode, out
 
     def state(self, h: _Process) -> int | None:
         return h.proc.poll()
@@ -287,6 +332,10 @@ class Buildah(Engine):
         h.log.seek(0)
         out = h.log.read().decode(errors="replace")
         h.log.close()
+        if h.root is not None and h.before is not None:
+            from . import verify_writes
+
+            h.changes = verify_writes.compare(h.before, verify_writes.snapshot(h.root))
         try:
             _call(["buildah", "rm", h.container], "buildah rm")
         except StepFailed:
@@ -295,6 +344,11 @@ class Buildah(Engine):
 
     def uid(self, tag: str, h: _Process) -> str:
         return _call(["buildah", "run", h.container, "--", "id", "-u"], "id -u")
+
+
+def changes_of(eng: Engine, handle) -> list | None:
+    """What the stopped container changed (verify_writes rows), or None when it could not be read."""
+    return handle.changes if isinstance(handle, _Process) else getattr(eng, "changes", {}).get(handle)
 
 
 def engine(name: str) -> Engine:
@@ -319,16 +373,25 @@ def observe(eng: Engine, handle, ports: list[int], limit: float) -> Outcome:
 
 
 def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | None = None,
-          target: str | None = None) -> dict:
+          target: str | None = None, refix=None) -> dict:
     """Build (the stage `target`, else the last) and start both images; the `verify` object of
     the file's report. Its `verdict` is `verified`, `refuted` (the fix breaks what worked) or
-    `unverified` (nothing to compare)."""
+    `unverified` (nothing to compare).
+
+    Each image is also exercised (a GET / on each EXPOSEd port, the --verify-probe commands) and
+    stopped, and what it wrote is read (fixer/verify_writes.py): the fixed image must write what
+    the original wrote, and print no "Permission denied". When it does not and `refix` is given
+    (`refix(folders, files, workdir) -> bytes`: the fix again, handing those paths to the user,
+    and with `workdir` a working folder of its own), the learnt paths are handed over, the fixed
+    image is built and run again once, and `fixed_text` holds the Dockerfile that was proven."""
+    from . import verify_writes as vw
+
     eng = engine(s.engine)
     context = context or s.context or os.path.dirname(os.path.abspath(path))
     tag = f"localhost/dockerfix-verify:{uuid.uuid4().hex[:12]}"
     result: dict = {"engine": s.engine, "context": context, "seconds": s.seconds, "built": [],
                     "original": None, "fixed": None, "uid": None, "verdict": "unverified", "reason": "",
-                    "error": None, "times": {}}
+                    "error": None, "times": {}, "writes": None}
     times = result["times"]
     started = time.monotonic()
 
@@ -346,6 +409,8 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
             raise StepFailed(f"the {which} image has neither ENTRYPOINT nor CMD: nothing to start", "")
         handle = eng.start(f"{tag}-{which}", argv, s.env, ports)
         uid = None
+        probes: list = []
+        probe_out = ""
         try:
             outcome = observe(eng, handle, ports, limit)
             if want_uid:
@@ -354,15 +419,49 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
                 except (StepFailed, IndexError):
                     user = (cfg.get("User") or "").split(":")[0]
                     uid = user if user.isdigit() else None  # no `id` in the image: a numeric USER says it
+            if outcome.state != "exited":  # exercise it: a request on each port, then the probes
+                for p in _ports(cfg):
+                    where = eng.address(handle, p)
+                    if where:
+                        _get(*where)
+                for command in s.probes:
+                    try:
+                        code, out = eng.probe(handle, command, s.env)
+                    except (OSError, subprocess.TimeoutExpired):
+                        code, out = -1, f"--verify-probe {command}: no result after {STEP_SECONDS} s"
+                    probes.append((command, code))
+                    probe_out += f"$ {command}\n{out}\n" if out.strip() else ""
+                time.sleep(1)  # what the requests made it do
         finally:
             output = eng.stop(handle)
-        outcome.output = output
+        outcome.output = output + ("\n" + probe_out if probe_out else "")
+        outcome.probes = probes
+        outcome.workdir = cfg.get("WorkingDir") or "/"
+        changes = changes_of(eng, handle)
+        outcome.changes = changes if changes is not None else []
+        outcome.writes = vw.write_set(outcome.changes) if changes is not None else []
         return outcome, uid
+
+    def compare(orig, new, limit) -> tuple[str, str] | None:
+        """(verdict, reason) when the fixed run does not do what the original did, else None."""
+        if (new.state, new.code, new.port) != (orig.state, orig.code, orig.port):
+            return "refuted", f"the fixed image {new.text(limit)} where the original {orig.text(s.seconds)}"
+        for (command, want), (_, got) in zip(orig.probes, new.probes):
+            if want != got:
+                return "refuted", f"--verify-probe {command!r} exits {got} in the fixed image where it exits {want}"
+        gone = vw.missing(orig.writes, new.writes, orig.changes, orig.workdir, new.workdir)
+        if gone:
+            return "refuted", (f"the fixed image does not write {', '.join(gone)}, which the original writes")
+        line = vw.denied(new.output)
+        if line and not vw.denied(orig.output):
+            return "refuted", f"the fixed image's output says a write was refused: {line}"
+        return None
 
     with tempfile.TemporaryDirectory(prefix="dockerfix-verify-") as tmp:
         files = {}
-        for which, text in (("original", original), ("fixed", fixed)):
-            os.mkdir(os.path.join(tmp, which))
+
+        def dockerfile(which: str, text: bytes) -> str:
+            os.makedirs(os.path.join(tmp, which), exist_ok=True)
             name = os.path.basename(path) if path != "-" else ""  # stdin without --stdin-filename
             files[which] = os.path.join(tmp, which, name or "Dockerfile")
             with open(files[which], "wb") as f:
@@ -370,6 +469,10 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
             ignore = os.path.abspath(path) + ".dockerignore"  # BuildKit reads it beside the Dockerfile
             if os.path.isfile(ignore):
                 shutil.copy(ignore, files[which] + ".dockerignore")
+            return files[which]
+
+        for which, text in (("original", original), ("fixed", fixed)):
+            dockerfile(which, text)
         try:
             try:
                 timed("build_original", eng.build, files["original"], context, f"{tag}-original", target)
@@ -387,6 +490,8 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
             except StepFailed as e:
                 return _end(result, started, "unverified", f"the original could not be started: {e.what}", e.output)
             result["original"] = orig.as_json()
+            writes = result["writes"] = {"original": [p for _, p in orig.writes], "fixed": [], "learnt": [],
+                                         "refused": [], "probes": [c for c, _ in orig.probes]}
             if orig.state == "exited" and orig.code != 0:
                 return _end(result, started, "unverified",
                             f"the original {orig.text(s.seconds)}: nothing to compare (--verify-env gives it "
@@ -397,23 +502,75 @@ def check(path: str, original: bytes, fixed: bytes, s: Settings, context: str | 
                 new, uid = timed("run_fixed", run, "fixed", want, limit, True)
             except StepFailed as e:
                 return _end(result, started, "refuted", f"the fixed image could not be started: {e.what}", e.output)
+            failed = compare(orig, new, limit)
+            if failed and refix is not None and orig.writes:
+                # hand what the original wrote to the user, and try once more
+                learnt = [(k, vw.mapped(p, k, orig.changes, orig.workdir, new.workdir)) for k, p in orig.writes]
+                moved = [q for (k, p), (_, q) in zip(orig.writes, learnt) if p != q]
+                folders, paths, refused = vw.handover([(k, p) for (k, p), (_, q) in zip(orig.writes, learnt)
+                                                       if p == q], orig.changes)
+                folders += [new.workdir for _ in moved[:1] if new.workdir != "/"]
+                workdir = any(t == "/" for _, t, _ in refused) and new.workdir == "/"
+                refused = [r for r in refused if not (workdir and r[1] == "/")]
+                writes["refused"] = [{"path": p, "folder": t, "why": why} for p, t, why in refused]
+                text = refix(folders, paths, workdir) if (folders or paths or workdir) else None
+                if text is not None and text != fixed:
+                    writes["learnt"] = folders + paths + (["WORKDIR (the user's home)"] if workdir else [])
+                    dockerfile("fixed2", text)
+                    try:
+                        timed("build_learnt", eng.build, files["fixed2"], context, f"{tag}-fixed2", target)
+                    except StepFailed as e:
+                        return _end(result, started, "refuted", "the fixed Dockerfile, with what the original "
+                                    f"writes handed to the user, does not build: {e.what}", e.output)
+                    result["built"].append(f"{tag}-fixed2")
+                    try:
+                        new, uid = timed("run_learnt", run, "fixed2", want, limit, True)
+                    except StepFailed as e:
+                        return _end(result, started, "refuted", f"the fixed image could not be started: {e.what}",
+                                    e.output)
+                    result["fixed_text"] = text
+                    if workdir:  # the working folder the fix gave it
+                        writes["learnt"][-1] = f"WORKDIR {new.workdir}"
+                    failed = compare(orig, new, limit)
             result["fixed"] = new.as_json()
+            writes["fixed"] = [p for _, p in new.writes]
             result["uid"] = int(uid) if uid and uid.isdigit() else None
-            if (new.state, new.code, new.port) != (orig.state, orig.code, orig.port):
-                return _end(result, started, "refuted",
-                            f"the fixed image {new.text(limit)} where the original {orig.text(s.seconds)}", new.output)
+            if failed:
+                reason = failed[1]
+                for r in writes["refused"]:
+                    what = r["path"] if r["folder"] == r["path"] else f"its folder {r['folder']}"
+                    reason += f"; the original writes {r['path']}, and {what} {r['why']}: not handed to the user"
+                return _end(result, started, failed[0], reason, new.output)
             if result["uid"] is None:
                 return _end(result, started, "unverified", "`id -u` could not be run in the fixed image and its "
                             "USER is not numeric", new.output)
             if result["uid"] == 0:
                 return _end(result, started, "refuted", "the fixed image still runs as uid 0", new.output)
-            return _end(result, started, "verified",
-                        f"built both images; the fixed one starts as {uid} and {new.text(limit)} like the original")
+            said = f"built both images; the fixed one starts as {uid} and {new.text(limit)} like the original"
+            if writes["fixed"]:
+                said += f", and writes {', '.join(writes['fixed'])}"
+                elsewhere = [p for k, p in orig.writes if vw.mapped(p, k, orig.changes, orig.workdir, new.workdir) != p]
+                if elsewhere:
+                    said += f" (the original: {', '.join(elsewhere)}, in its working folder {orig.workdir})"
+                if writes["learnt"]:
+                    said += f" (learnt from the original's run: handed {', '.join(writes['learnt'])} to the user)"
+            return _end(result, started, "verified", said)
         except StepFailed as e:
             return _end(result, started, "unverified", e.what, e.output)
         finally:
             for t in result["built"]:
                 eng.remove(t)
+
+
+def _get(host: str, port: int) -> None:
+    """GET / on a port, answered or not (what a first visitor does)."""
+    try:
+        with socket.create_connection((host, port), timeout=2) as c:
+            c.sendall(f"GET / HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n".encode())
+            c.settimeout(2)
+            c.recv(4096)
+    except OSError:
+        pass
 
 
 def _ports(cfg: dict) -> list[int]:

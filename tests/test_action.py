@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ EXPR = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
 
 def test_action_structure():
     assert ACTION["runs"]["using"] == "composite"
-    assert set(ACTION["inputs"]) == {"paths", "args", "version", "fail-on-error", "pr-branch", "github-token"}
+    assert set(ACTION["inputs"]) == {"paths", "args", "version", "verify", "fail-on-error", "pr-branch", "github-token"}
     step_ids = {s.get("id") for s in ACTION["runs"]["steps"]}
     for name, out in ACTION["outputs"].items():
         m = EXPR.fullmatch(out["value"])
@@ -33,10 +34,11 @@ def test_action_structure():
             assert EXPR.fullmatch(value).group(1).startswith("inputs.")
 
 
-def run_action(repo: Path, inputs: dict, tmp: Path) -> tuple[list[int], dict]:
+def run_action(repo: Path, inputs: dict, tmp: Path, path: str | None = None) -> tuple[list[int], dict]:
     """Run the composite action's steps like the runner: returns exit codes and outputs."""
     defaults = {k: v.get("default", "") for k, v in ACTION["inputs"].items()}
-    values = {**defaults, **inputs}
+    # verify: false unless a test says otherwise: the host's container engines are never used here
+    values = {**defaults, "verify": "false", **inputs}
     out_file = tmp / "github_output"
     out_file.write_text("")
     codes = []
@@ -44,7 +46,7 @@ def run_action(repo: Path, inputs: dict, tmp: Path) -> tuple[list[int], dict]:
         env = {**os.environ, "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_OUTPUT": str(out_file),
                "RUNNER_TEMP": str(tmp), "DOCKERFIX_PREINSTALLED": "1",
                # python3 in run: is the Python that runs the tests (dockerfix is installed there)
-               "PATH": f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+               "PATH": path or f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}"}
         for k, v in step.get("env", {}).items():
             env[k] = EXPR.sub(lambda m: values[m.group(1).split(".", 1)[1]], v)
         codes.append(subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, timeout=300).returncode)
@@ -202,3 +204,18 @@ def test_example_workflow_opens_no_pull_request_for_a_declined_change():
     assert ours["with"]["pr-branch"] == create["with"]["branch"]
     assert "steps.dockerfix.outputs.declined != 'true'" in create["if"]
     assert "steps.dockerfix.outputs.changed == 'true'" in create["if"]
+
+
+def test_action_says_nothing_was_proven_without_an_engine(tmp_path):
+    """verify: auto (the default) on a runner with no container engine on PATH: the fix is
+    written without --verify and the body says that nothing was proven, and why."""
+    _python3_shim(tmp_path)
+    bash = shutil.which("bash")
+    (tmp_path / "bin" / "bash").symlink_to(bash)
+    repo = tmp_path / "repo"
+    write(repo / "Dockerfile", ROOT_DOCKERFILE)
+    codes, out = run_action(repo, {"verify": "auto"}, tmp_path, path=str(tmp_path / "bin"))
+    assert codes == [0, 0] and out["changed"] == "true"
+    body = Path(out["body"]).read_text()
+    assert ("**Not proven.** dockerfix did not build or run the images: no container engine on this runner "
+            "(--verify needs docker (with its daemon running), podman or buildah on PATH; none found)") in body

@@ -81,7 +81,7 @@ def test_refuted_fix_leaves_the_file_alone(e2e, tmp_path):
     r = dockerfix(e2e, folder)
     assert r.returncode == 1, r.stderr
     assert (folder / "Dockerfile").read_bytes() == original
-    assert "refuted Dockerfile: the fixed image exits 1 where the original exits 0; left unchanged" in r.stderr
+    assert "refuted Dockerfile: the fixed image exits 1 where the original exits 0; the original writes /var/lib/counter/n, and its folder /var/lib " in r.stderr
     assert "PermissionError: [Errno 13] Permission denied: '/var/lib/counter'" in r.stderr
     r = dockerfix(e2e, folder, "--format", "json")
     [report] = json.loads(r.stdout)
@@ -99,4 +99,92 @@ def test_original_that_fails_proves_nothing(e2e, tmp_path):
     assert r.returncode == 2, r.stderr
     assert "Dockerfile: --verify: the original exits 1: nothing to compare (--verify-env" in r.stderr
     assert "KeyError: 'DB_PATH'" in r.stderr
+    assert (folder / "Dockerfile").read_bytes() == original
+
+
+# --- what the program writes (issue 22) ------------------------------------------------------------
+
+
+def report_of(r: subprocess.CompletedProcess) -> dict:
+    assert r.returncode == 0, r.stderr
+    [report] = json.loads(r.stdout)
+    return report
+
+
+def test_readme_example_saves_as_the_packages_redis_user(e2e, tmp_path):
+    """The README's example (Ubuntu + redis-server from apt): USER redis, WORKDIR /var/lib/redis.
+    --verify stores a key and saves (a probe inside the running container), stops Redis with
+    SIGTERM, and sees the fixed image write its dump where the original did (in its working
+    folder); then the written image keeps the key across a restart."""
+    folder = case("readme-redis", tmp_path)
+    assert (folder / "Dockerfile").read_bytes() == (ROOT / "examples" / "Dockerfile").read_bytes()
+    report = report_of(dockerfix(e2e, folder, "--format", "json",
+                                 "--verify-probe", "redis-cli set k v && redis-cli save"))
+    v = report["verify"]
+    assert v["verdict"] == "verified", v
+    assert v["writes"]["original"] == ["/dump.rdb"] and v["writes"]["fixed"] == ["/var/lib/redis/dump.rdb"]
+    assert v["writes"]["learnt"] == [] and v["writes"]["probes"] == ["redis-cli set k v && redis-cli save"]
+    assert "writes /var/lib/redis/dump.rdb (the original: /dump.rdb, in its working folder /)" in v["reason"]
+    text = (folder / "Dockerfile").read_text()
+    assert "USER redis\nWORKDIR /var/lib/redis\n" in text and "appuser" not in text
+    # the fixed image, as it runs: store, save, stop; start again: the key is still there
+    tag = "localhost/dockerfix-e2e/readme-redis:fixed"
+    e2e.build(folder, folder / "Dockerfile", tag)
+    try:
+        start = "redis-server --port 0 --unixsocket /tmp/r.sock --daemonize yes && sleep 1"
+        first, second = e2e.run_many(tag, [
+            ["sh", "-c", f"{start} && redis-cli -s /tmp/r.sock set k v && redis-cli -s /tmp/r.sock save "
+                         "&& redis-cli -s /tmp/r.sock shutdown; id -un; pwd"],
+            ["sh", "-c", f"{start} && redis-cli -s /tmp/r.sock get k && redis-cli -s /tmp/r.sock shutdown nosave"],
+        ])
+    finally:
+        e2e.remove_image(tag)
+    assert first.returncode == 0 and "OK\nOK\n" in first.stdout, first.stdout + first.stderr
+    assert "redis\n/var/lib/redis\n" in first.stdout
+    assert second.stdout.splitlines()[0] == "v", second.stdout + second.stderr
+
+
+@pytest.mark.parametrize("name,learnt,written,line", [
+    # a RUN made app.db with python -c (no file name dockerfix can read): the app appends to it
+    ("sqlite-built-at-build-time", ["/app/app.db"], ["/app/app.db"], "chown 10001:10001 /app /app/app.db"),
+    # no WORKDIR: the tool writes report.txt into /, never handed over: a working folder of its own
+    ("cli-output-no-workdir", ["WORKDIR /home/appuser"], ["/home/appuser/report.txt"], "WORKDIR /home/appuser"),
+    # the entrypoint rewrites its copied configuration with sed -i (a new file in conf/)
+    ("entrypoint-rewrites-config", ["/opt/app/conf"], ["/opt/app/conf/app.conf"], "chown 10001:10001 /opt/app /opt/app/conf"),
+])
+def test_verify_learns_what_the_original_writes_and_hands_it_over(e2e, tmp_path, name, learnt, written, line):
+    """The first fix does not let the program write what it wrote as root (Permission denied):
+    --verify hands the original's write set to the user, builds and runs the fix again, and
+    writes that fix, with the learnt paths in the JSON report."""
+    folder = case(name, tmp_path)
+    report = report_of(dockerfix(e2e, folder, "--format", "json"))
+    v = report["verify"]
+    assert v["verdict"] == "verified", v
+    assert v["writes"]["learnt"] == learnt, v["writes"]
+    assert v["writes"]["fixed"] == written, v["writes"]
+    assert v["writes"]["original"], v["writes"]
+    assert "learnt from the original's run" in v["reason"]
+    assert set(v["times"]) >= {"build_learnt", "run_learnt"}
+    text = (folder / "Dockerfile").read_text()
+    assert line in text, text
+    assert any(r.startswith("--verify: the original writes ") for r in report["reasons"])
+    assert report["diff"] and line in report["diff"]
+    assert len(v["built"]) == 3 and gone(e2e, v["built"])
+
+
+def test_a_fix_that_breaks_a_write_is_refuted_with_the_path(e2e, tmp_path):
+    """The program writes /var/lib/visits and goes on (exit 0) when it cannot: the fixed image
+    starts like the original, but does not write that path, and /var/lib is a system folder that
+    is never handed over: refuted, naming the path, and the file is left alone."""
+    folder = case("writes-system-folder", tmp_path)
+    original = (folder / "Dockerfile").read_bytes()
+    r = dockerfix(e2e, folder, "--format", "json")
+    assert r.returncode == 1, r.stderr
+    [report] = json.loads(r.stdout)
+    v = report["verify"]
+    assert v["verdict"] == "refuted" and report["rule"] == "verify-refuted"
+    assert v["writes"]["original"] == ["/var/lib/visits"] and v["writes"]["fixed"] == []
+    assert v["reason"].startswith("the fixed image does not write /var/lib/visits, which the original writes; "
+                                  "the original writes /var/lib/visits, and its folder /var/lib is"), v["reason"]
+    assert "Permission denied" in v["error"]
     assert (folder / "Dockerfile").read_bytes() == original
