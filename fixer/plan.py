@@ -129,6 +129,8 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
     ENTRYPOINT script copied into the image can be read; `path` is the Dockerfile's own path,
     which places it in its repository (for the rules that look at the files around it)."""
     from .decide import Context, decide, program
+    from .record import replace
+    from .repolint import runs_hadolint
 
     ctx = Context(parse(decode(data)), options, context, path)
     decision = decide(ctx)
@@ -145,8 +147,14 @@ def fix(data: bytes, options: Options = Options(), context: str | None = None, p
         return result
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
+    lints = None if options.numeric_user or options.openshift else runs_hadolint(ctx.path, ctx.repo_root)
+    if lints:  # a named USER is hadolint's DL3066: a new finding in a repository that lints with it
+        options = replace(options, numeric_user=True)
     result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
                 script=found[2] if found else None)
+    if lints and result.changed:
+        result.reasons.append(f"{lints}: USER is numeric, as with --numeric-user (hadolint reports a user name as "
+                              "DL3066, which fails its default threshold; ignore DL3066 there to have the name)")
     _lookup_note(ctx.an, result)
     return result
 
@@ -232,7 +240,7 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             if options.openshift:
                 user_line, owner = _openshift_ids(user_line, owner, result)
             if writable and has_shell:
-                lines += _run(an, snippets.writable(writable, owner, options.openshift))
+                lines += _run(an, _apart(anchor, snippets.writable(writable, owner, options.openshift), writable))
         elif not has_shell:
             ids = info.users.get(info.reuse_user, "") if info.reuse_user else ""
             if ":" in ids and all(snippets.is_number(p) for p in ids.split(":")):
@@ -273,6 +281,8 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             anchor = _move_below(an, anchor, relocation.after, "what it puts under /root", result)
             cmds += snippets.writable(writable, owner, options.openshift)
             cmds += relocation.commands
+            if new.root_group:  # OpenShift's arbitrary uid is not the owner: it writes its home as group 0
+                cmds.append(f"chmod g=u {new.home}")
             result.reasons += relocation.reasons
             result.warnings += relocation.warnings
             handled_envs = relocation.handled
@@ -306,6 +316,21 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
     result.output = new_source.encode()
     result.changed = result.output != data
     return result
+
+
+def _apart(anchor, cmds: list[str], writable: list) -> list[str]:
+    """`cmds` for a RUN right after `anchor`, in two commands when `anchor` is a RUN and `cmds` one:
+    two consecutive RUNs of one command each are hadolint's DL3059 ("consider consolidation"), which
+    the file did not have and which fails a lint job at hadolint's default threshold. The chown of
+    folders is preceded by their `mkdir -p` (they exist: a no-op), that of a file followed by
+    `chmod u+rw` (what the program needs of it; its mode already says so, as a rule)."""
+    if len(cmds) != 1 or anchor.cmd != "run":
+        return cmds
+    items = [(p, True) if isinstance(p, str) else (p.path, p.create or p.recursive or p.line > 0) for p in writable]
+    folders = [p for p, folder in items if folder]
+    if folders:
+        return [f"mkdir -p {' '.join(folders)}", *cmds]
+    return [*cmds, f"chmod u+rw {' '.join(p for p, _ in items)}"]
 
 
 def _move_below(an: Analysis, anchor, line: int, what: str, result: Result):
