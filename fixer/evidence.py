@@ -10,6 +10,7 @@ never import the step that runs them (the layers in pyproject.toml's `[tool.impo
 from __future__ import annotations
 
 import os
+import re
 
 from .parse import Instruction
 from .stages import Analysis
@@ -134,3 +135,34 @@ def context_script(an: Analysis, prog: str | None, context: str | None):
                     continue
                 return src, line, body
     return None
+
+
+def yaml_list(text: str, key: str) -> list[str]:
+    """The items of the top-level YAML list `key` (block `- x` or flow `[x, y]`): enough for these
+    linters' small config files, without a YAML library."""
+    out: list[str] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(rf"^{re.escape(key)}\s*:\s*(.*?)\s*(?:#.*)?$", line)
+        if not m:
+            continue
+        rest = m.group(1)
+        if rest.startswith("["):
+            out += [x.strip().strip("'\"") for x in rest.strip("[]").split(",")]
+            continue
+        for item in lines[i + 1:]:
+            im = re.match(r"^\s*-\s*(?:id\s*:\s*)?['\"]?([\w.-]+)", item)
+            if im:
+                out.append(im.group(1))
+            elif item.strip() and not item.lstrip().startswith("#") and not item.startswith((" ", "\t")):
+                break
+    return out
+
+
+def read_small(path: str) -> str | None:
+    """The first MiB of a small configuration file, or None when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(1 << 20)
+    except OSError:
+        return None

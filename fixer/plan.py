@@ -14,7 +14,7 @@ from . import snippets
 from .errors import DockerfixError
 from .parse import Dockerfile
 from .plan_paths import add_warnings, writable_paths, writable_refused
-from .plan_place import blank_or_end, move_below, run_lines
+from .plan_place import apart, blank_or_end, move_below, run_lines
 from .plan_user import DEFAULT_UID, NOBODY, check_clash, openshift_ids, reuse_user
 from .record import dataclass, replace
 from .result import Result
@@ -120,6 +120,11 @@ def result_for(ctx, decision, data: bytes) -> Result:
         return result
     prog = ctx.an.entrypoint or ctx.an.cmd
     found = ctx.script(program(prog)[0]) if prog is not None else None
+    from .repolint import runs_hadolint
+
+    lints = None if options.numeric_user or options.openshift else runs_hadolint(ctx.path, ctx.repo_root)
+    if lints:  # a named USER is hadolint's DL3066: a new finding in a repository that lints with it
+        options = replace(options, numeric_user=True)
     deployed = _deployed(ctx, options)
     if deployed.numeric:
         options = replace(options, numeric_user=True)
@@ -138,6 +143,9 @@ def result_for(ctx, decision, data: bytes) -> Result:
     if result.changed:
         result.reasons += deployed.reasons
         result.warnings += deployed.warnings
+    if lints and result.changed:
+        result.reasons.append(f"{lints}: USER is numeric, as with --numeric-user (hadolint reports a user name as "
+                              "DL3066, which fails its default threshold; ignore DL3066 there to have the name)")
     # ports below 1024 the program binds, each with the change to make (ports.py); Windows has no
     # privileged ports
     if result.changed and result.family != "windows":
@@ -266,7 +274,7 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             if result.service is not None and result.service.hand:  # the package's data folder
                 writable.append(result.service.data)
             if writable and has_shell:
-                lines += run_lines(an, snippets.writable(writable, owner, options.openshift))
+                lines += run_lines(an, apart(anchor, snippets.writable(writable, owner, options.openshift), writable))
         elif not has_shell:
             ids = info.users.get(info.reuse_user, "") if info.reuse_user else ""
             if ":" in ids and all(snippets.is_number(p) for p in ids.split(":")):
@@ -307,6 +315,8 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             anchor = move_below(an, anchor, relocation.after, "what it puts under /root", result)
             cmds += snippets.writable(writable, owner, options.openshift)
             cmds += relocation.commands
+            if new.root_group:  # OpenShift's arbitrary uid is not the owner: it writes its home as group 0
+                cmds.append(f"chmod g=u {new.home}")
             result.reasons += relocation.reasons
             result.warnings += relocation.warnings
             handled_envs = relocation.handled

@@ -41,3 +41,18 @@ def run_lines(an: Analysis, cmds: list[str]) -> list[str]:
     text = cmds[0] + "".join(f"\n    && {c}" for c in cmds[1:])
     parts = text.split("\n")
     return [f"RUN {parts[0]} {esc}"] + [f"{p} {esc}" for p in parts[1:-1]] + [parts[-1]] if len(parts) > 1 else [f"RUN {parts[0]}"]
+
+
+def apart(anchor, cmds: list[str], writable: list) -> list[str]:
+    """`cmds` for a RUN right after `anchor`, in two commands when `anchor` is a RUN and `cmds` one:
+    two consecutive RUNs of one command each are hadolint's DL3059 ("consider consolidation"), which
+    the file did not have and which fails a lint job at hadolint's default threshold. The chown of
+    folders is preceded by their `mkdir -p` (they exist: a no-op), that of a file followed by
+    `chmod u+rw` (what the program needs of it; its mode already says so, as a rule)."""
+    if len(cmds) != 1 or anchor.cmd != "run":
+        return cmds
+    items = [(p, True) if isinstance(p, str) else (p.path, p.create or p.recursive or p.line > 0) for p in writable]
+    folders = [p for p, folder in items if folder]
+    if folders:
+        return [f"mkdir -p {' '.join(folders)}", *cmds]
+    return [*cmds, f"chmod u+rw {' '.join(p for p, _ in items)}"]

@@ -161,7 +161,39 @@ def _built(r: dict) -> tuple[bool, str]:
     v = r.get("verify")
     if v and v["verdict"] == "verified":
         return True, f"{_md(v['reason'])} ({_code('dockerfix --verify')} with {v['engine']}, {v['times']['total']:g} s)"
-    return False, f"the image builds and its program starts as {_code('USER ' + r['user_after'])} (dockerfix did not build it)"
+    return False, (f"the image builds and its program starts and works as {_code('USER ' + r['user_after'])}, "
+                   "writing only where that user may (dockerfix did not build it)")
+
+
+# families whose images have a shell and `id` (the others: scratch, distroless, Windows)
+_ID_FAMILIES = ("debian", "rhel", "suse", "arch", "alpine", "busybox", "unknown")
+
+
+def _try(r: dict, tag: str) -> str:
+    """A command that builds the fixed image (the Dockerfile's folder as the build context, as
+    dockerfix read it) and prints the user it runs as: `id` in it, or its configured USER where
+    it has no shell."""
+    import posixpath
+    import shlex
+
+    path = diff_path(r["path"])
+    folder = posixpath.dirname(path) or "."
+    build = f"docker build -t {tag} -f {shlex.quote(path)} {shlex.quote(folder)}"
+    if r.get("created_user") or r.get("family") in _ID_FAMILIES:
+        return f"{build} && docker run --rm --entrypoint id {tag}"
+    return f"{build} && docker image inspect --format '{{{{.Config.User}}}}' {tag}"
+
+
+def _checks(r: dict) -> list[tuple[bool, str]]:
+    """The checklist of one changed file: only what applies to it. Its own warnings (a port below
+    1024 its program binds, a path it writes that stays root's, ...), Kubernetes' runAsNonRoot for
+    a USER that is a name, and that the image builds and works (ticked when --verify did it)."""
+    items = [(False, _md(w)) for w in r["warnings"]]
+    user = r["user_after"]
+    if not all(is_number(p) for p in user.split(":")):
+        items.append((False, "Kubernetes `runAsNonRoot: true` cannot verify the user name: set `runAsUser: "
+                             f"{(r.get('user_ids') or '10001').split(':')[0]}` there, or use `--numeric-user`"))
+    return items + [_built(r)]
 
 
 def _rule(name: str | None) -> str:
@@ -178,27 +210,29 @@ def _rule(name: str | None) -> str:
     return f" (rule {_code(name)}{hint})"
 
 
-def _opt_out() -> list[str]:
-    """How a maintainer says no, or yes to what was left alone."""
+def _opt_out(left: list[dict]) -> list[str]:
+    """How a maintainer says no, or yes to what was left alone (only when a rule that allows it
+    left a file)."""
     from .rules import FORCEABLE
 
-    forceable = ", ".join(_code(n) for n in FORCEABLE)
-    return [
-        "### Not wanted?",
-        "",
-        "- **A file or a stage that must run as root:** put "
-        f"{_code('# dockerfix: ignore -- REASON')} on the line right above its `FROM` (below any "
-        "`# syntax=` line); dockerfix then leaves it alone (rule `ignored`).",
-        "- **Files or folders dockerfix should not touch:** `exclude = [\"vendor\", \"legacy/*.Dockerfile\"]` "
-        "in `.dockerfix.toml` (or under `[tool.dockerfix]` in `pyproject.toml`).",
-        "- **A file left unchanged that should be fixed:** `--force RULE`, or `force = [\"RULE\"]` in the "
-        f"configuration, for the rules that allow it ({forceable}).",
-        "",
+    out = [
+        f"**Not wanted?** Put {_code('# dockerfix: ignore -- REASON')} on the line right above a stage's "
+        "`FROM` (below any `# syntax=` line) to keep it as it is (rule `ignored`), or list files under "
+        "`exclude = [\"vendor\", \"legacy/*.Dockerfile\"]` in `.dockerfix.toml` (or `[tool.dockerfix]` in "
+        "`pyproject.toml`).",
     ]
+    forced = [n for n in FORCEABLE if any(r.get("rule") == n for r in left)]
+    if forced:
+        out += ["", "A file left unchanged that should be fixed: `--force RULE` or `force = [\"RULE\"]` in the "
+                    f"configuration, for {', '.join(_code(n) for n in forced)}."]
+    return out + [""]
 
 
 def markdown(reports: list[dict], *, write: bool) -> str:
-    """A pull-request body: what changed in which file, why, and what to check."""
+    """A pull-request body, short as Dependabot's: a summary line, a table (file, user, what changed,
+    why), a command that builds each fixed image and prints its user, per-file details folded (the
+    checklist items that apply to that file, the reasons, the diff), what was left and why, and
+    how to say no."""
     changed = [r for r in reports if r["changed"]]
     failed = [r for r in reports if r.get("error")]
     left = [r for r in reports if not r["changed"] and not r.get("error")]
@@ -210,50 +244,50 @@ def markdown(reports: list[dict], *, write: bool) -> str:
         n = len(changed)
         out += [
             f"This {'pull request' if write else 'patch'} {verb} {n} Dockerfile{'s' if n != 1 else ''} so that "
-            "the container no longer runs as root.",
+            f"{'the container no longer runs' if n == 1 else 'their containers no longer run'} as root. {WHY}",
             "",
-            f"**Why.** {WHY} Running as an unprivileged user removes that step for free.",
-            "",
+            "| File | Runs as | What changed | Why there |",
+            "| --- | --- | --- | --- |",
         ]
+        for r in changed:
+            user, ids = r["user_after"], r.get("user_ids")
+            who = _code(user) + (f" ({ids})" if ids and ids != user else "")
+            how = (f"creates {_code(user)}" if r.get("created_user") and not is_number(user.split(":")[0])
+                   else "creates the user" if r.get("created_user") else "switches to the image's user")
+            why = r["root_step"] or f"it ran as {r['user_before']}"
+            out.append(f"| {_code(diff_path(r['path']))} | {who} | {how}; `USER` after line {r['insert_after']} "
+                       f"| {_md(why).replace(chr(10), ' ')} |")
+        out += ["", "Build the fixed image and print the user it runs as (then start it as usual):", ""]
+        tags = ["dockerfix-test" if n == 1 else f"dockerfix-test-{i}" for i in range(1, n + 1)]
+        out.append(_fence("\n".join(_try(r, t) for r, t in zip(changed, tags)), "sh").rstrip("\n"))
+        out.append("")
     for r in changed:
-        user = r["user_after"]
-        ids = r.get("user_ids")
-        how = "creates the user" if r.get("created_user") else "switches to the existing user"
-        out += [f"### {_code(diff_path(r['path']))}", ""]
-        who = f"{_code('USER ' + user)}" + (f" (uid:gid {ids})" if ids and ids != user else "")
-        out.append(f"- **What:** {how} and adds {who} after line {r['insert_after']}; "
-                   f"it ran as {_md(r['user_before'])}.")
+        items = _checks(r)
+        todo = sum(1 for done, _ in items if not done)
+        out += [f"<details><summary>{_html(diff_path(r['path']))}: {todo} to check, why, diff</summary>", ""]
+        out += ["**Check:**"] + [f"- [{'x' if done else ' '}] {c}" for done, c in items]
         if r["reasons"]:
-            out.append("- **Why here:**")
-            out += [f"  - {_md(x)}" for x in r["reasons"]]
-        checks = [
-            "volumes and paths the program writes at run time must be writable by "
-            f"{_md(ids or user)} (they are owned by root unless created for it; see `--writable`)",
-        ]
-        numeric = all(is_number(p) for p in user.split(":"))
-        if numeric:
-            checks.append(f"Kubernetes `runAsNonRoot: true` can verify the numeric `USER {user}`")
-        else:
-            checks.append("Kubernetes `runAsNonRoot: true` rejects a non-numeric USER unless `runAsUser` is set: "
-                          "set it, or use `--numeric-user`")
-        checks += [_md(w) for w in r["warnings"]]
-        items = [(False, c) for c in checks] + [_built(r)]
-        out.append("- **Check:**")
-        out += [f"  - [{'x' if done else ' '}] {c}" for done, c in items]
-        out += ["", "<details><summary>Diff</summary>", "", _fence(r.get("diff", ""), "diff").rstrip("\n"), "",
-                "</details>", ""]
+            out += ["", "**Why:**"] + [f"- {_md(x)}" for x in r["reasons"]]
+        out += ["", _fence(r.get("diff", ""), "diff").rstrip("\n"), "", "</details>", ""]
     if left:
-        out += ["### Left unchanged", ""]
+        out += [f"<details><summary>Left unchanged: {len(left)} file{'s' if len(left) != 1 else ''}</summary>", ""]
         for r in left:
             out.append(f"- {_code(diff_path(r['path']))}: {_md(r['skipped'] or 'nothing to do')}{_rule(r.get('rule'))}")
             if r.get("verify") and r["verify"].get("error"):  # a refuted fix: what the fixed image printed
                 out += ["", "  " + _fence(r["verify"]["error"], "text").rstrip("\n").replace("\n", "\n  ")]
-        out.append("")
+        out += ["", "</details>", ""]
     if failed:
-        out += ["### Could not be processed", ""]
+        out += ["**Could not be processed:**", ""]
         out += [f"- {_md(r['error'])}" for r in failed]
         out.append("")
     if changed:
-        out += _opt_out()
+        out += _opt_out(left)
     out.append(f"<sub>Made by dockerfix {__version__}.</sub>")
     return "\n".join(out) + "\n"
+
+
+def _html(text: str) -> str:
+    """`text` as inline code inside HTML (a <summary>, where Markdown is not read)."""
+    import html
+
+    return f"<code>{html.escape(text)}</code>"

@@ -241,14 +241,40 @@ class NewUser:
         return self.gid == 0
 
 
+# shadow-utils' login.defs ranges: system uids up to SYS_UID_MAX (999; SUSE's is 499), others from
+# UID_MIN (1000) to UID_MAX (60000). useradd prints a warning into the build log for an explicit uid
+# outside the range of the kind of account it is asked for ("useradd warning: appuser's uid 10001 is
+# greater than SYS_UID_MAX 999"); groupadd does not.
+SYS_UID_MAX_LOWEST = 499
+UID_MIN = 1000
+UID_MAX = 60000
+
+
+def useradd_kind(uid: int) -> str:
+    """The useradd flags that make `uid` an id of the kind of account it falls in, so that useradd
+    accepts it without a warning: `--system ` below 1000 (with SYS_UID_MAX raised to 999 from 500
+    up, for SUSE), nothing from 1000 to 60000 (the default 10001: a regular account), UID_MAX raised
+    to the uid above 60000."""
+    if uid <= SYS_UID_MAX_LOWEST:
+        return "--system "
+    if uid < UID_MIN:
+        return f"--system --key SYS_UID_MAX={UID_MIN - 1} "
+    if uid <= UID_MAX:
+        return ""
+    return f"--key UID_MAX={uid} "
+
+
+def _useradd(u: NewUser, shell: str) -> str:
+    return (f"useradd {useradd_kind(u.uid)}--no-log-init --uid {u.uid} --gid {u.group} --create-home "
+            f"--home-dir {u.home} --shell {shell} {u.name}")
+
+
 def shadow(u: NewUser, family: str) -> list[str]:
-    """groupadd + useradd (Debian/Ubuntu, RHEL family, SUSE, Arch): a system account with explicit
-    ids, a home, a nologin shell and --no-log-init (hadolint DL3046: large uids bloat lastlog)."""
+    """groupadd + useradd (Debian/Ubuntu, RHEL family, SUSE, Arch): an account with explicit ids
+    (`useradd_kind`: no warning in the build log), a home, a nologin shell and --no-log-init
+    (hadolint DL3046: large uids bloat lastlog)."""
     group = [] if u.root_group else [f"groupadd --system --gid {u.gid} {u.group}"]
-    return group + [
-        f"useradd --system --no-log-init --uid {u.uid} --gid {u.group} --create-home "
-        f"--home-dir {u.home} --shell {NOLOGIN.get(family, '/sbin/nologin')} {u.name}",
-    ]
+    return group + [_useradd(u, NOLOGIN.get(family, '/sbin/nologin'))]
 
 
 def busybox(u: NewUser) -> list[str]:
@@ -266,8 +292,7 @@ def portable(u: NewUser) -> list[str]:
     if u.root_group:  # the group exists (gid 0): only the user is created
         return [
             "if command -v useradd >/dev/null 2>&1; then\n"
-            f"        useradd --system --no-log-init --uid {u.uid} --gid {u.group} --create-home"
-            f" --home-dir {u.home} --shell /sbin/nologin {u.name};\n"
+            f"        {_useradd(u, '/sbin/nologin')};\n"
             "    elif command -v adduser >/dev/null 2>&1; then\n"
             f"        adduser -S -D -u {u.uid} -G {u.group} -h {u.home} -s /sbin/nologin {u.name};\n"
             "    else\n"
@@ -278,8 +303,7 @@ def portable(u: NewUser) -> list[str]:
     return [
         "if command -v useradd >/dev/null 2>&1; then\n"
         f"        groupadd --system --gid {u.gid} {u.group}\n"
-        f"        && useradd --system --no-log-init --uid {u.uid} --gid {u.group} --create-home"
-        f" --home-dir {u.home} --shell /sbin/nologin {u.name};\n"
+        f"        && {_useradd(u, '/sbin/nologin')};\n"
         "    elif command -v adduser >/dev/null 2>&1; then\n"
         f"        addgroup -S -g {u.gid} {u.group}\n"
         f"        && adduser -S -D -u {u.uid} -G {u.group} -h {u.home} -s /sbin/nologin {u.name};\n"

@@ -118,7 +118,8 @@ def test_action_counts_only_the_files_it_wrote(tmp_path):
     assert ro.read_text() == ROOT_DOCKERFILE
     body = Path(out["body"]).read_text()
     assert "This pull request changes 1 Dockerfile so" in body
-    assert body.count("<summary>Diff</summary>") == 1 and "### `Dockerfile`" in body
+    assert body.count("```diff\n") == 1 and "<summary><code>Dockerfile</code>:" in body
+    assert "| `Dockerfile` | `appuser` (10001:10001) |" in body
     assert "./ro/Dockerfile: file is read-only; not written" in body and "./templates/Dockerfile:1:" in body
     codes, out = run_action(repo, {"fail-on-error": "false", "paths": "ro templates"}, tmp_path)
     assert codes == [0, 0] and out["changed"] == "false" and json.loads(out["files"]) == []

@@ -72,3 +72,30 @@ def test_vscode_extension_compiles_and_its_unit_tests_pass():
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"^# fail 0$", done.stdout, re.M) and re.search(r"^# pass [1-9]", done.stdout, re.M)
 
+
+
+NVIM = shutil.which("nvim")
+
+
+@pytest.mark.skipif(NVIM is None, reason="Neovim is not installed (apt-get install neovim: Debian 12 has 0.7)")
+def test_readme_neovim_snippet_without_plugins_attaches_dockerfix(tmp_path):
+    """The README's plugin-free Neovim snippet (for 0.7 to 0.10), as the user's init.lua: opening a
+    Dockerfile starts `dockerfix lsp`, whose diagnostic arrives."""
+    import os
+
+    snippet = re.search(r"```lua\n  -- init\.lua\n(.*?)  ```", README, re.S).group(1)
+    (tmp_path / "init.lua").write_text("\n".join(line[2:] for line in snippet.splitlines()) + "\n")
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
+                                         "CMD [\"curl\", \"http://x\"]\n")
+    (tmp_path / "check.lua").write_text(
+        'local ok = vim.wait(30000, function() return #vim.diagnostic.get(0) > 0 end, 100)\n'
+        'local out = {}\n'
+        'for _, d in ipairs(vim.diagnostic.get(0)) do table.insert(out, (d.source or "") .. ": " .. d.message) end\n'
+        'io.stdout:write((ok and "OK " or "TIMEOUT ") .. table.concat(out, " | ") .. "\\n")\n'
+        'vim.cmd("qa!")\n')
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+    done = subprocess.run([NVIM, "--headless", "-u", "init.lua", "-c", "luafile check.lua", "Dockerfile"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90)
+    assert done.stdout.startswith("OK dockerfix: The final build stage runs as root"), done.stdout + done.stderr

@@ -89,20 +89,28 @@ def test_markdown_pull_request_body(repo):
     assert body.startswith("## Run containers as a non-root user\n")
     assert "This pull request changes 3 Dockerfiles" in body
     assert "remote-code-execution bug" in body and "scan the network" in body
-    sections = body.split("\n### ")[1:]
-    titles = [s.splitlines()[0] for s in sections]
-    assert titles == ["`Dockerfile`", "`svc/api/Dockerfile`", "`svc/web.Dockerfile`", "Left unchanged",
-                      "Could not be processed", "Not wanted?"]
-    web = sections[2]
-    assert "`USER node`" in web and "switches to the existing user" in web and "(uid:gid 1000:1000)" in web
+    # a table: one row per changed file
+    rows = [line for line in body.splitlines() if line.startswith("| `")]
+    assert [r.split(" | ")[0] for r in rows] == ["| `Dockerfile`", "| `svc/api/Dockerfile`", "| `svc/web.Dockerfile`"]
+    assert "| `svc/web.Dockerfile` | `node` (1000:1000) | switches to the image's user; `USER` after line 4 |" in body
+    # one command per file that builds it and prints its user
+    assert "docker build -t dockerfix-test-3 -f svc/web.Dockerfile svc && docker run --rm --entrypoint id " \
+           "dockerfix-test-3" in body
+    # folded details per file: the checklist that applies to it, the reasons, the diff
+    details = body.split("<details><summary>")[1:]
+    web = next(d for d in details if d.startswith("<code>svc/web.Dockerfile</code>"))
     assert "EXPOSE 80" in web  # the file's own warning is in its checklist
     # ports below 1024: the concrete change, only in the section of the file that binds one
     assert "change it to EXPOSE 8080" in web
-    assert all("below 1024" not in s and "EXPOSE 8080" not in s for s in sections[:2])
+    others = [d for d in details if d.startswith("<code>") and not d.startswith("<code>svc/web.Dockerfile</code>")]
+    assert others and all("below 1024" not in s and "EXPOSE 8080" not in s for s in others)
     assert "runAsNonRoot" in web and "--numeric-user" in web
     assert "```diff\n--- a/svc/web.Dockerfile\n" in web
-    assert "`ok/Dockerfile`: the final stage already runs as nobody" in sections[3]
-    assert "bad/Dockerfile:2" in sections[4]
+    api = next(d for d in details if d.startswith("<code>svc/api/Dockerfile</code>"))
+    assert "below 1024" not in api and "EXPOSE" not in api  # no port: no port item
+    left = next(d for d in details if d.startswith("Left unchanged"))
+    assert "`ok/Dockerfile`: the final stage already runs as nobody" in left
+    assert "bad/Dockerfile:2" in body.split("**Could not be processed:**")[1]
     # the files were written (--write), and a second run has nothing to say
     code, out, _ = run_dockerfix(["--format", "markdown", "ok", "svc", "Dockerfile"], repo)
     assert code == 0 and "nothing to change" in out.decode()
@@ -113,7 +121,7 @@ def test_markdown_numeric_user_and_fence_safety(tmp_path):
     code, out, _ = run_dockerfix(["--format", "markdown", "--numeric-user", "."], tmp_path)
     body = out.decode()
     assert "would change 1 Dockerfile " in body and "`USER 10001:10001`" in body
-    assert "can verify the numeric `USER 10001:10001`" in body
+    assert "runAsNonRoot" not in body  # a numeric USER: nothing to check there
     assert "````diff\n" in body and "\n````\n" in body  # a longer fence than the diff's own ```
 
 
@@ -205,12 +213,14 @@ def test_markdown_says_how_to_opt_out_and_that_nothing_was_built(tmp_path):
     code, out, err = run_dockerfix(["--format", "markdown", "."], tmp_path)
     assert code == 0, err
     body = out.decode()
-    app, left, opt_out = body.split("\n### ")[1:]
-    assert "- [ ] the image builds and its program starts as `USER appuser` (dockerfix did not build it)" in app
+    app, left = body.split("<details><summary>")[1:]
+    opt_out = body[body.index("**Not wanted?**"):]
+    assert "- [ ] the image builds and its program starts and works as `USER appuser`" in app
+    assert "(dockerfix did not build it)" in app
     assert "`db/Dockerfile`: " in left and "(rule `drops-privileges`; `--force drops-privileges` fixes it anyway)" in left
     assert "(rule `ignored`: delete the comment to have it fixed)" in left
-    assert opt_out.startswith("Not wanted?")
-    assert all(f"`{name}`" in opt_out for name in FORCEABLE)
+    assert "for `drops-privileges`." in opt_out  # the forceable rules that left a file here, no others
+    assert not any(f"`{name}`" in opt_out for name in FORCEABLE if name != "drops-privileges")
     # the comment, placed as the body says, leaves the file alone
     comment = re.search(r"`(# dockerfix: ignore -- REASON)`", opt_out).group(1)
     write(tmp_path / "app/Dockerfile", comment + "\n" + ROOT_DOCKERFILE)
@@ -223,3 +233,51 @@ def test_markdown_says_how_to_opt_out_and_that_nothing_was_built(tmp_path):
     code, out, err = run_dockerfix(["--format", "json", "."], tmp_path)
     assert code == 0, err
     assert "vendor/Dockerfile" not in {r["path"].lstrip("./") for r in json.loads(out)}
+
+
+GOLDEN = ROOT / "tests" / "data" / "pr-body.md"
+FLASK = (ROOT / "fixtures" / "seed-python-flask" / "Dockerfile").read_text()
+
+
+def _body(tmp_path, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    code, out, err = run_dockerfix(["--format", "markdown", "--write", "."], tmp_path)
+    assert code == 0, err
+    from fixer import __version__
+
+    return out.decode().replace(f"dockerfix {__version__}.", "dockerfix VERSION.")
+
+
+def test_markdown_body_is_the_golden_file(tmp_path):
+    """The whole body for one changed file and one left alone, as a maintainer reads it
+    (tests/data/pr-body.md; DOCKERFIX_UPDATE_GOLDEN=1 rewrites it: review its diff)."""
+    import os
+
+    body = _body(tmp_path, {"app/Dockerfile": FLASK,
+                            "db/Dockerfile": "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n"})
+    if os.environ.get("DOCKERFIX_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(body)
+    assert body == GOLDEN.read_text()
+
+
+def test_markdown_one_file_fits_one_screen(tmp_path):
+    """One changed file: what shows before the details are unfolded is at most 20 lines, the whole
+    body beyond its diff one screen (at most 35), and it names no rule it need not (no --force
+    list: nothing was left alone)."""
+    import re
+
+    body = _body(tmp_path, {"Dockerfile": FLASK})
+    diff = body[body.index("```diff\n"):body.index("```\n", body.index("```diff\n") + 8) + 4]
+    assert len(body.replace(diff, "").splitlines()) <= 35, body
+    shown = re.sub(r"<details><summary>(.*?)</summary>.*?</details>", r"\1", body, flags=re.S)
+    assert len(shown.splitlines()) <= 20, shown
+    assert "--force" not in body and "below 1024" not in body
+    assert "docker build -t dockerfix-test -f Dockerfile . && docker run --rm --entrypoint id dockerfix-test" in body
+
+
+def test_markdown_try_command_of_an_image_without_a_shell(tmp_path):
+    """No shell, no `id`: the command prints the image's configured USER instead."""
+    body = _body(tmp_path, {"bin/Dockerfile": 'FROM gcr.io/distroless/static-debian12\nCOPY app /app\nCMD ["/app"]\n'})
+    assert ("docker build -t dockerfix-test -f bin/Dockerfile bin && docker image inspect --format "
+            "'{{.Config.User}}' dockerfix-test") in body

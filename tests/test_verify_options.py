@@ -140,10 +140,10 @@ def test_markdown_ticks_the_build_item_with_what_verify_ran(tmp_path):
         "error": "Traceback (most recent call last):\nPermissionError: [Errno 13] Permission denied: '/var/lib/x'"})
     job["skipped"] = "--verify: " + job["verify"]["reason"]
     body = markdown([app, job], write=True)
-    assert ("  - [x] built both images; the fixed one starts as 10001 and answers on :8000 like the original "
+    assert ("\n- [x] built both images; the fixed one starts as 10001 and answers on :8000 like the original "
             "(`dockerfix --verify` with podman, 10.5 s)\n") in body
     assert "did not build it" not in body
-    left = body.split("### Left unchanged\n")[1]
+    left = body.split("<summary>Left unchanged: 1 file</summary>\n")[1]
     assert left.startswith("\n- `job/Dockerfile`: --verify: the fixed image exits 1 where the original exits 0 "
                            "(rule `verify-refuted`)\n\n  ```text\n  Traceback (most recent call last):\n"
                            "  PermissionError: [Errno 13] Permission denied: '/var/lib/x'\n  ```\n")

@@ -186,7 +186,7 @@ def test_openshift_reused_user_keeps_its_uid_and_gets_group_0():
 def test_openshift_portable_user_has_no_group_of_its_own():
     out = fixed("FROM example.com/unknown:1\nRUN mkdir /app\nCMD [\"x\"]\n", openshift=True)
     assert "groupadd" not in out and "addgroup" not in out and "/etc/group" not in out
-    assert "useradd --system --no-log-init --uid 10001 --gid root" in out and "USER 10001\n" in out
+    assert "useradd --no-log-init --uid 10001 --gid root" in out and "USER 10001\n" in out
 
 
 def test_openshift_in_configuration(tmp_path, cli):

@@ -591,15 +591,14 @@ def _debian_lane() -> None:
 # --- building and running ------------------------------------------------------------------------
 
 
-def build(context: Path, dockerfile: Path, tag: str, build_args: dict | None = None) -> float:
+def build(context: Path, dockerfile: Path, tag: str, build_args: dict | None = None) -> str:
     """Build `dockerfile` with `context` as `tag` from local images only; raises with the build log
-    on failure. Returns the seconds it took."""
-    t = time.time()
+    on failure. Returns the build log (what the RUN commands printed, stdout and stderr)."""
     args = [*ISOLATION, "--pull=never", "--layers=false", "-q", "-f", dockerfile, "-t", tag]
     for k, v in (build_args or {}).items():
         args += ["--build-arg", f"{k}={v}"]
-    buildah("build", *args, context)
-    return time.time() - t
+    r = buildah("build", *args, context)
+    return r.stdout + r.stderr
 
 
 def inspect(tag: str) -> dict:

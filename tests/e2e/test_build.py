@@ -1,7 +1,8 @@
 """Every fix proven by a real build: build the original (it must build and its program must run),
 run dockerfix on it, build the result, then run the image's own ENTRYPOINT/CMD as its configured
 user (it must exit 0: the program reads what it was given and writes where it must) and check
-`id -u` inside it is not 0 (or is the expected uid).
+`id -u` inside it is not 0 (or is the expected uid). The fixed build's log has no warning the
+original's did not have: the inserted lines build silently.
 
 Each case is a folder in tests/e2e/cases/ with the build context, a `Dockerfile` and `case.toml`:
   args            extra dockerfix arguments
@@ -76,15 +77,15 @@ def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, name, 
 
     def original_runs():
         # the original builds, and its program works (as root, or as its own user)
-        e2e.build(orig_ctx, orig_ctx / "Dockerfile", tag + ":orig", build_args)
+        log = e2e.build(orig_ctx, orig_ctx / "Dockerfile", tag + ":orig", build_args)
         try:
-            return e2e.run_image(tag + ":orig")
+            return e2e.run_image(tag + ":orig"), log
         finally:
             e2e.remove_image(tag + ":orig")  # vfs images are full copies: keep the store small
 
     def fixed_runs():
         try:
-            e2e.build(ctx, dockerfile, tag + ":fixed", build_args)
+            log = e2e.build(ctx, dockerfile, tag + ":fixed", build_args)
         except RuntimeError as e:
             raise AssertionError(f"the fixed Dockerfile does not build:\n{fixed.decode(errors='replace')}\n{e}") from None
         try:
@@ -96,18 +97,22 @@ def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, name, 
                 # buildah 1.28's `run` (chroot isolation) has been seen to lose the output of a
                 # short-lived process on a loaded machine (once in ~90 runs): ask once more
                 rid = e2e.run_many(tag + ":fixed", [id_argv])[0]
-            return user, r, rid
+            return user, r, rid, log
         finally:
             e2e.remove_image(tag + ":fixed")
 
     with ThreadPoolExecutor(2) as pool:
         orig_job = pool.submit(original_runs)
         fixed_job = None if spec.get("expect_unchanged") else pool.submit(fixed_runs)
-        r = orig_job.result()  # a broken original is reported first: the case itself is wrong
+        r, orig_log = orig_job.result()  # a broken original is reported first: the case itself is wrong
         assert r.returncode == 0, f"original image's program failed:\n{r.stdout}\n{r.stderr}"
         if fixed_job is None:
             return
-        user, r, rid = fixed_job.result()
+        user, r, rid, log = fixed_job.result()
+
+    # the inserted lines build silently: no warning the original's build did not print
+    # (`useradd --system --uid 10001` printed "uid 10001 is greater than SYS_UID_MAX 999")
+    assert not new_warnings(orig_log, log), f"the inserted lines print warnings:\n{new_warnings(orig_log, log)}"
 
     assert user and user.split(":")[0] not in ("", "root", "0"), f"fixed image still runs as {user!r}"
     if "expect_user" in spec:
@@ -118,6 +123,15 @@ def test_fixed_image_builds_and_runs_unprivileged(case, spec, build_args, name, 
     if "expect_uid" in spec:
         assert uid == spec["expect_uid"]
     assert uid != 0
+
+
+WARNING = re.compile(r"warn", re.I)
+
+
+def new_warnings(before: str, after: str) -> list[str]:
+    """The lines of the build log `after` that warn and are not in `before`."""
+    seen = set(before.splitlines())
+    return [line for line in after.splitlines() if WARNING.search(line) and line not in seen]
 
 
 def _is_subsequence(small, big):

@@ -67,7 +67,7 @@ def test_port_server_compared_by_port(e2e, tmp_path):
     folder = case("port-server", tmp_path)
     r = dockerfix(e2e, folder, "--format", "markdown", "-v")
     assert r.returncode == 0, r.stderr
-    assert ("  - [x] built both images; the fixed one starts as 10001 and answers on :18431 like the original "
+    assert ("\n- [x] built both images; the fixed one starts as 10001 and answers on :18431 like the original "
             "(`dockerfix --verify` with buildah, ") in r.stdout
     assert "dockerfix did not build it" not in r.stdout
     assert b"USER appuser" in (folder / "Dockerfile").read_bytes()

@@ -19,6 +19,7 @@ import os
 import re
 
 from ... import lazyre
+from ...evidence import read_small as _read, yaml_list as _yaml_list
 
 NAME = "suppressed"
 SUMMARY = "Another linter was told the image runs as root on purpose (hadolint DL3002, trivy DS002, checkov CKV_DOCKER_3/8, nosemgrep)."
@@ -84,36 +85,6 @@ def in_file(ctx) -> str | None:
                 return f"line {i}: `# {what}{m.group(1)}`" if what != "nosemgrep: " else \
                     f"line {i}: `# nosemgrep` names semgrep's {m.group(1)} rule"
     return None
-
-
-def _yaml_list(text: str, key: str) -> list[str]:
-    """The items of the top-level YAML list `key` (block `- x` or flow `[x, y]`): enough for these
-    linters' small config files, without a YAML library."""
-    out: list[str] = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = re.match(rf"^{re.escape(key)}\s*:\s*(.*?)\s*(?:#.*)?$", line)
-        if not m:
-            continue
-        rest = m.group(1)
-        if rest.startswith("["):
-            out += [x.strip().strip("'\"") for x in rest.strip("[]").split(",")]
-            continue
-        for item in lines[i + 1:]:
-            im = re.match(r"^\s*-\s*(?:id\s*:\s*)?['\"]?([\w.-]+)", item)
-            if im:
-                out.append(im.group(1))
-            elif item.strip() and not item.lstrip().startswith("#") and not item.startswith((" ", "\t")):
-                break
-    return out
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read(1 << 20)
-    except OSError:
-        return None
 
 
 @functools.lru_cache(maxsize=4096)
