@@ -169,7 +169,7 @@ def test_ids_taken_in_the_family_are_refused_naming_the_from_line(base, args, me
     f.write_text(data)
     code, out, err = cli([*args, "--write", f])
     assert code == 2, err
-    assert f"{f}:1: {message}" in err, err
+    assert f"{f}:1: error: {message}" in err, err
     assert f.read_text() == data
 
 

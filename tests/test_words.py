@@ -48,3 +48,114 @@ def test_an_unknown_base_is_not_said_to_lack_useradd():
 def test_package_manager_family_in_words():
     rs = reasons_of("ARG BASE\nFROM ${BASE}\nRUN apk add curl\n")
     assert "line 3: its package manager makes this an Alpine-based image" in rs, rs
+
+
+# --- the text format: one line per fixed or left file --------------------------------------
+
+NGINX = "FROM nginx:1.27\nCOPY site /usr/share/nginx/html\n"
+NONROOT = "FROM debian:bookworm-slim\nUSER nobody\n"
+ROOT = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n"
+
+
+def put(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_left_file_says_so_by_default(tmp_path, cli):
+    f = put(tmp_path / "nginx" / "Dockerfile", NGINX)
+    code, out, err = cli(["--isolated", "--offline", f])
+    assert code == 0 and out == ""
+    line, = err.splitlines()
+    assert line.startswith(f"{f}: left alone [starts-as-root]: base image nginx:1.27 runs nginx")
+    assert "nginxinc/nginx-unprivileged" in line  # the alternative
+    assert cli(["--isolated", "--offline", "-q", f]) == (0, "", "")
+
+
+def test_nothing_to_do_reads_differently_and_only_with_v(tmp_path, cli):
+    f = put(tmp_path / "Dockerfile", NONROOT)
+    assert cli(["--isolated", "--offline", f]) == (0, "", "")
+    code, out, err = cli(["--isolated", "--offline", "-v", f])
+    assert f"{f}: nothing to do [already-non-root]: the final stage already runs as nobody" in err
+    assert "left alone" not in err
+
+
+def test_folder_run_lists_every_left_file_and_counts_per_rule(tmp_path, cli):
+    put(tmp_path / "a" / "Dockerfile", NGINX)
+    put(tmp_path / "b" / "Dockerfile", NGINX)
+    put(tmp_path / "c" / "Dockerfile", NONROOT)
+    put(tmp_path / "d" / "Dockerfile", ROOT)
+    put(tmp_path / "e" / "Dockerfile", "# dockerfix: ignore -- runs as root on purpose\nFROM debian\n")
+    code, out, err = cli(["--isolated", "--offline", tmp_path])
+    lines = err.splitlines()
+    left = [x for x in lines if ": left alone [" in x]
+    assert sorted(x.split(":")[0] for x in left) == [str(tmp_path / n / "Dockerfile") for n in "abe"], err
+    assert any(x.startswith(f"{tmp_path / 'd' / 'Dockerfile'}: would fix: USER appuser after line 2 (Debian)")
+               for x in lines), err
+    assert lines[-1] == ("1 file would be fixed, 3 files left alone (starts-as-root: 2, ignored: 1), "
+                         "1 file already non-root."), err
+    assert "nothing to do" not in err  # listed with -v only
+
+
+def test_write_and_check_wording(tmp_path, cli):
+    f = put(tmp_path / "Dockerfile", ROOT)
+    code, out, err = cli(["--isolated", "--offline", "--check", f])
+    assert code == 1 and err == f"{f}: would fix: USER appuser after line 2 (Debian)\n"
+    code, out, err = cli(["--isolated", "--offline", "--write", f])
+    assert code == 0 and err == f"{f}: fixed: USER appuser after line 2 (Debian)\n"
+
+
+def test_stdin_says_what_it_printed(tmp_path, cli):
+    code, out, err = cli(["--isolated", "--offline", "-"], input=ROOT)
+    assert code == 0 and "USER appuser" in out
+    assert err == "-: fixed (printed to stdout): USER appuser after line 2 (Debian)\n"
+    code, out, err = cli(["--isolated", "--offline", "--stdin-filename", "app/Dockerfile", "-"], input=ROOT)
+    assert err == "app/Dockerfile: fixed (printed to stdout): USER appuser after line 2 (Debian)\n"
+    code, out, err = cli(["--isolated", "--offline", "--check", "-"], input=ROOT)
+    assert code == 1 and err == "-: would fix: USER appuser after line 2 (Debian)\n" and out == ""
+    code, out, err = cli(["--isolated", "--offline", "-"], input=NGINX)
+    assert out == NGINX and err.startswith("-: left alone [starts-as-root]: ")
+
+
+# --- one error style -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "yaml", "x"], "--format 'yaml' is not one of text, json, json-lines, sarif, markdown, github, gitlab, junit, checkstyle, rdjson"),
+    (["--format=yaml", "x"], "--format 'yaml' is not one of text, json, json-lines,"),
+    (["--color", "sometimes", "x"], "--color 'sometimes' is not one of auto, always, never"),
+    (["--uid", "abc", "x"], "--uid 'abc' is not a whole number"),
+    (["--verify-seconds=soon", "x"], "--verify-seconds 'soon' is not a whole number"),
+    (["--bogus", "x"], "unknown option --bogus (did you mean "),
+    (["-x", "x"], "unknown option -x; dockerfix --help lists the options"),
+    ([], "no PATH given: name Dockerfiles or folders to fix, or '-' to read stdin"),
+    (["x", "--user"], "--user needs a value"),
+    (["--write", "--check", "x"], "--write and --check cannot be used together"),
+    (["--user", "a b", "x"], "--user 'a b' is not a valid user/group name"),
+])
+def test_every_bad_option_reads_the_same(args, message, cli):
+    code, out, err = cli(args)
+    assert code == 2 and out == "", err
+    line, = err.splitlines()
+    assert line.startswith("dockerfix: error: " + message), err
+    assert "Usage:" not in err and "Value error" not in err and "Error:" not in err
+
+
+def test_the_installed_command_prints_the_same(tmp_path):
+    """The fast path hands anything it does not read to typer: the same style from the command."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "fixer", "--format", "yaml", "x"], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=60)
+    assert p.returncode == 2 and p.stderr.startswith("dockerfix: error: --format 'yaml' is not one of text,"), p.stderr
+
+
+def test_file_errors_are_path_line_error(tmp_path, cli):
+    f = put(tmp_path / "Dockerfile", "RUN echo\nFROM debian\n")
+    code, out, err = cli(["--isolated", "--offline", f])
+    assert code == 2 and err.startswith(f"{f}:1: error: RUN before the first FROM") and err.count("\n") == 1, err
+    code, out, err = cli(["--isolated", "--offline", "--format", "json", f])
+    assert json.loads(out)[0]["error"].startswith(f"{f}:1: RUN before the first FROM")  # the report keeps its schema
+    code, out, err = cli(["--isolated", "--offline", tmp_path / "missing"])
+    assert code == 2 and err == f"{tmp_path / 'missing'}: error: no such file\n", err
