@@ -23,13 +23,13 @@ CATALOGUE = [
     ("empty", b"", "empty"),
     ("only-comments", b"# just a comment\n\n# another\n", "no instructions"),
     ("no-from", b"RUN apt-get update\nCMD [\"x\"]\n", "FROM"),
-    ("unknown-instruction", b"FROM debian\nFROB x\n", ":2: unknown instruction: FROB"),
+    ("unknown-instruction", b"FROM debian\nFROB x\n", ":2: error: unknown instruction: FROB"),
     ("jinja", b"FROM {{ base }}\n{% if x %}\nRUN a\n{% endif %}\n", "unknown instruction"),
     ("unterminated-heredoc", b"FROM debian\nRUN <<EOF\necho hi\n", "heredoc"),
     ("continuation-at-eof", b"FROM debian\nRUN apt-get update \\\n", "continuation"),
     ("too-large", b"FROM debian:12\n" + b"RUN echo x > /tmp/x\n" * 600_000, "too large"),
     # a NUL past the first 8 KiB went through once
-    ("nul-after-8k", b"FROM debian:12\n" + b"# " + b"x" * 9000 + b"\nRUN a\x00b\n", ":3: file looks binary"),
+    ("nul-after-8k", b"FROM debian:12\n" + b"# " + b"x" * 9000 + b"\nRUN a\x00b\n", ":3: error: file looks binary"),
     ("utf-16-le-bom", "\ufeffFROM debian:12\nRUN apt-get update\n".encode("utf-16-le"),
      ": file is UTF-16 (little-endian, with a byte-order mark), not UTF-8; Dockerfiles must be UTF-8: "
      "convert it, e.g. iconv -f UTF-16 -t UTF-8"),
@@ -292,7 +292,7 @@ def test_a_failed_write_names_its_cause(code, cause, tmp_path, cli, monkeypatch)
 
     monkeypatch.setattr(os, "replace", fail)
     code_, out, err = cli(["--write", f])
-    assert code_ == 2 and f"{f}: cannot write: {cause}; not written\n" in err and "Traceback" not in err
+    assert code_ == 2 and f"{f}: error: cannot write: {cause}; not written\n" in err and "Traceback" not in err
     assert f.read_bytes() == GOOD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
 
@@ -316,7 +316,7 @@ def test_read_only_file_system_is_named_as_such(tmp_path):
     p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", mnt, ROOT_DOCKERFILE, sys.executable],
                        capture_output=True, text=True, timeout=60)
     assert p.stdout == f"exit 2\n{ROOT_DOCKERFILE}", (p.stdout, p.stderr)
-    assert p.stderr == "Dockerfile: cannot write: read-only file system; not written\n"
+    assert p.stderr == "Dockerfile: error: cannot write: read-only file system; not written\n"
 
 
 def test_dangling_symlink_and_symlink_loop_found_in_a_folder_are_skipped_with_a_note(tmp_path, cli):

@@ -93,7 +93,7 @@ def test_stdin_error_returns_original_text(cli):
     bad = "FROM debian\nRUN <<EOF\necho\n"
     code, out, err = cli(["-", "--stdin-filename", "svc/Dockerfile"], input=bad)
     assert code == 2 and out == bad
-    assert "svc/Dockerfile:2: unterminated heredoc" in err
+    assert "svc/Dockerfile:2: error: unterminated heredoc" in err
 
 
 def test_stdin_diff(cli):

@@ -89,7 +89,7 @@ def test_writable_in_configuration_names_the_file(tmp_path, cli, monkeypatch):
     (tmp_path / ".dockerfix.toml").write_text('writable = ["/data", "/etc"]\n')
     code, out, err = cli(["--write", "Dockerfile"])
     assert code == 2
-    assert "Dockerfile: configuration .dockerfix.toml: writable /etc: /etc is a system folder" in err, err
+    assert "Dockerfile: error: configuration .dockerfix.toml: writable /etc: /etc is a system folder" in err, err
     assert (tmp_path / "Dockerfile").read_text() == DEBIAN
 
 
@@ -188,8 +188,8 @@ def test_the_same_account_in_a_configuration_names_the_file(tmp_path, cli, monke
     f = tmp_path / "Dockerfile"
     f.write_text(DEBIAN)
     cases = {
-        '.dockerfix.toml': ('user = "nobody"\n', "Dockerfile: configuration .dockerfix.toml: user nobody: nobody is the shared"),
-        'pyproject.toml': ('[tool.dockerfix]\nuser = "root"\n', "Dockerfile: configuration pyproject.toml: user root: root is the superuser"),
+        '.dockerfix.toml': ('user = "nobody"\n', "Dockerfile: error: configuration .dockerfix.toml: user nobody: nobody is the shared"),
+        'pyproject.toml': ('[tool.dockerfix]\nuser = "root"\n', "Dockerfile: error: configuration pyproject.toml: user root: root is the superuser"),
     }
     for name, (text, message) in cases.items():
         (tmp_path / name).write_text(text)
