@@ -199,7 +199,7 @@ def test_the_same_account_in_a_configuration_names_the_file(tmp_path, cli, monke
         (tmp_path / name).unlink()
     for text, message in (('group = "users"\n', "configuration .dockerfix.toml: group users: users is a system group"),
                           ("uid = 65534\n", "configuration .dockerfix.toml: uid 65534: every base image already has"),
-                          ("gid = 100\n", "Dockerfile:1: --gid 100: the base image (debian family) already has group users")):
+                          ("gid = 100\n", "Dockerfile:1: error: --gid 100: the base image (debian family) already has group users")):
         (tmp_path / ".dockerfix.toml").write_text(text)
         code, out, err = cli(["--write", "Dockerfile"])
         assert code == 2 and message in err, (text, err)
