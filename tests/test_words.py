@@ -159,3 +159,26 @@ def test_file_errors_are_path_line_error(tmp_path, cli):
     assert json.loads(out)[0]["error"].startswith(f"{f}:1: RUN before the first FROM")  # the report keeps its schema
     code, out, err = cli(["--isolated", "--offline", tmp_path / "missing"])
     assert code == 2 and err == f"{tmp_path / 'missing'}: error: no such file\n", err
+
+
+def test_verify_verdicts_read_like_the_other_lines(capsys):
+    """A refuted fix is a file left alone (rule verify-refuted) with what the image printed; a
+    verified one says so after its fixed line."""
+    from fixer.batch import explain
+    from fixer.result import Result
+
+    refuted = Result(False, b"", path="Dockerfile", rule="verify-refuted",
+                     skipped="--verify: the fixed image exits 1 where the original exits 0",
+                     verify={"verdict": "refuted", "reason": "the fixed image exits 1 where the original exits 0",
+                             "error": "PermissionError: [Errno 13] Permission denied: '/var/lib/x'"})
+    explain(refuted, write=False, verbose=False)
+    assert capsys.readouterr().err == (
+        "Dockerfile: left alone [verify-refuted]: --verify: the fixed image exits 1 where the original exits 0\n"
+        "  PermissionError: [Errno 13] Permission denied: '/var/lib/x'\n")
+    verified = Result(True, b"", path="Dockerfile", family="alpine", user_after="appuser", insert_after=3,
+                      verify={"verdict": "verified", "engine": "buildah", "times": {"total": 14.5},
+                              "reason": "built both images; the fixed one starts as 10001"})
+    explain(verified, write=True, verbose=False)
+    assert capsys.readouterr().err == (
+        "Dockerfile: fixed: USER appuser after line 3 (Alpine)\n"
+        "Dockerfile: verified (buildah, 14.5 s): built both images; the fixed one starts as 10001\n")
