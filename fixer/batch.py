@@ -153,7 +153,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                 res.error_line = e.line
                 res.changed = False
                 status = 2
-                print(e.format(name), file=err)
+                print(e.format(name, "error"), file=err)
                 if echo:
                     out.write(data)  # an editor gets its text back unchanged
                 continue
@@ -161,7 +161,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                 counts["failed"] += 1
                 res.error = f"{name}: {e}"
                 status = 2
-                print(f"{name}: {e}", file=err)
+                print(f"{name}: error: {e}", file=err)
                 if echo:
                     out.write(data)
                 continue
@@ -170,7 +170,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                 res.error = f"{name}: internal error: {type(e).__name__}: {e}"
                 res.changed = False
                 status = 2
-                print(res.error + " (a bug in dockerfix: please report it, with the file if you can)", file=err)
+                print(f"{name}: error: internal error: {type(e).__name__}: {e} "
+                      "(a bug in dockerfix: please report it, with the file if you can)", file=err)
                 if echo:
                     out.write(data)
                 continue
@@ -179,7 +180,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                     out.write(json.dumps(res.to_json()) + "\n")  # as each file is done: bots can stream
                 progress.update(len(results))
             if fmt == "text" and not quiet:
-                explain(res, write=write or echo, verbose=verbose)
+                explain(res, write=write, verbose=verbose, printed=echo and res.changed)
             if (check and res.changed or res.rule == "verify-refuted") and status == 0:
                 status = 1
     if statistics:
@@ -202,7 +203,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
 
         out.write(getattr(formats, fmt)([r.to_json() for r in results]))
     elif fmt == "text" and not quiet and len(files) > 1:
-        summary(counts, rules if verbose else None, write=write)
+        summary(counts, rules, write=write)
     try:
         out.close()
     except DockerfixError as e:
@@ -213,25 +214,33 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     return status
 
 
-def explain(res: Result, *, write: bool, verbose: bool) -> None:
-    """The text format: what happened to one file, on stderr."""
+# the rules that mean there was nothing to do (rather than a file left alone on purpose)
+NOTHING_TO_DO = ("already-non-root",)
+
+
+def explain(res: Result, *, write: bool, verbose: bool, printed: bool = False) -> None:
+    """The text format: what happened to one file, on stderr, one line as `PATH: what: why`.
+    A file fixed, or left alone by a rule, always (but with -q); a file with nothing to do, and
+    each reason behind a decision, with -v. `printed`: the fixed text went to stdout (stdin)."""
+    from .images import FAMILY_NAMES
+
     err = sys.stderr
     name = res.path
     v = res.verify
     if res.changed:
-        verb = "fixed" if write else "would fix"
-        where = f"after line {res.insert_after}"
-        family = "no shell" if res.family == "scratch" else res.family  # distroless too
-        print(f"{verb} {name}: USER {res.user_after} {where} ({family})", file=err)
-    elif v and v["verdict"] == "refuted":
-        print(f"refuted {name}: {v['reason']}; left unchanged", file=err)
-        for line in (v["error"] or "").splitlines():
-            print(f"  {line}", file=err)
+        verb = "fixed (printed to stdout)" if printed else "fixed" if write else "would fix"
+        family = FAMILY_NAMES.get(res.family or "unknown", res.family)
+        print(f"{name}: {verb}: USER {res.user_after} after line {res.insert_after} ({family})", file=err)
+    elif res.rule is not None and res.rule not in NOTHING_TO_DO:
+        print(f"{name}: left alone [{res.rule}]: {res.skipped}", file=err)
+        if v and v["verdict"] == "refuted":
+            for line in (v["error"] or "").splitlines():
+                print(f"  {line}", file=err)
     elif verbose:
-        why = res.skipped or "nothing to do"
-        print(f"unchanged {name}: {why}" + (f" [{res.rule}]" if res.rule else ""), file=err)
+        why = res.skipped or "the final stage already runs as a non-root user"
+        print(f"{name}: nothing to do" + (f" [{res.rule}]" if res.rule else "") + f": {why}", file=err)
     if v and v["verdict"] == "verified":
-        print(f"verified {name} ({v['engine']}, {v['times']['total']:g} s): {v['reason']}", file=err)
+        print(f"{name}: verified ({v['engine']}, {v['times']['total']:g} s): {v['reason']}", file=err)
     if verbose:
         for r in res.reasons:
             print(f"{name}: {r}", file=err)
@@ -248,17 +257,25 @@ def explain(res: Result, *, write: bool, verbose: bool) -> None:
             print(f"{name}: warning: {w}", file=err)
 
 
-def summary(counts: dict, rules: dict | None, *, write: bool) -> None:
-    """The text format's last line, for more than one file."""
+def summary(counts: dict, rules: dict, *, write: bool) -> None:
+    """The text format's last line, for more than one file: fixed, left alone (per rule, most
+    frequent first), nothing to do, failed."""
     def n(k: int) -> str:
         return f"{k} file{'s' if k != 1 else ''}"
 
+    left = {k: v for k, v in rules.items() if k not in NOTHING_TO_DO}
+    non_root = sum(v for k, v in rules.items() if k in NOTHING_TO_DO)
+    other = counts["unchanged"] - sum(rules.values())  # no rule: nothing to do (excluded, say)
     parts = []
     if counts["changed"]:
         parts.append(f"{n(counts['changed'])} {'fixed' if write else 'would be fixed'}")
-    if counts["unchanged"]:
-        per_rule = ", ".join(f"{k}: {v}" for k, v in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))) if rules else ""
-        parts.append(f"{n(counts['unchanged'])} left unchanged" + (f" ({per_rule})" if per_rule else ""))
+    if left:
+        per_rule = ", ".join(f"{k}: {v}" for k, v in sorted(left.items(), key=lambda kv: (-kv[1], kv[0])))
+        parts.append(f"{n(sum(left.values()))} left alone ({per_rule})")
+    if non_root:
+        parts.append(f"{n(non_root)} already non-root")
+    if other:
+        parts.append(f"{n(other)} with nothing to do")
     if counts["failed"]:
         parts.append(f"{n(counts['failed'])} failed")
     print(", ".join(parts) + ".", file=sys.stderr)

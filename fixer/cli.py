@@ -198,12 +198,77 @@ def build_app():
     # "<bool>"; the same in every typer version
     app = typer.Typer(add_completion=True, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]})
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+    class ArgumentError(usage_error):
+        """Every error about the command line in dockerfix's one style: `dockerfix: error: WHAT`
+        on stderr, exit 2 (typer's own say `Error: Invalid value for ...` after the usage)."""
+
+        def format_message(self) -> str:
+            return self.message
+
+        def show(self, file=None) -> None:
+            typer.echo(f"dockerfix: error: {self.message}", err=True)
+
     class Command(typer.core.TyperCommand):
         def collect_usage_pieces(self, ctx):  # `PATH...`, not typer's `{paths}...`
             return [self.options_metavar, "PATH..."]
 
+        def parse_args(self, ctx, args):
+            given = list(args)  # the parser consumes `args`
+            try:
+                return super().parse_args(ctx, args)
+            except usage_error as e:
+                if type(e).__name__ == "NoArgsIsHelpError":
+                    raise
+                raise ArgumentError(argument_error(e, given), ctx) from None
+
     app.command(cls=Command)(run)
     return app
+
+
+_INT_OPTIONS = {"uid": "--uid", "gid": "--gid", "verify_seconds": "--verify-seconds"}
+
+
+def argument_error(e, args: list[str]) -> str:
+    """What a typer (click) error about the command line says, in dockerfix's words: the option,
+    the value given and what it takes; unknown options with the closest known ones."""
+    kind = type(e).__name__
+    if kind == "NoSuchOption":
+        near = sorted(getattr(e, "possibilities", None) or ())
+        return (f"unknown option {e.option_name}" + (f" (did you mean {' or '.join(near)}?)" if near else "")
+                + "; dockerfix --help lists the options")
+    if kind == "BadOptionUsage":
+        if "requires an argument" in e.message:
+            return f"{e.option_name} needs a value"
+        return e.message[:1].lower() + e.message[1:]
+    param = getattr(e, "param", None)
+    name = getattr(param, "name", None)
+    if kind == "MissingParameter" and name == "paths":
+        return "no PATH given: name Dockerfiles or folders to fix, or '-' to read stdin (dockerfix --help)"
+    if param is not None and name in ("fmt", "color", *_INT_OPTIONS):
+        opt = max(param.opts, key=len)
+        value = _given(args, param.opts)
+        shown = f"{opt} {value!r}" if value is not None else opt
+        if name in _INT_OPTIONS:
+            return f"{shown} is not a whole number"
+        choices = [c.value for c in (Format if name == "fmt" else Color)]
+        return f"{shown} is not one of {', '.join(choices)}"
+    text = e.format_message()
+    return text[:1].lower() + text[1:]
+
+
+def _given(args: list[str], opts: list[str]) -> str | None:
+    """The last value given to the option named `opts` in `args` (`--opt VALUE` or `--opt=VALUE`)."""
+    value = None
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a in opts and i + 1 < len(args):
+            value = args[i + 1]
+        elif "=" in a and a.split("=", 1)[0] in opts:
+            value = a.split("=", 1)[1]
+    return value
 
 
 def _lsp(argv: list[str]) -> int:

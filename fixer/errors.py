@@ -14,9 +14,11 @@ class DockerfixError(Exception):
         self.message = message
         self.line = line
 
-    def format(self, path: str) -> str:
+    def format(self, path: str, severity: str | None = None) -> str:
+        """`PATH:LINE: MESSAGE` (the JSON report's `error`), or with `severity` what stderr shows,
+        `PATH:LINE: error: MESSAGE` (as compilers and linters print it; no line: `PATH: error: ...`)."""
         where = f"{path}:{self.line}" if self.line else path
-        return f"{where}: {self.message}"
+        return f"{where}: {severity + ': ' if severity else ''}{self.message}"
 
 
 class ConfigError(DockerfixError):

@@ -577,6 +577,7 @@ def merge(known: images.ImageInfo, config: dict, origin: str) -> images.ImageInf
         drops_privileges=drops, env=env, entrypoint=entrypoint, cmd=cmd, volumes=volumes,
         workdir=str(c.get("WorkingDir") or ""), facts_from=origin, user_known=True,
         matched=(", ".join(why) + f"; {origin}") if why else (f"{known.matched}; {origin}" if known.matched else origin),
+        evidence=(", ".join(why) + f" ({origin})") if why else (known.evidence or f"its configuration ({origin})"),
     )
 
 

@@ -205,9 +205,10 @@ def statistics(reports: list[dict], *, write: bool) -> list[dict]:
             count(RULE_ID, True, f"final stage runs as root ({'fixed' if write else 'fixable'})")
         elif r.get("rule"):
             rule = BY_NAME.get(r["rule"])
-            count(r["rule"], False, "left unchanged: " + (rule.summary if rule else r["rule"]))
+            what = "nothing to do" if r["rule"] == "already-non-root" else "left alone"  # as the text format says
+            count(r["rule"], False, f"{what}: " + (rule.summary if rule else r["rule"]))
         else:
-            count("unchanged", False, "left unchanged: " + (r.get("skipped") or "nothing to do"))
+            count("unchanged", False, "nothing to do: " + (r.get("skipped") or "no change needed"))
     return sorted(rows.values(), key=lambda row: (-row["count"], row["code"]))
 
 

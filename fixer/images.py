@@ -29,7 +29,8 @@ class ImageInfo:
     env: dict[str, str] = field(default_factory=dict)  # ENV the image sets that USER lines use
     volumes: tuple[str, ...] = ()  # the image's own VOLUMEs (its program writes them)
     source: str = ""  # where these facts come from
-    matched: str = ""  # the pattern that matched (for reports)
+    matched: str = ""  # the knowledge file's patterns that matched (for debugging; never shown)
+    evidence: str = ""  # why the facts hold, in words ("its tag names alpine"): what reasons show
     note: str = ""
     # from the image's own configuration (facts.merge), when one was found
     entrypoint: tuple[str, ...] = ()
@@ -168,7 +169,7 @@ def lookup(image: str | None) -> ImageInfo:
         return ImageInfo()
     if image.lower() == "scratch":
         return ImageInfo(family="scratch", shell=False, useradd=False, matched="scratch", user_known=True,
-                         facts_from="knowledge file",
+                         facts_from="knowledge file", evidence="scratch is the empty image",
                          source="https://docs.docker.com/build/building/base-images/#create-a-minimal-base-image-using-scratch")
     ref = parse_ref(image)
     tag = (ref.tag or "latest").lower()
@@ -178,5 +179,69 @@ def lookup(image: str | None) -> ImageInfo:
                 if any(glob_match(tag, t) for t in rule.tags):
                     info = rule.info
                     return ImageInfo(**{**info.__dict__, "matched": f"{pat}:{'|'.join(rule.tags)}",
+                                        "evidence": _evidence(pat, rule.tags, tag, info.source),
                                         "facts_from": "knowledge file", "user_known": known(image)})
     return ImageInfo()
+
+
+# what a reason says an image is, by family: `base image python:3.14-slim is Debian-based`
+FAMILY_WORDS = {"debian": "is Debian-based", "alpine": "is Alpine-based", "busybox": "is BusyBox-based",
+                "rhel": "is Red Hat-based", "suse": "is SUSE-based", "arch": "is Arch Linux-based",
+                "windows": "is a Windows image", "scratch": "has no shell", "unknown": "is not a distribution dockerfix knows"}
+# the family as a name in short messages: `fixed: USER appuser after line 2 (Debian)`
+FAMILY_NAMES = {"debian": "Debian", "alpine": "Alpine", "busybox": "BusyBox", "rhel": "Red Hat", "suse": "SUSE",
+                "arch": "Arch Linux", "windows": "Windows", "scratch": "no shell", "unknown": "any Linux"}
+
+
+def _evidence(name: str, tags: tuple[str, ...], tag: str, source: str) -> str:
+    """Why the knowledge file's entry applies, in words: the part of the tag that matched
+    (`its tag names bookworm`) for an entry about any image, else the images the entry is about
+    (and the part of their tag) with its source."""
+    said = ""
+    for t in tags:
+        if t != "*" and glob_match(tag, t):
+            said = _tag_words(t, tag)
+            break
+    if name == "*" and said:
+        return f"its tag {said}"
+    if name == "*":
+        which = "every image"
+    elif not any(c in name for c in "*?["):
+        which = f"{name} images"
+    elif name.endswith("/*") and not any(c in name[:-2] for c in "*?["):
+        which = f"images under {name[:-1]}"
+    elif name.endswith("*") and not any(c in name[:-1] for c in "*?["):
+        which = f"images named {name[:-1]}..."
+    else:
+        which = f"images named like {name.replace('*', '...')}"
+    if said:
+        which += f" whose tag {said}"
+    url = re.search(r"https?://\S+", source)
+    where = url.group(0).rstrip(").,;") if url else source
+    return f"dockerfix's knowledge file says so of {which}" + (f" ({where})" if where else "")
+
+
+def _tag_words(pattern: str, tag: str) -> str:
+    """What a tag pattern that matched `tag` says about it: `names alpine`, `starts with 24.04`."""
+    words = [w for w in pattern.split("*") if w]
+    if "?" in pattern or "[" in pattern or not words:
+        return f"is {tag}"
+    if "*" not in pattern:
+        return f"is {pattern}"
+    if len(words) == 1 and not pattern.startswith("*"):
+        return f"starts with {words[0]}"
+    if len(words) == 1 and not pattern.endswith("*"):
+        return f"ends with {words[0]}"
+    return f"names {' and '.join(words)}"
+
+
+def describe_family(family: str) -> str:
+    """`a Debian-based image`, `an Alpine-based image`."""
+    name = f"{FAMILY_NAMES.get(family, family)}-based image"
+    return ("an " if name[0] in "AEIOU" else "a ") + name
+
+
+def describe(image: str, info: ImageInfo) -> str:
+    """`base image python:3.14-slim is Debian-based: its tag names slim`."""
+    return f"base image {image} {FAMILY_WORDS.get(info.family, 'is ' + info.family)}" + (
+        f": {info.evidence}" if info.evidence else "")

@@ -10,7 +10,7 @@ step is in `plan_user` (choose the user), `plan_place` (where the block goes, it
 
 from __future__ import annotations
 
-from . import snippets
+from . import images, shell, snippets
 from .errors import DockerfixError
 from .parse import Dockerfile
 from .plan_paths import add_warnings, writable_paths, writable_refused
@@ -339,9 +339,11 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
             if family == "unknown":
                 how = "with commands that work on any Linux"
             elif family in snippets.SHADOW_FAMILIES and not useradd:
-                how = f"without useradd ({an.base_image} has no shadow-utils), with commands that work on any Linux"
+                base = an.base_image or "the base image"
+                has = f"{base} has none" if info.useradd is False else f"dockerfix does not know that {base} has it"
+                how = f"without useradd ({has}), with commands that work on any Linux"
             else:
-                how = f"the {family} way"
+                how = f"the {images.FAMILY_NAMES.get(family, family)} way"
             result.reasons.append(f"created user {new.name} ({new.uid}:{new.gid}) {how}")
     lines += env_lines
     lines.append(f"USER {user_line}")
@@ -370,7 +372,7 @@ def _family(an: Analysis) -> tuple[str, str]:
     info = an.image
     if an.families:
         fam, line = an.families[-1]
-        return fam, f"line {line}: its package manager makes this {'an' if fam[0] in 'aeiou' else 'a'} {fam}-family image"
+        return fam, f"line {line}: its package manager makes this {images.describe_family(fam)}"
     if info.family in ("unknown", "windows") and an.shell and an.shell[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in (
         "powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"
     ):
@@ -388,6 +390,6 @@ def _family(an: Analysis) -> tuple[str, str]:
             "using commands that work on any Linux"
         )
     if info.family != "unknown":
-        return info.family, f"base image {an.base_image} is {info.family}-family ({info.matched})"
+        return info.family, images.describe(an.base_image, info)
     return "unknown", f"base image {an.base_image} is not in dockerfix's image list: using commands that work on any Linux"
 

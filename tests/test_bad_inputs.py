@@ -23,13 +23,13 @@ CATALOGUE = [
     ("empty", b"", "empty"),
     ("only-comments", b"# just a comment\n\n# another\n", "no instructions"),
     ("no-from", b"RUN apt-get update\nCMD [\"x\"]\n", "FROM"),
-    ("unknown-instruction", b"FROM debian\nFROB x\n", ":2: unknown instruction: FROB"),
+    ("unknown-instruction", b"FROM debian\nFROB x\n", ":2: error: unknown instruction: FROB"),
     ("jinja", b"FROM {{ base }}\n{% if x %}\nRUN a\n{% endif %}\n", "unknown instruction"),
     ("unterminated-heredoc", b"FROM debian\nRUN <<EOF\necho hi\n", "heredoc"),
     ("continuation-at-eof", b"FROM debian\nRUN apt-get update \\\n", "continuation"),
     ("too-large", b"FROM debian:12\n" + b"RUN echo x > /tmp/x\n" * 600_000, "too large"),
     # a NUL past the first 8 KiB went through once
-    ("nul-after-8k", b"FROM debian:12\n" + b"# " + b"x" * 9000 + b"\nRUN a\x00b\n", ":3: file looks binary"),
+    ("nul-after-8k", b"FROM debian:12\n" + b"# " + b"x" * 9000 + b"\nRUN a\x00b\n", ":3: error: file looks binary"),
     ("utf-16-le-bom", "\ufeffFROM debian:12\nRUN apt-get update\n".encode("utf-16-le"),
      ": file is UTF-16 (little-endian, with a byte-order mark), not UTF-8; Dockerfiles must be UTF-8: "
      "convert it, e.g. iconv -f UTF-16 -t UTF-8"),
@@ -181,7 +181,7 @@ def test_gid_taken_in_the_family_is_an_error_naming_the_from_line(tmp_path, cli)
     f = tmp_path / "Dockerfile"
     f.write_bytes(GOOD)
     code, out, err = cli(["--gid", "100", "--write", f])
-    assert code == 2 and f"{f}:1: --gid 100: the base image (debian family) already has group users (100)" in err
+    assert code == 2 and f"{f}:1: error: --gid 100: the base image (debian family) already has group users (100)" in err
     assert f.read_bytes() == GOOD
 # --- files and writes (issue 12): non-regular files, interrupted or refused writes ---
 
@@ -207,7 +207,7 @@ def test_fifo_named_on_the_command_line_is_never_opened(tmp_path, cli):
     os.mkfifo(f)
     with no_hang():
         code, out, err = cli(["--write", f])
-    assert code == 2 and f"{f}: not a regular file (a FIFO)" in err and "Traceback" not in err
+    assert code == 2 and f"{f}: error: not a regular file (a FIFO)" in err and "Traceback" not in err
     assert stat.S_ISFIFO(f.lstat().st_mode)
 
 
@@ -217,7 +217,7 @@ def test_fifo_found_in_a_folder_is_an_error_and_the_other_files_are_fixed(tmp_pa
     os.mkfifo(tmp_path / "Dockerfile.pipe")
     with no_hang():
         code, out, err = cli(["--write", tmp_path])
-    assert code == 2 and "Dockerfile.pipe: not a regular file (a FIFO)" in err
+    assert code == 2 and "Dockerfile.pipe: error: not a regular file (a FIFO)" in err
     assert b"USER appuser" in good.read_bytes()
 
 
@@ -292,7 +292,7 @@ def test_a_failed_write_names_its_cause(code, cause, tmp_path, cli, monkeypatch)
 
     monkeypatch.setattr(os, "replace", fail)
     code_, out, err = cli(["--write", f])
-    assert code_ == 2 and f"{f}: cannot write: {cause}; not written\n" in err and "Traceback" not in err
+    assert code_ == 2 and f"{f}: error: cannot write: {cause}; not written\n" in err and "Traceback" not in err
     assert f.read_bytes() == GOOD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
 
@@ -316,7 +316,7 @@ def test_read_only_file_system_is_named_as_such(tmp_path):
     p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", mnt, ROOT_DOCKERFILE, sys.executable],
                        capture_output=True, text=True, timeout=60)
     assert p.stdout == f"exit 2\n{ROOT_DOCKERFILE}", (p.stdout, p.stderr)
-    assert p.stderr == "Dockerfile: cannot write: read-only file system; not written\n"
+    assert p.stderr == "Dockerfile: error: cannot write: read-only file system; not written\n"
 
 
 def test_dangling_symlink_and_symlink_loop_found_in_a_folder_are_skipped_with_a_note(tmp_path, cli):
@@ -330,7 +330,7 @@ def test_dangling_symlink_and_symlink_loop_found_in_a_folder_are_skipped_with_a_
     assert f"dockerfix: skipping dangling symlink {tmp_path / 'Dockerfile.old'}\n" in err
     assert f"dockerfix: skipping symlink loop {tmp_path / 'Dockerfile.a'}\n" in err
     assert f"dockerfix: skipping symlink loop {tmp_path / 'Dockerfile.b'}\n" in err
-    assert b"USER appuser" in good.read_bytes() and f"fixed {good}" in err and "failed" not in err
+    assert b"USER appuser" in good.read_bytes() and f"{good}: fixed: " in err and "failed" not in err
     assert cli(["--write", "-q", tmp_path])[2] == ""
 
 
@@ -339,7 +339,7 @@ def test_dangling_symlink_or_loop_named_on_the_command_line_is_an_error(kind, me
     link = tmp_path / "Dockerfile"
     link.symlink_to("gone" if kind == "dangling" else "Dockerfile")
     code, out, err = cli(["--write", link])
-    assert code == 2 and f"{link}: {message}" in err and "Traceback" not in err
+    assert code == 2 and f"{link}: error: {message}" in err and "Traceback" not in err
 # --- hostile but well-formed input: no traceback, ever (issue 12) -------------------------------------
 # Generated here (the files would be large); a few small ones are in fuzz/regressions/.
 
@@ -444,7 +444,7 @@ def fix_breaks_on_boom(monkeypatch):
 
 
 BOOM = b"FROM debian:bookworm-slim\n# BOOM\nRUN apt-get update\n"
-INTERNAL = "internal error: KeyError: 'boom' (a bug in dockerfix: please report it, with the file if you can)"
+INTERNAL = "error: internal error: KeyError: 'boom' (a bug in dockerfix: please report it, with the file if you can)"
 
 
 def test_internal_error_is_reported_and_the_next_file_still_fixed(tmp_path, cli, fix_breaks_on_boom):

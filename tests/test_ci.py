@@ -129,7 +129,8 @@ def test_statistics_counts_outcomes_and_rules_like_ruff(repo):
     assert [line.split("\t")[:2] for line in lines] == [
         ["2", "DFX001          "], ["2", "drops-privileges"], ["1", "already-non-root"], ["1", "error           "]]
     assert lines[0].endswith("\t[*] final stage runs as root (fixable)")
-    assert lines[1].split("\t")[2].startswith("[ ] left unchanged: ")
+    assert lines[1].split("\t")[2].startswith("[ ] left alone: ")  # the words of the text format
+    assert lines[2].split("\t")[2].startswith("[ ] nothing to do: The final stage already runs as a non-root user")
     assert b"files" not in err.splitlines()[-1]  # the summary line is the statistics now
     code, out, err = run_dockerfix(["--statistics", "--format", "json", "--write", "."], repo)
     rows = json.loads(out)

@@ -48,7 +48,7 @@ def test_write_then_check_is_clean(tmp_path, cli):
     os.chmod(f, 0o640)
     code, out, err = cli(["--write", f])
     assert code == 0 and out == ""
-    assert f"fixed {f}: USER appuser after line 2 (debian)" in err
+    assert f"{f}: fixed: USER appuser after line 2 (Debian)" in err
     assert "USER appuser" in f.read_text()
     assert oct(f.stat().st_mode & 0o777) == "0o640"
     assert not [p for p in tmp_path.iterdir() if p.name != "Dockerfile"], "temporary file left behind"
@@ -60,8 +60,8 @@ def test_check_exit_1_names_files(tmp_path, cli):
     b = write(tmp_path / "b" / "Dockerfile", NONROOT_DOCKERFILE)
     code, out, err = cli(["--check", tmp_path])
     assert code == 1
-    assert f"would fix {a}" in err and str(b) not in err.replace("left unchanged", "")
-    assert "1 file would be fixed, 1 file left unchanged." in err
+    assert f"{a}: would fix: " in err and str(b) not in err  # nothing to do: named with -v only
+    assert "1 file would be fixed, 1 file already non-root." in err
     assert a.read_text() == ROOT_DOCKERFILE
 
 
@@ -69,19 +69,19 @@ def test_stdin_prints_fixed_text(cli):
     code, out, err = cli(["-"], input=ROOT_DOCKERFILE)
     assert code == 0
     assert out.startswith(ROOT_DOCKERFILE.split("CMD")[0]) and "USER appuser\nCMD" in out
-    # the fixed text is the output, so stderr says it was fixed (black: "reformatted -")
-    assert err.startswith("fixed -: USER appuser after line ")
+    # the fixed text is the output, so stderr says it was fixed and where it went
+    assert err.startswith("-: fixed (printed to stdout): USER appuser after line ")
 
 
 def test_shell_less_image_is_named_so(cli):
     code, out, err = cli(["-", "--check"], input="FROM gcr.io/distroless/static-debian12\nCOPY app /app\n")
-    assert code == 1 and err == "would fix -: USER nonroot after line 1 (no shell)\n"
+    assert code == 1 and err == "-: would fix: USER nonroot after line 1 (no shell)\n"
 
 
 def test_stdin_check_and_diff_say_would_fix(cli):
     for option in ("--check", "--diff"):
         code, out, err = cli(["-", option, "--stdin-filename", "x/Dockerfile"], input=ROOT_DOCKERFILE)
-        assert err.startswith("would fix x/Dockerfile: USER appuser"), option
+        assert err.startswith("x/Dockerfile: would fix: USER appuser"), option
 
 
 def test_stdin_unchanged_text_when_nothing_to_do(cli):
@@ -93,7 +93,7 @@ def test_stdin_error_returns_original_text(cli):
     bad = "FROM debian\nRUN <<EOF\necho\n"
     code, out, err = cli(["-", "--stdin-filename", "svc/Dockerfile"], input=bad)
     assert code == 2 and out == bad
-    assert "svc/Dockerfile:2: unterminated heredoc" in err
+    assert "svc/Dockerfile:2: error: unterminated heredoc" in err
 
 
 def test_stdin_diff(cli):
@@ -106,7 +106,7 @@ def test_errors_exit_2_other_files_still_processed(tmp_path, cli):
     good = write(tmp_path / "good" / "Dockerfile", ROOT_DOCKERFILE)
     code, out, err = cli(["--write", bad, good])
     assert code == 2
-    assert f"{bad}:1: RUN before the first FROM" in err
+    assert f"{bad}:1: error: RUN before the first FROM" in err
     assert "Traceback" not in err
     assert bad.read_text() == "RUN echo\n"
     assert "USER appuser" in good.read_text()

@@ -126,7 +126,7 @@ def test_family_from_history_alpine(reg, lookups, cli):
     r, refs = reg
     code, rep, _ = run(cli, lookups, f"FROM {refs['acme/alpine:3']}\nRUN wget -q https://example.com/x\n")
     assert rep["changed"] and rep["family"] == "alpine"
-    assert any("alpine-family (its history runs apk; registry)" in x for x in rep["reasons"])
+    assert any("is Alpine-based: its history runs apk (registry)" in x for x in rep["reasons"])
     assert "adduser -S -D" in rep["edit"]["text"]
 
 

@@ -70,7 +70,7 @@ def test_git_apply_with_other_path_spellings(tmp_path, spelling):
 def test_check_exit_codes_for_ci(tmp_path):
     repo = make_repo(tmp_path / "repo")
     code, out, err = run_dockerfix(["--check", "."], repo)
-    assert code == 1 and out == b"" and b"would fix ./Dockerfile" in err
+    assert code == 1 and out == b"" and b"./Dockerfile: would fix: " in err
     assert run_dockerfix(["--write", "."], repo)[0] == 0
     assert run_dockerfix(["--check", "."], repo)[0] == 0
     write(repo / "broken" / "Dockerfile", "FROM debian\nRUN <<EOF\nnever closed\n")
@@ -131,6 +131,6 @@ def test_a_file_reached_by_two_names_gets_one_patch(args, kept, tmp_path):
     applied = git(["apply", "-"], repo, input=patch)
     assert applied.returncode == 0, applied.stderr
     code, _, err = run_dockerfix(["--write", *args], copy)
-    assert code == 0 and err.count(b"fixed ") == len(kept), err
+    assert code == 0 and err.count(b": fixed: ") == len(kept), err
     assert snapshot(repo) == snapshot(copy)
     assert os.readlink(copy / "Dockerfile.prod") == "Dockerfile" and os.readlink(copy / "svc" / "Dockerfile") == "real/Dockerfile"

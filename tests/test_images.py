@@ -292,3 +292,33 @@ def test_tag_conventions_do_not_make_an_image_known():
 def test_ubi_micro_has_a_shell_but_no_useradd():
     info = images.lookup("registry.access.redhat.com/ubi9/ubi-micro:9.4")
     assert info.shell and not info.has_useradd
+
+
+@pytest.mark.parametrize("ref, words", [
+    ("python:3.14-slim", "base image python:3.14-slim is Debian-based: its tag names slim"),
+    ("python:3.9-slim-bullseye", "base image python:3.9-slim-bullseye is Debian-based: its tag names bullseye"),
+    ("python:3.13-windowsservercore", "is a Windows image: its tag names windowsservercore"),
+    ("node:18-alpine", "is Alpine-based: dockerfix's knowledge file says so of node images whose tag names alpine (https://"),
+    ("ubuntu:24.04", "is Debian-based: dockerfix's knowledge file says so of ubuntu images whose tag starts with 24.04"),
+    ("mcr.microsoft.com/windows/servercore:ltsc2022", "is a Windows image: dockerfix's knowledge file says so of images under windows/ (https://"),
+    ("gcr.io/distroless/static", "has no shell: dockerfix's knowledge file says so of images under distroless/"),
+    ("scratch", "base image scratch has no shell: scratch is the empty image"),
+])
+def test_reasons_say_why_in_words(ref, words):
+    """A reason names the part of the name that matched, or the knowledge file's source: never
+    the knowledge file's patterns (`*:*bookworm*|*bullseye*|...`)."""
+    text = images.describe(ref, images.lookup(ref))
+    assert words in text
+    assert not any(c in text.split("(https://")[0] for c in "*|["), text
+
+
+def test_every_entry_is_described_without_patterns():
+    """Each knowledge entry, reached through a name and tag it matches, reads as words."""
+    for rule in images._rules():
+        name = next(n for n in rule.names)
+        name = name.replace("*", "x").replace("?", "x").replace("[0-9]", "8")
+        tag = rule.tags[0].replace("*", "1").replace("?", "1").replace("[0-9]", "8")
+        info = images.lookup(f"{name}:{tag}")
+        text = images.describe(f"{name}:{tag}", info)
+        assert info.evidence and not any(c in text.split(" (http")[0] for c in "*|?["), text
+        assert "-family" not in text, text

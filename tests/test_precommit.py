@@ -75,5 +75,5 @@ def test_check_hook_fails_without_modifying(tmp_path, pre_commit_home):
     repo = _repo(tmp_path)
     res = _try(repo, "dockerfix-check", pre_commit_home)
     assert res.returncode == 1, res.stdout + res.stderr
-    assert "would fix Dockerfile" in res.stdout and "vendor" not in res.stdout
+    assert "Dockerfile: would fix: " in res.stdout and "vendor" not in res.stdout
     assert (repo / "Dockerfile").read_text() == ROOT_DOCKERFILE

@@ -185,18 +185,20 @@ def test_files_left_by_a_rule_are_notes_in_sarif_and_named_in_markdown(tmp_path)
     assert "(rule `drops-privileges`; `--force drops-privileges` fixes it anyway)" in line, line
 
 
-def test_verbose_summary_counts_the_files_left_per_rule(tmp_path):
+def test_summary_counts_the_files_left_per_rule(tmp_path):
     write(tmp_path / "db/Dockerfile", "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n")
     write(tmp_path / "cache/Dockerfile", "FROM redis:7\nCOPY redis.conf /etc/redis.conf\n")
     write(tmp_path / "ok/Dockerfile", NONROOT_DOCKERFILE)
     write(tmp_path / "app/Dockerfile", ROOT_DOCKERFILE)
     code, out, err = run_dockerfix(["-v", "--check", "."], tmp_path)
     assert code == 1, err
-    assert "unchanged ./db/Dockerfile: " in err.decode() and err.decode().count("[drops-privileges]") == 2, err
-    assert err.decode().rstrip().splitlines()[-1] == (
-        "1 file would be fixed, 3 files left unchanged (drops-privileges: 2, already-non-root: 1).")
-    code, out, err = run_dockerfix(["--check", "."], tmp_path)
-    assert err.decode().rstrip().splitlines()[-1] == "1 file would be fixed, 3 files left unchanged."
+    assert "./db/Dockerfile: left alone [drops-privileges]: " in err.decode(), err
+    assert err.decode().count("[drops-privileges]") == 2, err
+    assert "./ok/Dockerfile: nothing to do [already-non-root]: " in err.decode(), err
+    summary = "1 file would be fixed, 2 files left alone (drops-privileges: 2), 1 file already non-root."
+    assert err.decode().rstrip().splitlines()[-1] == summary
+    code, out, err = run_dockerfix(["--check", "."], tmp_path)  # the same counts without -v
+    assert err.decode().rstrip().splitlines()[-1] == summary and "nothing to do" not in err.decode()
 
 
 def test_markdown_says_how_to_opt_out_and_that_nothing_was_built(tmp_path):

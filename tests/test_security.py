@@ -89,7 +89,7 @@ def test_writable_in_configuration_names_the_file(tmp_path, cli, monkeypatch):
     (tmp_path / ".dockerfix.toml").write_text('writable = ["/data", "/etc"]\n')
     code, out, err = cli(["--write", "Dockerfile"])
     assert code == 2
-    assert "Dockerfile: configuration .dockerfix.toml: writable /etc: /etc is a system folder" in err, err
+    assert "Dockerfile: error: configuration .dockerfix.toml: writable /etc: /etc is a system folder" in err, err
     assert (tmp_path / "Dockerfile").read_text() == DEBIAN
 
 
@@ -169,7 +169,7 @@ def test_ids_taken_in_the_family_are_refused_naming_the_from_line(base, args, me
     f.write_text(data)
     code, out, err = cli([*args, "--write", f])
     assert code == 2, err
-    assert f"{f}:1: {message}" in err, err
+    assert f"{f}:1: error: {message}" in err, err
     assert f.read_text() == data
 
 
@@ -188,8 +188,8 @@ def test_the_same_account_in_a_configuration_names_the_file(tmp_path, cli, monke
     f = tmp_path / "Dockerfile"
     f.write_text(DEBIAN)
     cases = {
-        '.dockerfix.toml': ('user = "nobody"\n', "Dockerfile: configuration .dockerfix.toml: user nobody: nobody is the shared"),
-        'pyproject.toml': ('[tool.dockerfix]\nuser = "root"\n', "Dockerfile: configuration pyproject.toml: user root: root is the superuser"),
+        '.dockerfix.toml': ('user = "nobody"\n', "Dockerfile: error: configuration .dockerfix.toml: user nobody: nobody is the shared"),
+        'pyproject.toml': ('[tool.dockerfix]\nuser = "root"\n', "Dockerfile: error: configuration pyproject.toml: user root: root is the superuser"),
     }
     for name, (text, message) in cases.items():
         (tmp_path / name).write_text(text)
@@ -199,7 +199,7 @@ def test_the_same_account_in_a_configuration_names_the_file(tmp_path, cli, monke
         (tmp_path / name).unlink()
     for text, message in (('group = "users"\n', "configuration .dockerfix.toml: group users: users is a system group"),
                           ("uid = 65534\n", "configuration .dockerfix.toml: uid 65534: every base image already has"),
-                          ("gid = 100\n", "Dockerfile:1: --gid 100: the base image (debian family) already has group users")):
+                          ("gid = 100\n", "Dockerfile:1: error: --gid 100: the base image (debian family) already has group users")):
         (tmp_path / ".dockerfix.toml").write_text(text)
         code, out, err = cli(["--write", "Dockerfile"])
         assert code == 2 and message in err, (text, err)

@@ -81,7 +81,8 @@ def test_refuted_fix_leaves_the_file_alone(e2e, tmp_path):
     r = dockerfix(e2e, folder)
     assert r.returncode == 1, r.stderr
     assert (folder / "Dockerfile").read_bytes() == original
-    assert "refuted Dockerfile: the fixed image exits 1 where the original exits 0; the original writes /var/lib/counter/n, and its folder /var/lib " in r.stderr
+    assert ("Dockerfile: left alone [verify-refuted]: --verify: the fixed image exits 1 where the original exits 0; "
+            "the original writes /var/lib/counter/n, and its folder /var/lib ") in r.stderr
     assert "PermissionError: [Errno 13] Permission denied: '/var/lib/counter'" in r.stderr
     r = dockerfix(e2e, folder, "--format", "json")
     [report] = json.loads(r.stdout)
@@ -97,7 +98,7 @@ def test_original_that_fails_proves_nothing(e2e, tmp_path):
     original = (folder / "Dockerfile").read_bytes()
     r = dockerfix(e2e, folder)
     assert r.returncode == 2, r.stderr
-    assert "Dockerfile: --verify: the original exits 1: nothing to compare (--verify-env" in r.stderr
+    assert "Dockerfile: error: --verify: the original exits 1: nothing to compare (--verify-env" in r.stderr
     assert "KeyError: 'DB_PATH'" in r.stderr
     assert (folder / "Dockerfile").read_bytes() == original
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 
-from ... import lazyre
+from ... import images, lazyre
 from ...evidence import search_chain
 
 NAME = "windows-unknown"
@@ -41,7 +41,7 @@ def windows_signal(ctx) -> str | None:
     """Why the file is a Windows image, or None."""
     an = ctx.an
     if an.image.family == "windows":
-        return f"base image {an.base_image} is a Windows image ({an.image.matched})"
+        return images.describe(an.base_image, an.image)
     if an.image.family != "unknown" or an.families:
         return None  # a Linux base (or package manager): PowerShell on Linux is no Windows image
     for stage in an.chain:
@@ -73,12 +73,12 @@ def check(ctx) -> str | None:
     an = ctx.an
     admin = admin_need(ctx)
     if admin:
-        return f"{why}, and {admin}"
+        return f"{why}; {admin}"
     info = an.image
     if info.family != "windows":
         return (f"{why}, but its base {an.base_image or an.chain[0].image_raw} is not known to dockerfix: "
                 "ContainerUser may not exist there, and a Linux user block cannot run")
     if info.reuse_user != "ContainerUser":
-        return (f"{why} that runs as ContainerAdministrator, and nothing shows its program works as "
+        return (f"{why}; it runs as ContainerAdministrator, and nothing shows its program works as "
                 "ContainerUser (dockerfix knows that only for the .NET images)")
     return None
