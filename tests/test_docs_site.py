@@ -1,11 +1,13 @@
-"""The reference in docs/: the rules page is what scripts/rules_page.py writes from the rule
-modules (a new or changed rule shows up as a stale page), and every rule module says what it
-captures."""
+"""The reference in docs/: MkDocs builds it in strict mode without a warning (broken links and
+anchors, pages missing from the nav are warnings there), the rules page is what
+scripts/rules_page.py writes from the rule modules (a new or changed rule shows up as a stale
+page), and every rule module says what it captures."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import shutil
 import subprocess
 import sys
 
@@ -14,6 +16,29 @@ from paths import ROOT
 from fixer import rules
 
 SCRIPT = ROOT / "scripts" / "rules_page.py"
+
+
+def mkdocs_build(root, site) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
+                           str(root / "mkdocs.yml"), "--site-dir", str(site)], cwd=root, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_docs_build_in_strict_mode_without_a_warning(tmp_path):
+    done = mkdocs_build(ROOT, tmp_path / "site")
+    assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
+    assert (tmp_path / "site" / "rules" / "index.html").is_file()
+
+
+def test_a_broken_link_or_anchor_fails_the_build(tmp_path):
+    for i, broken in enumerate(("[gone](no-such-page.md)", "[gone](rules.md#no-such-rule)")):
+        copy = tmp_path / f"copy{i}"
+        shutil.copytree(ROOT / "docs", copy / "docs")
+        shutil.copy(ROOT / "mkdocs.yml", copy)
+        with open(copy / "docs" / "index.md", "a") as f:
+            f.write(f"\nSee {broken}.\n")
+        done = mkdocs_build(copy, copy / "site")
+        assert done.returncode != 0 and "no-such-" in done.stderr, done.stderr
 
 
 def test_the_rules_page_is_generated_from_the_rule_modules():
