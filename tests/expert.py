@@ -6,10 +6,21 @@ devcontainer.json, ...) with the corpus Dockerfile at its own path, and dockerfi
 compared with the label.
 
 `python tests/expert.py` prints the agreement (fix recall, leave precision, per rule) for the README.
+
+The corpus is not part of this project (the files are their authors'). Without it next to the
+repository, fetch the labelled files themselves: tests/data/expert-sources.tsv names each one's
+repository, commit and path, and `--fetch` clones each repository at that commit (a shallow fetch,
+as tests/fresh.py does) into DIR/repos and copies the labelled files into DIR, named as in the
+corpus, with a MANIFEST.tsv (git and network needed; 103 repositories):
+
+    python tests/expert.py                  # score against ../shared/corpus/dev
+    python tests/expert.py --fetch DIR      # fetch the labelled files into DIR, then score against DIR
+    python tests/expert.py DIR              # score against DIR again
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -25,6 +36,7 @@ DATA = HERE / "data"
 LABELS = DATA / "expert-labels.tsv"
 CONTEXTS = DATA / "expert-contexts"
 MISSES = DATA / "expert-labels-known-misses.tsv"
+SOURCES = DATA / "expert-sources.tsv"
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "dev"
 
 
@@ -56,16 +68,45 @@ def known_misses() -> dict[str, str]:
     return out
 
 
-def manifest() -> dict[str, str]:
+def manifest(corpus: Path = CORPUS) -> dict[str, str]:
     """corpus file name -> its path inside its repository."""
     out = {}
-    with open(CORPUS / "MANIFEST.tsv", newline="") as f:
+    with open(corpus / "MANIFEST.tsv", newline="") as f:
         for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
             out[r["file"]] = r["path"]
     return out
 
 
-def run(label: Label, paths: dict[str, str], workdir: Path) -> dict:
+def sources() -> list[dict[str, str]]:
+    """Each labelled file's repository, commit and path (file, repo, commit, path)."""
+    with open(SOURCES, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def fetch(dest: Path, url: str | None = None) -> list[str]:
+    """Fetch each labelled file at its commit: clone its repository into dest/repos/OWNER__NAME
+    (tests/fresh.py's fetch), copy the file to dest/FILE and write dest/MANIFEST.tsv, so that
+    `expert.py dest` scores against dest. Returns the repositories that could not be fetched."""
+    import fresh
+
+    rows = sources()
+    wanted = [fresh.Row(r["repo"], r["commit"], r["path"], "-", "-", "-", "-", "-") for r in rows]
+    failed = fresh.fetch(dest / "repos", wanted, **({"url": url} if url else {}))
+    with open(dest / "MANIFEST.tsv", "w", newline="") as out:
+        out.write("file\trepo\tcommit\tpath\n")
+        for r in rows:
+            if r["repo"] in failed:
+                continue
+            src = dest / "repos" / r["repo"].replace("/", "__") / r["path"]
+            if not src.is_file():
+                failed.append(r["repo"])
+                continue
+            shutil.copyfile(src, dest / r["file"])
+            out.write(f"{r['file']}\t{r['repo']}\t{r['commit']}\t{r['path']}\n")
+    return sorted(set(failed))
+
+
+def run(label: Label, paths: dict[str, str], workdir: Path, corpus: Path = CORPUS) -> dict:
     """dockerfix's JSON report for the labelled file inside its hand-made repository folder."""
     repo = workdir / "repo"
     (repo / ".git").mkdir(parents=True)
@@ -74,7 +115,7 @@ def run(label: Label, paths: dict[str, str], workdir: Path) -> dict:
         shutil.copytree(ctx, repo, dirs_exist_ok=True)
     target = repo / paths[label.file]
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(CORPUS / label.file, target)
+    shutil.copyfile(corpus / label.file, target)
     p = subprocess.run([sys.executable, "-m", "fixer", "--isolated", "--format", "json", "--check", str(target)],
                        capture_output=True, text=True, cwd=repo, timeout=120)
     return json.loads(p.stdout)[0]
@@ -84,13 +125,25 @@ def outcome(report: dict) -> str:
     return "fix" if report["changed"] else "leave"
 
 
-def main() -> int:
-    paths = manifest()
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", type=Path, nargs="?", default=CORPUS,
+                    help="the folder holding the labelled files and MANIFEST.tsv (default: ../shared/corpus/dev)")
+    ap.add_argument("--fetch", action="store_true",
+                    help="fetch the labelled files at their commits into CORPUS first (git, network)")
+    args = ap.parse_args(argv)
+    if args.fetch:
+        args.corpus.mkdir(parents=True, exist_ok=True)
+        failed = fetch(args.corpus)
+        if failed:
+            print(f"could not fetch {len(failed)} repositories: {', '.join(failed)}", file=sys.stderr)
+            return 2
+    paths = manifest(args.corpus)
     rows = labels()
     got = {}
     for lab in rows:
         with tempfile.TemporaryDirectory() as d:
-            got[lab.file] = run(lab, paths, Path(d))
+            got[lab.file] = run(lab, paths, Path(d), args.corpus)
     fix = [r for r in rows if r.outcome == "fix"]
     leave = [r for r in rows if r.outcome == "leave"]
     fixed = [r for r in rows if outcome(got[r.file]) == "fix"]

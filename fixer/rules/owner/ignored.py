@@ -1,4 +1,14 @@
-"""ignored: a `# dockerfix: ignore` comment at the top of the file, or right above the final stage's FROM."""
+"""ignored: a `# dockerfix: ignore` comment at the top of the file, or right above the final stage's FROM.
+
+The owners of a file know things dockerfix cannot see: an agent that manages the host's network,
+a tool whose whole job is to run as root. A `# dockerfix: ignore` comment (any case, optionally
+followed by ` -- the reason`) says so in the file itself, where a reviewer reads it:
+- in the comments above the first instruction: the whole file is left alone;
+- in the comment lines right above the final stage's `FROM`: that stage is left alone.
+
+The evidence is the comment's line (`line 2: # dockerfix: ignore at the top of the file`). It is
+the owner's word, so `--force` cannot override it: delete the comment to have the file fixed.
+"""
 
 from __future__ import annotations
 

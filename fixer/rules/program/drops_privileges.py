@@ -7,6 +7,13 @@ Adding USER would skip that setup. Seen in the base image
 (postgres, redis, mysql, ...: `drops_privileges` in images.toml), in ENTRYPOINT/CMD, in an
 entrypoint script copied from the build context, or guessed when the stage installs such a tool
 and runs a script dockerfix cannot read.
+
+The script is found where the build puts it: also through a `RUN ln -s` symlink, or copied into
+`/usr/local/bin` without a trailing slash. An own entrypoint script that hands over to the base
+image's `docker-entrypoint.sh` (`exec docker-entrypoint.sh "$@"`) keeps the base's drop, and with
+no ENTRYPOINT/CMD of the file's own, a copied `*entrypoint*` script that drops privileges counts
+too. The reason names the line and the tool (`line 9: the ENTRYPOINT script /entrypoint.sh
+(copied from the build context on line 7) drops privileges itself with gosu`).
 """
 
 from __future__ import annotations

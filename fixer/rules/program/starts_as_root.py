@@ -19,9 +19,20 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
 - images that talk to the host's Docker socket (`docker.sock` in the Dockerfile or its entrypoint
   script): the socket is root:docker 0660 on the host.
 
+Also:
+- the same root-only work in ENTRYPOINT/CMD itself (`sh -c 'cat hosts >> /etc/hosts; ...'`);
+- a socket or pid file directly in `/run` or `/var/run` (`--control unix:/var/run/control.unit.sock`,
+  `--pid /run/x.pid`): only root can create files there;
+- a usage comment that runs the image the file builds (`docker build -t NAME` in its comments, or
+  `$IMAGE`) with `docker run --privileged` or `--cap-add`: the privileges are given to root.
+
 A program is looked for in ENTRYPOINT/CMD (exec or shell form, at a command position: a CMD that
-merely contains the word "service" is not sshd), in the entrypoint script, and as the base image's
-default program when the file sets neither.
+merely contains the word "service" is not sshd), in the entrypoint script (from the build context,
+or the repository root, since many builds run `docker build -f sub/Dockerfile .`), and as the base
+image's default program when the file sets neither. Web servers are fixed when the file shows
+their unprivileged set-up, and the reason suggests it otherwise (`nginxinc/nginx-unprivileged`, or
+moving `listen` above 1024 and the pid file to /tmp). Other Docker-socket tools that only say so
+in compose files and documentation are not detected.
 """
 
 from __future__ import annotations

@@ -1,4 +1,15 @@
-"""already-non-root: the final stage already ends as a non-root user; nothing to do."""
+"""already-non-root: the final stage already ends as a non-root user; nothing to do.
+
+The user the container runs as is the final stage's last `USER`, followed through names, uids,
+`name:group` and `$VAR`s with ARG/ENV defaults, or, when the file sets none, its base image's
+user (read from the image's configuration through the local engine, the cache or the registry).
+When that user is not root, the file already does what dockerfix would do: it is left
+byte-identical, which also makes a second run over a fixed file change nothing.
+
+The evidence is the `USER` line, or the base image, its user and where that was read from
+(distroless `:nonroot` images, Chainguard's, Bitnami's). Nothing is wrong, so `--force` does not
+apply.
+"""
 
 from __future__ import annotations
 
