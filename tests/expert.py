@@ -5,7 +5,7 @@ few hand-written stand-ins for the files that carry the decision: entrypoint scr
 devcontainer.json, ...) with the corpus Dockerfile at its own path, and dockerfix's outcome is
 compared with the label.
 
-`python tests/expert.py` prints the agreement (fix recall, leave precision, per rule) for the README.
+`python tests/expert.py` prints the agreement (fix recall, leave precision, per rule) for docs/tests.md.
 
 The corpus is not part of this project (the files are their authors'). Without it next to the
 repository, fetch the labelled files themselves: tests/data/expert-sources.tsv names each one's

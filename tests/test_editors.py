@@ -1,4 +1,4 @@
-"""Format-on-save: the exact command lines the README gives for each editor, run the way that
+"""Format-on-save: the exact command lines docs/editors.md gives for each editor, run the way that
 editor runs them (the file's text on stdin, its placeholders filled in)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from test_cli import NONROOT_DOCKERFILE, ROOT_DOCKERFILE
 
-# editor -> (argv with the editor's placeholder for the file's path, the placeholder); the README's
+# editor -> (argv with the editor's placeholder for the file's path, the placeholder); docs/editors.md's
 # snippets ("Editors" section) use exactly these
 INVOCATIONS = {
     "vscode-custom-local-formatters": (["dockerfix", "--stdin-filename", "${file}", "-"], "${file}"),

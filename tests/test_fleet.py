@@ -1,4 +1,4 @@
-"""The fleet recipe (README "Bots and CI", examples/fleet/dockerfix-fleet.sh): the script multi-gitter
+"""The fleet recipe (docs/ci.md "Bots and CI", examples/fleet/dockerfix-fleet.sh): the script multi-gitter
 and turbolift run in each repository, run here the way they run it over a folder of several git
 repositories. (The tools themselves, and the GitHub they open pull requests on, are not run.)"""
 

@@ -1,8 +1,9 @@
 """The decide step's rules, one module each, grouped in families (like ruff's `rules/<family>/`).
 
-Every rule module defines:
+Every rule module has a docstring, `NAME: what it captures` and then the concept, its evidence and
+how to override it (docs/rules.md is generated from it: `python scripts/rules_page.py`), and defines:
 - `NAME`: the stable kebab-case code (shown in reports, cited in `--force NAME`);
-- `SUMMARY`: one line for the README and `--format sarif`'s rule list;
+- `SUMMARY`: one line for the rules page (docs/rules.md) and `--format sarif`'s rule list;
 - `EXAMPLE`: a short Dockerfile (or setting) that makes it fire;
 - `OVERRIDABLE` (default True): whether `--force NAME` / `--force all` can override it;
 - `check(ctx: decide.Context) -> str | None`: the reason to leave the file alone, or None.
