@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Make the release tag that the README's snippets name (pre-commit `rev: vX.Y.Z`, the Action's
-`uses: OWNER/dockerfix@vX.Y.Z`), after checking that everything names the same version.
+"""Make the release tag that the snippets in README.md and docs/ name (pre-commit `rev: vX.Y.Z`, the
+Action's `uses: OWNER/dockerfix@vX.Y.Z`), after checking that everything names the same version.
 
 usage: python scripts/release.py [--repo PATH] [--push REMOTE]
 
   1. the version is pyproject.toml's; fixer/__init__.py, editors/vscode/package.json and a
-     `## [VERSION]` section of CHANGELOG.md must agree, and every `rev:`/`@v` in README.md and
+     `## [VERSION]` section of CHANGELOG.md must agree, and every `rev:`/`@v` in README.md, docs/*.md and
      examples/github-workflow-dockerfix-pr.yml must name `vVERSION`;
   2. the working tree must be clean (the tag is of what is committed);
   3. an annotated tag `vVERSION` is made at HEAD (nothing is done when it is already there; an
@@ -49,7 +49,8 @@ def problems(repo: Path, version: str) -> list[str]:
         out.append(f"editors/vscode/package.json is not at {version}")
     if not re.search(rf"^## \[{re.escape(version)}\]", (repo / "CHANGELOG.md").read_text(), re.M):
         out.append(f"CHANGELOG.md has no `## [{version}]` section")
-    readme = (repo / "README.md").read_text()
+    pages = [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
+    readme = "".join(p.read_text() for p in pages if p.exists())
     workflow = repo / "examples" / "github-workflow-dockerfix-pr.yml"
     named = set(re.findall(r"^\s*rev: (\S+)", readme, re.M))
     named |= set(re.findall(r"OWNER/dockerfix@(\S+)", readme + (workflow.read_text() if workflow.exists() else "")))

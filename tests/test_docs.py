@@ -1,6 +1,7 @@
-"""What the README shows is what the shipped files do: the example diff is the real output, the
-release tags in the snippets follow pyproject's version, and the VS Code extension's own tests
-(tsc + node's test runner, no VS Code) pass where its npm dependencies are installed."""
+"""What the README and the reference in docs/ show is what the shipped files do: the example diff
+is the real output, the release tags in the snippets follow pyproject's version, and the VS Code
+extension's own tests (tsc + node's test runner, no VS Code) pass where its npm dependencies are
+installed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from paths import ROOT
 from fixer import __version__
 
 README = (ROOT / "README.md").read_text()
+CI = (ROOT / "docs" / "ci.md").read_text()  # Bots and CI, Lint findings, Use in CI, pre-commit
+EDITORS = (ROOT / "docs" / "editors.md").read_text()
 VSCODE = ROOT / "editors" / "vscode"
 
 
@@ -40,8 +43,8 @@ def test_release_tags_in_the_snippets_follow_the_version():
     version = pyproject_version()
     assert version == __version__
     tag = f"v{version}"
-    revs = re.findall(r"^\s*rev: (\S+)", README, re.M)
-    uses = re.findall(r"OWNER/dockerfix@(\S+)", README + (ROOT / "examples" / "github-workflow-dockerfix-pr.yml")
+    revs = re.findall(r"^\s*rev: (\S+)", README + CI, re.M)
+    uses = re.findall(r"OWNER/dockerfix@(\S+)", README + CI + (ROOT / "examples" / "github-workflow-dockerfix-pr.yml")
                       .read_text())
     assert revs and uses and set(revs) | set(uses) == {tag}
     assert re.search(rf"^## \[{re.escape(version)}\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
@@ -51,15 +54,15 @@ def test_release_tags_in_the_snippets_follow_the_version():
 def test_readme_code_action_on_save_is_the_server_s_kind():
     from fixer.lsp import FIX_ALL
 
-    snippet = re.search(r'"editor\.codeActionsOnSave": (\{[^}]*\})', README).group(1)
+    snippet = re.search(r'"editor\.codeActionsOnSave": (\{[^}]*\})', EDITORS).group(1)
     assert json.loads(snippet) == {FIX_ALL: "explicit"}
     contributes = json.loads((VSCODE / "package.json").read_text())["contributes"]["configuration"]["properties"]
     for setting in contributes:
-        assert f"`{setting}`" in README
+        assert f"`{setting}`" in EDITORS
 
 
 def test_readme_fleet_recipe_names_the_shipped_script():
-    block = README[README.index("**Many repositories**"):README.index("## pre-commit")]
+    block = CI[CI.index("**Many repositories**"):CI.index("## Lint findings")]
     for path in re.findall(r"\$PWD/(examples/\S+\.sh)", block):
         assert (ROOT / path).is_file(), path
     assert "FLEET=$PWD/examples/fleet/dockerfix-fleet.sh" in block
@@ -79,12 +82,12 @@ NVIM = shutil.which("nvim")
 
 @pytest.mark.skipif(NVIM is None, reason="Neovim is not installed (apt-get install neovim: Debian 12 has 0.7)")
 def test_readme_neovim_snippet_without_plugins_attaches_dockerfix(tmp_path):
-    """The README's plugin-free Neovim snippet (for 0.7 to 0.10), as the user's init.lua: opening a
+    """The plugin-free Neovim snippet in docs/editors.md (for 0.7 to 0.10), as the user's init.lua: opening a
     Dockerfile starts `dockerfix lsp`, whose diagnostic arrives."""
     import os
 
-    snippet = re.search(r"```lua\n  -- init\.lua\n(.*?)  ```", README, re.S).group(1)
-    (tmp_path / "init.lua").write_text("\n".join(line[2:] for line in snippet.splitlines()) + "\n")
+    snippet = re.search(r"```lua\n(-- init\.lua\n.*?)```", EDITORS, re.S).group(1)
+    (tmp_path / "init.lua").write_text(snippet)
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
                                          "CMD [\"curl\", \"http://x\"]\n")
     (tmp_path / "check.lua").write_text(

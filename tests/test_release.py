@@ -1,5 +1,5 @@
-"""The release procedure (scripts/release.py) makes the tag that the README's snippets name, and
-the pre-commit snippet, copied from the README with only the repository URL changed, installs and
+"""The release procedure (scripts/release.py) makes the tag that the snippets name, and
+the pre-commit snippet, copied from docs/ci.md with only the repository URL changed, installs and
 runs the hook from that tag of a local clone."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def published(tmp_path):
 
 def test_release_tags_head_with_the_snippets_tag_and_pushes_it(published):
     origin, clone = published
-    readme = (clone / "README.md").read_text()
+    readme = (clone / "docs" / "ci.md").read_text()  # the pre-commit snippet
     tag = re.search(r"^\s*rev: (\S+)", readme, re.M).group(1)
     r = release(clone, "--push", "origin")
     assert r.returncode == 0, r.stderr
@@ -61,7 +61,7 @@ def test_release_tags_head_with_the_snippets_tag_and_pushes_it(published):
 
 def test_release_refuses_a_dirty_tree_or_snippets_out_of_step(published):
     _, clone = published
-    readme = clone / "README.md"
+    readme = clone / "docs" / "ci.md"
     readme.write_text(readme.read_text().replace("rev: v", "rev: v9", 1))
     r = release(clone)
     assert r.returncode == 1 and "uncommitted" in r.stderr and "the snippets name" in r.stderr
@@ -75,7 +75,7 @@ PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pr
 def test_readme_pre_commit_snippet_works_from_the_tag(published, tmp_path):
     origin, clone = published
     assert release(clone, "--push", "origin").returncode == 0
-    snippet = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", (clone / "README.md").read_text(), re.S).group(1)
+    snippet = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", (clone / "docs" / "ci.md").read_text(), re.S).group(1)
     repo = tmp_path / "user"
     write(repo / ".pre-commit-config.yaml",
           snippet.replace("https://github.com/OWNER/dockerfix", origin.as_uri()))

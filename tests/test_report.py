@@ -146,7 +146,7 @@ def test_the_last_root_step_is_named_only_when_there_is_one(text, step, tmp_path
 
 
 def test_sarif_links_to_the_project_s_own_documentation(tmp_path):
-    """informationUri is the README of the repository the README and pyproject name, not a package index."""
+    """informationUri is the README of the repository the docs and pyproject name, not a package index."""
     import tomllib
 
     from fixer import __url__
@@ -156,7 +156,7 @@ def test_sarif_links_to_the_project_s_own_documentation(tmp_path):
     assert driver["informationUri"] == __url__ + "#readme"
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
     assert urls["Documentation"] == __url__ + "#readme" and urls["Source"] == __url__
-    assert f"repo: {__url__}" in (ROOT / "README.md").read_text()
+    assert f"repo: {__url__}" in (ROOT / "docs" / "ci.md").read_text()  # the pre-commit snippet
 
 
 def test_files_left_by_a_rule_are_notes_in_sarif_and_named_in_markdown(tmp_path):
