@@ -53,7 +53,7 @@ def problems(repo: Path, version: str) -> list[str]:
     readme = "".join(p.read_text() for p in pages if p.exists())
     workflow = repo / "examples" / "github-workflow-dockerfix-pr.yml"
     named = set(re.findall(r"^\s*rev: (\S+)", readme, re.M))
-    named |= set(re.findall(r"OWNER/dockerfix@(\S+)", readme + (workflow.read_text() if workflow.exists() else "")))
+    named |= set(re.findall(r"OWNER/dockerfix@([^\s\"']+)", readme + (workflow.read_text() if workflow.exists() else "")))
     if named != {tag}:
         out.append(f"the snippets name {', '.join(sorted(named)) or 'no tag'}, not {tag}")
     return out

@@ -44,7 +44,7 @@ def test_release_tags_in_the_snippets_follow_the_version():
     assert version == __version__
     tag = f"v{version}"
     revs = re.findall(r"^\s*rev: (\S+)", README + CI, re.M)
-    uses = re.findall(r"OWNER/dockerfix@(\S+)", README + CI + (ROOT / "examples" / "github-workflow-dockerfix-pr.yml")
+    uses = re.findall(r"OWNER/dockerfix@([^\s\"']+)", README + CI + (ROOT / "examples" / "github-workflow-dockerfix-pr.yml")
                       .read_text())
     assert revs and uses and set(revs) | set(uses) == {tag}
     assert re.search(rf"^## \[{re.escape(version)}\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
