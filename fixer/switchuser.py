@@ -31,20 +31,21 @@ _AT_RE = lazyre.compile(r"(?:^|[;&|(`!]|(?<![\w-])(?:exec|then|do|else|nohup|-c)
 _ROOT = {"root", "0", "#0"}
 
 
-def _words(rest: str) -> list[str]:
-    """The words of one simple command (up to an unquoted ; & | or a comment)."""
+def simple_words(rest: str, stops: str = ";&|()") -> list[str]:
+    """The words of one simple command, unquoted (up to an unquoted character of `stops`, or a
+    comment); with an unbalanced quote, the text split at white space."""
     import shlex
 
     try:
-        lex = shlex.shlex(rest, posix=True, punctuation_chars=";&|()")
+        lex = shlex.shlex(rest, posix=True, punctuation_chars=stops)
         lex.whitespace_split = True
         words = []
         for w in lex:
-            if w and set(w) <= set(";&|()"):
+            if w and set(w) <= set(stops):
                 break
             words.append(w)
         return words
-    except ValueError:  # an unbalanced quote: the words up to it
+    except ValueError:  # an unbalanced quote
         return rest.split()
 
 
@@ -106,7 +107,7 @@ def switch_tool(line: str) -> str | None:
     """`sudo`, `su` or `capsh` when the command line runs something as a user other than root, else None."""
     for m in _AT_RE.finditer(line):
         tool = m.group(1)
-        user, runs_cmd = _parse(tool, _words(line[m.end():]))
+        user, runs_cmd = _parse(tool, simple_words(line[m.end():]))
         if user and runs_cmd and user.strip("'\"") not in _ROOT:
             return tool
     return None

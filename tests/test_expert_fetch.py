@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import expert
+from gitrepo import two_commits
 
 
 def test_every_labelled_file_has_its_source_and_the_manifest_agrees():
@@ -36,22 +37,11 @@ def test_every_labelled_file_has_its_source_and_the_manifest_agrees():
 def _repo(tmp_path: Path) -> tuple[str, str]:
     """A local repository whose first commit has a root Dockerfile (svc/) and a non-root one (ok/),
     and whose second makes the first non-root too; returns (its path, the first commit)."""
-    src = tmp_path / "src"
-    src.mkdir()
-    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=src,  # noqa: E731
-                                    check=True, capture_output=True, text=True).stdout.strip()
-    git("init", "-q")
-    git("config", "uploadpack.allowReachableSHA1InWant", "true")
-    (src / "svc").mkdir()
-    (src / "svc" / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get update\nCMD [\"app\"]\n")
-    (src / "ok").mkdir()
-    (src / "ok" / "Dockerfile").write_text("FROM debian:bookworm-slim\nUSER 1000\n")
-    git("add", "-A")
-    git("commit", "-qm", "one")
-    first = git("rev-parse", "HEAD")
-    (src / "svc" / "Dockerfile").write_text("FROM debian:bookworm-slim\nUSER 1000\n")
-    git("commit", "-qam", "two")
-    return str(src), first
+    root = "FROM debian:bookworm-slim\nRUN apt-get update\nCMD [\"app\"]\n"
+    nonroot = "FROM debian:bookworm-slim\nUSER 1000\n"
+    first = two_commits(tmp_path / "src", {"svc/Dockerfile": root, "ok/Dockerfile": nonroot},
+                        {"svc/Dockerfile": nonroot})
+    return str(tmp_path / "src"), first
 
 
 def test_fetch_copies_each_labelled_file_at_its_commit_and_main_scores_from_there(tmp_path, monkeypatch, capsys):

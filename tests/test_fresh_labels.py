@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import fresh
+from gitrepo import two_commits
 
 ROWS = fresh.rows()
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -54,20 +55,9 @@ def test_no_repository_of_the_development_corpus_or_the_reserved_list():
 
 def _bare(tmp_path: Path) -> tuple[str, str]:
     """A local repository with two commits; returns (its path, the first commit)."""
-    src = tmp_path / "src"
-    src.mkdir()
-    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=src,  # noqa: E731
-                                    check=True, capture_output=True, text=True).stdout.strip()
-    git("init", "-q")
-    git("config", "uploadpack.allowReachableSHA1InWant", "true")
-    (src / "app").mkdir()
-    (src / "app" / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN apt-get update\nCMD [\"app\"]\n")
-    git("add", "-A")
-    git("commit", "-qm", "one")
-    first = git("rev-parse", "HEAD")
-    (src / "app" / "Dockerfile").write_text("FROM debian:bookworm-slim\nUSER 1000\n")
-    git("commit", "-qam", "two")
-    return str(src), first
+    first = two_commits(tmp_path / "src", {"app/Dockerfile": "FROM debian:bookworm-slim\nRUN apt-get update\nCMD [\"app\"]\n"},
+                        {"app/Dockerfile": "FROM debian:bookworm-slim\nUSER 1000\n"})
+    return str(tmp_path / "src"), first
 
 
 def test_fetch_checks_out_the_labelled_commit_and_scoring_runs_dockerfix_there(tmp_path):

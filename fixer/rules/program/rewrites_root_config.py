@@ -41,19 +41,10 @@ _CHMOD_RE = lazyre.compile(r"(?<![\w-])chmod\s")
 
 
 def _words(text: str) -> list[str]:
-    import shlex
+    """The words of one simple command, up to a redirection or a command separator."""
+    from ...switchuser import simple_words
 
-    try:
-        lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
-        lex.whitespace_split = True
-        out = []
-        for w in lex:
-            if w and set(w) <= set(";&|()<>"):
-                break
-            out.append(w)
-        return out
-    except ValueError:
-        return text.split()
+    return simple_words(text, ";&|()<>")
 
 
 def _inplace_files(tool: str, words: list[str]) -> list[str]:
