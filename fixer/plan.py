@@ -10,7 +10,7 @@ step is in `plan_user` (choose the user), `plan_place` (where the block goes, it
 
 from __future__ import annotations
 
-from . import images, shell, snippets
+from . import images, snippets
 from .errors import DockerfixError
 from .parse import Dockerfile
 from .plan_paths import add_warnings, writable_paths, writable_refused

@@ -19,7 +19,6 @@ import base64
 import hashlib
 import ipaddress
 import json
-import os
 import re
 import subprocess
 import threading

@@ -6,7 +6,6 @@ them (tests/fresh.py's fetch) and scores against DIR. The mechanics run here on 
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
