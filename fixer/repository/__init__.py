@@ -21,6 +21,8 @@ decide with the evidence that remains. `cheap=True` (the language server, stdin)
 
 from __future__ import annotations
 
+from .. import lazyre
+
 import fnmatch
 import os
 import posixpath
@@ -49,13 +51,13 @@ CI_DIRS = (".github/workflows", ".circleci", ".buildkite")
 CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml",
             "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml")
 # a program that renders Dockerfiles from a template (its text must mention a Dockerfile)
-GENERATOR_RE = re.compile(r"^(?:apply-templates|generate[\w-]*|update[\w-]*|render[\w-]*|versions?)"
+GENERATOR_RE = lazyre.compile(r"^(?:apply-templates|generate[\w-]*|update[\w-]*|render[\w-]*|versions?)"
                           r"\.(?:sh|bash|pl|py|rb|go|js|ts|jq)$", re.I)
-TEMPLATE_RE = re.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
+TEMPLATE_RE = lazyre.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
                          r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
-VERSION_DIR_RE = re.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
-FROM_RE = re.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
-COPY_FROM_RE = re.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)
+VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
+FROM_RE = lazyre.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
+COPY_FROM_RE = lazyre.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)
 K8S_KINDS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController",
              "DeploymentConfig"}
 
@@ -357,7 +359,7 @@ DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".dock
 _COMPOSE = _patterns(COMPOSE_PATTERNS)
 _SCRIPT = _patterns(SCRIPT_PATTERNS)
 _DOC = _patterns(DOC_PATTERNS)
-_DOCKERFILE = re.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Dockerfile|Containerfile)(?:[._-][\w.-]*)?"
+_DOCKERFILE = lazyre.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Dockerfile|Containerfile)(?:[._-][\w.-]*)?"
                          r"|[\w.-]+\.(?:Dockerfile|dockerfile|Containerfile))$")
 
 

@@ -6,6 +6,8 @@ split (unbalanced quotes, template syntax) is skipped.
 
 from __future__ import annotations
 
+from .. import lazyre
+
 import re
 import shlex
 
@@ -30,9 +32,9 @@ BUILD_VALUE_FLAGS = frozenset("""
 """.split())
 
 # what a caller's current folder looks like in a command line
-CWD_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\{?CURDIR\}?|\$\(pwd\)|\$\{\{\s*github\.workspace\s*\}\}"
+CWD_RE = lazyre.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\{?CURDIR\}?|\$\(pwd\)|\$\{\{\s*github\.workspace\s*\}\}"
                     r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%|\$\{?WORKSPACE\}?|\.)(?=/|$)")
-COMMAND_RE = re.compile(r"(?<![\w/.-])(?:sudo\s+)?(docker|podman|nerdctl)\s+(?:container\s+|image\s+|buildx\s+)?"
+COMMAND_RE = lazyre.compile(r"(?<![\w/.-])(?:sudo\s+)?(docker|podman|nerdctl)\s+(?:container\s+|image\s+|buildx\s+)?"
                         r"(run|create|build)\b")
 
 

@@ -4,6 +4,8 @@ scripts, docs, Kubernetes manifests, Helm charts, generators). Each adds what it
 
 from __future__ import annotations
 
+from .. import lazyre
+
 import json
 import os
 import posixpath
@@ -309,7 +311,7 @@ def _gitlab(repo, rel, text):
                 repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
 
 
-CI_SNIPPET_RE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+CI_SNIPPET_RE = lazyre.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
 
 
 def _doc_ci_images(repo, rel, text):
@@ -376,7 +378,7 @@ def _find(data, key, budget=None):
             yield from _find(v, key)
 
 
-HELM_RE = re.compile(r"^\s*(runAsUser|runAsGroup|fsGroup|runAsNonRoot|privileged)\s*:\s*(\w+)\s*$", re.M)
+HELM_RE = lazyre.compile(r"^\s*(runAsUser|runAsGroup|fsGroup|runAsNonRoot|privileged)\s*:\s*(\w+)\s*$", re.M)
 
 
 def _chart(repo, chart):

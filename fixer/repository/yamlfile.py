@@ -15,6 +15,8 @@ PyYAML is imported here only, when the first YAML file is read (~15 ms).
 
 from __future__ import annotations
 
+from .. import lazyre
+
 import re
 
 MAX_BYTES = 256 << 10
@@ -27,8 +29,8 @@ class YamlError(Exception):
     pass
 
 
-_BRACKETS = re.compile(r"[\[\]{}]")
-_BLOCK = re.compile(r"^( *)((?:[-?] +)*)", re.M)
+_BRACKETS = lazyre.compile(r"[\[\]{}]")
+_BLOCK = lazyre.compile(r"^( *)((?:[-?] +)*)", re.M)
 
 
 def _depth(text: str) -> int:
