@@ -145,20 +145,23 @@ def test_readme_example_saves_as_the_packages_redis_user(e2e, tmp_path):
     assert second.stdout.splitlines()[0] == "v", second.stdout + second.stderr
 
 
-@pytest.mark.parametrize("name,learnt,written,line", [
+@pytest.mark.parametrize("name,learnt,written,line,args", [
     # a RUN made app.db with python -c (no file name dockerfix can read): the app appends to it
-    ("sqlite-built-at-build-time", ["/app/app.db"], ["/app/app.db"], "chown 10001:10001 /app /app/app.db"),
+    ("sqlite-built-at-build-time", ["/app/app.db"], ["/app/app.db"], "chown 10001:10001 /app /app/app.db", ()),
     # no WORKDIR: the tool writes report.txt into /, never handed over: a working folder of its own
-    ("cli-output-no-workdir", ["WORKDIR /home/appuser"], ["/home/appuser/report.txt"], "WORKDIR /home/appuser"),
-    # the entrypoint rewrites its copied configuration with sed -i (a new file in conf/)
-    ("entrypoint-rewrites-config", ["/opt/app/conf"], ["/opt/app/conf/app.conf"], "chown 10001:10001 /opt/app /opt/app/conf"),
+    ("cli-output-no-workdir", ["WORKDIR /home/appuser"], ["/home/appuser/report.txt"], "WORKDIR /home/appuser", ()),
+    # the entrypoint rewrites its copied configuration with sed -i (a new file in conf/): the
+    # rewrites-root-config rule leaves such a file alone (without --verify nothing shows the fix
+    # works); forced past it, --verify learns the folder and proves the fix that hands it over
+    ("entrypoint-rewrites-config", ["/opt/app/conf"], ["/opt/app/conf/app.conf"],
+     "chown 10001:10001 /opt/app /opt/app/conf", ("--force", "rewrites-root-config")),
 ])
-def test_verify_learns_what_the_original_writes_and_hands_it_over(e2e, tmp_path, name, learnt, written, line):
+def test_verify_learns_what_the_original_writes_and_hands_it_over(e2e, tmp_path, name, learnt, written, line, args):
     """The first fix does not let the program write what it wrote as root (Permission denied):
     --verify hands the original's write set to the user, builds and runs the fix again, and
     writes that fix, with the learnt paths in the JSON report."""
     folder = case(name, tmp_path)
-    report = report_of(dockerfix(e2e, folder, "--format", "json"))
+    report = report_of(dockerfix(e2e, folder, "--format", "json", *args))
     v = report["verify"]
     assert v["verdict"] == "verified", v
     assert v["writes"]["learnt"] == learnt, v["writes"]
