@@ -23,14 +23,15 @@ import shlex
 
 from . import snippets
 from .record import dataclass, field
+from . import recache
 
-_SPLIT = re.compile(r"&&|\|\||[;\n]")
-_CANDIDATE = re.compile(r">|\btouch\b|\bsqlite3\b|manage\.py|\bflask\b|\balembic\b|\brake\b|\brails\b")
+_SPLIT = recache.compile(r"&&|\|\||[;\n]")
+_CANDIDATE = recache.compile(r">|\btouch\b|\bsqlite3\b|manage\.py|\bflask\b|\balembic\b|\brake\b|\brails\b")
 _MIGRATIONS = (
-    (re.compile(r"(?:^|[\s/])manage\.py\s+(?:migrate|syncdb)\b"), "manage.py migrate", "Django's database (db.sqlite3 by default)"),
-    (re.compile(r"\bflask\s+(?:db\s+upgrade|init-db|initdb|db\s+init)\b"), "flask db upgrade", "the app's database (instance/*.db by default)"),
-    (re.compile(r"\balembic\s+upgrade\b"), "alembic upgrade", "the database alembic is configured with"),
-    (re.compile(r"\b(?:rake|rails)\s+db:(?:migrate|setup|create|prepare)\b"), "db:migrate", "the Rails database (db/*.sqlite3)"),
+    (recache.compile(r"(?:^|[\s/])manage\.py\s+(?:migrate|syncdb)\b"), "manage.py migrate", "Django's database (db.sqlite3 by default)"),
+    (recache.compile(r"\bflask\s+(?:db\s+upgrade|init-db|initdb|db\s+init)\b"), "flask db upgrade", "the app's database (instance/*.db by default)"),
+    (recache.compile(r"\balembic\s+upgrade\b"), "alembic upgrade", "the database alembic is configured with"),
+    (recache.compile(r"\b(?:rake|rails)\s+db:(?:migrate|setup|create|prepare)\b"), "db:migrate", "the Rails database (db/*.sqlite3)"),
 )
 
 

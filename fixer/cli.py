@@ -393,6 +393,8 @@ def command() -> None:
     interpreter's own clean-up (collecting and freeing every object of every module) costs ~3 ms,
     a tenth of a run, and a run leaves nothing to clean: files are written, fsynced and closed,
     and stdout and stderr are flushed here. Anything unusual exits the ordinary way."""
+    from . import recache
+
     try:
         main()
         status = 0
@@ -400,6 +402,7 @@ def command() -> None:
         if not (e.code is None or isinstance(e.code, int)):
             raise
         status = e.code or 0
+    recache.save()
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -28,6 +28,34 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in NAME_PATTERNS)
 
 
+def copy_sources(root: str, src: str) -> list[str]:
+    """The paths under the build context `root` that a COPY or ADD source names, sorted: its
+    wildcards (`*`, `?`, `[...]`) matched one path segment at a time, case-sensitively and dot
+    files included, as BuildKit's Go `filepath.Match` does. Paths are joined, not resolved:
+    callers confine them to the context. (The glob module would do nearly this, hiding dot files,
+    at ~3 ms of imports per start.)"""
+    rel = src.lstrip("/")
+    if not any(c in rel for c in "*?["):
+        path = os.path.join(root, rel)
+        return [path] if os.path.lexists(path) else []
+    found = [root]
+    for part in rel.split("/"):
+        if part in ("", "."):
+            continue
+        if not any(c in part for c in "*?["):
+            found = [p for p in (os.path.join(f, part) for f in found) if os.path.lexists(p)]
+            continue
+        step = []
+        for folder in found:
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                continue
+            step += [os.path.join(folder, n) for n in names if fnmatch.fnmatchcase(n, part)]
+        found = step
+    return sorted(found)
+
+
 def discover(paths: list[str], finder=None, force_exclude: bool = False, verbose: bool = False,
              quiet: bool = False) -> list[str]:
     """Files named on the command line, and Dockerfiles found under folders (sorted, skipping

@@ -14,6 +14,7 @@ import re
 
 from .parse import Instruction
 from .stages import Analysis
+from . import recache
 
 
 def search_chain(an: Analysis, kinds: tuple[str, ...], pattern):
@@ -97,7 +98,7 @@ def _symlink_target(an: Analysis, prog: str) -> str | None:
 
     if not prog.startswith("/"):
         return None
-    link_re = re.compile(r"(?<![\w-])ln\s+(?:-[a-zA-Z]+\s+)*?-[a-zA-Z]*s[a-zA-Z]*\s+(?:-[a-zA-Z]+\s+)*([\w./-]+)\s+"
+    link_re = recache.compile(r"(?<![\w-])ln\s+(?:-[a-zA-Z]+\s+)*?-[a-zA-Z]*s[a-zA-Z]*\s+(?:-[a-zA-Z]+\s+)*([\w./-]+)\s+"
                          + re.escape(prog) + r"(?![\w./-])")
     for stage in reversed(an.chain):
         for inst in reversed(stage.instructions):
@@ -111,7 +112,7 @@ def context_script(an: Analysis, prog: str | None, context: str | None):
     """(path, COPY line, text) of the file `prog` names when a COPY brought it from the context."""
     if not prog or context is None:
         return None
-    import glob
+    from .discover import copy_sources
     import posixpath
 
     base = posixpath.basename(prog)
@@ -124,7 +125,7 @@ def context_script(an: Analysis, prog: str | None, context: str | None):
                     or (not prog.startswith("/") and target.endswith("/" + prog.lstrip("./")))):
                 continue
             root = os.path.realpath(context)
-            for hit in sorted(glob.glob(os.path.join(root, src.lstrip("/")))):
+            for hit in copy_sources(root, src):
                 real = os.path.realpath(hit)
                 if not real.startswith(root + os.sep) or not os.path.isfile(real):
                     continue

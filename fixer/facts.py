@@ -21,16 +21,16 @@ The resolver is an argument (`info(..., resolver=)`), never module state: the pi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import sys
-import threading
+import _thread
 import time
 from .record import dataclass, replace
 
-from . import images
+from . import images, recache, sha256
+from .cachedir import cache_dir  # noqa: F401 (where the cache lives; re-exported)
 
 DEFAULT_PLATFORM = "linux/amd64"
 DEFAULT_TTL = 24 * 3600
@@ -51,18 +51,6 @@ class Found:
     digest: str = ""
 
 
-def cache_dir() -> str:
-    """$XDG_CACHE_HOME/dockerfix, else the platform's cache folder."""
-    if os.environ.get("XDG_CACHE_HOME"):
-        return os.path.join(os.environ["XDG_CACHE_HOME"], "dockerfix")
-    home = os.path.expanduser("~")
-    if sys.platform == "darwin":
-        return os.path.join(home, "Library", "Caches", "dockerfix")
-    if sys.platform == "win32":
-        return os.path.join(os.environ.get("LOCALAPPDATA") or home, "dockerfix", "Cache")
-    return os.path.join(home, ".cache", "dockerfix")
-
-
 class Cache:
     """Files under `root`: tags/<hash>.json (reference + platform -> config digest, with the time
     it was learnt), configs/<digest>.json (the config blob, checked against its digest on
@@ -76,7 +64,7 @@ class Cache:
         self.root, self.ttl, self.max_files, self.failure_ttl = root, ttl, max_files, failure_ttl
 
     def _tag_path(self, image: str, platform: str) -> str:
-        return os.path.join(self.root, "tags", hashlib.sha256(f"{image}|{platform}".encode()).hexdigest() + ".json")
+        return os.path.join(self.root, "tags", sha256.hexdigest(f"{image}|{platform}".encode()) + ".json")
 
     def _config_path(self, digest: str) -> str:
         return os.path.join(self.root, "configs", digest.replace(":", "-") + ".json")
@@ -94,7 +82,7 @@ class Cache:
                 blob = f.read()
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest) or hashlib.sha256(blob).hexdigest() != digest[7:]:
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest) or sha256.hexdigest(blob) != digest[7:]:
             return None
         try:
             config = json.loads(blob)
@@ -115,7 +103,7 @@ class Cache:
 
     def _failure_path(self, image: str, platform: str, where: str) -> str:
         key = f"{image}|{platform}|{where}".encode()
-        return os.path.join(self.root, "failures", hashlib.sha256(key).hexdigest() + ".json")
+        return os.path.join(self.root, "failures", sha256.hexdigest(key) + ".json")
 
     def failure(self, image: str, platform: str, where: str) -> tuple[str, float] | None:
         """(why, how long ago) of a registry failure for this image, platform and registry
@@ -262,7 +250,7 @@ def engine_config(image: str, platform: str, timeout: float = 3.0, engines=None)
                   "history": [{"created_by": h.get("createdBy") or h.get("created_by") or ""}
                               for h in history or [] if isinstance(h, dict)]}
         blob = json.dumps(config, sort_keys=True).encode()
-        digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+        digest = "sha256:" + sha256.hexdigest(blob)
         return Found(config, engine, "", digest), blob
     return None
 
@@ -290,8 +278,8 @@ class Resolver:
         self.cache = cache if cache is not None else Cache(cache_dir())
         self.timeout, self.mirror, self.insecure, self.engines = timeout, mirror, tuple(insecure), engines
         self._found: dict[tuple[str, str], Found] = {}
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str], _thread.LockType] = {}
+        self._lock = _thread.allocate_lock()
         self._client = None
         self._engines = None  # engine_images(), asked once
 
@@ -300,7 +288,7 @@ class Resolver:
         with self._lock:
             if key in self._found:
                 return self._found[key]
-            lock = self._locks.setdefault(key, threading.Lock())
+            lock = self._locks.setdefault(key, _thread.allocate_lock())
         with lock:  # one lookup per image, whichever thread asks first
             if key not in self._found:
                 found = self._lookup(image, platform)
@@ -474,9 +462,9 @@ def info(image: str | None, platform: str = DEFAULT_PLATFORM, platform_given: bo
 # --- what a configuration says ------------------------------------------------------------------
 
 
-_PREFIX = re.compile(r"^(?:RUN\s+)?(?:\|\d+(?:\s+[A-Za-z_][A-Za-z0-9_]*=\S*)*\s+)?")
-_SHELL_C = re.compile(r"^(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash)\s+-[a-z]*c\s+")
-_INSTRUCTION = re.compile(r"^(ADD|COPY|ENV|ARG|CMD|ENTRYPOINT|USER|WORKDIR|LABEL|EXPOSE|VOLUME|SHELL|STOPSIGNAL|"
+_PREFIX = recache.compile(r"^(?:RUN\s+)?(?:\|\d+(?:\s+[A-Za-z_][A-Za-z0-9_]*=\S*)*\s+)?")
+_SHELL_C = recache.compile(r"^(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash)\s+-[a-z]*c\s+")
+_INSTRUCTION = recache.compile(r"^(ADD|COPY|ENV|ARG|CMD|ENTRYPOINT|USER|WORKDIR|LABEL|EXPOSE|VOLUME|SHELL|STOPSIGNAL|"
                           r"HEALTHCHECK|ONBUILD|MAINTAINER)\b", re.I)
 
 

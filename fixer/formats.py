@@ -18,6 +18,7 @@ from . import __url__
 from .output import diff_path
 from .record import dataclass
 from .report import RULE_ID, RULE_NAME, _message
+from . import recache
 
 
 @dataclass
@@ -98,7 +99,7 @@ def gitlab(reports: list[dict]) -> str:
 
 # --- XML: JUnit and Checkstyle ---------------------------------------------------------------------
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = recache.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _x(text: str) -> str:

@@ -13,6 +13,7 @@ import functools
 import re
 
 from .record import dataclass, field
+from . import recache
 
 FAMILIES = ("debian", "alpine", "busybox", "rhel", "suse", "arch", "windows", "scratch", "unknown")
 
@@ -56,7 +57,7 @@ class ImageRef:
     digest: str | None
 
 
-_RE_REF = re.compile(r"^(?P<name>[^@]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+))?$")
+_RE_REF = recache.compile(r"^(?P<name>[^@]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+))?$")
 
 
 def parse_ref(image: str) -> ImageRef:

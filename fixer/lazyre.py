@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from . import recache
+
 
 class _Lazy:
     __slots__ = ("_args", "_compiled")
@@ -23,7 +25,7 @@ class _Lazy:
     def __getattr__(self, name: str):  # only for names the object lacks: search, match, pattern, ...
         if self._compiled is None:
             pattern, flags = self._args
-            self._compiled = re.compile(pattern() if callable(pattern) else pattern, flags)
+            self._compiled = recache.compile(pattern() if callable(pattern) else pattern, flags)
         return getattr(self._compiled, name)
 
     def __repr__(self) -> str:

@@ -42,6 +42,7 @@ from .repository import Cache
 from .pipeline import fix
 from .plan import Options
 from .result import Result
+from . import recache
 
 SOURCE = "dockerfix"
 CODE = "DFX001"
@@ -64,7 +65,7 @@ class Frames:
     frame's header is read as that message. (pygls's own loop would lose every message after one
     bad header, and wait forever on a too large Content-Length.)"""
 
-    HEADER = re.compile(rb"Content-Length:", re.IGNORECASE)
+    HEADER = recache.compile(rb"Content-Length:", re.IGNORECASE)
     MAX_HEADER = 4096
 
     def __init__(self) -> None:

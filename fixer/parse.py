@@ -21,6 +21,7 @@ from . import lazyre
 from .errors import DockerfixError
 from .record import dataclass, field
 from .source import BOM, Source
+from . import recache
 
 # unicode.IsSpace in Go: these, and nothing else (Python's isspace also takes \x1c-\x1f).
 _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
@@ -28,8 +29,8 @@ _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
 )
 # unicode.IsSpace(rune(b)) for a single byte, as BuildKit's byte loops use it.
 _GO_BYTE_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
-_RE_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
-_RE_DIRECTIVE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
+_RE_WHITESPACE = recache.compile(r"[\t\v\f\r ]+")
+_RE_DIRECTIVE = recache.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
 _RE_HEREDOC = lazyre.compile(r"([0-9]*)<<(-?)([^<]*)")  # only lines with <<
 _VALID_DIRECTIVES = ("escape", "syntax", "check")
 MAX_LINE = 64 * 1024  # bufio.MaxScanTokenSize: BuildKit refuses longer lines
@@ -130,7 +131,7 @@ class _Directives:
 
     def _set_regex(self) -> None:
         e = re.escape(self.escape)
-        self.continuation = re.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z")
+        self.continuation = recache.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z")
 
     def possible(self, line: str, lineno: int) -> None:
         if self.done:

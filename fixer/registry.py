@@ -28,6 +28,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from .authfiles import auth_files
+from . import recache
 
 DOCKER_HUB = "docker.io"
 HUB_HOST = "registry-1.docker.io"
@@ -57,9 +58,9 @@ class Ref:
         return s
 
 
-_RE_NAME = re.compile(r"^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
-_RE_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_RE_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+_RE_NAME = recache.compile(r"^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+_RE_TAG = recache.compile(r"^[\w][\w.-]{0,127}$")
+_RE_DIGEST = recache.compile(r"^sha256:[a-f0-9]{64}$")
 
 
 def parse(image: str) -> Ref:
@@ -173,7 +174,7 @@ class _SameHostRedirect(urllib.request.HTTPRedirectHandler):
         return new
 
 
-_CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+_CHALLENGE = recache.compile(r'(\w+)="([^"]*)"')
 
 
 class Client:

@@ -22,10 +22,11 @@ import shlex
 
 from . import snippets
 from .record import dataclass, field
+from . import recache
 
 APT = ("apt-get", "apt", "aptitude")
-_SPLIT = re.compile(r"&&|\|\||[;|\n]")
-_WORD = re.compile(r"[\s\"'\[\],;&|()]+")
+_SPLIT = recache.compile(r"&&|\|\||[;|\n]")
+_WORD = recache.compile(r"[\s\"'\[\],;&|()]+")
 
 
 @dataclass

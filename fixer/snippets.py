@@ -13,8 +13,9 @@ import re
 
 from . import lazyre
 from .record import dataclass
+from . import recache
 
-NAME_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
+NAME_RE = recache.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 PATH_RE = lazyre.compile(r"^/[A-Za-z0-9._/@+-]*\Z")
 MAX_ID = 2147483647
 

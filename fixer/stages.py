@@ -16,9 +16,10 @@ from .parse import Dockerfile, Instruction
 from .record import dataclass, field
 from .shell import UNKNOWN
 from .snippets import is_number
+from . import recache
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_RE_VAR = re.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
+_RE_VAR = recache.compile(r"\$(?:(" + _NAME + r")|\{(" + _NAME + r")(?:(:?[-+])([^}]*))?\})")
 
 
 class Unresolved(Exception):

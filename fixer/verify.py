@@ -38,13 +38,14 @@ import uuid
 from dataclasses import dataclass, field
 
 from .errors import DockerfixError
+from . import recache
 
 ENGINES = ("docker", "podman", "buildah")
 BUILD_SECONDS = 1200  # one image build
 STEP_SECONDS = 120  # any other engine call: inspect, run -d, from, rm, rmi, id -u
 STOP_SECONDS = 10  # from SIGTERM to SIGKILL
 EXCERPT_LINES = (4, 6)  # an error excerpt: its first and its last lines
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+ENV_NAME = recache.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class VerifyError(DockerfixError):
@@ -270,7 +271,7 @@ class Buildah(Engine):
     the user's buildah configuration apply as usual)."""
 
     name = "buildah"
-    NOISE = re.compile(r"^(subprocess exited (with status \d+|on \w+)|Error: exit status \d+)$")
+    NOISE = recache.compile(r"^(subprocess exited (with status \d+|on \w+)|Error: exit status \d+)$")
 
     def build(self, dockerfile: str, context: str, tag: str, target: str | None) -> None:
         stage = ["--target", target] if target else []

@@ -20,13 +20,14 @@ import os
 import posixpath
 import re
 import stat
+from . import recache
 
 EXCLUDED = ("/tmp", "/var/tmp", "/dev", "/proc", "/sys", "/run/secrets")
 # what engines make in every container: its name files, and the mount points /run, /dev, /proc,
 # /sys when the image lacks them (buildah makes /run in an image without one)
 ENGINE_FILES = frozenset(("/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/run/.containerenv", "/.dockerenv",
                           "/run", "/var/run"))
-DENIED = re.compile(r"Permission denied|\bEACCES\b|\[Errno 13\]")
+DENIED = recache.compile(r"Permission denied|\bEACCES\b|\[Errno 13\]")
 
 
 def excluded(path: str) -> bool:

@@ -227,13 +227,13 @@ def _context_data(an: Analysis, context: str, dockerfile: str | None) -> list[tu
         elif os.path.isfile(host) and any(fnmatch.fnmatchcase(name, p) for p in SQLITE):
             found.append((target, line, False))
 
-    import glob
+    from .discover import copy_sources
 
     for sources, dest, line in an.from_context:
         for src in sources:
             if "$" in src or src.startswith(("http://", "https://", "git@")):
                 continue
-            for hit in sorted(glob.glob(os.path.join(root, src.lstrip("/")))):
+            for hit in copy_sources(root, src):
                 real = os.path.realpath(hit)
                 if real != root and not real.startswith(root + os.sep):
                     continue

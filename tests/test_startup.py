@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 COSTLY = ["dataclasses", "inspect", "typing", "tomllib", "tempfile", "difflib", "importlib.resources", "typer",
-          "pathlib"]
+          "pathlib", "hashlib", "_hashlib", "threading", "glob"]
 
 
 def imported(args: list[str], cwd, stdin: bytes | None = None) -> set[str]:
@@ -22,7 +22,7 @@ def imported(args: list[str], cwd, stdin: bytes | None = None) -> set[str]:
 
 def test_a_check_and_a_stdin_fix_import_nothing_costly(tmp_path):
     """dataclasses (inspect, ast, dis), typing, tomllib, tempfile, difflib, importlib.resources
-    (pathlib, urllib): ~25 ms of imports a `--check` or a fix from stdin does not need, also next
+    (pathlib, urllib), hashlib (OpenSSL), threading, glob: ~30 ms of imports a `--check` or a fix from stdin does not need, also next
     to a pyproject.toml that does not configure dockerfix."""
     f = tmp_path / "Dockerfile"
     f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
@@ -72,3 +72,42 @@ def test_the_command_exits_at_once_with_main_s_status(tmp_path, monkeypatch, cap
             raise AssertionError("no os._exit")
         out, err = capsys.readouterr()
         assert ("+USER appuser" in out) == (status == 0) and err, args
+
+
+def test_compiled_patterns_are_kept_between_runs(tmp_path, monkeypatch):
+    """recache: the second process builds its patterns from the store the first wrote, and each
+    equals what re.compile makes (patterns compare their matcher programs)."""
+    import re
+
+    probe = ("import sys\nfrom fixer import recache\nrecache.use(sys.argv[1])\n"
+             "p = recache.compile(r'(?P<name>[a-z_][a-z0-9_-]{0,31})@(\\d+)?', 2)\n"
+             "print(p == __import__('re').compile(p.pattern, 2), p.groupindex['name'], p.groups)\n"
+             "print(recache._state['new'])\nrecache.save()\n")
+    first = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["True", "1", "2", "1"]  # compiled, stored
+    [store] = list(tmp_path.iterdir())
+    second = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert second.stdout.split() == ["True", "1", "2", "0"]  # built from the store: nothing new
+    store.write_bytes(b"not marshal")  # a damaged store is ignored and written again
+    third = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert third.stdout.split() == ["True", "1", "2", "1"]
+    from fixer import recache
+
+    monkeypatch.setattr(recache, "_state", dict(recache._state))  # this process's store is left as it was
+    recache.use(None)  # no store: re.compile itself
+    assert recache.compile("a+", re.I) is re.compile("a+", re.I)
+
+
+def test_copy_sources_match_like_buildkit(tmp_path):
+    """COPY wildcards, one segment at a time, dot files included (Go's filepath.Match)."""
+    from fixer.discover import copy_sources
+
+    for name in ("a.sh", ".b.sh", "c.txt", "sub/d.sh", "sub/e/f.sh"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    names = lambda src: [str(p)[len(str(tmp_path)) + 1:] for p in copy_sources(str(tmp_path), src)]  # noqa: E731
+    assert names("*.sh") == [".b.sh", "a.sh"]
+    assert names("/sub/*.sh") == ["sub/d.sh"]
+    assert names("*/e/?.sh") == ["sub/e/f.sh"]
+    assert names("[ac].*") == ["a.sh", "c.txt"]
+    assert names("c.txt") == ["c.txt"] and names("missing") == [] and names("nope/*") == []

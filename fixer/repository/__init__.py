@@ -31,6 +31,7 @@ from collections import deque
 
 from ..record import dataclass, field
 from . import commands
+from .. import recache
 
 MAX_DIRS = 3000
 MAX_FILES = 600
@@ -352,7 +353,7 @@ def _repo_names(root: str) -> tuple:
 
 
 def _patterns(pats) -> re.Pattern:
-    return re.compile("|".join(fnmatch.translate(p) for p in pats))
+    return recache.compile("|".join(fnmatch.translate(p) for p in pats))
 
 
 DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".docker", ".gitlab")

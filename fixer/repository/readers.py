@@ -14,10 +14,11 @@ import re
 from . import (COPY_FROM_RE, FROM_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository, Run, Where, commands,
                image_path)
 from .yamlfile import YamlError, key_lines, line_of, load_all
+from .. import recache
 
 IMAGE_OUTPUT_TYPES = ("image", "registry", "docker")
 # a manifest of a workload that runs containers (CRDs, ConfigMaps, Services... are not parsed)
-K8S_KIND_RE = re.compile(r"^kind:\s*['\"]?(?:" + "|".join(sorted(K8S_KINDS)) + r")['\"]?\s*$", re.M)
+K8S_KIND_RE = recache.compile(r"^kind:\s*['\"]?(?:" + "|".join(sorted(K8S_KINDS)) + r")['\"]?\s*$", re.M)
 
 
 MAX_YAML = 80  # YAML files parsed per repository (the cheap reading: a quarter)
