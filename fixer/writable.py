@@ -218,13 +218,17 @@ def _context_data(an: Analysis, context: str, dockerfile: str | None) -> list[tu
     found: list[tuple[str, int, bool]] = []
 
     def consider(host: str, target: str, line: int) -> None:
-        rel = os.path.relpath(host, root).replace(os.sep, "/")
-        if rel.startswith("..") or ignored(rel, patterns) or posixpath.dirname(target) != an.workdir:
-            return
+        # the name first: a context of thousands of files has a handful a name can make data
         name = posixpath.basename(target)
-        if os.path.isdir(host) and name in CONTEXT_DATA_DIRS:
+        data_dir, sqlite = name in CONTEXT_DATA_DIRS, any(fnmatch.fnmatchcase(name, p) for p in SQLITE)
+        if not (data_dir or sqlite) or posixpath.dirname(target) != an.workdir:
+            return
+        rel = os.path.relpath(host, root).replace(os.sep, "/")
+        if rel.startswith("..") or ignored(rel, patterns):
+            return
+        if data_dir and os.path.isdir(host):
             found.append((target, line, True))
-        elif os.path.isfile(host) and any(fnmatch.fnmatchcase(name, p) for p in SQLITE):
+        elif sqlite and os.path.isfile(host):
             found.append((target, line, False))
 
     from .discover import copy_sources
