@@ -10,6 +10,7 @@ labelled file inside its real repository, so the repository rules see what a use
 
     python tests/fresh.py --fetch ROOT     # once: ROOT/OWNER__NAME at the labelled commits
     python tests/fresh.py ROOT             # agreement: fix recall, leave precision and recall
+    python tests/fresh.py ROOT --set second  # one set (first: a, b; second: c, d)
 
 Look-ups run offline (DOCKERFIX_OFFLINE=1: the local engine and cache only), so a figure does
 not depend on which registries the machine reaches; `--online` lets them ask.
@@ -48,9 +49,16 @@ class Row:
         return self.repo.replace("/", "__")
 
 
-def rows(data: Path = DATA) -> list[Row]:
+# the sets, in the order they were labelled: a and b (session 1; scored, then tuned on), c and d
+# (session 2, labelled before that session's rules were merged)
+SETS = {"first": "ab", "second": "cd"}
+
+
+def rows(data: Path = DATA, letters: str = "") -> list[Row]:
     out = []
     for f in sorted(data.glob("fresh-labels-*.tsv")):
+        if letters and f.stem.rsplit("-", 1)[-1] not in letters:
+            continue
         with open(f, newline="") as fh:
             out += [Row(**r) for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)]
     return out
@@ -125,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fetch", action="store_true", help="clone the labelled repositories at their commits first")
     ap.add_argument("--online", action="store_true", help="let base-image look-ups ask registries")
     ap.add_argument("--json", type=Path, help="also write each file's report here")
+    ap.add_argument("--set", choices=sorted(SETS), help="only this set (first: a, b; second: c, d); default all")
     a = ap.parse_args(argv)
-    labelled = rows()
+    labelled = rows(letters=SETS[a.set] if a.set else "")
     if a.fetch:
         failed = fetch(a.root, labelled)
         for repo in failed:
