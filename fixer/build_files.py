@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 
 from . import snippets
 from .record import dataclass, field
@@ -48,6 +47,8 @@ def _inside(path: str, folder: str) -> bool:
 
 def _named(script: str, cwd: str) -> list[tuple[str, str]]:
     """(absolute path, how) of the files the script's commands name as created."""
+    import shlex
+
     out: list[tuple[str, str]] = []
     here = cwd
     for part in _SPLIT.split(script.replace("\\\n", " ")):

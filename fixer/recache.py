@@ -33,15 +33,9 @@ try:  # the internals `re.compile` is made of (Python 3.11+; 3.10 names them sre
         import sre_compile as _comp  # type: ignore[no-redef]
         import sre_parse as _pars  # type: ignore[no-redef]
     _SUPPORTED = (hasattr(_comp, "_code") and hasattr(_sre, "compile") and hasattr(_pars, "parse")
-                  and getattr(_sre, "CODESIZE", 4) == 4)
+                  and getattr(_sre, "CODESIZE", 4) == 4 and memoryview(bytes(4)).cast("I").itemsize == 4)
 except ImportError:  # pragma: no cover - another interpreter
     _SUPPORTED = False
-
-def _WORDS(*a):  # noqa: N802 - the array type of the program's words (32-bit, as _sre's SRE_CODE)
-    from array import array
-
-    return array("I", *a)
-
 
 MAX_ENTRIES = 3000  # a store beyond this starts again (patterns built from changing data)
 
@@ -82,7 +76,11 @@ def _load() -> dict:
 def _program(pattern: str, flags: int):
     """What `re.compile` hands to `_sre.compile` (its steps, Python 3.8-3.13)."""
     p = _pars.parse(pattern, flags)
-    code = _WORDS(_comp._code(p, flags)).tobytes()  # one bytes object: read at memory speed
+    words = _comp._code(p, flags)
+    code = memoryview(bytearray(4 * len(words))).cast("I")  # one bytes object: read at memory speed
+    for i, w in enumerate(words):
+        code[i] = w
+    code = code.tobytes()
     state = p.state
     indexgroup = [None] * state.groups
     for name, i in state.groupdict.items():
@@ -93,9 +91,7 @@ def _program(pattern: str, flags: int):
 
 def _unpacked(args: tuple) -> tuple:
     flags, code, groups, groupindex, indexgroup = args
-    words = _WORDS()
-    words.frombytes(code)
-    return flags, words.tolist(), groups, groupindex, indexgroup
+    return flags, memoryview(code).cast("I").tolist(), groups, groupindex, indexgroup
 
 
 def compile(pattern, flags: int = 0) -> re.Pattern:  # noqa: A001 (re's name, on purpose)

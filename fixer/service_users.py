@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 
 from . import snippets
 from .record import dataclass, field
@@ -66,6 +65,8 @@ def _all_programs(known: dict) -> frozenset:
 def installed(an) -> list[tuple[str, int]]:
     """(package, line) installed with apt-get/apt along the final stage's chain, in order, without
     those removed or purged later."""
+    import shlex
+
     from .stages import run_script
 
     out: list[tuple[str, int]] = []

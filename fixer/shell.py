@@ -18,9 +18,11 @@ tree-sitter parser is created once, on first use (import cost matters).
 
 from __future__ import annotations
 
+import re
 from collections import ChainMap
 from collections.abc import Sequence
 
+from . import lazyre
 from .commands import Knowledge, knowledge
 from .shelleffects import Effects
 from .shellfacts import (  # noqa: F401 (the records and helpers are this step's API too)
@@ -36,6 +38,7 @@ from .shellfacts import plain_var as _plain_var  # noqa: F401 (stages' name for 
 MAX_NESTING = 100
 
 _PARSER = None
+_UNESCAPE = lazyre.compile(r"\\(.)", re.DOTALL)  # a backslash and the character it quotes
 
 
 def _parser():
@@ -125,16 +128,8 @@ class _Analyzer(Effects):
     def _word(self, node) -> str:
         t = node.type
         text = node.text.decode("utf-8", "replace")
-        if t == "word":
-            out, i = [], 0
-            while i < len(text):
-                if text[i] == "\\" and i + 1 < len(text):
-                    out.append(text[i + 1])
-                    i += 2
-                    continue
-                out.append(text[i])
-                i += 1
-            return "".join(out)
+        if t == "word":  # a backslash quotes the character after it (a last one stays)
+            return _UNESCAPE.sub(r"\1", text) if "\\" in text else text
         if t == "raw_string":
             return text[1:-1]
         if t == "ansi_c_string":

@@ -9,7 +9,6 @@ from __future__ import annotations
 from .. import lazyre
 
 import re
-import shlex
 
 from ..record import dataclass, field
 
@@ -93,6 +92,8 @@ def _normalise(text: str) -> str:
 
 
 def _split(text: str) -> list[str] | None:
+    import shlex
+
     try:
         return shlex.split(text, comments=True)
     except ValueError:

@@ -15,7 +15,6 @@ rule's module when decide reaches it; RULES, BY_NAME and FORCEABLE load them all
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 
 from ..record import dataclass
@@ -61,7 +60,7 @@ _LOADED: dict[str, Rule] = {}
 
 def _load(spec: str) -> Rule:
     if spec not in _LOADED:
-        mod = importlib.import_module(f"{__name__}.{spec}")
+        mod = __import__(f"{__name__}.{spec}", fromlist=["check"])  # importlib would import warnings too
         _LOADED[spec] = Rule(mod.NAME, spec.split(".", 1)[0], mod.SUMMARY, mod.EXAMPLE,
                              getattr(mod, "OVERRIDABLE", True), mod.check)
     return _LOADED[spec]
