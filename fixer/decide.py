@@ -89,7 +89,9 @@ class Context:
         """The repository around the Dockerfile: the closest folder above it with a `.git`."""
         if self.context is None:
             return None
-        return find_repo_root(self.context)
+        if self.repositories is None:
+            return find_repo_root(self.context)
+        return self.repositories.remember("repository root", os.path.abspath(self.context), find_repo_root)
 
     @cached_property
     def repository(self):

@@ -59,31 +59,17 @@ def folders_up(dockerfile: str, stop: str | None):
         d = parent
 
 
-_REPO_ROOTS: dict[str, str | None] = {}
-
-
 def find_repo_root(folder: str) -> str | None:
-    """The closest folder at or above `folder` that holds `.git` (a folder or a worktree file);
-    cached per folder, since a bot runs over thousands of files of the same repositories."""
-    folder = os.path.abspath(folder)
-    seen = []
-    d = folder
-    root = None
+    """The closest folder at or above `folder` that holds `.git` (a folder or a worktree file).
+    A run remembers it per folder through its repository cache (`decide.Context.repo_root`)."""
+    d = os.path.abspath(folder)
     while True:
-        if d in _REPO_ROOTS:
-            root = _REPO_ROOTS[d]
-            break
-        seen.append(d)
         if os.path.exists(os.path.join(d, ".git")):
-            root = d
-            break
+            return d
         parent = os.path.dirname(d)
         if parent == d:
-            break
+            return None
         d = parent
-    for s in seen:
-        _REPO_ROOTS[s] = root
-    return root
 
 
 # folders every Linux image has: `COPY script /usr/local/bin` puts the script into them

@@ -122,7 +122,8 @@ def result_for(ctx, decision, data: bytes) -> Result:
     found = ctx.script(program(prog)[0]) if prog is not None else None
     from .repolint import runs_hadolint
 
-    lints = None if options.numeric_user or options.openshift else runs_hadolint(ctx.path, ctx.repo_root)
+    remember = getattr(ctx.repositories, "remember", None)
+    lints = None if options.numeric_user or options.openshift else runs_hadolint(ctx.path, ctx.repo_root, remember)
     if lints:  # a named USER is hadolint's DL3066: a new finding in a repository that lints with it
         options = replace(options, numeric_user=True)
     deployed = _deployed(ctx, options)

@@ -13,7 +13,6 @@ at the root, a `.pre-commit-config.yaml`, `.gitlab-ci.yml`, `.github/workflows/*
 
 from __future__ import annotations
 
-import functools
 import os
 
 from .evidence import folders_up, read_small as _read, yaml_list as _yaml_list
@@ -22,7 +21,6 @@ CONFIGS = (".hadolint.yaml", ".hadolint.yml")
 ROOT_FILES = (".pre-commit-config.yaml", ".pre-commit-config.yml", ".gitlab-ci.yml", "Makefile", "Taskfile.yml")
 
 
-@functools.lru_cache(maxsize=4096)
 def _config(folder: str) -> tuple[str, bool] | None:
     """(path, ignores DL3066) of hadolint's configuration file in `folder`, or None."""
     for name in CONFIGS:
@@ -33,7 +31,6 @@ def _config(folder: str) -> tuple[str, bool] | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
 def _named_at_root(root: str) -> str | None:
     """The file at the repository root that runs hadolint (names it), or None."""
     files = [os.path.join(root, n) for n in ROOT_FILES]
@@ -49,16 +46,18 @@ def _named_at_root(root: str) -> str | None:
     return None
 
 
-def runs_hadolint(dockerfile: str | None, root: str | None) -> str | None:
+def runs_hadolint(dockerfile: str | None, root: str | None, remember=None) -> str | None:
     """Why the repository lints this Dockerfile with hadolint and DL3066 would be a new finding
     ("./.hadolint.yaml is hadolint's configuration"), or None (no sign of hadolint, or its
-    configuration ignores DL3066)."""
+    configuration ignores DL3066). `remember(kind, folder, compute)` (the run's repository
+    cache) reads each folder once."""
+    remember = remember or (lambda kind, folder, compute: compute(folder))
     if dockerfile is None or root is None:
         return None
     for folder in folders_up(dockerfile, root):
-        found = _config(folder)
+        found = remember("hadolint configuration", folder, _config)
         if found is not None:
             path, ignores = found
             return None if ignores else f"{os.path.relpath(path, root)} configures hadolint"
-    named = _named_at_root(os.path.realpath(root))
+    named = remember("hadolint at the root", os.path.realpath(root), _named_at_root)
     return f"{os.path.relpath(named, os.path.realpath(root))} runs hadolint" if named else None

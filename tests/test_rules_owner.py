@@ -55,13 +55,38 @@ def test_bare_nosemgrep_names_no_rule():
     assert r.rule is None and r.changed
 
 
-def test_folders_are_read_once(tmp_path):
+def test_folders_are_read_once(tmp_path, monkeypatch):
+    """A run reads each folder's linter configuration once, through its repository cache."""
+    from fixer.repository import Cache
+
     repo = repo_with(tmp_path, ".hadolint.yaml", "ignored:\n  - DL3008\n")
-    suppressed.in_folder.cache_clear()
+    read = []
+    real = suppressed.in_folder
+    monkeypatch.setattr(suppressed, "in_folder", lambda folder: read.append(folder) or real(folder))
+    cache = Cache()
     for i in range(3):
-        run(repo, f"svc{i}/Dockerfile")
-    info = suppressed.in_folder.cache_info()
-    assert info.misses == 4 and info.hits == 2  # three Dockerfile folders, the root read once
+        f = repo / f"svc{i}/Dockerfile"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(DATA)
+        assert fix(DATA, Options(), str(f.parent), str(f), repositories=cache).changed
+    assert sorted(read) == sorted({str(repo), *(str(repo / f"svc{i}") for i in range(3))})  # the root once
+
+
+def test_a_long_running_cache_sees_a_configuration_added_since(tmp_path):
+    """The language server keeps one cache: clearing it (a watched file changed) or its expiry
+    makes a linter configuration written after the first reading count."""
+    from fixer.repository import Cache
+
+    (tmp_path / ".git").mkdir()
+    f = tmp_path / "Dockerfile"
+    f.write_bytes(DATA)
+    cache = Cache(cheap=True, ttl=30.0)
+    assert fix(DATA, Options(), str(tmp_path), str(f), repositories=cache).changed
+    (tmp_path / ".hadolint.yaml").write_text("ignored:\n  - DL3002\n")
+    assert fix(DATA, Options(), str(tmp_path), str(f), repositories=cache).changed  # within the 30 s
+    cache.clear()
+    r = fix(DATA, Options(), str(tmp_path), str(f), repositories=cache)
+    assert r.rule == "suppressed" and not r.changed
 
 
 def test_the_quick_test_lets_through_every_line_a_pattern_matches():

@@ -323,6 +323,20 @@ class Cache:
         self.cheap = cheap
         self.ttl = ttl  # seconds a reading stays valid (the language server: files change)
         self._repos: dict[str, tuple[float, Repository]] = {}
+        self._facts: dict[tuple[str, str], tuple[float, object]] = {}
+
+    def remember(self, kind: str, folder: str, compute):
+        """`compute(folder)`, read once per folder like a repository (for the run; in the language
+        server for `ttl` seconds and until `clear()`): the repository root above a folder, a
+        linter configuration in it. Keeping these here, not in module caches, is what lets a
+        long-running server see a file added since."""
+        import time
+
+        now = time.monotonic()
+        hit = self._facts.get((kind, folder))
+        if hit is None or (self.ttl is not None and now - hit[0] > self.ttl):
+            hit = self._facts[(kind, folder)] = (now, compute(folder))
+        return hit[1]
 
     def get(self, root: str) -> Repository:
         import time
@@ -336,6 +350,7 @@ class Cache:
 
     def clear(self) -> None:
         self._repos.clear()
+        self._facts.clear()
 
 
 def _repo_names(root: str) -> tuple:

@@ -14,7 +14,6 @@ not travel with the repository): `.hadolint.yaml`/`.hadolint.yml` whose `ignored
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 
@@ -87,9 +86,9 @@ def in_file(ctx) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=4096)
 def in_folder(folder: str) -> str | None:
-    """Why a linter configuration file in `folder` suppresses the rule, or None (cached per folder)."""
+    """Why a linter configuration file in `folder` suppresses the rule, or None (a run reads each
+    folder once, through its repository cache)."""
     for name in (".hadolint.yaml", ".hadolint.yml"):
         text = _read(os.path.join(folder, name))
         if text is not None and "DL3002" in {x.upper() for x in _yaml_list(text, "ignored")}:
@@ -124,7 +123,7 @@ def check(ctx) -> str | None:
     if root is not None and root not in folders:
         folders.append(root)
     for folder in folders:
-        why = in_folder(folder)
+        why = in_folder(folder) if ctx.repositories is None else ctx.repositories.remember("suppressed", folder, in_folder)
         if why:
             return f"{why}: the owner already said it runs as root on purpose"
     return None
