@@ -111,14 +111,15 @@ def compile(pattern, flags: int = 0) -> re.Pattern:  # noqa: A001 (re's name, on
         except (TypeError, ValueError, RuntimeError):  # a store from another build: start again
             store.clear()
     compiled = re.compile(pattern, flags)
-    if len(store) < MAX_ENTRIES:
-        try:
-            args = _program(pattern, flags)
-            if _sre.compile(pattern, *_unpacked(args)) == compiled:
-                store[key] = args
-                _state["new"] += 1
-        except Exception:  # noqa: BLE001 - internals differ: this pattern is simply not stored
-            pass
+    if len(store) >= MAX_ENTRIES:  # patterns of older versions or data accumulate: start again
+        store.clear()
+    try:
+        args = _program(pattern, flags)
+        if _sre.compile(pattern, *_unpacked(args)) == compiled:
+            store[key] = args
+            _state["new"] += 1
+    except Exception:  # noqa: BLE001 - internals differ: this pattern is simply not stored
+        pass
     return compiled
 
 

@@ -111,3 +111,14 @@ def test_copy_sources_match_like_buildkit(tmp_path):
     assert names("*/e/?.sh") == ["sub/e/f.sh"]
     assert names("[ac].*") == ["a.sh", "c.txt"]
     assert names("c.txt") == ["c.txt"] and names("missing") == [] and names("nope/*") == []
+
+
+def test_a_full_pattern_store_starts_again(tmp_path, monkeypatch):
+    from fixer import recache
+
+    monkeypatch.setattr(recache, "_state", dict(recache._state))
+    monkeypatch.setattr(recache, "MAX_ENTRIES", 2)
+    recache.use(str(tmp_path))
+    for p in ("a+", "b+", "c+"):
+        assert recache.compile(p).pattern == p
+    assert list(recache._load()) == [("c+", 0)]  # the third cleared the two before it
