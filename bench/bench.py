@@ -78,6 +78,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def corpus_files(folder: str) -> list[str]:
+    """The folder's own files (the corpus: one Dockerfile each), and the Dockerfiles one level down
+    (fixtures/<case>/Dockerfile: `bench.py --quick fixtures` needs no corpus)."""
+    top = Path(folder)
+    files = sorted(str(p) for p in top.iterdir() if p.is_file() and p.suffix not in (".tsv", ".md"))
+    return files + sorted(str(p) for p in top.glob("*/Dockerfile") if p.is_file())
+
+
 def sample_files(files: list[str], n: int, seed: int, into: str) -> dict[str, str]:
     """n files drawn with `seed`, each copied alone into a folder of its own as `Dockerfile`:
     copy -> original."""
@@ -247,11 +255,7 @@ def main() -> int:
     python = interpreter(fix[0]) or sys.executable
     if editable(python):
         print(f"bench: warning: {fix[0]} is an editable install: its import hook slows every start", file=sys.stderr)
-    # the folder's own files (the corpus: one Dockerfile each), and the Dockerfiles one level down
-    # (fixtures/<case>/Dockerfile: `bench.py --quick fixtures` needs no corpus)
-    top = Path(a.folder)
-    files = sorted(str(p) for p in top.iterdir() if p.is_file() and p.suffix not in (".tsv", ".md"))
-    files += sorted(str(p) for p in top.glob("*/Dockerfile") if p.is_file())
+    files = corpus_files(a.folder)
     if not files:
         print("bench: no files", file=sys.stderr)
         return 2

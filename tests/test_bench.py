@@ -52,3 +52,20 @@ def test_a_small_run_prints_the_sample_figures_and_budgets():
         line = next(x for x in text.splitlines() if x.startswith(name))
         assert "90th percentile" in line and "x hadolint's median" in line
     assert "folder, one process" in text and text.rstrip().splitlines()[-1].startswith("budgets:")
+
+
+def test_instructions_are_counted_for_dockerfix_hadolint_and_the_floor(tmp_path):
+    """bench/instructions.py: valgrind's count for each sampled file and the interpreter's floor
+    (.ci/run installs valgrind)."""
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed (apt-get install valgrind; .ci/run installs it)")
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    dockerfix = str(Path(sys.executable).parent / "dockerfix")
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "instructions.py"), "--sample", "1", "--dockerfix",
+                          dockerfix, "--hadolint", hadolint, str(ROOT / "fixtures")],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].endswith("x") and "dockerfix" in lines[0] and "hadolint" in lines[0]
+    floor = [float(line.split(": ")[1].split(" M")[0]) for line in lines if line.startswith("python -c")]
+    assert len(floor) == 2 and 0 < floor[0] < floor[1]  # importing re and json costs more than nothing
