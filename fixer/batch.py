@@ -65,9 +65,10 @@ def lookups(files, options_for, offline: bool, stdin_filename: str | None = None
 
 def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str, verbose, quiet,
             stdin_excluded=False, output_file=None, exit_zero=False, color: str = "auto", statistics=False,
-            offline=False, refresh=False, verifier=None) -> int:
+            offline=False, refresh=False, verifier=None, jobs: int | None = None) -> int:
     """Run the pipeline on each of `files` (`options_for(path)`: its (plan.Options, config.Config))
-    and print or write what the options ask for; returns the exit status."""
+    and print or write what the options ask for; returns the exit status. `jobs`: how many
+    processes run the pipeline (`workers`; None: one per CPU for a folder's worth of files)."""
     from . import pipeline
     from .output import unified_diff, write_atomic
     from .terminal import Output, Progress, color_diff, use_color
@@ -88,8 +89,10 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     progress = Progress(len(files), enabled=not quiet and len(files) >= PROGRESS_MIN_FILES)
     out = Output(output_file, progress)
     paint = plain and use_color(color, out.isatty())
-    with progress:
+    ahead = _ahead(files, options_for, resolver_for, parsed, repositories, jobs, verifier)
+    with progress, _closing(ahead):
         for path in files:
+            done = next(ahead, None) if ahead is not None else None  # (bytes, Result) from a worker
             is_stdin = path == "-"
             echo = is_stdin and not check and not diff and plain  # the whole text goes to stdout
             name = (stdin_filename or "-") if is_stdin else path
@@ -107,6 +110,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                         if echo:
                             out.write(data)
                         continue
+                elif done is not None:
+                    data = done[0]
                 elif path in parsed:
                     data, df = parsed.pop(path)  # read and parsed by the look-up pre-pass
                 else:
@@ -118,9 +123,10 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                 if verifier is not None and verifier.context:  # --context: the build context
                     context = verifier.context
                 known = not is_stdin or stdin_filename or (verifier is not None and verifier.context)
-                res = pipeline.fix(data, options, context if known else None, stdin_filename if is_stdin else path,
-                                   resolver=resolver_for(path), repositories=cheap_repositories if is_stdin else repositories,
-                                   df=df, name=name)
+                res = done[1] if done is not None else pipeline.fix(
+                    data, options, context if known else None, stdin_filename if is_stdin else path,
+                    resolver=resolver_for(path), repositories=cheap_repositories if is_stdin else repositories,
+                    df=df, name=name)
                 results[-1] = res
                 if res.changed and verifier is not None and verifier.engine:
                     res = results[-1] = pipeline.verify(
@@ -212,6 +218,42 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     if exit_zero and not fatal:
         return 0
     return status
+
+
+class _closing:
+    """Closes the workers (if any) when the loop over the files ends, however it ends."""
+
+    def __init__(self, ahead):
+        self.ahead = ahead
+
+    def __enter__(self):
+        return self.ahead
+
+    def __exit__(self, *exc) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+
+
+def _ahead(files, options_for, resolver_for, parsed, repositories, jobs, verifier):
+    """`workers.Results` computing `pipeline.fix` for each of `files` in worker processes, or None
+    (one process: few files, stdin, --verify, --jobs 1, no fork). A worker does what the loop
+    below does for a file on disk; the loop takes its (bytes, Result) in order."""
+    from . import pipeline, workers
+
+    if verifier is not None or "-" in files or not workers.available():
+        return None
+    n = workers.count(jobs, len(files))
+    if n < 2:
+        return None
+
+    def job(path):
+        data, df = parsed[path] if path in parsed else (pipeline.read(path), None)
+        options, _ = options_for(path)
+        context = os.path.dirname(os.path.abspath(path))
+        return data, pipeline.fix(data, options, context, path, resolver=resolver_for(path),
+                                  repositories=repositories, df=df, name=path)
+
+    return workers.Results(list(files), job, n)
 
 
 # the rules that mean there was nothing to do (rather than a file left alone on purpose)
