@@ -87,6 +87,20 @@ class _Rule:
     entry: dict = field(repr=False, default_factory=dict)  # its images.toml entry
 
     @functools.cached_property
+    def literal(self) -> frozenset:
+        """Its names without a wildcard: one matches a path only if it is the path or ends it."""
+        return frozenset(n for n in self.names if not any(c in n for c in "*?["))
+
+    @functools.cached_property
+    def wild(self) -> bool:
+        return len(self.literal) < len(self.names)
+
+    def may_match(self, ends: frozenset) -> bool:
+        """False when none of its names can match a path whose `/`-separated endings are `ends`
+        (a cheap test before the patterns, which decide)."""
+        return self.wild or not self.literal.isdisjoint(ends)
+
+    @functools.cached_property
     def info(self) -> ImageInfo:
         """Made when first needed: a run matches one or two of the ~80 entries."""
         return _info(self.entry)
@@ -142,6 +156,11 @@ def glob_match(text: str, pattern: str) -> bool:
     return True
 
 
+def _ends(path: str) -> frozenset:
+    parts = path.split("/")
+    return frozenset("/".join(parts[i:]) for i in range(len(parts)))
+
+
 def _name_matches(pattern: str, path: str) -> bool:
     # multi-part names also match under any registry prefix path
     return glob_match(path, pattern) or ("/" in pattern and glob_match(path, "*/" + pattern))
@@ -156,7 +175,9 @@ def known(image: str | None) -> bool:
     if image.lower() == "scratch":
         return True
     path = parse_ref(image).path
-    return any(pat != "*" and _name_matches(pat, path) for rule in _rules() for pat in rule.names)
+    ends = _ends(path)
+    return any(pat != "*" and _name_matches(pat, path) for rule in _rules() if rule.may_match(ends)
+               for pat in rule.names)
 
 
 @functools.lru_cache(maxsize=512)
@@ -174,7 +195,10 @@ def lookup(image: str | None) -> ImageInfo:
                          source="https://docs.docker.com/build/building/base-images/#create-a-minimal-base-image-using-scratch")
     ref = parse_ref(image)
     tag = (ref.tag or "latest").lower()
+    ends = _ends(ref.path)
     for rule in _rules():
+        if not rule.may_match(ends):
+            continue
         for pat in rule.names:
             if _name_matches(pat, ref.path):
                 if any(glob_match(tag, t) for t in rule.tags):

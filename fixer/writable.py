@@ -19,7 +19,6 @@ line in between ran as root in the original too, and still does).
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import posixpath
 import re
@@ -36,7 +35,7 @@ DATA_NAMES = frozenset((
 ))
 # the names the build context may bring into the working folder as data (issue 14)
 CONTEXT_DATA_DIRS = frozenset(("instance", "uploads", "media", "data", "db", "log", "logs", "tmp", "storage", "var"))
-SQLITE = ("*.db", "*.sqlite", "*.sqlite3")
+SQLITE = (".db", ".sqlite", ".sqlite3")  # the name ends with one: a SQLite database file
 _SIMPLE = lazyre.compile(r"^[A-Za-z0-9._-]+$")
 _ENV_VALUE = lazyre.compile(r"^[A-Za-z0-9._/@+:;,{}$-]+$")
 
@@ -220,7 +219,7 @@ def _context_data(an: Analysis, context: str, dockerfile: str | None) -> list[tu
     def consider(host: str, target: str, line: int) -> None:
         # the name first: a context of thousands of files has a handful a name can make data
         name = posixpath.basename(target)
-        data_dir, sqlite = name in CONTEXT_DATA_DIRS, any(fnmatch.fnmatchcase(name, p) for p in SQLITE)
+        data_dir, sqlite = name in CONTEXT_DATA_DIRS, name.endswith(SQLITE)
         if not (data_dir or sqlite) or posixpath.dirname(target) != an.workdir:
             return
         rel = os.path.relpath(host, root).replace(os.sep, "/")
@@ -251,8 +250,9 @@ def _context_data(an: Analysis, context: str, dockerfile: str | None) -> list[tu
                             entries = sorted(os.listdir(real))
                         except OSError:
                             continue
-                        for e in entries:
-                            consider(os.path.join(real, e), posixpath.join(into, e), line)
+                        for e in entries:  # only names that can be data are looked at (contexts are big)
+                            if e in CONTEXT_DATA_DIRS or e.endswith(SQLITE):
+                                consider(os.path.join(real, e), posixpath.join(into, e), line)
                 else:
                     target = dest + os.path.basename(real) if dest.endswith("/") else dest
                     consider(real, target, line)
