@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 
-from . import (COPY_FROM_RE, FROM_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository, Run, Where, commands,
+from . import (COPY_FROM_RE, FROM_RE, GENERATOR_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository, Run, Where, commands,
                image_path)
 from .yamlfile import YamlError, key_lines, line_of, load_all
 
@@ -83,6 +83,10 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
+    elif kind == "generator" and not GENERATOR_RE.match(posixpath.basename(rel)):
+        m = FROM_EMIT_RE.search(text)  # source code that writes Dockerfiles: its `FROM {image}` line
+        if m:
+            repo.generators.append(Where(rel, text.count("\n", 0, m.start()) + 1))
     elif kind in ("script", "generator"):
         if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
             repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
@@ -97,7 +101,10 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
 
 
 def _dockerfile(repo, rel, path, text):
+    from .families import skeleton
+
     real = os.path.realpath(path)
+    repo.skeletons[rel] = skeleton(text)
     if re.search(r"(?:^|/)[\w-]*templates?/", rel):
         repo.generators.append(Where(rel, 1))  # a template the real Dockerfiles are rendered from
     stages = set()
@@ -118,7 +125,24 @@ def _dockerfile(repo, rel, path, text):
             repo.copy_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), real))
 
 
+# a string in source code that starts a FROM line and fills in the image: `"FROM %s"`,
+# `f"FROM {image}"`, `"FROM " + base`, `` `FROM ${image}` ``, `'FROM ' .. base`
+FROM_EMIT_RE = lazyre.compile(r"[\"'`](?:\\n)?FROM[ \t]+(?:%[s(]|\{|\$\{?\w|<%|[\"'`][ \t]*(?:\+|\.\.?|,|<<))")
+# docs saying the repository's Dockerfiles are generated (and so not to be edited by hand)
+GENERATED_DOC_RE = lazyre.compile(
+    r"\b(?:docker|container)files?\b[^.\n]{0,60}?\b(?:are|is|get|were|being)\s+(?:all\s+)?(?:auto-?|automatically\s+)?"
+    r"(?:generated|rendered|templated)\b"
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:edit|modify|change)\b[^.\n]{0,40}?\b(?:docker|container)files?\b",
+    re.I)
+
+
 def _doc(repo, rel, text):
+    if len(repo.generated_docs) < 20:
+        for m in GENERATED_DOC_RE.finditer(text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            end = text.find("\n", m.end())
+            repo.generated_docs.append((Where(rel, text.count("\n", 0, m.start()) + 1),
+                                        text[start:end if end >= 0 else len(text)].strip()[:160]))
     for m in FROM_RE.finditer(text):
         p = image_path(m.group(1))
         if p and p != "scratch":

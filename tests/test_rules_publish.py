@@ -1,0 +1,157 @@
+"""Images others build FROM and generated files (issue 21, classes 1 and 7): families of variant
+Dockerfiles (fixer/repository/families.py) with the evidence that they are published (a generator,
+docs that say the Dockerfiles are generated or show `FROM` the image, CI pushing a matrix), the
+templates and generated samples that generated-file leaves, and a `FROM scratch` stage filled with
+a whole root filesystem. All repositories here are invented."""
+
+from __future__ import annotations
+
+import pytest
+from test_rules_program import report, repo
+
+from fixer.repository import load
+from fixer.repository.families import family, skeleton, variantish
+
+TOOLCHAIN = """FROM debian:{base}
+ENV TOOL_VERSION={version}
+RUN apt-get update && apt-get install -y --no-install-recommends gcc-{arch} make \\
+    && rm -rf /var/lib/apt/lists/*
+COPY setup.sh /
+RUN /setup.sh {arch}
+ENV CC={arch}-gcc
+CMD ["make"]
+"""
+
+SERVICE = """FROM python:3.12-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+CMD ["python", "-m", "{name}"]
+"""
+
+
+def toolchain(arch: str, base: str = "bookworm", version: str = "1.4") -> str:
+    return TOOLCHAIN.format(arch=arch, base=base, version=version)
+
+
+# --- the family itself -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("part", ["5.40", "slim-bookworm", "x86_64-unknown-linux-gnu", "python3.11-slim", "jdk-17",
+                                  "mipsel-unknown-linux-gnu", "windowsservercore-ltsc2022", "edge", "alpine"])
+def test_version_and_flavour_parts(part):
+    assert variantish(part)
+
+
+@pytest.mark.parametrize("part", ["api", "worker", "web", "dev", "prod", "frontend", "docs", "tests", ""])
+def test_program_and_use_parts_are_not_variants(part):
+    assert not variantish(part)
+
+
+def test_skeleton_skips_comments_and_continuations():
+    assert skeleton("# c\nFROM a\nRUN x \\\n  && RUN y\nCMD z\n") == ("from", "run", "cmd")
+
+
+def test_variant_file_names_of_one_shape_are_a_family():
+    dfs = {f"images/Dockerfile.{a}": skeleton(toolchain(a)) for a in ("aarch64-linux-gnu", "armv7-linux-musl",
+                                                                      "mipsel-linux-gnu")}
+    fam = family("images/Dockerfile.aarch64-linux-gnu", list(dfs), dfs)
+    assert len(fam.members) == 3 and fam.varies == ["aarch64-linux-gnu"]
+
+
+def test_services_of_one_shape_are_not_a_family():
+    dfs = {f"{n}/Dockerfile": skeleton(SERVICE.format(name=n)) for n in ("api", "worker", "web")}
+    assert not family("api/Dockerfile", list(dfs), dfs)
+
+
+def test_a_development_file_beside_the_main_one_is_not_a_family():
+    dfs = {"Dockerfile": skeleton(SERVICE.format(name="app")), "Dockerfile.dev": skeleton(SERVICE.format(name="app")),
+           "Dockerfile.prod": skeleton(SERVICE.format(name="app"))}
+    assert not family("Dockerfile.prod", list(dfs), dfs)
+
+
+def test_variants_of_another_shape_are_not_a_family():
+    dfs = {"1.0/Dockerfile": skeleton(toolchain("x86_64")),
+           "2.0/Dockerfile": skeleton("FROM alpine:3.20\nCOPY a /a\nENTRYPOINT [\"/a\"]\n")}
+    assert not family("1.0/Dockerfile", list(dfs), dfs)
+
+
+# --- publishes-image over a family -------------------------------------------------------------
+
+def test_docs_show_from_the_image_of_a_variant(cli, tmp_path):
+    files = {f"images/Dockerfile.{a}": toolchain(a) for a in ("aarch64-linux-gnu", "armv7-linux-musl", "riscv64-linux-gnu")}
+    files["docs/custom.md"] = ("# Custom images\n\n```Dockerfile\nFROM ghcr.io/acme/armv7-linux-musl:1.4\n"
+                               "RUN apt-get update && apt-get install -y libssl-dev\n```\n")
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "images" / "Dockerfile.aarch64-linux-gnu")
+    assert rep["rule"] == "publishes-image", rep
+    assert "one of 3 variants of one image" in rep["skipped"], rep
+    assert "docs/custom.md:4 shows users building FROM ghcr.io/acme/armv7-linux-musl:1.4" in rep["skipped"], rep
+
+
+def test_variant_files_pushed_by_a_ci_matrix(cli, tmp_path):
+    files = {f"images/{v}.dockerfile": SERVICE.format(name="server").replace("3.12-slim", v.replace("python", ""))
+             for v in ("python3.11", "python3.12", "python3.12-slim")}
+    files[".github/workflows/push.yml"] = (
+        "on: push\njobs:\n  push:\n    strategy:\n      matrix:\n        v: [python3.11, python3.12, python3.12-slim]\n"
+        "    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n"
+        "          push: true\n          context: images\n          file: images/${{ matrix.v }}.dockerfile\n"
+        "          tags: acme/server:${{ matrix.v }}\n")
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "images" / "python3.12.dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert ".github/workflows/push.yml:9 pushes as a matrix of tags" in rep["skipped"], rep
+
+
+def test_docs_say_the_dockerfiles_are_generated(cli, tmp_path):
+    files = {f"out/{v}/builder/Dockerfile": toolchain("x86_64", base=v.split("-")[1]) for v in
+             ("jdk17-bookworm", "jdk21-bookworm", "jdk21-trixie")}
+    files["README.md"] = "# Images\n\nSome words.\n\nAll the Dockerfiles under out/ are generated by `make images`.\n"
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "out" / "jdk21-trixie" / "builder" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert 'README.md:5 says "All the Dockerfiles under out/ are generated by `make images`."' in rep["skipped"], rep
+
+
+def test_source_code_that_writes_from_lines(cli, tmp_path):
+    files = {f"out/{v}/Dockerfile": toolchain("x86_64", version=v) for v in ("1.4", "1.5", "2.0")}
+    files["src/imagegen/dockerfile.py"] = ('"""Writes the images."""\n\n\ndef render(base):\n'
+                                           '    return f"FROM {base}\\n" + body()\n')
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "out" / "2.0" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert "src/imagegen/dockerfile.py:5" in rep["skipped"], rep
+
+
+def test_docs_from_the_image_the_variants_build_on_each_other(cli, tmp_path):
+    slim = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends tool-runtime\n"
+    full = "FROM acme/tool:{v}-slim\nRUN apt-get update && apt-get install -y tool-devel && rm -rf /var/lib/apt/lists/*\n"
+    r = repo(tmp_path, {"7.1/slim/Dockerfile": slim, "7.1/Dockerfile": full.format(v="7.1"),
+                        "7.2/slim/Dockerfile": slim, "7.2/Dockerfile": full.format(v="7.2"),
+                        "README.md": "# Use\n\n```\nFROM acme/tool:latest\nRUN tool build app.proj\n```\n"})
+    rep = report(cli, r / "7.2" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert "README.md:4 shows users building FROM acme/tool:latest, the image these variants publish" in rep["skipped"]
+    assert "7.2/Dockerfile:1 builds FROM acme/tool:7.2-slim" in rep["skipped"], rep
+
+
+def test_a_family_with_no_other_evidence_is_fixed(cli, tmp_path):
+    files = {f"images/Dockerfile.{a}": toolchain(a) for a in ("aarch64-linux-gnu", "armv7-linux-musl")}
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "images" / "Dockerfile.armv7-linux-musl")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_services_pushed_by_a_ci_matrix_are_fixed(cli, tmp_path):
+    # one Dockerfile per program, all of one shape, pushed by a matrix and used FROM in the docs:
+    # an application's services, not variants of one image
+    files = {f"services/{n}/Dockerfile": SERVICE.format(name=n) for n in ("api", "worker", "web")}
+    files[".github/workflows/push.yml"] = (
+        "on: push\njobs:\n  push:\n    strategy:\n      matrix:\n        svc: [api, worker, web]\n"
+        "    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n"
+        "          push: true\n          context: services/${{ matrix.svc }}\n          tags: acme/${{ matrix.svc }}:latest\n")
+    files["README.md"] = "The Dockerfiles are generated from the service template.\n\n```\nFROM acme/api:latest\n```\n"
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "services" / "worker" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert not load(str(r)).family_of(str(r / "services" / "worker" / "Dockerfile"))
