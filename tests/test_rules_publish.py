@@ -155,3 +155,69 @@ def test_services_pushed_by_a_ci_matrix_are_fixed(cli, tmp_path):
     rep = report(cli, r / "services" / "worker" / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
     assert not load(str(r)).family_of(str(r / "services" / "worker" / "Dockerfile"))
+
+
+# --- generated-file: generated samples and templates ---------------------------------------------
+
+APP = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir .\nCMD ["python", "-m", "server"]\n'
+
+
+def test_a_generator_marker_folder_beside_the_file(cli, tmp_path):
+    r = repo(tmp_path, {"samples/petshop/server/Dockerfile": APP, "samples/petshop/server/.acme-codegen/VERSION": "2.1\n"})
+    rep = report(cli, r / "samples" / "petshop" / "server" / "Dockerfile")
+    assert rep["rule"] == "generated-file", rep
+    assert rep["skipped"].startswith("samples/petshop/server/.acme-codegen marks its folder as a code generator's output")
+
+
+def test_a_generator_marker_two_folders_up(cli, tmp_path):
+    r = repo(tmp_path, {"out/api/src/Api/Dockerfile": APP, "out/api/.api-generator-ignore": "# keep these\nREADME.md\n"})
+    rep = report(cli, r / "out" / "api" / "src" / "Api" / "Dockerfile")
+    assert rep["rule"] == "generated-file", rep
+    assert rep["skipped"].startswith("out/api/.api-generator-ignore marks its folder"), rep
+
+
+def test_the_generator_manifest_lists_the_file(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, ".api-generator/FILES": "README.md\nDockerfile\nserver/__main__.py\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "generated-file", rep
+    assert rep["skipped"].startswith(".api-generator/FILES:2 lists it among the files a code generator wrote"), rep
+
+
+def test_a_file_the_generator_manifest_does_not_list_is_the_owners(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, ".api-generator/FILES": "README.md\nserver/__main__.py\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_file_the_owner_keeps_from_the_generator_is_fixed(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, ".api-generator-ignore": "# my own files\nDockerfile\n", ".api-generator/VERSION": "7\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_template_that_only_fills_in_values_is_fixed(cli, tmp_path):
+    # the fix reaches every Dockerfile it renders (an expert-labelled case of the spent set)
+    r = repo(tmp_path, {"gen/templates/Dockerfile.tmpl": ("FROM python:3.12-slim\nWORKDIR /app\nCOPY {{.Name}} /app/\n"
+                                                         "CMD [\"python\", \"/app/{{.Name}}\"]\n"),
+                        "gen/generate.sh": "#!/bin/sh\nrender gen/templates/Dockerfile.tmpl > out/Dockerfile\n"})
+    rep = report(cli, r / "gen" / "templates" / "Dockerfile.tmpl")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_template_by_the_placeholder_in_its_from(cli, tmp_path):
+    r = repo(tmp_path, {"build/Dockerfile": "FROM {{ base_image }}\nRUN apt-get update\nCMD [\"sh\"]\n"})
+    rep = report(cli, r / "build" / "Dockerfile")
+    assert rep["rule"] == "generated-file", rep
+    assert rep["skipped"].startswith("line 1: the FROM names its image with a template placeholder"), rep
+
+
+def test_a_placeholder_in_the_tag_only_keeps_the_image_known(cli, tmp_path):
+    r = repo(tmp_path, {"{{cookiecutter.slug}}/Dockerfile": "FROM python:{{ cookiecutter.python }}-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n"})
+    rep = report(cli, r / "{{cookiecutter.slug}}" / "Dockerfile")
+    assert rep["rule"] != "generated-file", rep
+
+
+def test_a_templates_folder_with_no_generator_is_fixed(cli, tmp_path):
+    r = repo(tmp_path, {"templates/web/Dockerfile": APP})
+    rep = report(cli, r / "templates" / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
