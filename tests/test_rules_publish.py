@@ -221,3 +221,33 @@ def test_a_templates_folder_with_no_generator_is_fixed(cli, tmp_path):
     r = repo(tmp_path, {"templates/web/Dockerfile": APP})
     rep = report(cli, r / "templates" / "web" / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+# --- FROM scratch filled with a whole root filesystem ---------------------------------------------
+
+SQUASHED = """FROM debian:bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
+
+FROM scratch
+COPY --from=build / /
+RUN sed -i -e 's/^#//' /etc/tool.conf
+CMD ["make"]
+"""
+
+
+def test_scratch_filled_with_a_whole_root_filesystem_has_its_shell(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": SQUASHED})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"] and rep["family"] == "debian", rep
+    assert rep["user_after"] == "appuser", rep
+    assert not any("no shell" in x for x in rep["reasons"]), rep["reasons"]
+    assert any("line 5 copies the whole root filesystem of stage build (debian:bookworm-slim)" in x
+               for x in rep["reasons"]), rep["reasons"]
+
+
+def test_scratch_with_a_single_program_still_has_no_shell(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": "FROM golang:1.22 AS build\nRUN go build -o /srv .\n\nFROM scratch\n"
+                                      "COPY --from=build /srv /srv\nENTRYPOINT [\"/srv\"]\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"] and rep["family"] == "scratch", rep
+    assert any("no shell" in x for x in rep["reasons"]), rep["reasons"]
