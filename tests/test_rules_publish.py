@@ -251,3 +251,29 @@ def test_scratch_with_a_single_program_still_has_no_shell(cli, tmp_path):
     rep = report(cli, r / "Dockerfile")
     assert rep["changed"] and rep["family"] == "scratch", rep
     assert any("no shell" in x for x in rep["reasons"]), rep["reasons"]
+
+
+# --- base-image: the repository's own base, named by the file itself ------------------------------
+
+COMMON = """FROM ubuntu:24.04
+RUN apt-get update && apt-get install -y --no-install-recommends python3 locales && rm -rf /var/lib/apt/lists/*
+ENV LANG=en_US.UTF-8
+RUN useradd --create-home shop
+"""
+
+
+def test_a_header_that_says_it_is_the_base_image_for_others(cli, tmp_path):
+    r = repo(tmp_path, {"docker/common/Dockerfile": "#\n# Base container image for the shop images\n#\n" + COMMON})
+    rep = report(cli, r / "docker" / "common" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith('line 2: the header says "Base container image for the shop images"'), rep
+
+
+def test_a_usage_comment_names_the_image_another_dockerfile_builds_from(cli, tmp_path):
+    r = repo(tmp_path, {"docker/common/Dockerfile": "# Shared dependencies.\n#\n# docker build --tag acme/shop-common .\n\n" + COMMON,
+                        "docker/web/Dockerfile": ("FROM acme/shop-common:latest\nCOPY . /home/shop/src\nUSER shop\n"
+                                                  "CMD [\"python3\", \"-m\", \"shop\"]\n")})
+    rep = report(cli, r / "docker" / "common" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 1 of docker/web/Dockerfile builds FROM acme/shop-common:latest (this "
+                                     "Dockerfile's image, per docker/common/Dockerfile)"), rep

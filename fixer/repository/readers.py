@@ -123,6 +123,12 @@ def _dockerfile(repo, rel, path, text):
         p = image_path(ref)
         if p:
             repo.copy_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), real))
+    if "docker" in text or "podman" in text:
+        # the file's own usage comments: `# docker build --tag acme/base .` names the image it builds
+        comments = "\n".join(line.lstrip()[1:] if line.lstrip().startswith("#") else "" for line in text.splitlines())
+        for b in commands.scan(comments)[0]:
+            if b.tags and (b.dockerfile is None or posixpath.basename(b.dockerfile) == posixpath.basename(rel)):
+                repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target, image=True))
 
 
 # a string in source code that starts a FROM line and fills in the image: `"FROM %s"`,
