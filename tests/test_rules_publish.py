@@ -277,3 +277,24 @@ def test_a_usage_comment_names_the_image_another_dockerfile_builds_from(cli, tmp
     assert rep["rule"] == "base-image", rep
     assert rep["skipped"].startswith("line 1 of docker/web/Dockerfile builds FROM acme/shop-common:latest (this "
                                      "Dockerfile's image, per docker/common/Dockerfile)"), rep
+
+
+def test_the_template_of_a_published_family(cli, tmp_path):
+    tmpl = toolchain("x86_64", version="${tool_version}")
+    files = {f"{v}/bookworm/Dockerfile": toolchain("x86_64", version=v) for v in ("1.4", "1.5", "2.0")}
+    files["bookworm/Dockerfile.tmpl"] = tmpl
+    files["update.sh"] = "#!/bin/sh\nfor v in 1.4 1.5 2.0; do render bookworm/Dockerfile.tmpl > $v/bookworm/Dockerfile; done\n"
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "bookworm" / "Dockerfile.tmpl")
+    assert rep["rule"] == "publishes-image", rep
+    assert rep["skipped"].startswith("bookworm/Dockerfile.tmpl is the template of 3 variants of one image"), rep
+    assert "edit the template" not in rep["skipped"], rep
+
+
+def test_a_template_of_no_dockerfile_in_the_repository_is_fixed(cli, tmp_path):
+    files = {f"{v}/bookworm/Dockerfile": toolchain("x86_64", version=v) for v in ("1.4", "1.5")}
+    files["gen/templates/Dockerfile.tmpl"] = toolchain("x86_64", version="{{.Version}}")
+    files["update.sh"] = "#!/bin/sh\nrender gen/templates/Dockerfile.tmpl > Dockerfile\n"
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "gen" / "templates" / "Dockerfile.tmpl")
+    assert rep["rule"] is None and rep["changed"], rep

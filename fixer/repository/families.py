@@ -147,3 +147,41 @@ def variant_names(fam: Family) -> list[str]:
             if part and variantish(part) and part not in out:
                 out.append(part)
     return out
+
+
+def is_template_name(name: str) -> bool:
+    """A Dockerfile template's name: `Dockerfile.tmpl`, `Dockerfile-linux.template`, `x.Dockerfile.j2`."""
+    return bool(TEMPLATE_EXT_RE.search(name)) and bool(re.search(r"(?:docker|container)file", name, re.I))
+
+
+def rendered(rel: str, mine: tuple, dockerfiles: list[str], skeletons: dict) -> Family:
+    """The Dockerfiles a template at `rel` (its instruction sequence `mine`) renders: of its shape,
+    each in a family of variants, and under a folder path ending with the template's own folder
+    (`alpine/core/Dockerfile.tmpl` -> `3.9/alpine/core/Dockerfile`; a template at the root: any)."""
+    import difflib
+
+    fam = Family([rel])
+    if not mine:
+        return fam
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(mine)
+    for other in dockerfiles:
+        if other == rel or (folder and not ("/" + other).endswith("/" + folder + "/" + other.rsplit("/", 1)[-1])):
+            continue
+        seq = skeletons.get(other)
+        if not seq:
+            continue
+        matcher.set_seq1(seq)
+        if matcher.real_quick_ratio() < SHAPE or matcher.quick_ratio() < SHAPE or matcher.ratio() < SHAPE:
+            continue
+        if not family(other, dockerfiles, skeletons):
+            continue
+        fam.members.append(other)
+        shape = _shape(other) or ()
+        for part in shape[:-2]:
+            if variantish(part) and part not in fam.varies:
+                fam.varies.append(part)
+        if len(fam.members) > 40:
+            break
+    return fam

@@ -21,6 +21,9 @@ What only the repository says (the file itself may carry no header):
     `Dockerfile.aarch64-linux-gnu`), or the image the variants build FROM each other with their own
     version tags (`FROM tool:7.2-slim` in `7.2/Dockerfile`);
   - CI pushes one image per matrix entry.
+  A template of such a family (`alpine/core/Dockerfile.tmpl`, whose shape the family's
+  `3.9/alpine/core/Dockerfile` has, under a folder path ending with the template's) is left with it:
+  what it renders is published.
 Users then write `FROM thatimage` + `RUN apt-get/cpanm/docker-php-ext-install`, which need root:
 a USER in the published image breaks every one of them, whatever its CMD. The reason names the
 evidence's file and line.
@@ -94,7 +97,18 @@ def check(ctx) -> str | None:
     rel = repo.rel(real)
     fam = repo.family_of(real)
     version = repo.variant_layout(real)
-    if version is not None:
+    template = None
+    if not fam and version is None:
+        from ...repository.families import is_template_name, rendered, skeleton
+
+        if is_template_name(os.path.basename(real)):
+            template = rendered(rel, skeleton(ctx.df.source.text), repo.dockerfiles, repo.skeletons)
+            fam = template if template else fam
+    if template:
+        others = template.members[1:]
+        what = (f"{rel} is the template of {len(others)} variants of one image (Dockerfiles of its shape: {others[0]}"
+                f"{', ...' if len(others) > 1 else ''})")
+    elif version is not None:
         what = f"{rel} is one of the per-version variants ({version}/...)"
     elif fam:
         others = [m for m in fam.members if m != rel]
@@ -106,11 +120,12 @@ def check(ctx) -> str | None:
     tail = "images published for others to build FROM, whose users choose the USER"
     if repo.generated_docs:
         where, text = repo.generated_docs[0]
-        return f'{what}, and {where} says "{text}": {tail}; edit the generator, not the file'
+        return f'{what}, and {where} says "{text}": {tail}' + ("" if template else "; edit the generator, not the file")
     if repo.generators:
         names = list(dict.fromkeys(str(g) if g.line > 1 else g.file for g in repo.generators))
         shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        return f"{what}, rendered from templates or a generator ({shown}): {tail}; edit the template, not the file"
+        return (f"{what}, rendered from templates or a generator ({shown}): {tail}"
+                + ("" if template else "; edit the template, not the file"))
     from ...repository import names_image
 
     for _p, where, ref in repo.doc_froms:
