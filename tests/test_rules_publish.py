@@ -298,3 +298,23 @@ def test_a_template_of_no_dockerfile_in_the_repository_is_fixed(cli, tmp_path):
     r = repo(tmp_path, files)
     rep = report(cli, r / "gen" / "templates" / "Dockerfile.tmpl")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_makefile_variable_names_the_image_the_docs_build_from(cli, tmp_path):
+    r = repo(tmp_path, {"image/Dockerfile": ("FROM ubuntu:24.04\nCOPY . /build\nRUN /build/prepare.sh && /build/cleanup.sh\n"
+                                             "CMD [\"/sbin/my_init\"]\n"),
+                        "image/prepare.sh": "#!/bin/sh\napt-get update\n",
+                        "Makefile": ("VERSION ?= 2.1\nifdef BASE\n\tNAME = acme/base-$(BASE)\nelse\n\tNAME ?= acme/base\nendif\n\n"
+                                     "build:\n\tdocker build -t $(NAME):$(VERSION) --rm image\n"),
+                        "README.md": "# Using it\n\n    FROM acme/base:<VERSION>\n    RUN apt-get install -y nginx\n"})
+    rep = report(cli, r / "image" / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert rep["skipped"].startswith("README.md:3 shows users building FROM acme/base:<VERSION>, this Dockerfile's image")
+
+
+def test_resolve_keeps_what_it_cannot_resolve():
+    from fixer.repository.readers import _resolve
+
+    assert _resolve("$(NAME):$(TAG)", {"NAME": ["acme/x"]}) == ["acme/x:$(TAG)"]
+    assert _resolve("${IMAGE}", {"IMAGE": ["a/b", "a/c"]}) == ["a/b", "a/c"]
+    assert _resolve("acme/x:1", {"NAME": ["y"]}) == ["acme/x:1"]

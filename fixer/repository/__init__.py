@@ -324,6 +324,7 @@ def image_path(name: str) -> str | None:
     name = re.sub(r"^\$[{(]?\w+[})]?/", "", name)  # a registry from a variable
     name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
     name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
+    name = re.sub(r":<[^<>/]*>$", "", name)  # a docs placeholder for the tag (`:<VERSION>`)
     if not name or re.search(r"[${}()\s]", name):
         return None
     try:

@@ -158,8 +158,37 @@ def _doc(repo, rel, text):
         _doc_ci_images(repo, rel, text)
 
 
+# a Makefile or shell variable set to a literal: `NAME ?= acme/base`, `NAME := ...`, `NAME=...`,
+# `export NAME=...`, `NAME="${NAME:-acme/base}"`
+ASSIGN_RE = lazyre.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*(?:\?=|:=|::=|=)[ \t]*(['\"]?)"
+                           r"(?:\$\{\1:?-([^}\s]+)\}|([\w./:@-]+))\2[ \t]*$", re.M)
+VAR_RE = lazyre.compile(r"\$\(([A-Za-z_]\w*)\)|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
+
+
+def _resolve(tag: str, values: dict) -> list[str]:
+    """The tag with its variables replaced by the literal values the same file assigns them (each
+    value of a variable assigned in several branches); the tag itself when it has none."""
+    names = [a or b or c for a, b, c in VAR_RE.findall(tag)]
+    if not names or not any(n in values for n in names):
+        return [tag]
+    out = [tag]
+    for n in dict.fromkeys(names):
+        if n in values:
+            out = [re.sub(r"\$\(" + n + r"\)|\$\{" + n + r"\}|\$" + n + r"\b", lambda _m, v=v: v, t)
+                   for t in out for v in values[n][:3]]
+    return out
+
+
 def _commands(repo, rel, text, cwds, builds=True):
     found_builds, runs = commands.scan(text)
+    if any("$" in t for b in found_builds for t in b.tags):
+        values: dict = {}
+        for m in ASSIGN_RE.finditer(text):
+            v = m.group(3) or m.group(4)
+            if v and v not in values.setdefault(m.group(1), []):
+                values[m.group(1)].append(v)
+        for b in found_builds:
+            b.tags = [r for t in b.tags for r in _resolve(t, values)]
     for b in found_builds if builds else ():
         for cwd in dict.fromkeys(cwds):
             ctx = os.path.join(cwd, b.context or ".")
