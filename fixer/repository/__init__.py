@@ -132,6 +132,7 @@ class Repository:
     names: tuple = ()  # the repository's own name(s): folder name, git remote
     yaml_left: int = 80  # the YAML parsing budget (readers.MAX_YAML)
     _listing: dict = field(default_factory=dict, repr=False)
+    _families: dict = field(default_factory=dict, repr=False)
 
     # --- confinement ------------------------------------------------------------------------
 
@@ -274,10 +275,9 @@ class Repository:
         from .families import family
 
         rel = self.rel(os.path.realpath(dockerfile))
-        key = ("family", rel)
-        if key not in self._listing:
-            self._listing[key] = family(rel, self.dockerfiles, self.skeletons)
-        return self._listing[key]
+        if rel not in self._families:
+            self._families[rel] = family(rel, self.dockerfiles, self.skeletons)
+        return self._families[rel]
 
     def variant_layout(self, dockerfile: str) -> str | None:
         """The version folder when the Dockerfile is one of several per-version variants

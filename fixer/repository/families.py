@@ -105,15 +105,12 @@ class Family:
 def family(rel: str, dockerfiles: list[str], skeletons: dict) -> Family:
     """The family of the Dockerfile at `rel` among the repository's `dockerfiles` (relative paths),
     `skeletons` their instruction sequences (a file not read has none and is no member)."""
-    import difflib
-
     me = _shape(rel)
     mine = skeletons.get(rel)
     fam = Family([rel])
     if me is None or not mine:
         return fam
-    matcher = difflib.SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(mine)
+    matcher = None  # difflib is imported only when a path qualifies (start-up cost: tests/test_startup.py)
     for other in dockerfiles:
         if other == rel:
             continue
@@ -126,6 +123,11 @@ def family(rel: str, dockerfiles: list[str], skeletons: dict) -> Family:
         seq = skeletons.get(other)
         if not seq:
             continue
+        if matcher is None:
+            import difflib
+
+            matcher = difflib.SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(mine)
         matcher.set_seq1(seq)
         if matcher.real_quick_ratio() < SHAPE or matcher.quick_ratio() < SHAPE or matcher.ratio() < SHAPE:
             continue
