@@ -64,6 +64,11 @@ def test_services_of_one_shape_are_not_a_family():
     assert not family("api/Dockerfile", list(dfs), dfs)
 
 
+def test_services_with_versions_in_their_names_are_not_a_family():
+    dfs = {f"services/{n}/Dockerfile": skeleton(SERVICE.format(name=n)) for n in ("auth-v2", "billing-v1", "s3-sync")}
+    assert not family("services/auth-v2/Dockerfile", list(dfs), dfs)
+
+
 def test_a_development_file_beside_the_main_one_is_not_a_family():
     dfs = {"Dockerfile": skeleton(SERVICE.format(name="app")), "Dockerfile.dev": skeleton(SERVICE.format(name="app")),
            "Dockerfile.prod": skeleton(SERVICE.format(name="app"))}

@@ -11,7 +11,8 @@ Two Dockerfiles are variants of each other when
 - their paths have the same number of folders and the same file-name pattern (`Dockerfile`,
   `Dockerfile.<x>`, `<x>.dockerfile`) and every part in which they differ names a version or a
   flavour on both sides: it holds a digit (`5.40`, `jdk-17`, `x86_64-...`, `python3.11`) or a
-  distribution, platform or release-channel word (`alpine`, `bookworm`, `windows`, `musl`, `edge`);
+  distribution, platform or release-channel word (`alpine`, `bookworm`, `windows`, `musl`, `edge`),
+  and its other words agree (`python3.11` and `python3.12-slim`; not `auth-v2` and `billing-v1`);
   a service name (`api`, `worker`) or a use (`dev`, `prod`) is neither; and
 - they have the same shape: their instruction sequences (FROM, ENV, RUN, ...) mostly agree
   (`SHAPE` of difflib's ratio), as files rendered from one template or copied per version do.
@@ -75,6 +76,22 @@ def variantish(part: str) -> bool:
     return any(w in VARIANT_WORDS for w in re.split(r"[-_.+]", part.lower()) if w)
 
 
+def _token_variant(token: str) -> bool:
+    return bool(VERSIONISH_RE.search(token)) or token in VARIANT_WORDS
+
+
+def _stem(part: str) -> tuple[str, ...]:
+    """The words of a path part that name no version or flavour: `auth` of `auth-v2`, nothing of
+    `slim-bookworm`, `unknown` of `x86_64-unknown-linux-gnu`."""
+    return tuple(t for t in re.split(r"[-_.+]", part.lower()) if t and not _token_variant(t))
+
+
+def _variants_of_one(a: str, b: str) -> bool:
+    """Two path parts that name versions or flavours of one thing: both do, and the words that are
+    neither agree (`python3.11` and `python3.12-slim`; not `auth-v2` and `billing-v1`)."""
+    return variantish(a) and variantish(b) and _stem(a) == _stem(b)
+
+
 def _shape(rel: str) -> tuple[str, ...] | None:
     """A Dockerfile's path as parts, its file name reduced to its pattern plus its variable part:
     `docker/Dockerfile.x86_64-linux` -> ("docker", "Dockerfile.*", "x86_64-linux")."""
@@ -118,7 +135,7 @@ def family(rel: str, dockerfiles: list[str], skeletons: dict) -> Family:
         if them is None or len(them) != len(me) or them[-2] != me[-2]:
             continue
         diff = [(a, b) for a, b in zip(me, them) if a != b]
-        if not diff or not all(variantish(a) and variantish(b) for a, b in diff):
+        if not diff or not all(_variants_of_one(a, b) for a, b in diff):
             continue
         seq = skeletons.get(other)
         if not seq:
