@@ -323,3 +323,10 @@ def test_resolve_keeps_what_it_cannot_resolve():
     assert _resolve("$(NAME):$(TAG)", {"NAME": ["acme/x"]}) == ["acme/x:$(TAG)"]
     assert _resolve("${IMAGE}", {"IMAGE": ["a/b", "a/c"]}) == ["a/b", "a/c"]
     assert _resolve("acme/x:1", {"NAME": ["y"]}) == ["acme/x:1"]
+
+
+def test_resolve_is_bounded():
+    from fixer.repository.readers import _resolve
+
+    values = {f"V{i}": ["a", "b", "c"] for i in range(30)}
+    assert len(_resolve("".join(f"$(V{i})" for i in range(30)), values)) <= 9

@@ -175,7 +175,7 @@ def _resolve(tag: str, values: dict) -> list[str]:
     for n in dict.fromkeys(names):
         if n in values:
             out = [re.sub(r"\$\(" + n + r"\)|\$\{" + n + r"\}|\$" + n + r"\b", lambda _m, v=v: v, t)
-                   for t in out for v in values[n][:3]]
+                   for t in out for v in values[n][:3]][:9]  # bounded: a tag of many variables
     return out
 
 
