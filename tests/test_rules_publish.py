@@ -330,3 +330,14 @@ def test_resolve_is_bounded():
 
     values = {f"V{i}": ["a", "b", "c"] for i in range(30)}
     assert len(_resolve("".join(f"$(V{i})" for i in range(30)), values)) <= 9
+
+
+def test_a_generator_marker_linked_out_of_the_repository_is_not_read(cli, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / ".gen-codegen").mkdir(parents=True)
+    (outside / ".gen-codegen" / "FILES").write_text("Dockerfile\n")
+    (tmp_path / "r").mkdir()
+    r = repo(tmp_path / "r", {"Dockerfile": APP})
+    (r / ".gen-codegen").symlink_to(outside / ".gen-codegen")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
