@@ -341,3 +341,16 @@ def test_a_generator_marker_linked_out_of_the_repository_is_not_read(cli, tmp_pa
     (r / ".gen-codegen").symlink_to(outside / ".gen-codegen")
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_templates_in_a_templates_folder_are_not_told_to_edit_the_template(cli, tmp_path):
+    files = {f"tmpl/alpine/tmplv{v}.Dockerfile": toolchain("x86_64", version=f"{v}.0") for v in (1, 2, 3)}
+    files.update({f"v{v}.0/alpine/Dockerfile": toolchain("x86_64", version=f"{v}.0") for v in (2, 3)})
+    files["update.sh"] = "#!/bin/sh\nenvsubst < tmpl/alpine/tmplv3.Dockerfile > v3.0/alpine/Dockerfile\n"
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "tmpl" / "alpine" / "tmplv1.Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert "templates the repository renders into its published Dockerfiles (update.sh:2" in rep["skipped"], rep
+    assert "edit the template" not in rep["skipped"], rep
+    rep = report(cli, r / "v3.0" / "alpine" / "Dockerfile")
+    assert rep["skipped"].endswith("edit the template, not the file"), rep

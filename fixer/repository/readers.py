@@ -105,7 +105,7 @@ def _dockerfile(repo, rel, path, text):
 
     real = os.path.realpath(path)
     repo.skeletons[rel] = skeleton(text)
-    if re.search(r"(?:^|/)[\w-]*templates?/", rel):
+    if re.search(r"(?:^|/)[\w-]*(?:templates?|tmpl|tpl)/", rel):
         repo.generators.append(Where(rel, 1))  # a template the real Dockerfiles are rendered from
     stages = set()
     for m in FROM_RE.finditer(text):

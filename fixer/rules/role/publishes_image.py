@@ -104,6 +104,7 @@ def check(ctx) -> str | None:
         if is_template_name(os.path.basename(real)):
             template = rendered(rel, skeleton(ctx.df.source.text), repo.dockerfiles, repo.skeletons)
             fam = template if template else fam
+    is_template = bool(template) or any(g.file == rel for g in repo.generators)
     if template:
         others = template.members[1:]
         what = (f"{rel} is the template of {len(others)} variants of one image (Dockerfiles of its shape: {others[0]}"
@@ -120,12 +121,15 @@ def check(ctx) -> str | None:
     tail = "images published for others to build FROM, whose users choose the USER"
     if repo.generated_docs:
         where, text = repo.generated_docs[0]
-        return f'{what}, and {where} says "{text}": {tail}' + ("" if template else "; edit the generator, not the file")
-    if repo.generators:
-        names = list(dict.fromkeys(str(g) if g.line > 1 else g.file for g in repo.generators))
+        return f'{what}, and {where} says "{text}": {tail}' + ("" if is_template else "; edit the generator, not the file")
+    if any(g.file != rel for g in repo.generators):
+        # the scripts (named with their line) before the templates; not the file itself
+        names = list(dict.fromkeys(str(g) if g.line > 1 else g.file
+                                   for g in sorted(repo.generators, key=lambda g: g.line == 1) if g.file != rel))
         shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        return (f"{what}, rendered from templates or a generator ({shown}): {tail}"
-                + ("" if template else "; edit the template, not the file"))
+        if is_template:
+            return f"{what}: templates the repository renders into its published Dockerfiles ({shown}): {tail}"
+        return f"{what}, rendered from templates or a generator ({shown}): {tail}; edit the template, not the file"
     from ...repository import names_image
 
     for _p, where, ref in repo.doc_froms:
