@@ -354,3 +354,11 @@ def test_templates_in_a_templates_folder_are_not_told_to_edit_the_template(cli, 
     assert "edit the template" not in rep["skipped"], rep
     rep = report(cli, r / "v3.0" / "alpine" / "Dockerfile")
     assert rep["skipped"].endswith("edit the template, not the file"), rep
+
+
+def test_docs_from_the_upstream_image_the_versions_share_is_no_evidence(cli, tmp_path):
+    df = "FROM python:{v}-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir .\nCMD [\"python\", \"-m\", \"app\"]\n"
+    r = repo(tmp_path, {"3.11/Dockerfile": df.format(v="3.11"), "3.12/Dockerfile": df.format(v="3.12"),
+                        "README.md": "```\nFROM python:3.12\nRUN pip install app\n```\n"})
+    rep = report(cli, r / "3.12" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep

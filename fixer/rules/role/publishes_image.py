@@ -19,7 +19,8 @@ What only the repository says (the file itself may carry no header):
   - docs show users building FROM the family's image: one named after the repository (`tool` for
     `tool-docker`), one named after a variant (`org/aarch64-linux-gnu` for
     `Dockerfile.aarch64-linux-gnu`), or the image the variants build FROM each other with their own
-    version tags (`FROM tool:7.2-slim` in `7.2/Dockerfile`);
+    version tags (`FROM tool:7.2-slim` in `7.2/Dockerfile` beside `7.2/slim/Dockerfile`: a tag that
+    names another Dockerfile of the repository, not an upstream image sharing its versions);
   - CI pushes one image per matrix entry.
   A template of such a family (`alpine/core/Dockerfile.tmpl`, whose shape the family's
   `3.9/alpine/core/Dockerfile` has, under a folder path ending with the template's) is left with it:
@@ -39,25 +40,36 @@ SUMMARY = "An image the repository publishes for others (docs show `FROM` it; a 
 EXAMPLE = "# 5.40/bookworm/Dockerfile beside 5.38/bookworm/Dockerfile, rendered by apply-templates.sh"
 
 
+def _path_words(rel: str) -> set:
+    """The words of a Dockerfile's path: its folders and its file name's variable part, split at
+    `-` and `_` (`6.12.0.182/slim/Dockerfile` -> 6.12.0.182, slim)."""
+    parts = rel.split("/")
+    name = re.sub(r"^(?:Dockerfile|Containerfile)[._-]?|\.(?:[Dd]ockerfile|Containerfile)$", "", parts[-1])
+    return {w.lower() for p in parts[:-1] + [name] for w in re.split(r"[-_]", p) if w}
+
+
 def _family_images(repo, fam) -> dict:
     """image path -> (Where, ref) of the images the family's own Dockerfiles build FROM with a tag
-    that names one of the family's versions or variants (`mono:6.12.0.182-slim` in
-    `6.12.0.182/Dockerfile`): the image the family publishes."""
+    that names another Dockerfile of the repository (`FROM mono:6.12.0.182-slim` in
+    `6.12.0.182/Dockerfile` beside `6.12.0.182/slim/Dockerfile`): the image the family publishes,
+    not an upstream one that shares its version numbers (`FROM python:3.11-slim` in `3.11/`)."""
     import os
 
     from ...images import parse_ref
 
-    members = {os.path.join(repo.root, m) for m in fam.members}
-    parts = {p.lower() for p in fam.varies}
+    members = {os.path.join(repo.root, m): m for m in fam.members}
+    words = {d: _path_words(d) for d in repo.dockerfiles}
     out = {}
-    for p, where, real, ref in repo.froms:
+    mine = os.path.join(repo.root, fam.members[0])
+    for p, where, real, ref in sorted(repo.froms, key=lambda f: f[2] != mine):  # the file's own FROM first
         if real not in members or ":" not in ref.rsplit("/", 1)[-1]:
             continue
         try:
             tag = (parse_ref(ref).tag or "").lower()
         except Exception:  # noqa: BLE001 - an odd name is no evidence
             continue
-        if tag and any(v in tag for v in parts):
+        tokens = {w for w in re.split(r"[-_]", tag) if w}
+        if tokens and any(d != members[real] and tokens <= w for d, w in words.items()):
             out.setdefault(p, (where, ref))
     return out
 
