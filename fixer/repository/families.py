@@ -32,7 +32,7 @@ SHAPE = 0.7  # the least difflib ratio of two instruction sequences that makes t
 INSTRUCTIONS = frozenset(("from", "run", "cmd", "label", "maintainer", "expose", "env", "add", "copy", "entrypoint",
                           "volume", "user", "workdir", "arg", "onbuild", "stopsignal", "healthcheck", "shell"))
 # words that name a flavour of one image, not a program: distributions and their releases,
-# platforms and architectures, C libraries, Java kits, release channels
+# platforms and architectures, C libraries, Java kits (jdk, jre), release channels
 VARIANT_WORDS = frozenset("""
 alpine debian ubuntu slim bookworm bullseye buster stretch jessie trixie sid focal jammy noble bionic xenial oracular
 plucky centos fedora rhel ubi rocky rockylinux alma almalinux oraclelinux amazonlinux amzn opensuse leap tumbleweed
@@ -40,7 +40,7 @@ suse sles arch archlinux busybox distroless scratch wolfi chainguard photon mari
 void nixos windows windowsservercore servercore nanoserver ltsc linux darwin macos freebsd netbsd openbsd android
 illumos solaris musl gnu glibc uclibc eabi eabihf gnueabi gnueabihf musleabi musleabihf msvc mingw emscripten wasi
 amd64 arm64 arm64v8 arm32v7 arm32v6 armhf armel aarch64 x86 i386 i686 ppc64le s390x mips mipsel riscv64 loongarch64
-jdk jre openjdk temurin corretto zulu graalvm semeru
+jdk jre
 edge latest stable nightly lts beta rc canary unstable testing oldstable
 """.split())
 VERSIONISH_RE = lazyre.compile(r"\d")
