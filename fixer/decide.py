@@ -55,6 +55,11 @@ class Context:
         """The final stage's base image facts (`images.ImageInfo`), through `resolver`."""
         from . import facts
 
+        found = facts.whole_root(self.stages, self.options.target)
+        if found is not None and found[0] and found[0].lower() != "scratch":
+            image, what, line = found
+            _, platform, given = facts.base_of(self.stages, self.options.target)
+            return facts.filled_scratch(facts.info(image, platform, given, resolver=self.resolver), what, line)
         return facts.info(*facts.base_of(self.stages, self.options.target), resolver=self.resolver)
 
     @cached_property

@@ -426,6 +426,41 @@ def base_of(st, target: str | None = None) -> tuple[str | None, str, bool]:
     return root.image, platform, True
 
 
+def whole_root(st, target: str | None = None) -> tuple[str | None, str, int] | None:
+    """(image, what it is, line) when the final stage's chain starts `FROM scratch` and its first
+    step copies a whole root filesystem into it (`COPY --from=build / /`, the squash pattern): the
+    stage then holds that filesystem, its shell and its users, not an empty image. `image` is the
+    root image of the stage copied from (or the image named by `--from`), None when unknowable."""
+    final = st.final(target)
+    root = final.root
+    if (root.image or "").lower() != "scratch":
+        return None
+    first = next((i for i in root.instructions if i.cmd not in ("arg", "label", "maintainer")), None)
+    if first is None or first.cmd != "copy" or not first.flag("from"):
+        return None
+    values = [v.rstrip("/") or "/" for v in first.value]
+    if len(values) != 2 or values != ["/", "/"]:
+        return None
+    src = first.flag("from")
+    by_name = {s.name: s for s in st.stages if s.name}
+    stage = by_name.get(src.lower()) or next((s for s in st.stages if str(s.index) == src), None)
+    if stage is None:
+        return src, f"the image {src}", first.start_line
+    if stage.index >= root.index:
+        return None
+    return stage.root.image, f"stage {stage.label} ({stage.root.image or stage.root.image_raw})", first.start_line
+
+
+def filled_scratch(info: images.ImageInfo, what: str, line: int) -> images.ImageInfo:
+    """The facts of a scratch stage that holds a copied root filesystem: the files' facts
+    (distribution, shell, users), none of the configuration (user, entrypoint, environment),
+    which a COPY does not carry: it runs as root."""
+    return replace(info, default_user="", user_known=True, drops_privileges=False, env={}, volumes=(),
+                   entrypoint=(), cmd=(), workdir="",
+                   evidence=f"line {line} copies the whole root filesystem of {what} into it"
+                            + (f" ({info.evidence})" if info.evidence else ""))
+
+
 def lookup_key(image: str | None) -> str | None:
     """The name an image is looked up and cached by; None for what has no configuration, and for
     an image whose user the knowledge file already knows (`images.toml`, with its sources): a

@@ -9,7 +9,9 @@ through `decide.Context.repository`. It holds:
   (`copy_froms`), `FROM image` examples in README and docs (`doc_froms`);
 - how each is run (`runs`): compose services, Kubernetes manifests and Helm charts, `docker run`
   lines in README, docs, scripts and CI;
-- what says the repository publishes images for others (`generators`, `publish_ci`).
+- what says the repository publishes images for others (`generators`, `generated_docs`,
+  `publish_ci`), and each Dockerfile's instruction sequence (`skeletons`), which groups variants of
+  one image into families (`family_of`, families.py).
 
 The walk is bounded and confined: breadth first (the top of the repository first), skipping `.git`,
 `node_modules`, vendored and the CLI's skipped folders, at most MAX_DIRS folders and MAX_FILES files
@@ -54,6 +56,10 @@ CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.
 # a program that renders Dockerfiles from a template (its text must mention a Dockerfile)
 GENERATOR_RE = lazyre.compile(r"^(?:apply-templates|generate[\w-]*|update[\w-]*|render[\w-]*|versions?)"
                           r"\.(?:sh|bash|pl|py|rb|go|js|ts|jq)$", re.I)
+# source code named after Dockerfiles (`dockerfile.clj`, `gen_dockerfiles.py`): read for the
+# `FROM` lines it writes
+SOURCE_GENERATOR_RE = lazyre.compile(r"^[\w-]*dockerfiles?[\w-]*\.(?:clj|cljs|py|go|rs|js|mjs|ts|rb|pl|pm|java|kt|lua|php"
+                                 r"|scala|cs|hs|ex|exs|groovy)$", re.I)
 TEMPLATE_RE = lazyre.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
                          r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
 VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
@@ -121,10 +127,13 @@ class Repository:
     runs: list = field(default_factory=list)
     generators: list = field(default_factory=list)  # Where of generator scripts and templates
     publish_ci: list = field(default_factory=list)  # Where of CI that pushes a matrix of tags
+    skeletons: dict = field(default_factory=dict)  # Dockerfile (relative) -> its instruction keywords
+    generated_docs: list = field(default_factory=list)  # (Where, text) of docs saying the Dockerfiles are generated
     warnings: list = field(default_factory=list)
     names: tuple = ()  # the repository's own name(s): folder name, git remote
     yaml_left: int = 80  # the YAML parsing budget (readers.MAX_YAML)
     _listing: dict = field(default_factory=dict, repr=False)
+    _families: dict = field(default_factory=dict, repr=False)
 
     # --- confinement ------------------------------------------------------------------------
 
@@ -261,6 +270,16 @@ class Repository:
         paths = self.image_paths_of(dockerfile)
         return [w for p, w, other in self.copy_froms if p in paths and other != real]
 
+    def family_of(self, dockerfile: str):
+        """The Dockerfile's variants (`families.Family`: itself and the Dockerfiles of the same
+        shape that differ from it only in version or flavour parts of their paths)."""
+        from .families import family
+
+        rel = self.rel(os.path.realpath(dockerfile))
+        if rel not in self._families:
+            self._families[rel] = family(rel, self.dockerfiles, self.skeletons)
+        return self._families[rel]
+
     def variant_layout(self, dockerfile: str) -> str | None:
         """The version folder when the Dockerfile is one of several per-version variants
         (`5.2/slim/Dockerfile`, `5.40/slim/Dockerfile`): the prefix before a version folder is
@@ -306,6 +325,7 @@ def image_path(name: str) -> str | None:
     name = re.sub(r"^\$[{(]?\w+[})]?/", "", name)  # a registry from a variable
     name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
     name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
+    name = re.sub(r":<[^<>/]*>$", "", name)  # a docs placeholder for the tag (`:<VERSION>`)
     if not name or re.search(r"[${}()\s]", name):
         return None
     try:
@@ -388,7 +408,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
         return "ci" if name.endswith((".yml", ".yaml")) else "script"
     if name in ("action.yml", "action.yaml"):
         return "action"
-    if GENERATOR_RE.match(name) or TEMPLATE_RE.search(name):
+    if GENERATOR_RE.match(name) or TEMPLATE_RE.search(name) or SOURCE_GENERATOR_RE.match(name):
         return "generator"
     if _SCRIPT.match(name):
         return "script"

@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 
-from . import (COPY_FROM_RE, FROM_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository, Run, Where, commands,
+from . import (COPY_FROM_RE, FROM_RE, GENERATOR_RE, K8S_KINDS, TEMPLATE_RE, Build, Repository, Run, Where, commands,
                image_path)
 from .yamlfile import YamlError, key_lines, line_of, load_all
 from .. import recache
@@ -84,6 +84,10 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
+    elif kind == "generator" and not GENERATOR_RE.match(posixpath.basename(rel)):
+        m = FROM_EMIT_RE.search(text)  # source code that writes Dockerfiles: its `FROM {image}` line
+        if m:
+            repo.generators.append(Where(rel, text.count("\n", 0, m.start()) + 1))
     elif kind in ("script", "generator"):
         if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
             repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
@@ -98,8 +102,11 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
 
 
 def _dockerfile(repo, rel, path, text):
+    from .families import skeleton
+
     real = os.path.realpath(path)
-    if re.search(r"(?:^|/)[\w-]*templates?/", rel):
+    repo.skeletons[rel] = skeleton(text)
+    if re.search(r"(?:^|/)[\w-]*(?:templates?|tmpl|tpl)/", rel):
         repo.generators.append(Where(rel, 1))  # a template the real Dockerfiles are rendered from
     stages = set()
     for m in FROM_RE.finditer(text):
@@ -117,9 +124,32 @@ def _dockerfile(repo, rel, path, text):
         p = image_path(ref)
         if p:
             repo.copy_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), real))
+    if "docker" in text or "podman" in text:
+        # the file's own usage comments: `# docker build --tag acme/base .` names the image it builds
+        comments = "\n".join(line.lstrip()[1:] if line.lstrip().startswith("#") else "" for line in text.splitlines())
+        for b in commands.scan(comments)[0]:
+            if b.tags and (b.dockerfile is None or posixpath.basename(b.dockerfile) == posixpath.basename(rel)):
+                repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target, image=True))
+
+
+# a string in source code that starts a FROM line and fills in the image: `"FROM %s"`,
+# `f"FROM {image}"`, `"FROM " + base`, `` `FROM ${image}` ``, `'FROM ' .. base`
+FROM_EMIT_RE = lazyre.compile(r"[\"'`](?:\\n)?FROM[ \t]+(?:%[s(]|\{|\$\{?\w|<%|[\"'`][ \t]*(?:\+|\.\.?|,|<<))")
+# docs saying the repository's Dockerfiles are generated (and so not to be edited by hand)
+GENERATED_DOC_RE = lazyre.compile(
+    r"\b(?:docker|container)files?\b[^.\n]{0,60}?\b(?:are|is|get|were|being)\s+(?:all\s+)?(?:auto-?|automatically\s+)?"
+    r"(?:generated|rendered|templated)\b"
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:edit|modify|change)\b[^.\n]{0,40}?\b(?:docker|container)files?\b",
+    re.I)
 
 
 def _doc(repo, rel, text):
+    if len(repo.generated_docs) < 20:
+        for m in GENERATED_DOC_RE.finditer(text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            end = text.find("\n", m.end())
+            repo.generated_docs.append((Where(rel, text.count("\n", 0, m.start()) + 1),
+                                        text[start:end if end >= 0 else len(text)].strip()[:160]))
     for m in FROM_RE.finditer(text):
         p = image_path(m.group(1))
         if p and p != "scratch":
@@ -129,8 +159,37 @@ def _doc(repo, rel, text):
         _doc_ci_images(repo, rel, text)
 
 
+# a Makefile or shell variable set to a literal: `NAME ?= acme/base`, `NAME := ...`, `NAME=...`,
+# `export NAME=...`, `NAME="${NAME:-acme/base}"`
+ASSIGN_RE = lazyre.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_]\w*)[ \t]*(?:\?=|:=|::=|=)[ \t]*(['\"]?)"
+                           r"(?:\$\{\1:?-([^}\s]+)\}|([\w./:@-]+))\2[ \t]*$", re.M)
+VAR_RE = lazyre.compile(r"\$\(([A-Za-z_]\w*)\)|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
+
+
+def _resolve(tag: str, values: dict) -> list[str]:
+    """The tag with its variables replaced by the literal values the same file assigns them (each
+    value of a variable assigned in several branches); the tag itself when it has none."""
+    names = [a or b or c for a, b, c in VAR_RE.findall(tag)]
+    if not names or not any(n in values for n in names):
+        return [tag]
+    out = [tag]
+    for n in dict.fromkeys(names):
+        if n in values:
+            out = [re.sub(r"\$\(" + n + r"\)|\$\{" + n + r"\}|\$" + n + r"\b", lambda _m, v=v: v, t)
+                   for t in out for v in values[n][:3]][:9]  # bounded: a tag of many variables
+    return out
+
+
 def _commands(repo, rel, text, cwds, builds=True):
     found_builds, runs = commands.scan(text)
+    if any("$" in t for b in found_builds for t in b.tags):
+        values: dict = {}
+        for m in ASSIGN_RE.finditer(text):
+            v = m.group(3) or m.group(4)
+            if v and v not in values.setdefault(m.group(1), []):
+                values[m.group(1)].append(v)
+        for b in found_builds:
+            b.tags = [r for t in b.tags for r in _resolve(t, values)]
     for b in found_builds if builds else ():
         for cwd in dict.fromkeys(cwds):
             ctx = os.path.join(cwd, b.context or ".")

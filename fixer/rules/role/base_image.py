@@ -6,7 +6,7 @@ as their CMD, or with none, and carry no application: users write `FROM thatimag
 themselves). The rule fires when
 - the final stage has ONBUILD triggers (it exists only to be built upon), or
 - its header comments or LABELs say it is a base or builder image for others ("base image for",
-  "consumers can simply FROM this image"), or
+  "consumers can simply FROM this image", a header line starting "Base Docker image for"), or
 - its program is a shell or a REPL (`bash`, `python3`, `node`, `irb`, `ghci`, `php -a`, ...), or
   it has no CMD/ENTRYPOINT of its own on a distro or language base and sets up a toolchain's
   environment (`ENV PATH=...`, `RUSTUP_HOME`, `JAVA_HOME`, `*_VERSION`: a plain `apt-get install
@@ -17,8 +17,9 @@ themselves). The rule fires when
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
 - another Dockerfile of the same repository builds FROM this Dockerfile's image, named by a
-  compose service's `image:`, a bake target's `tags` or a `docker build -t` in a Makefile or
-  script (see consumers.py): the repository's own base or builder image.
+  compose service's `image:`, a bake target's `tags`, a `docker build -t` in a Makefile or
+  script, or one in the Dockerfile's own usage comments (`# docker build --tag acme/base .`) (see
+  consumers.py): the repository's own base or builder image.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ REPL_WITH = {("php", "-a"), ("rebar3", "shell"), ("deno", "repl"), ("bun", "repl
 INTERACTIVE = {"-i", "-l", "--login", "-il", "--interactive"}  # `python3 -V` is a command, not a REPL
 SAYS_BASE_RE = lazyre.compile(
     r"\bbase image (?:for|to build)\b|\bcan (?:simply )?FROM this image\b"
-    r"|\bused as (?:a|the) base (?:image|for)\b|\bimage (?:to|that others) build (?:on|upon)\b",
+    r"|\bused as (?:a|the) base (?:image|for)\b|\bimage (?:to|that others) build (?:on|upon)\b"
+    r"|^base (?:docker |container |oci )?image for\b",  # a header line: "Base Docker image for the other images"
     re.IGNORECASE)
 SYSTEM = ("/usr/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/", "/root/", "/tmp/", "/var/lib/", "/docker-entrypoint")
 

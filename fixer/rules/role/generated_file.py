@@ -1,10 +1,22 @@
-"""generated-file: the Dockerfile is generated from a template; a fix belongs in the template.
+"""generated-file: the Dockerfile is generated from a template, or is the template; a fix belongs in the template.
 
-Official images and many projects render their Dockerfiles from a template with a script
-(`apply-templates.sh`, `update.sh`, `Dockerfile.j2`) and say so in a header: `DO NOT EDIT`,
-`GENERATED VIA ...`, "This file was generated using ...". A change to the generated file is
-overwritten by the next run of the generator. Only the file's leading comments count (the first
-ten comment lines above its first FROM), so a "generated" elsewhere in the file does not.
+- Official images and many projects render their Dockerfiles from a template with a script
+  (`apply-templates.sh`, `update.sh`, `Dockerfile.j2`) and say so in a header: `DO NOT EDIT`,
+  `GENERATED VIA ...`, "This file was generated using ...". A change to the generated file is
+  overwritten by the next run of the generator. Only the file's leading comments count (the first
+  ten comment lines above its first FROM), so a "generated" elsewhere in the file does not.
+- The file is a code generator's output: its folder (or one above it, inside the repository)
+  holds the generator's marker (`.openapi-generator/`, `.swagger-codegen/`, a
+  `.<generator>-ignore` file: a dot-name with "generator" or "codegen" in it), which the generator
+  writes so that it can regenerate the folder. A manifest in the marker (`FILES`) that does not list
+  the Dockerfile, or an ignore file that lists it (the owner protects it from regeneration), makes
+  it the owner's file again.
+- The file is a template whose FROM names its image with a placeholder (`FROM {{ base }}`,
+  `FROM <%= image %>`, `FROM %%MACHINE%%-debian`): its base image, and so what a fix must do, is
+  known only once a generator renders it. A template that only fills in values (`COPY
+  {{artifactId}}.jar /app/`) is fixed like any Dockerfile: the change reaches every file it renders,
+  which is where generated files' fixes belong. (Templates with sections, `{{#flag}}` lines, are
+  not Dockerfiles BuildKit can parse: they stop at the parse step.)
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ import re
 from ... import lazyre
 
 NAME = "generated-file"
-SUMMARY = "The file says it is generated (`DO NOT EDIT`, `GENERATED VIA ...`): the template is what to change."
+SUMMARY = "The file says it is generated (`DO NOT EDIT`, `GENERATED VIA ...`), sits in a code generator's output, or is a template whose FROM is a placeholder: the template is what to change."
 EXAMPLE = '# NOTE: THIS DOCKERFILE IS GENERATED VIA "apply-templates.sh"\n# PLEASE DO NOT EDIT IT DIRECTLY.\nFROM debian:bookworm-slim'
 
 HEADER_LINES = 10
@@ -47,7 +59,100 @@ def header(df) -> list[tuple[int, str]]:
     return out
 
 
+PLACEHOLDER_RE = lazyre.compile(r"\{\{|\{%|<%|%%\w+%%|@\w+@")
+MARKER_RE = lazyre.compile(r"^\.[\w.-]*(?:generator|codegen)[\w.-]*$", re.I)
+UP = 3  # folders above the Dockerfile's searched for a generator's marker
+
+
+def _image_word(text: str) -> str:
+    """The image of a FROM line's text (after `FROM` and its flags), placeholders kept whole."""
+    rest = re.sub(r"^\s*FROM\s+", "", text, flags=re.I)
+    rest = re.sub(r"^(?:--\S+\s+)*", "", rest)
+    m = re.match(r"(?:\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|\S)+", rest)
+    return m.group(0) if m else ""
+
+
+def template(ctx) -> str | None:
+    """Why the file is a template whose rendered Dockerfile is unknown until it is rendered: its FROM
+    names the image with a placeholder. (A template that only fills in values, `COPY
+    {{artifactId}}.jar`, is fixed like a Dockerfile: the fix reaches every file it renders.)"""
+    for inst in ctx.df.instructions:
+        # the image's name, not only its tag (`postgres:{{ version }}` is still postgres)
+        if inst.cmd == "from" and PLACEHOLDER_RE.search(re.split(r":(?![^{}]*\}\})|@", _image_word(inst.original), 1)[0]):
+            return (f"line {inst.start_line}: the FROM names its image with a template placeholder "
+                    f"({inst.original.strip()[:60]}): a template a generator renders, whose base image is known only "
+                    f"once rendered; fix the rendered Dockerfiles or the template by hand")
+    return None
+
+
+def _listed(text: str, names: set) -> int | None:
+    """The line of a manifest or ignore file that names one of `names` (exactly, or as a glob)."""
+    import fnmatch
+
+    for n, line in enumerate(text.splitlines()[:2000], 1):
+        entry = line.strip().lstrip("/")
+        if entry and not entry.startswith("#") and any(fnmatch.fnmatchcase(x, entry) for x in names):
+            return n
+    return None
+
+
+def _read(path: str, limit: int = 64 << 10) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def generator_output(ctx) -> str | None:
+    """Why the file is a code generator's output (its marker in the folder or above), if it is."""
+    import os
+
+    if not ctx.path or ctx.repo_root is None:
+        return None
+    root = os.path.realpath(ctx.repo_root)
+    me = os.path.realpath(ctx.path)
+    folder = os.path.dirname(me)
+    for _ in range(UP + 1):
+        if not (folder == root or folder.startswith(root + os.sep)):
+            return None
+        try:
+            names = sorted(os.listdir(folder))[:5000]
+        except OSError:
+            return None
+        mine = {os.path.relpath(me, folder).replace(os.sep, "/")}
+        markers = [n for n in names if MARKER_RE.match(n)]
+        for n in markers:
+            p = os.path.join(folder, n)
+            if os.path.islink(p):
+                continue
+            if os.path.isfile(p) and _listed(_read(p), mine):
+                return None  # the owner keeps the generator off this file
+        for n in markers:
+            p = os.path.join(folder, n)
+            if os.path.islink(p):
+                continue
+            where = os.path.relpath(p, os.path.realpath(ctx.repo_root)).replace(os.sep, "/")
+            manifest = os.path.join(p, "FILES")
+            if os.path.isdir(p) and os.path.isfile(manifest) and not os.path.islink(manifest):
+                line = _listed(_read(manifest), mine)
+                if line is None:
+                    return None  # the generator's manifest does not list it: written by hand
+                return (f"{where}/FILES:{line} lists it among the files a code generator wrote and rewrites on "
+                        f"regeneration: change the generator's template (or add it to the generator's ignore file)")
+            if os.path.isdir(p) or ("ignore" in n.lower() and not _listed(_read(p), mine)):
+                return (f"{where} marks its folder as a code generator's output, which the generator rewrites on "
+                        f"regeneration: change the generator's template (or add the file to the generator's ignore file)")
+        if folder == root:
+            return None
+        folder = os.path.dirname(folder)
+    return None
+
+
 def check(ctx) -> str | None:
+    said = template(ctx) or generator_output(ctx)
+    if said:
+        return said
     head = header(ctx.df)
     for i, (line, text) in enumerate(head):
         if not (GENERATED_RE.search(text) or LOUD_RE.search(text)):
