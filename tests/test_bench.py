@@ -51,7 +51,7 @@ def test_a_small_run_prints_the_sample_figures_and_budgets():
     for name in ("dockerfix:", "dockerfix --offline:", "dockerfix stdin:"):
         line = next(x for x in text.splitlines() if x.startswith(name))
         assert "90th percentile" in line and "x hadolint's median" in line
-    assert "folder, one process" in text and text.rstrip().splitlines()[-1].startswith("budgets:")
+    assert "folder, one command" in text and "with --jobs 1" in text and text.rstrip().splitlines()[-1].startswith("budgets:")
 
 
 def test_instructions_are_counted_for_dockerfix_hadolint_and_the_floor(tmp_path):
