@@ -338,3 +338,114 @@ def test_tool_writing_into_a_folder_under_its_workdir(cli, tmp_path):
         "\tdocker run --rm -v \"$(PWD)/ui/static\":/src/ui/static acme-ui yarn build\n")})
     rep = report(cli, r / "ui" / "build.Dockerfile")
     assert rep["rule"] == "tool-on-checkout", rep
+
+
+# --- issue 21 round 2: development containers, images named after their stage, /root mounts ----
+
+DEV = ('FROM node:20-alpine\nWORKDIR /usr/src/web\nCOPY package.json ./\nRUN npm install\nCOPY . .\n'
+       'CMD ["npm", "run", "dev"]\n')
+
+
+def test_compose_that_mounts_the_sources_over_the_workdir_is_a_dev_container(cli, tmp_path):
+    r = repo(tmp_path, {"web/Dockerfile": DEV, "docker-compose.yml": (
+        "services:\n  web:\n    build: ./web\n    ports: ['3000:3000']\n    volumes:\n"
+        "      - ./web:/usr/src/web\n      - modules:/usr/src/web/node_modules\nvolumes:\n  modules: {}\n")})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("docker-compose.yml:6 bind-mounts the checkout (./web"), rep
+    assert 'user: "${UID}:${GID}"' in rep["skipped"], rep
+
+
+def test_dev_dockerfile_in_a_subfolder_with_the_whole_checkout_mounted(cli, tmp_path):
+    df = 'FROM python:3.12-slim\nWORKDIR /code/app\nCOPY . /code\nCMD ["python", "-m", "app", "--reload"]\n'
+    r = repo(tmp_path, {"dev/local.Dockerfile": df, "dev/compose.yaml": (
+        "services:\n  app:\n    build:\n      context: ..\n      dockerfile: dev/local.Dockerfile\n"
+        "    volumes:\n      - type: bind\n        source: ..\n        target: /code\n")})
+    rep = report(cli, r / "dev" / "local.Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_dev_container_run_as_the_callers_uid(cli, tmp_path):
+    r = repo(tmp_path, {"web/Dockerfile": DEV, "compose.yml": (
+        "services:\n  web:\n    build: web\n    user: \"${UID}:${GID}\"\n    volumes: ['${PWD}/web:/usr/src/web']\n")})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert "with user: ${UID}:${GID}: the compose file chooses the uid" in rep["skipped"], rep
+
+
+def test_read_only_sources_or_a_data_folder_are_not_a_dev_container(cli, tmp_path):
+    r = repo(tmp_path, {"web/Dockerfile": DEV, "docker-compose.yml": (
+        "services:\n  web:\n    build: ./web\n    volumes:\n      - ./web:/usr/src/web:ro\n")})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    # a data folder inside the build context is not the sources: a fix, with the bind-mount warning
+    (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
+                                          "      - ./web/uploads:/usr/src/web/uploads\n")
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("bind-mounts ./web/uploads onto /usr/src/web/uploads" in w for w in rep["warnings"]), rep
+    # a folder elsewhere on the host over the working folder is not the checkout either
+    (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
+                                          "      - /srv/web:/usr/src/web\n")
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_read_only_checkout_is_not_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"gen/Dockerfile": TOOL, "README.md": (
+        "    docker build -t acme/protogen gen\n    docker run --rm -v \"$PWD\":/src:ro -w /src acme/protogen api.proto\n")})
+    rep = report(cli, r / "gen" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+STAGES = (TOOL.replace('ENTRYPOINT ["protoc"]\n', 'ENTRYPOINT ["protoc"]\n\nFROM debian:bookworm-slim AS lint\n'
+                       'RUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n'
+                       'WORKDIR /work\nENTRYPOINT ["jq"]\n'))
+
+
+def test_image_named_after_the_stage_its_build_targets(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": STAGES, "release.sh": (
+        "#!/bin/sh\nfor stage in proto lint; do\n  image=${REGISTRY}/${stage}:${VERSION}\n"
+        "  docker build --target \"$stage\" -t \"$image\" .\ndone\n"),
+        "README.md": "Check your files:\n\n    docker run --rm -v $(pwd):/work acme/lint .\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("README.md:3 runs it on the caller's checkout"), rep
+    # the README names another stage's image: nothing says how this one runs
+    (r / "README.md").write_text("Check your files:\n\n    docker run --rm -v $(pwd):/work acme/other .\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_mount_into_roots_home_needs_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    ports: ['8080:8080']\n    volumes:\n      - appdata:/root/.app\n"
+        "volumes:\n  appdata: {}\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert "mounts appdata onto /root/.app, in root's home" in rep["skipped"], rep
+    # run as a non-root user already, the mount is the operator's business
+    (r / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n    user: '1000'\n    volumes:\n"
+                                          "      - appdata:/root/.app\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "deployment-needs-root", rep
+
+
+def test_docs_run_with_the_home_folder_mounted_in_roots_home(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "README.md": (
+        "```\ndocker build -t acme/app .\ndocker run -d -p 80:8080 -v ~/.app:/root/.app acme/app\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("README.md:3: the docker run line mounts ~/.app onto /root/.app"), rep
+
+
+def test_top_level_docs_are_read_before_deep_scripts(tmp_path, monkeypatch):
+    import fixer.repository as repository
+
+    files = {f"samples/s{i}/gen/build.sh": "echo\n" for i in range(12)}
+    files.update({"gen/Dockerfile": TOOL, "docs/usage.md": "docker run --rm -v $(pwd):/src -w /src acme/gen x\n",
+                  "gen/build.sh": "docker build -t acme/gen .\n"})
+    r = repo(tmp_path, files)
+    monkeypatch.setattr(repository, "MAX_FILES", 6)
+    model = load(str(r))
+    assert any(run.where.file == "docs/usage.md" for run in model.runs), model.runs

@@ -56,6 +56,7 @@ GENERATOR_RE = lazyre.compile(r"^(?:apply-templates|generate[\w-]*|update[\w-]*|
 TEMPLATE_RE = lazyre.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
                          r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
 VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
+TARGET_VAR_RE = lazyre.compile(r"\$\{?(\w+)\}?")
 FROM_RE = lazyre.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
 COPY_FROM_RE = lazyre.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)
 K8S_KINDS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController",
@@ -97,6 +98,10 @@ class Run:
     privileged: bool = False
     caps: list = field(default_factory=list)
     mounts: list = field(default_factory=list)  # (host, container) bind mounts
+    read_only: list = field(default_factory=list)  # the (host, container) bind mounts marked read-only
+    volume_targets: list = field(default_factory=list)  # (source, container) of every mount, named volumes too
+    context: str | None = None  # real path of the build context, when the runner builds it (compose `build:`)
+    folder: str | None = None  # real path of the folder relative host paths start from (compose: its file's)
     mount_lines: dict = field(default_factory=dict)  # (host, container) -> the line that declares it
     workdir: str | None = None
     command: str = ""
@@ -196,8 +201,16 @@ class Repository:
         real = os.path.realpath(dockerfile)
         out = []
         for b in self.builds:
-            if b.dockerfile == real and (b.target is None or stage is None or b.target == stage):
+            if b.dockerfile != real:
+                continue
+            if b.target is None or stage is None or b.target == stage:
                 out += [(t, b.where) for t in b.tags]
+            elif TARGET_VAR_RE.fullmatch(b.target):
+                # one image per stage (`for t in $TARGETS; do docker build --target "$t" -t org/$t`):
+                # the tag that names the target's variable names this stage's image
+                var = TARGET_VAR_RE.fullmatch(b.target).group(1)
+                use = re.compile(r"\$(?:\{" + re.escape(var) + r"\}|" + re.escape(var) + r"(?!\w))")
+                out += [(use.sub(stage, t), b.where) for t in b.tags if use.search(t)]
         for r in self.runs:
             if r.dockerfile == real and r.image:
                 out.append((r.image, r.where))
@@ -390,6 +403,9 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 # the order files are read in when the budget is short: what decides the most first
 PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
             "doc": 4, "yaml": 5, "action": 6}
+# the README and the docs folder at the top say how the images are used: read before the scripts
+# deep in examples and samples (a repository of thousands of generated samples fills the budget)
+TOP_DOC_DEPTH = 1
 
 
 def load(root: str, cheap: bool = False) -> Repository:
@@ -436,7 +452,8 @@ def load(root: str, cheap: bool = False) -> Repository:
             if kind == "dockerfile":
                 repo.dockerfiles.append(rel)
             if kind is not None:
-                found.append((PRIORITY[kind], depth, rel, kind))
+                prio = PRIORITY[kind] if kind != "doc" or depth > TOP_DOC_DEPTH else PRIORITY["ci"]
+                found.append((prio, depth, rel, kind))
     if queue:
         repo.warn(f"more than {max_dirs} folders: the repository was read in part")
     found.sort()

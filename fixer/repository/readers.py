@@ -137,7 +137,8 @@ def _commands(repo, rel, text, cwds, builds=True):
             real = _existing(repo, df)
             if real is None:
                 continue
-            repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target,
+            repo.builds.append(Build(real, Where(rel, b.line), tags=[_assigned(text, t, b.line) for t in b.tags],
+                                     target=b.target,
                                      outputs=list(b.outputs),
                                      image=bool(b.tags or b.push or b.load
                                                 or any(output_makes_image(o) for o in b.outputs)),
@@ -145,22 +146,49 @@ def _commands(repo, rel, text, cwds, builds=True):
             break
     for r in runs:
         repo.runs.append(Run("docker-run", Where(rel, r.line), image=r.image, user=r.user, privileged=r.privileged,
-                             caps=list(r.caps), mounts=list(r.mounts), workdir=r.workdir, ports=r.ports,
+                             caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
+                             volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
                              command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
 
 
-def _mounts(volumes) -> list:
-    out = []
+ASSIGNED_RE = lazyre.compile(r"\$\{?(\w+)\}?")
+
+
+def _assigned(text: str, value: str, line: int) -> str:
+    """A tag that is only a shell variable (`-t "$tag"`), replaced by the variable's last plain
+    assignment above the line in the same file (`tag=${ORG}/${name}:${VERSION}`), else as it is."""
+    m = ASSIGNED_RE.fullmatch(value)
+    if not m:
+        return value
+    before = "\n".join(text.split("\n", line - 1)[:line - 1])
+    found = re.findall(rf"^[ \t]*(?:local[ \t]+|export[ \t]+)?{m.group(1)}=(\S+)[ \t]*$", before, re.M)
+    return found[-1].strip("'\"") if found else value
+
+
+def _mounts(volumes) -> tuple[list, list, list]:
+    """A compose service's volumes: (bind mounts, the read-only ones among them, (source, target)
+    of every mount, named volumes too)."""
+    out, ro, targets = [], [], []
     for v in volumes if isinstance(volumes, list) else ():
         if isinstance(v, str):
             m = commands.parse_mount(v)
             if m:
                 out.append(m)
-        elif isinstance(v, dict) and v.get("type") == "bind":
+                if commands.read_only(v):
+                    ro.append(m)
+            t = commands.mount_target(v)
+            if t:
+                targets.append(t)
+        elif isinstance(v, dict):
             src, dst = v.get("source"), v.get("target")
-            if isinstance(src, str) and isinstance(dst, str):
+            if not isinstance(dst, str):
+                continue
+            targets.append((src if isinstance(src, str) else "", dst))
+            if v.get("type") == "bind" and isinstance(src, str):
                 out.append((src, dst))
-    return out
+                if v.get("read_only") is True:
+                    ro.append((src, dst))
+    return out, ro, targets
 
 
 def _compose(repo, rel, folder, text):
@@ -176,13 +204,15 @@ def _compose(repo, rel, folder, text):
                 continue
             line = (keys.get(str(name)) or [1])[0]
             build = svc.get("build")
-            dockerfile = target = None
+            dockerfile = target = context = None
             if isinstance(build, str):
                 dockerfile = _existing(repo, folder, build, "Dockerfile")
+                context = repo.inside(os.path.normpath(os.path.join(folder, build)))
             elif isinstance(build, dict):
                 ctx = build.get("context") if isinstance(build.get("context"), str) else "."
                 df = build.get("dockerfile") if isinstance(build.get("dockerfile"), str) else "Dockerfile"
                 dockerfile = _existing(repo, folder, ctx, df)
+                context = repo.inside(os.path.normpath(os.path.join(folder, ctx)))
                 target = build.get("target") if isinstance(build.get("target"), str) else None
             image = svc.get("image") if isinstance(svc.get("image"), str) else None
             if dockerfile and image:
@@ -192,14 +222,15 @@ def _compose(repo, rel, folder, text):
             caps = svc.get("cap_add")
             command = svc.get("entrypoint") or svc.get("command") or ""
             user = svc.get("user")
-            mounts = _mounts(svc.get("volumes"))
+            mounts, ro, targets = _mounts(svc.get("volumes"))
             mount_lines = {m: line_of(text, f"{m[0]}:{m[1]}", after=line) for m in mounts
                            if f"{m[0]}:{m[1]}" in text}
             repo.runs.append(Run("compose", Where(rel, line), image=image, dockerfile=dockerfile, target=target,
                                  user=str(user) if user is not None else None,
                                  privileged=svc.get("privileged") is True,
                                  caps=[str(c) for c in caps] if isinstance(caps, list) else [],
-                                 mounts=mounts, mount_lines=mount_lines,
+                                 mounts=mounts, mount_lines=mount_lines, read_only=ro, volume_targets=targets,
+                                 context=context if dockerfile else None, folder=repo.inside(folder),
                                  workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
                                  ports=bool(svc.get("ports")),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))

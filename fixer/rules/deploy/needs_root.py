@@ -16,7 +16,7 @@ The reason names the file and line of the first such run.
 
 from __future__ import annotations
 
-from . import HOST_SYSTEM_RE, INIT_RE, ROOT_USER_RE, runs
+from . import HOST_SYSTEM_RE, INIT_RE, ROOT_USER_RE, runs, under
 
 NAME = "deployment-needs-root"
 SUMMARY = "The repository runs the image privileged, as root, with added capabilities, the Docker socket, host system folders or an init."
@@ -35,6 +35,11 @@ def needs_root(r) -> str | None:
     for host, cont in r.mounts:
         if "docker.sock" in host or "docker.sock" in cont:
             return f"mounts the Docker socket ({host})"
+    if not nonroot_user and r.run_as_user is None:
+        for src, cont in r.volume_targets:
+            if under(cont, "/root"):
+                return (f"mounts {src or 'a volume'} onto {cont}, in root's home: the program keeps its data "
+                        f"there, which a non-root user can neither enter (/root is mode 0700) nor have as its home")
     if r.caps and not nonroot_user and r.run_as_user is None:
         return f"adds the capabilit{'ies' if len(r.caps) > 1 else 'y'} {', '.join(r.caps)}, which only root keeps"
     for host, cont in r.mounts:
