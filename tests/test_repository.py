@@ -111,12 +111,42 @@ def test_given_uid_wins_over_the_manifest(cli, tmp_path):
     assert rep["user_ids"] == "2000:2000", rep
 
 
-def test_bind_mount_onto_a_data_folder_warns(cli, tmp_path):
+def test_bind_mount_onto_a_folder_under_the_workdir_warns(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/app/data\n      - cache:/cache\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"], rep
+    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /app/data") for w in rep["warnings"]), rep
+
+
+def test_compose_bind_mount_over_a_volume_is_left(cli, tmp_path):
     r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "docker-compose.yml": (
         "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/data\n      - cache:/cache\n")})
     rep = report(cli, r / "Dockerfile")
-    assert rep["changed"], rep
-    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /data") for w in rep["warnings"]), rep
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert rep["skipped"].startswith("docker-compose.yml:5 bind-mounts ./data over /data (the image's VOLUME /data)"), rep
+    # read-only, a named volume, or a service that already names its user: a fix
+    for vols in ("['./data:/data:ro']", "['data:/data']", "['./data:/data']\n    user: '1000:1000'"):
+        (r / "docker-compose.yml").write_text(f"services:\n  app:\n    build: .\n    volumes: {vols}\n")
+        rep = report(cli, r / "Dockerfile")
+        assert rep["rule"] is None and rep["changed"], (vols, rep)
+
+
+def test_compose_bind_mount_over_the_workdir_is_left(cli, tmp_path):
+    df = 'FROM alpine:3.20\nCOPY app /usr/bin/app\nWORKDIR /srv/app\nCMD ["app", "serve"]\n'
+    r = repo(tmp_path, {"Dockerfile": df, "deploy/docker-compose.yml": (
+        "services:\n  app:\n    image: acme/app\n    build: ..\n    volumes:\n      - ./state:/srv/app\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert "the image's working folder /srv/app" in rep["skipped"], rep
+
+
+def test_docs_run_with_a_host_folder_over_a_volume_warns(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "README.md": (
+        "    docker build -t acme/app .\n    docker run -d -p 8000:8000 -v /srv/app:/data acme/app\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("bind-mounts /srv/app onto /data" in w for w in rep["warnings"]), rep
 
 
 def test_export_only_build_is_left(cli, tmp_path):
