@@ -479,3 +479,85 @@ def test_top_level_docs_are_read_before_deep_scripts(tmp_path, monkeypatch):
     monkeypatch.setattr(repository, "MAX_FILES", 6)
     model = load(str(r))
     assert any(run.where.file == "docs/usage.md" for run in model.runs), model.runs
+
+
+WORKFLOW_META = """on: push
+env:
+  IMAGE: acme/gen
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: meta
+        uses: docker/metadata-action@v5
+        with:
+          images: |
+            ${{ env.IMAGE }}
+            name=ghcr.io/acme/gen,enable=true
+      - uses: docker/build-push-action@v6
+        with:
+          context: gen
+          push: true
+          tags: ${{ steps.meta.outputs.tags }}
+"""
+
+
+def test_image_names_from_the_metadata_action_and_workflow_env(cli, tmp_path):
+    r = repo(tmp_path, {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": WORKFLOW_META,
+                        "README.md": "    docker run --rm -v $(pwd):/src acme/gen --go_out=. api.proto\n"})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"acme/gen"}
+    assert set(model.builds[0].tags) == {"acme/gen", "ghcr.io/acme/gen"}
+    rep = report(cli, r / "gen" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+WORKFLOW_MATRIX = """on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        include:
+          - image: acme/server
+            dockerfile: server/Dockerfile
+          - image: acme/worker
+            dockerfile: worker/Dockerfile
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: ${{ matrix.dockerfile }}
+          outputs: type=image,name=${{ matrix.image }},push-by-digest=true,push=true
+"""
+
+
+def test_matrix_include_pairs_each_dockerfile_with_its_image(tmp_path):
+    r = repo(tmp_path, {"server/Dockerfile": SERVICE, "worker/Dockerfile": SERVICE,
+                        ".github/workflows/build.yml": WORKFLOW_MATRIX})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "server" / "Dockerfile")) == {"acme/server"}
+    assert model.image_paths_of(str(r / "worker" / "Dockerfile")) == {"acme/worker"}
+
+
+def test_a_workflow_step_run_in_the_image_is_a_tool_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"lint/Dockerfile": TOOL, "Makefile": "lint-image:\n\tdocker build -t acme/lint lint\n",
+                        ".github/workflows/lint.yml": (
+                            "on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n"
+                            "      - uses: actions/checkout@v4\n      - uses: docker://acme/lint:1\n"
+                            "        with:\n          args: --fix .\n")})
+    rep = report(cli, r / "lint" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".github/workflows/lint.yml:7 runs it as a CI job's image"), rep
+
+
+def test_an_init_container_run_as_root_is_not_the_program(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "Makefile": "build:\n\tdocker build -t acme/app .\n", "k8s/app.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      initContainers:\n"
+        "        - name: perms\n          image: acme/app\n          command: [sh, -c, 'chown -R 1000 /data']\n"
+        "          securityContext:\n            runAsUser: 0\n      containers:\n        - name: app\n"
+        "          image: acme/app\n          securityContext:\n            runAsUser: 1000\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert rep["user_ids"] == "1000:1000", rep

@@ -64,6 +64,7 @@ def settings(repo, dockerfile: str | None, an, valid_uid) -> Settings:
     if repo is None or dockerfile is None:
         return out
     runs = repo.runs_of(os.path.realpath(dockerfile), an.final.name)
+    runs = [r for r in runs if not r.init] + [r for r in runs if r.init]  # the program's own container first
     for r in runs:
         if r.run_as_user and valid_uid(r.run_as_user):
             out.uid = r.run_as_user

@@ -280,14 +280,17 @@ def _workflow(repo, rel, text):
     if rel.endswith(".gitlab-ci.yml"):
         _gitlab(repo, rel, text)
         return
-    if ("build-push-action" not in text and "container:" not in text
+    if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
             and not ("matrix" in text and ("docker push" in text or "--push" in text))):
         return
     for doc in _yaml(repo, rel, text):
         jobs = doc.get("jobs") if isinstance(doc, dict) else None
+        top_env = doc.get("env") if isinstance(doc, dict) and isinstance(doc.get("env"), dict) else {}
         for job in jobs.values() if isinstance(jobs, dict) else ():
             if not isinstance(job, dict):
                 continue
+            env = {**top_env, **(job["env"] if isinstance(job.get("env"), dict) else {})}
+            meta: dict = {}  # docker/metadata-action step id -> the image names it makes tags for
             container = job.get("container")
             image = container.get("image") if isinstance(container, dict) else container
             if isinstance(image, str) and image:
@@ -303,28 +306,108 @@ def _workflow(repo, rel, text):
                           ) or "docker push" in run or "--push" in run
                 if matrix and pushes:
                     repo.publish_ci.append(Where(rel, line_of(text, uses or "push")))
+                if uses.startswith("docker://"):
+                    # a step run in the image, on the checkout the runner mounts as its working folder
+                    repo.runs.append(Run("ci-job", Where(rel, line_of(text, uses)), image=uses[len("docker://"):]))
+                    continue
+                if uses.startswith("docker/metadata-action") and isinstance(step.get("id"), str):
+                    meta[step["id"]] = _meta_images(w.get("images"), env)
+                    continue
                 if not uses.startswith("docker/build-push-action"):
                     continue
-                ctx = w.get("context") if isinstance(w.get("context"), str) else "."
-                ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
-                file = w.get("file") if isinstance(w.get("file"), str) else None
-                if (file is None and "${{" in ctx) or (file and "${{" in file):
-                    continue
-                real = _existing(repo, repo.root, file) if file else _existing(repo, repo.root, ctx, "Dockerfile")
-                if real is None:
-                    continue
-                tags = w.get("tags")
-                tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
-                                            tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
-                outputs = w.get("outputs")
-                outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
-                                               outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
-                makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
-                         or any(output_makes_image(o) for o in outputs))
-                repo.builds.append(Build(real, Where(rel, line_of(text, uses)), tags=tags,
-                                         target=w.get("target") if isinstance(w.get("target"), str) else None,
-                                         outputs=outputs, image=makes,
-                                         matrix=matrix or any("matrix." in t for t in tags)))
+                variants = _matrix_variants(job) if "matrix." in str(w) else [{}]
+                seen = set()
+                for var in variants or [{}]:
+                    build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
+                                        matrix)
+                    if build and (build.dockerfile, tuple(build.tags)) not in seen:
+                        seen.add((build.dockerfile, tuple(build.tags)))
+                        repo.builds.append(build)
+
+
+def _matrix_variants(job: dict) -> list:
+    """The entries of a job's `strategy.matrix.include` (plain values only), or one entry per
+    value of a matrix that has a single key (at most 50)."""
+    matrix = job["strategy"].get("matrix") if isinstance(job.get("strategy"), dict) else None
+    if not isinstance(matrix, dict):
+        return []
+    include = matrix.get("include")
+    if isinstance(include, list):
+        return [{k: v for k, v in e.items() if isinstance(v, str)} for e in include[:50] if isinstance(e, dict)]
+    keys = [k for k, v in matrix.items() if isinstance(v, list) and k != "exclude"]
+    if len(keys) == 1:
+        return [{keys[0]: v} for v in matrix[keys[0]][:50] if isinstance(v, str)]
+    return []
+
+
+MATRIX_REF_RE = lazyre.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+
+
+def _matrix(value, variant: dict):
+    if not isinstance(value, str) or not variant:
+        return value
+    return MATRIX_REF_RE.sub(lambda m: variant.get(m.group(1), m.group(0)), value)
+
+
+def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
+    """The build a docker/build-push-action step makes (None: its Dockerfile is not found)."""
+    ctx = w.get("context") if isinstance(w.get("context"), str) else "."
+    ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
+    file = w.get("file") if isinstance(w.get("file"), str) else None
+    if (file is None and "${{" in ctx) or (file and "${{" in file):
+        return None
+    real = _existing(repo, repo.root, file) if file else _existing(repo, repo.root, ctx, "Dockerfile")
+    if real is None:
+        return None
+    tags = w.get("tags")
+    tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
+                                tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
+    tags = [_env(t, env) for t in tags]
+    for t in list(tags):
+        m = META_TAGS_RE.fullmatch(t)
+        if m and m.group(1) in meta:
+            tags.remove(t)
+            tags += meta[m.group(1)]
+    outputs = w.get("outputs")
+    outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
+                                   outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
+    for o in outputs:  # `type=image,name=org/app,push-by-digest=true`: the output names the image
+        if output_makes_image(o):
+            tags += [n for n in re.findall(r"(?:^|,)name=([^,\s]+)", o) if "${{" not in n]
+    makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
+             or any(output_makes_image(o) for o in outputs))
+    return Build(real, Where(rel, line_of(text, uses)), tags=tags,
+                 target=w.get("target") if isinstance(w.get("target"), str) else None,
+                 outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags))
+
+
+ENV_REF_RE = lazyre.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
+META_TAGS_RE = lazyre.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}")
+
+
+def _env(value: str, env: dict) -> str:
+    """`${{ env.NAME }}` replaced by the workflow's or job's plain value of NAME (else kept)."""
+    def one(m):
+        v = env.get(m.group(1))
+        return v if isinstance(v, str) and "${{" not in v else m.group(0)
+
+    return ENV_REF_RE.sub(one, value)
+
+
+def _meta_images(images, env: dict) -> list:
+    """The image names of a docker/metadata-action step's `images:` (one a line or comma
+    separated, each a name or `name=NAME,enable=...`)."""
+    out = []
+    for item in images.replace(",\n", "\n").splitlines() if isinstance(images, str) else ():
+        item = item.strip()
+        if item.startswith("name="):
+            item = item.split(",", 1)[0][len("name="):]
+        elif "," in item:
+            out += [i.strip() for i in item.split(",") if i.strip() and "=" not in i]
+            continue
+        if item:
+            out.append(_env(item, env))
+    return out
 
 
 def _gitlab(repo, rel, text):
@@ -378,7 +461,8 @@ def _kubernetes(repo, rel, text):
         psc = pod.get("securityContext") if isinstance(pod.get("securityContext"), dict) else {}
         host_paths = [v["hostPath"].get("path") for v in pod.get("volumes") or []
                       if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)]
-        for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+        inits = pod.get("initContainers") if isinstance(pod.get("initContainers"), list) else []
+        for c in (pod.get("containers") if isinstance(pod.get("containers"), list) else []) + inits:
             if not isinstance(c, dict) or not isinstance(c.get("image"), str):
                 continue
             csc = c.get("securityContext") if isinstance(c.get("securityContext"), dict) else {}
@@ -394,6 +478,7 @@ def _kubernetes(repo, rel, text):
                                  fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
                                  caps=[str(x) for x in caps] if isinstance(caps, list) else [],
                                  host_paths=[h for h in host_paths if isinstance(h, str)],
+                                 init=any(c is i for i in inits),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else ""))
 
 

@@ -24,7 +24,10 @@ EXAMPLE = "# docker-compose.yml\nservices:\n  agent:\n    build: .\n    volumes:
 
 
 def needs_root(r) -> str | None:
-    """What in one run of the image needs root, or None."""
+    """What in one run of the image needs root, or None. An init container is not the program:
+    it runs as root to prepare the volumes the program then uses as a non-root user."""
+    if r.init:
+        return None
     nonroot_user = r.user is not None and not ROOT_USER_RE.match(r.user.strip())
     if r.privileged:
         return "runs it privileged"
