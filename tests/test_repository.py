@@ -561,3 +561,30 @@ def test_an_init_container_run_as_root_is_not_the_program(cli, tmp_path):
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
     assert rep["user_ids"] == "1000:1000", rep
+
+
+def test_make_variable_names_the_image_run_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"tools/Dockerfile": TOOL, "Makefile": (
+        "IMAGE ?= acme/protogen:dev\n\nimage:\n\tdocker build -t $(IMAGE) tools\n\n"
+        "proto: image\n\tdocker run --rm -v $(CURDIR):/src $(IMAGE) --go_out=. api.proto\n")})
+    rep = report(cli, r / "tools" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("Makefile:7 runs it on the caller's checkout"), rep
+
+
+def test_compose_service_running_the_built_image_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": DEV, "Makefile": "image:\n\tdocker build -t acme/web-dev .\n",
+                        "compose.yaml": ("services:\n  web:\n    image: acme/web-dev\n"
+                                         "    volumes: ['.:/usr/src/web']\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_an_image_labelled_for_ci_container_jobs_is_left(cli, tmp_path):
+    df = ("FROM node:20-alpine\nRUN apk add --no-cache bash sudo shadow\n"
+          'LABEL "com.azure.dev.pipelines.agent.handler.node.path"="/usr/local/bin/node"\n'
+          "COPY tool /usr/local/bin/tool\n")
+    r = repo(tmp_path, {"ci/Dockerfile": df})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("line 3: LABEL com.azure.dev.pipelines.agent.handler.node.path"), rep

@@ -145,23 +145,28 @@ def _commands(repo, rel, text, cwds, builds=True):
                                      matrix=any("matrix." in t for t in b.tags)))
             break
     for r in runs:
-        repo.runs.append(Run("docker-run", Where(rel, r.line), image=r.image, user=r.user, privileged=r.privileged,
+        repo.runs.append(Run("docker-run", Where(rel, r.line), image=_assigned(text, r.image, r.line), user=r.user, privileged=r.privileged,
                              caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
                              volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
                              command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
 
 
-ASSIGNED_RE = lazyre.compile(r"\$\{?(\w+)\}?")
+ASSIGNED_RE = lazyre.compile(r"\$(?:\{(\w+)\}|\((\w+)\)|(\w+))")
 
 
 def _assigned(text: str, value: str, line: int) -> str:
-    """A tag that is only a shell variable (`-t "$tag"`), replaced by the variable's last plain
-    assignment above the line in the same file (`tag=${ORG}/${name}:${VERSION}`), else as it is."""
+    """An image name that is only a variable (`-t "$tag"`, make's `$(IMAGE)`), replaced by the
+    variable's last plain assignment in the same file (`tag=${ORG}/${name}:${VERSION}` above the
+    line in a script, `IMAGE ?= org/tool` anywhere in a Makefile), else as it is."""
     m = ASSIGNED_RE.fullmatch(value)
     if not m:
         return value
-    before = "\n".join(text.split("\n", line - 1)[:line - 1])
-    found = re.findall(rf"^[ \t]*(?:local[ \t]+|export[ \t]+)?{m.group(1)}=(\S+)[ \t]*$", before, re.M)
+    name = m.group(1) or m.group(2) or m.group(3)
+    if m.group(2):  # make: variables are expanded when the rule runs, so any assignment counts
+        found = re.findall(rf"^[ \t]*(?:export[ \t]+|override[ \t]+)?{name}[ \t]*[:?]?=[ \t]*(\S+)[ \t]*$", text, re.M)
+    else:
+        before = "\n".join(text.split("\n", line - 1)[:line - 1])
+        found = re.findall(rf"^[ \t]*(?:local[ \t]+|export[ \t]+|readonly[ \t]+)?{name}=(\S+)[ \t]*$", before, re.M)
     return found[-1].strip("'\"") if found else value
 
 

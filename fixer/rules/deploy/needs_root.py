@@ -9,6 +9,8 @@ How the repository itself runs the image (matched to this Dockerfile by a compos
   `hostPath` volumes of system folders;
 - `docker run` lines (README, docs, scripts, CI): `--privileged`, `--user root`, `--cap-add`, the
   Docker socket, system folders;
+- a LABEL a CI service reads from its container-job images (Azure Pipelines'
+  `com.azure.dev.pipelines.agent.handler.node.path`), whose agent adds users in the container;
 - a launcher that starts the image with an init (`/sbin/boot`, `/sbin/init`, `runsvdir`,
   `supervisord`), which brings up several services as root.
 The reason names the file and line of the first such run.
@@ -58,7 +60,30 @@ def needs_root(r) -> str | None:
     return None
 
 
+# LABELs a CI service reads from the images of its container jobs: Azure Pipelines' path to the
+# image's own Node.js for non-glibc images (learn.microsoft.com/azure/devops/pipelines/process/
+# container-phases, "Linux-based containers" and "Non glibc-based containers": the container's
+# USER must run groupadd and other privileged commands without sudo)
+CI_JOB_LABELS = ("com.azure.dev.pipelines.agent.handler.node.path",)
+
+
+def _ci_job_label(an) -> tuple[int, str] | None:
+    """(line, key) of a LABEL the CI service defines for its container-job images."""
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "label":
+                for key in CI_JOB_LABELS:
+                    if key in inst.args:
+                        return inst.start_line, key
+    return None
+
+
 def check(ctx) -> str | None:
+    found = _ci_job_label(ctx.an)
+    if found:
+        return (f"line {found[0]}: LABEL {found[1]} makes it an image for the CI service's container jobs, whose "
+                f"agent runs groupadd/useradd in the container without sudo (the service's stated requirement): "
+                f"the image must start as root")
     for r in runs(ctx):
         why = needs_root(r)
         if why:

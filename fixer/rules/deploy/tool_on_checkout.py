@@ -11,7 +11,7 @@ The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds n
 does and breaks the tool when it does not.
 
 A development container on the checkout: a compose service of the repository that builds this
-Dockerfile and bind-mounts the folder holding its sources (the build context or a folder above it,
+Dockerfile (or runs the image the repository builds from it) and bind-mounts the folder holding its sources (the build context or a folder above it,
 `.:/app`, `..:/app`, `./app:/usr/src/app`; not read-only) over the image's working folder: the
 checkout replaces the code the image copied, and the program (a dev server, a watcher, a package
 manager) writes into it as the developer's files. The compose file chooses the uid there
@@ -45,7 +45,7 @@ def _checkout_over_workdir(ctx, r, wd) -> tuple[str, str] | None:
     Dockerfile runs it on the checkout: the folder holding the build context (or the Dockerfile)
     mounted, writable, over the working folder or a folder above it."""
     work = r.workdir if r.workdir and r.workdir.startswith("/") else wd
-    if r.kind != "compose" or r.dockerfile is None or r.folder is None or ctx.path is None or not work or work == "/":
+    if r.kind != "compose" or r.folder is None or ctx.path is None or not work or work == "/":
         return None
     sources = [p for p in (r.context, os.path.dirname(os.path.realpath(ctx.path))) if p]
     for host, cont in r.mounts:
