@@ -588,3 +588,13 @@ def test_an_image_labelled_for_ci_container_jobs_is_left(cli, tmp_path):
     rep = report(cli, r / "ci" / "Dockerfile")
     assert rep["rule"] == "deployment-needs-root", rep
     assert rep["skipped"].startswith("line 3: LABEL com.azure.dev.pipelines.agent.handler.node.path"), rep
+
+
+def test_without_a_remote_the_source_label_names_the_repository(cli, tmp_path):
+    df = SERVICE.replace("CMD", 'LABEL org.opencontainers.image.source="https://github.com/acme/notifier"\nCMD')
+    r = repo(tmp_path, {"Dockerfile": df, "docs/install.md": (
+        "```\ndocker run -p 8080:8080 -v /var/cache/notifier:/var/cache/notifier acme/notifier serve\n```\n")})
+    assert "notifier" in load(str(r)).names
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("docs/install.md:2: the docker run line mounts the host's /var/cache/notifier"), rep

@@ -362,7 +362,26 @@ def _repo_names(root: str) -> tuple:
                 names.append(name)
     except OSError:
         pass
+    if len(names) == 1:
+        # no remote (a tarball, `git archive`, a CI artifact): the root Dockerfile's
+        # `org.opencontainers.image.source` label names the repository the image is built from
+        for df in ("Dockerfile", "Containerfile"):
+            try:
+                with open(os.path.join(root, df), encoding="utf-8", errors="replace") as f:
+                    text = f.read(64 << 10)
+            except OSError:
+                continue
+            m = SOURCE_LABEL_RE.search(text)
+            if m:
+                name = re.sub(r"\.git$", "", m.group(1).rstrip("/")).rsplit("/", 1)[-1].lower()
+                if name and name not in names:
+                    names.append(name)
+            break
     return tuple(n for n in names if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", n))
+
+
+SOURCE_LABEL_RE = lazyre.compile(r"org\.opencontainers\.image\.source['\"]?\s*=\s*['\"]?https?://[^\s'\"/]+/[^\s'\"/]+/"
+                                 r"([\w.-]+)")
 
 
 def _patterns(pats) -> re.Pattern:

@@ -51,10 +51,10 @@ def needs_root(r) -> str | None:
         if host.startswith("/dev/"):
             return f"mounts the host's device {host}, which only root or the device's group may open"
         if HOST_SYSTEM_RE.match(host):
-            return f"mounts the host's {host} (a host agent reading root-owned files)"
+            return f"mounts the host's {host}, a system folder whose files are root's (a host agent, or data only root may write)"
     for host in r.host_paths:
         if HOST_SYSTEM_RE.match(host):
-            return f"mounts the host's {host} (hostPath: a host agent reading root-owned files)"
+            return f"mounts the host's {host} (hostPath), a system folder whose files are root's (a host agent, or data only root may write)"
     if r.command and INIT_RE.search(" " + r.command + " ") and not nonroot_user:
         return f"starts it with an init ({r.command.split()[0]}) that brings up services as root"
     return None
