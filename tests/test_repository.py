@@ -598,3 +598,26 @@ def test_without_a_remote_the_source_label_names_the_repository(cli, tmp_path):
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "deployment-needs-root", rep
     assert rep["skipped"].startswith("docs/install.md:2: the docker run line mounts the host's /var/cache/notifier"), rep
+
+
+GORELEASER = """project_name: notes
+dockers:
+  - image_templates:
+      - "{{ .Env.REGISTRY }}/acme/{{ .ProjectName }}:{{ .Tag }}-amd64"
+      - "ghcr.io/acme/notes:latest"
+    dockerfile: release.Dockerfile
+"""
+
+
+def test_goreleaser_dockers_name_the_image(tmp_path):
+    r = repo(tmp_path, {"release.Dockerfile": SERVICE, ".goreleaser.yaml": GORELEASER})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "release.Dockerfile")) == {"acme/notes"}
+
+
+def test_a_single_file_mounted_is_no_tool_output_and_no_data_folder(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "Makefile": "build:\n\tdocker build -t acme/app .\n", "docs/config.md": (
+        "    docker run --rm -v ./app.yml:/app/config/app.yml acme/app config:check\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert not any("app.yml" in w for w in rep["warnings"]), rep

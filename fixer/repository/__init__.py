@@ -3,8 +3,9 @@ they are run.
 
 `Repository` is read once per repository root per run (`Cache.get`) and queried by the rules
 through `decide.Context.repository`. It holds:
-- the Dockerfiles and the images they produce: tags from compose `image:`, bake targets, `docker
-  build -t` in scripts, Makefiles and CI, `docker/build-push-action` tags (`builds`);
+- the Dockerfiles and the images they produce: tags from compose `image:`, bake targets, GoReleaser's
+  `dockers`, `docker build -t` in scripts, Makefiles and CI, `docker/build-push-action` tags and
+  the `docker/metadata-action` names they use (`builds`);
 - who consumes each image: `FROM` in the repository's Dockerfiles (`froms`), `COPY --from=image`
   (`copy_froms`), `FROM image` examples in README and docs (`doc_froms`);
 - how each is run (`runs`): compose services, Kubernetes manifests and Helm charts, `docker run`
@@ -44,6 +45,7 @@ SKIP_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
 COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
                     "*.compose.yml", "*.compose.yaml")
 BAKE_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl")
+GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
 SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile",
                    "Jenkinsfile", "Taskfile.yml", "Taskfile.yaml")
 DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
@@ -401,6 +403,8 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
         return "compose"
     if name in BAKE_FILES:
         return "bake"
+    if name in GORELEASER_FILES:
+        return "goreleaser"
     if folder in CI_DIRS or name in CI_FILES or folder.startswith(".github/workflows") or name.endswith(".gitlab-ci.yml"):
         return "ci" if name.endswith((".yml", ".yaml")) else "script"
     if name in ("action.yml", "action.yaml"):
@@ -421,7 +425,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 
 
 # the order files are read in when the budget is short: what decides the most first
-PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
+PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
             "doc": 4, "yaml": 5, "action": 6}
 # the README and the docs folder at the top say how the images are used: read before the scripts
 # deep in examples and samples (a repository of thousands of generated samples fills the budget)

@@ -143,6 +143,13 @@ def mount_target(spec: str) -> tuple[str, str] | None:
     return parts[0], parts[1]
 
 
+def file_mount(host: str, container: str) -> bool:
+    """A bind mount of one file (`./app.yml:/app/config/app.yml`, `./cert.pem:/certs/cert.pem`):
+    both ends name a file with an extension, not a folder a program writes new files into."""
+    ext = re.compile(r"[^/]\.[A-Za-z0-9]{1,8}/?$")
+    return bool(ext.search(host) and ext.search(container))
+
+
 def read_only(spec: str) -> bool:
     """A `-v host:container:ro` (or `readonly`) mount."""
     parts = spec.split(":")

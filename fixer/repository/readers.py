@@ -80,6 +80,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         _compose(repo, rel, folder, text)
     elif kind == "bake":
         _bake(repo, rel, folder, text)
+    elif kind == "goreleaser":
+        _goreleaser(repo, rel, folder, text)
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
@@ -277,6 +279,46 @@ def _bake(repo, rel, folder, text):
         output = [o for o in output if isinstance(o, str)]
         repo.builds.append(Build(real, Where(rel, line), tags=tags, target=target if isinstance(target, str) else None,
                                  outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output)))
+
+
+GO_TEMPLATE_RE = lazyre.compile(r"\{\{[^}]*\}\}")
+
+
+def _goreleaser(repo, rel, folder, text):
+    """GoReleaser's `dockers` (a `dockerfile` and its `image_templates`) and `dockers_v2` (a
+    `dockerfile` and its `images`): the images a release pushes. Templates in a tag or a leading
+    registry (`{{ .Env.REGISTRY }}/org/tool:{{ .Tag }}`) are dropped; a name still templated is not
+    used."""
+    if "docker" not in text:
+        return
+    keys = key_lines(text)
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict):
+            continue
+        project = doc.get("project_name") if isinstance(doc.get("project_name"), str) else (repo.stems() or [""])[0]
+        for section, names_key in (("dockers", "image_templates"), ("dockers_v2", "images")):
+            entries = doc.get(section)
+            for i, e in enumerate(entries[:100] if isinstance(entries, list) else ()):
+                if not isinstance(e, dict):
+                    continue
+                df = e.get("dockerfile") if isinstance(e.get("dockerfile"), str) else "Dockerfile"
+                real = _existing(repo, folder, df)
+                names = e.get(names_key)
+                if real is None or not isinstance(names, list):
+                    continue
+                tags = []
+                for n in names:
+                    if not isinstance(n, str):
+                        continue
+                    n = re.sub(r"\{\{\s*\.ProjectName\s*\}\}", project, n.strip())
+                    n = re.sub(r"^\{\{[^}]*\}\}/", "", n)
+                    n = re.sub(r":[^/:]*\{\{.*$", "", n)
+                    if n and not GO_TEMPLATE_RE.search(n):
+                        tags.append(n)
+                if tags:
+                    line = line_of(text, e["dockerfile"]) if isinstance(e.get("dockerfile"), str) else \
+                        (keys.get(section) or [1])[0]
+                    repo.builds.append(Build(real, Where(rel, line), tags=tags, image=True))
 
 
 def _workflow(repo, rel, text):

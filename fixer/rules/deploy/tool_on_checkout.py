@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 
-from ...repository.commands import is_cwd
+from ...repository.commands import file_mount, is_cwd
 
 CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
@@ -81,7 +81,7 @@ def check(ctx) -> str | None:
         if r.kind != "docker-run" or r.ports:
             continue
         for host, cont in r.mounts:
-            if not is_cwd(host) or (host, cont) in r.read_only:
+            if not is_cwd(host) or (host, cont) in r.read_only or file_mount(host, cont):
                 continue
             as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
             # the checkout itself, or a folder of it mounted where the tool works, given a command to run
