@@ -621,3 +621,17 @@ def test_a_single_file_mounted_is_no_tool_output_and_no_data_folder(cli, tmp_pat
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
     assert not any("app.yml" in w for w in rep["warnings"]), rep
+
+
+def test_kubernetes_host_path_over_a_volume_is_left_unless_a_uid_is_set(cli, tmp_path):
+    pod = ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: app\n      image: acme/app:1\n"
+           "      volumeMounts:\n        - name: data\n          mountPath: /data\n{ctx}  volumes:\n    - name: data\n"
+           "      hostPath:\n        path: /srv/app-data\n        type: DirectoryOrCreate\n")
+    r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "Makefile": "build:\n\tdocker build -t acme/app .\n",
+                        "k8s/pod.yaml": pod.format(ctx="")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert rep["skipped"].startswith("k8s/pod.yaml:6 bind-mounts /srv/app-data over /data"), rep
+    (r / "k8s" / "pod.yaml").write_text(pod.format(ctx="      securityContext:\n        runAsUser: 1000\n"))
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["user_ids"] == "1000:1000", rep

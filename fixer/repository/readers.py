@@ -508,6 +508,9 @@ def _kubernetes(repo, rel, text):
         psc = pod.get("securityContext") if isinstance(pod.get("securityContext"), dict) else {}
         host_paths = [v["hostPath"].get("path") for v in pod.get("volumes") or []
                       if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)]
+        by_name = {v.get("name"): v["hostPath"].get("path") for v in pod.get("volumes") or []
+                   if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)
+                   and isinstance(v["hostPath"].get("path"), str)}
         inits = pod.get("initContainers") if isinstance(pod.get("initContainers"), list) else []
         for c in (pod.get("containers") if isinstance(pod.get("containers"), list) else []) + inits:
             if not isinstance(c, dict) or not isinstance(c.get("image"), str):
@@ -518,6 +521,13 @@ def _kubernetes(repo, rel, text):
                 return csc[key] if key in csc else psc.get(key)
 
             caps = (csc.get("capabilities") or {}).get("add") if isinstance(csc.get("capabilities"), dict) else None
+            mounts, ro = [], []  # hostPath volumes as bind mounts: (host path, mountPath)
+            for vm in c.get("volumeMounts") if isinstance(c.get("volumeMounts"), list) else ():
+                if isinstance(vm, dict) and vm.get("name") in by_name and isinstance(vm.get("mountPath"), str):
+                    m = (by_name[vm["name"]], vm["mountPath"])
+                    mounts.append(m)
+                    if vm.get("readOnly") is True:
+                        ro.append(m)
             command = c.get("command") or []
             repo.runs.append(Run("kubernetes", Where(rel, line_of(text, c["image"])), image=c["image"],
                                  run_as_user=_int(get("runAsUser")), run_as_group=_int(get("runAsGroup")),
@@ -525,6 +535,7 @@ def _kubernetes(repo, rel, text):
                                  fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
                                  caps=[str(x) for x in caps] if isinstance(caps, list) else [],
                                  host_paths=[h for h in host_paths if isinstance(h, str)],
+                                 mounts=mounts, read_only=ro,
                                  init=any(c is i for i in inits),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else ""))
 

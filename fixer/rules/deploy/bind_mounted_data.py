@@ -1,5 +1,5 @@
-"""bind-mounted-data: the repository's compose file bind-mounts a folder of the checkout over the
-folder the program writes.
+"""bind-mounted-data: the repository's compose file (or a Kubernetes hostPath) bind-mounts a host
+folder over the folder the program writes.
 
 A compose service of the repository that builds or runs this image and bind-mounts a host folder
 given by a relative path (`./data:/data`, `./storage:/app`; not `:ro`, not a named volume) onto
@@ -11,6 +11,10 @@ repository): a uid baked into the image cannot write either, and the program fai
 database, uploads or keys. The change cannot be shown safe from the Dockerfile alone: the compose
 file needs `user:` (or the operator a `chown` of the host folder) in the same change.
 
+The same for a Kubernetes manifest of the repository that mounts a `hostPath` volume there and
+sets no `runAsUser` (the kubelet creates a missing hostPath folder owned by root, and `fsGroup`
+does not apply to hostPath volumes).
+
 Mounts onto a folder under the working folder, and `docker run` lines in the docs, stay a warning
 on the fix: nothing shows the program writes there, or the operator chooses the host folder.
 """
@@ -19,23 +23,26 @@ from __future__ import annotations
 
 import posixpath
 
-from . import ROOT_USER_RE, runs, under, volumes, workdir
+from . import HOST_SYSTEM_RE, ROOT_USER_RE, runs, under, volumes, workdir
 
 NAME = "bind-mounted-data"
-SUMMARY = "The repository's compose file bind-mounts a folder of the checkout over the image's VOLUME or working folder: the new user's chown is hidden."
+SUMMARY = "The repository's compose file (or a Kubernetes hostPath) bind-mounts a host folder over the image's VOLUME or working folder: the new user's chown is hidden."
 EXAMPLE = "# docker-compose.yml\nservices:\n  app:\n    build: .\n    volumes: ['./data:/data']  # the Dockerfile: VOLUME /data"
 
 
 def hidden_data(ctx, r) -> tuple[str, str, str] | None:
     """(host, container, what) of a compose bind mount of a checkout folder that hides a VOLUME
     or the working folder of the image."""
-    if r.kind != "compose" or (r.user is not None and not ROOT_USER_RE.match(r.user.strip())):
+    if r.kind not in ("compose", "kubernetes") or r.init or r.run_as_user is not None \
+            or (r.user is not None and not ROOT_USER_RE.match(r.user.strip())):
         return None
     wd = workdir(ctx.an)
     vols = [posixpath.normpath(v) for v in volumes(ctx.an)]
     for host, cont in r.mounts:
-        if (host, cont) in r.read_only or not host.startswith(".") or under(cont, "/root"):
+        if (host, cont) in r.read_only or under(cont, "/root") or HOST_SYSTEM_RE.match(host):
             continue
+        if r.kind == "compose" and not host.startswith("."):
+            continue  # an absolute folder in compose: the operator's choice, a warning on the fix
         for v in vols:
             if v != "/" and under(v, cont):
                 return host, cont, f"the image's VOLUME {v}"
