@@ -635,3 +635,11 @@ def test_kubernetes_host_path_over_a_volume_is_left_unless_a_uid_is_set(cli, tmp
     (r / "k8s" / "pod.yaml").write_text(pod.format(ctx="      securityContext:\n        runAsUser: 1000\n"))
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["user_ids"] == "1000:1000", rep
+
+
+def test_a_target_variable_only_in_the_tag_does_not_name_the_stage(tmp_path):
+    r = repo(tmp_path, {"Dockerfile": STAGES, "build.sh": (
+        "for t in proto lint; do\n  docker build --target \"$t\" -t \"acme/tools:$t\" .\ndone\n")})
+    model = load(str(r))
+    # each stage's image is a tag of one name: which stage `acme/tools` means is not shown
+    assert "acme/tools" not in model.image_paths_of(str(r / "Dockerfile"), "lint")

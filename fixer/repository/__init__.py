@@ -213,7 +213,7 @@ class Repository:
                 # the tag that names the target's variable names this stage's image
                 var = TARGET_VAR_RE.fullmatch(b.target).group(1)
                 use = re.compile(r"\$(?:\{" + re.escape(var) + r"\}|" + re.escape(var) + r"(?!\w))")
-                out += [(use.sub(stage, t), b.where) for t in b.tags if use.search(t)]
+                out += [(use.sub(stage, t), b.where) for t in b.tags if use.search(_name_part(t))]
         for r in self.runs:
             if r.dockerfile == real and r.image:
                 out.append((r.image, r.where))
@@ -294,6 +294,12 @@ class Repository:
                     if dp[i] == part and len(dp) > i + 1 and len(parts) > i + 1 and dp[i + 1] != parts[i + 1]:
                         return part  # another variant of the same version (`2.11/alpine`, `2.11/builder`)
         return None
+
+
+def _name_part(tag: str) -> str:
+    """The repository part of an image reference (`org/$t:1.0` -> `org/$t`): the tag dropped."""
+    last = tag.rsplit("/", 1)[-1]
+    return tag[: len(tag) - len(last)] + last.split(":", 1)[0] if ":" in last else tag
 
 
 def _matches(name: str, paths: set[str]) -> bool:
