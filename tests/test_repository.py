@@ -643,3 +643,12 @@ def test_a_target_variable_only_in_the_tag_does_not_name_the_stage(tmp_path):
     model = load(str(r))
     # each stage's image is a tag of one name: which stage `acme/tools` means is not shown
     assert "acme/tools" not in model.image_paths_of(str(r / "Dockerfile"), "lint")
+
+
+def test_github_repository_in_a_published_name(tmp_path):
+    wf = WORKFLOW_META.replace("IMAGE: acme/gen", "IMAGE: ghcr.io/${{ github.repository }}").replace(
+        "            name=ghcr.io/acme/gen,enable=true\n", "")
+    (tmp_path / "protogen").mkdir()
+    r = repo(tmp_path / "protogen", {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": wf})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"protogen"}

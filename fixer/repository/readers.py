@@ -337,6 +337,7 @@ def _workflow(repo, rel, text):
             if not isinstance(job, dict):
                 continue
             env = {**top_env, **(job["env"] if isinstance(job.get("env"), dict) else {})}
+            env = {k: _github(v, repo) if isinstance(v, str) else v for k, v in env.items()}
             meta: dict = {}  # docker/metadata-action step id -> the image names it makes tags for
             container = job.get("container")
             image = container.get("image") if isinstance(container, dict) else container
@@ -358,7 +359,7 @@ def _workflow(repo, rel, text):
                     repo.runs.append(Run("ci-job", Where(rel, line_of(text, uses)), image=uses[len("docker://"):]))
                     continue
                 if uses.startswith("docker/metadata-action") and isinstance(step.get("id"), str):
-                    meta[step["id"]] = _meta_images(w.get("images"), env)
+                    meta[step["id"]] = [_github(i, repo) for i in _meta_images(w.get("images"), env)]
                     continue
                 if not uses.startswith("docker/build-push-action"):
                     continue
@@ -409,7 +410,7 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
     tags = w.get("tags")
     tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
                                 tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
-    tags = [_env(t, env) for t in tags]
+    tags = [_github(_env(t, env), repo) for t in tags]
     for t in list(tags):
         m = META_TAGS_RE.fullmatch(t)
         if m and m.group(1) in meta:
@@ -439,6 +440,19 @@ def _env(value: str, env: dict) -> str:
         return v if isinstance(v, str) and "${{" not in v else m.group(0)
 
     return ENV_REF_RE.sub(one, value)
+
+
+GITHUB_REPO_RE = lazyre.compile(r"\$\{\{\s*github\.(?:repository|event\.repository\.name)\s*\}\}")
+GITHUB_OWNER_RE = lazyre.compile(r"\$\{\{\s*github\.repository_owner\s*\}\}/")
+
+
+def _github(value: str, repo: Repository) -> str:
+    """`${{ github.repository }}` (GitHub's publishing template: `ghcr.io/${{ github.repository }}`)
+    as the repository's name, the owner left out (image names match on their last component)."""
+    if "github." not in value or not repo.names:
+        return value
+    value = GITHUB_OWNER_RE.sub("", value)
+    return GITHUB_REPO_RE.sub(lambda m: repo.names[-1], value)
 
 
 def _meta_images(images, env: dict) -> list:
