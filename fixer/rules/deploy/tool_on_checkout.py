@@ -28,11 +28,11 @@ import os
 import re
 
 from ...repository.commands import file_mount, is_cwd
+from . import ROOT_USER_RE, runs, under, workdir
 
 CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
-from . import ROOT_USER_RE, runs, under, workdir
-
+# the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
 CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(pwd\))(?=/|$)")
 
 NAME = "tool-on-checkout"
