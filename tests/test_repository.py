@@ -111,12 +111,42 @@ def test_given_uid_wins_over_the_manifest(cli, tmp_path):
     assert rep["user_ids"] == "2000:2000", rep
 
 
-def test_bind_mount_onto_a_data_folder_warns(cli, tmp_path):
+def test_bind_mount_onto_a_folder_under_the_workdir_warns(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/app/data\n      - cache:/cache\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["changed"], rep
+    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /app/data") for w in rep["warnings"]), rep
+
+
+def test_compose_bind_mount_over_a_volume_is_left(cli, tmp_path):
     r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "docker-compose.yml": (
         "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/data\n      - cache:/cache\n")})
     rep = report(cli, r / "Dockerfile")
-    assert rep["changed"], rep
-    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /data") for w in rep["warnings"]), rep
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert rep["skipped"].startswith("docker-compose.yml:5 bind-mounts ./data over /data (the image's VOLUME /data)"), rep
+    # read-only, a named volume, or a service that already names its user: a fix
+    for vols in ("['./data:/data:ro']", "['data:/data']", "['./data:/data']\n    user: '1000:1000'"):
+        (r / "docker-compose.yml").write_text(f"services:\n  app:\n    build: .\n    volumes: {vols}\n")
+        rep = report(cli, r / "Dockerfile")
+        assert rep["rule"] is None and rep["changed"], (vols, rep)
+
+
+def test_compose_bind_mount_over_the_workdir_is_left(cli, tmp_path):
+    df = 'FROM alpine:3.20\nCOPY app /usr/bin/app\nWORKDIR /srv/app\nCMD ["app", "serve"]\n'
+    r = repo(tmp_path, {"Dockerfile": df, "deploy/docker-compose.yml": (
+        "services:\n  app:\n    image: acme/app\n    build: ..\n    volumes:\n      - ./state:/srv/app\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert "the image's working folder /srv/app" in rep["skipped"], rep
+
+
+def test_docs_run_with_a_host_folder_over_a_volume_warns(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "README.md": (
+        "    docker build -t acme/app .\n    docker run -d -p 8000:8000 -v /srv/app:/data acme/app\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("bind-mounts /srv/app onto /data" in w for w in rep["warnings"]), rep
 
 
 def test_export_only_build_is_left(cli, tmp_path):
@@ -338,3 +368,287 @@ def test_tool_writing_into_a_folder_under_its_workdir(cli, tmp_path):
         "\tdocker run --rm -v \"$(PWD)/ui/static\":/src/ui/static acme-ui yarn build\n")})
     rep = report(cli, r / "ui" / "build.Dockerfile")
     assert rep["rule"] == "tool-on-checkout", rep
+
+
+# --- issue 21 round 2: development containers, images named after their stage, /root mounts ----
+
+DEV = ('FROM node:20-alpine\nWORKDIR /usr/src/web\nCOPY package.json ./\nRUN npm install\nCOPY . .\n'
+       'CMD ["npm", "run", "dev"]\n')
+
+
+def test_compose_that_mounts_the_sources_over_the_workdir_is_a_dev_container(cli, tmp_path):
+    r = repo(tmp_path, {"web/Dockerfile": DEV, "docker-compose.yml": (
+        "services:\n  web:\n    build: ./web\n    ports: ['3000:3000']\n    volumes:\n"
+        "      - ./web:/usr/src/web\n      - modules:/usr/src/web/node_modules\nvolumes:\n  modules: {}\n")})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("docker-compose.yml:6 bind-mounts the checkout (./web"), rep
+    assert 'user: "${UID}:${GID}"' in rep["skipped"], rep
+
+
+def test_dev_dockerfile_in_a_subfolder_with_the_whole_checkout_mounted(cli, tmp_path):
+    df = 'FROM python:3.12-slim\nWORKDIR /code/app\nCOPY . /code\nCMD ["python", "-m", "app", "--reload"]\n'
+    r = repo(tmp_path, {"dev/local.Dockerfile": df, "dev/compose.yaml": (
+        "services:\n  app:\n    build:\n      context: ..\n      dockerfile: dev/local.Dockerfile\n"
+        "    volumes:\n      - type: bind\n        source: ..\n        target: /code\n")})
+    rep = report(cli, r / "dev" / "local.Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_dev_container_run_as_the_callers_uid(cli, tmp_path):
+    r = repo(tmp_path, {"web/Dockerfile": DEV, "compose.yml": (
+        "services:\n  web:\n    build: web\n    user: \"${UID}:${GID}\"\n    volumes: ['${PWD}/web:/usr/src/web']\n")})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert "with user: ${UID}:${GID}: the compose file chooses the uid" in rep["skipped"], rep
+
+
+def test_read_only_sources_or_a_data_folder_are_not_a_dev_container(cli, tmp_path):
+    r = repo(tmp_path, {"web/Dockerfile": DEV, "docker-compose.yml": (
+        "services:\n  web:\n    build: ./web\n    volumes:\n      - ./web:/usr/src/web:ro\n")})
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    # a data folder inside the build context is not the sources: a fix, with the bind-mount warning
+    (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
+                                          "      - ./web/uploads:/usr/src/web/uploads\n")
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("bind-mounts ./web/uploads onto /usr/src/web/uploads" in w for w in rep["warnings"]), rep
+    # a folder elsewhere on the host over the working folder is not the checkout either
+    (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
+                                          "      - /srv/web:/usr/src/web\n")
+    rep = report(cli, r / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_read_only_checkout_is_not_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"gen/Dockerfile": TOOL, "README.md": (
+        "    docker build -t acme/protogen gen\n    docker run --rm -v \"$PWD\":/src:ro -w /src acme/protogen api.proto\n")})
+    rep = report(cli, r / "gen" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+STAGES = (TOOL.replace('ENTRYPOINT ["protoc"]\n', 'ENTRYPOINT ["protoc"]\n\nFROM debian:bookworm-slim AS lint\n'
+                       'RUN apt-get update && apt-get install -y --no-install-recommends jq && rm -rf /var/lib/apt/lists/*\n'
+                       'WORKDIR /work\nENTRYPOINT ["jq"]\n'))
+
+
+def test_image_named_after_the_stage_its_build_targets(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": STAGES, "release.sh": (
+        "#!/bin/sh\nfor stage in proto lint; do\n  image=${REGISTRY}/${stage}:${VERSION}\n"
+        "  docker build --target \"$stage\" -t \"$image\" .\ndone\n"),
+        "README.md": "Check your files:\n\n    docker run --rm -v $(pwd):/work acme/lint .\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("README.md:3 runs it on the caller's checkout"), rep
+    # the README names another stage's image: nothing says how this one runs
+    (r / "README.md").write_text("Check your files:\n\n    docker run --rm -v $(pwd):/work acme/other .\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_mount_into_roots_home_needs_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    ports: ['8080:8080']\n    volumes:\n      - appdata:/root/.app\n"
+        "volumes:\n  appdata: {}\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert "mounts appdata onto /root/.app, in root's home" in rep["skipped"], rep
+    # run as a non-root user already, the mount is the operator's business
+    (r / "docker-compose.yml").write_text("services:\n  app:\n    build: .\n    user: '1000'\n    volumes:\n"
+                                          "      - appdata:/root/.app\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "deployment-needs-root", rep
+
+
+def test_docs_run_with_the_home_folder_mounted_in_roots_home(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "README.md": (
+        "```\ndocker build -t acme/app .\ndocker run -d -p 80:8080 -v ~/.app:/root/.app acme/app\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("README.md:3: the docker run line mounts ~/.app onto /root/.app"), rep
+
+
+def test_top_level_docs_are_read_before_deep_scripts(tmp_path, monkeypatch):
+    import fixer.repository as repository
+
+    files = {f"samples/s{i}/gen/build.sh": "echo\n" for i in range(12)}
+    files.update({"gen/Dockerfile": TOOL, "docs/usage.md": "docker run --rm -v $(pwd):/src -w /src acme/gen x\n",
+                  "gen/build.sh": "docker build -t acme/gen .\n"})
+    r = repo(tmp_path, files)
+    monkeypatch.setattr(repository, "MAX_FILES", 6)
+    model = load(str(r))
+    assert any(run.where.file == "docs/usage.md" for run in model.runs), model.runs
+
+
+WORKFLOW_META = """on: push
+env:
+  IMAGE: acme/gen
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: meta
+        uses: docker/metadata-action@v5
+        with:
+          images: |
+            ${{ env.IMAGE }}
+            name=ghcr.io/acme/gen,enable=true
+      - uses: docker/build-push-action@v6
+        with:
+          context: gen
+          push: true
+          tags: ${{ steps.meta.outputs.tags }}
+"""
+
+
+def test_image_names_from_the_metadata_action_and_workflow_env(cli, tmp_path):
+    r = repo(tmp_path, {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": WORKFLOW_META,
+                        "README.md": "    docker run --rm -v $(pwd):/src acme/gen --go_out=. api.proto\n"})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"acme/gen"}
+    assert set(model.builds[0].tags) == {"acme/gen", "ghcr.io/acme/gen"}
+    rep = report(cli, r / "gen" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+WORKFLOW_MATRIX = """on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        include:
+          - image: acme/server
+            dockerfile: server/Dockerfile
+          - image: acme/worker
+            dockerfile: worker/Dockerfile
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: ${{ matrix.dockerfile }}
+          outputs: type=image,name=${{ matrix.image }},push-by-digest=true,push=true
+"""
+
+
+def test_matrix_include_pairs_each_dockerfile_with_its_image(tmp_path):
+    r = repo(tmp_path, {"server/Dockerfile": SERVICE, "worker/Dockerfile": SERVICE,
+                        ".github/workflows/build.yml": WORKFLOW_MATRIX})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "server" / "Dockerfile")) == {"acme/server"}
+    assert model.image_paths_of(str(r / "worker" / "Dockerfile")) == {"acme/worker"}
+
+
+def test_a_workflow_step_run_in_the_image_is_a_tool_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"lint/Dockerfile": TOOL, "Makefile": "lint-image:\n\tdocker build -t acme/lint lint\n",
+                        ".github/workflows/lint.yml": (
+                            "on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n"
+                            "      - uses: actions/checkout@v4\n      - uses: docker://acme/lint:1\n"
+                            "        with:\n          args: --fix .\n")})
+    rep = report(cli, r / "lint" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".github/workflows/lint.yml:7 runs it as a CI job's image"), rep
+
+
+def test_an_init_container_run_as_root_is_not_the_program(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "Makefile": "build:\n\tdocker build -t acme/app .\n", "k8s/app.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      initContainers:\n"
+        "        - name: perms\n          image: acme/app\n          command: [sh, -c, 'chown -R 1000 /data']\n"
+        "          securityContext:\n            runAsUser: 0\n      containers:\n        - name: app\n"
+        "          image: acme/app\n          securityContext:\n            runAsUser: 1000\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert rep["user_ids"] == "1000:1000", rep
+
+
+def test_make_variable_names_the_image_run_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"tools/Dockerfile": TOOL, "Makefile": (
+        "IMAGE ?= acme/protogen:dev\n\nimage:\n\tdocker build -t $(IMAGE) tools\n\n"
+        "proto: image\n\tdocker run --rm -v $(CURDIR):/src $(IMAGE) --go_out=. api.proto\n")})
+    rep = report(cli, r / "tools" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("Makefile:7 runs it on the caller's checkout"), rep
+
+
+def test_compose_service_running_the_built_image_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": DEV, "Makefile": "image:\n\tdocker build -t acme/web-dev .\n",
+                        "compose.yaml": ("services:\n  web:\n    image: acme/web-dev\n"
+                                         "    volumes: ['.:/usr/src/web']\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_an_image_labelled_for_ci_container_jobs_is_left(cli, tmp_path):
+    df = ("FROM node:20-alpine\nRUN apk add --no-cache bash sudo shadow\n"
+          'LABEL "com.azure.dev.pipelines.agent.handler.node.path"="/usr/local/bin/node"\n'
+          "COPY tool /usr/local/bin/tool\n")
+    r = repo(tmp_path, {"ci/Dockerfile": df})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("line 3: LABEL com.azure.dev.pipelines.agent.handler.node.path"), rep
+
+
+def test_without_a_remote_the_source_label_names_the_repository(cli, tmp_path):
+    df = SERVICE.replace("CMD", 'LABEL org.opencontainers.image.source="https://github.com/acme/notifier"\nCMD')
+    r = repo(tmp_path, {"Dockerfile": df, "docs/install.md": (
+        "```\ndocker run -p 8080:8080 -v /var/cache/notifier:/var/cache/notifier acme/notifier serve\n```\n")})
+    assert "notifier" in load(str(r)).names
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("docs/install.md:2: the docker run line mounts the host's /var/cache/notifier"), rep
+
+
+GORELEASER = """project_name: notes
+dockers:
+  - image_templates:
+      - "{{ .Env.REGISTRY }}/acme/{{ .ProjectName }}:{{ .Tag }}-amd64"
+      - "ghcr.io/acme/notes:latest"
+    dockerfile: release.Dockerfile
+"""
+
+
+def test_goreleaser_dockers_name_the_image(tmp_path):
+    r = repo(tmp_path, {"release.Dockerfile": SERVICE, ".goreleaser.yaml": GORELEASER})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "release.Dockerfile")) == {"acme/notes"}
+
+
+def test_a_single_file_mounted_is_no_tool_output_and_no_data_folder(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": APP, "Makefile": "build:\n\tdocker build -t acme/app .\n", "docs/config.md": (
+        "    docker run --rm -v ./app.yml:/app/config/app.yml acme/app config:check\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert not any("app.yml" in w for w in rep["warnings"]), rep
+
+
+def test_kubernetes_host_path_over_a_volume_is_left_unless_a_uid_is_set(cli, tmp_path):
+    pod = ("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: app\n      image: acme/app:1\n"
+           "      volumeMounts:\n        - name: data\n          mountPath: /data\n{ctx}  volumes:\n    - name: data\n"
+           "      hostPath:\n        path: /srv/app-data\n        type: DirectoryOrCreate\n")
+    r = repo(tmp_path, {"Dockerfile": APP + "VOLUME /data\n", "Makefile": "build:\n\tdocker build -t acme/app .\n",
+                        "k8s/pod.yaml": pod.format(ctx="")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert rep["skipped"].startswith("k8s/pod.yaml:6 bind-mounts /srv/app-data over /data"), rep
+    (r / "k8s" / "pod.yaml").write_text(pod.format(ctx="      securityContext:\n        runAsUser: 1000\n"))
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["user_ids"] == "1000:1000", rep
+
+
+def test_a_target_variable_only_in_the_tag_does_not_name_the_stage(tmp_path):
+    r = repo(tmp_path, {"Dockerfile": STAGES, "build.sh": (
+        "for t in proto lint; do\n  docker build --target \"$t\" -t \"acme/tools:$t\" .\ndone\n")})
+    model = load(str(r))
+    # each stage's image is a tag of one name: which stage `acme/tools` means is not shown
+    assert "acme/tools" not in model.image_paths_of(str(r / "Dockerfile"), "lint")
+
+
+def test_github_repository_in_a_published_name(tmp_path):
+    wf = WORKFLOW_META.replace("IMAGE: acme/gen", "IMAGE: ghcr.io/${{ github.repository }}").replace(
+        "            name=ghcr.io/acme/gen,enable=true\n", "")
+    (tmp_path / "protogen").mkdir()
+    r = repo(tmp_path / "protogen", {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": wf})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"protogen"}

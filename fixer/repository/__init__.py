@@ -3,8 +3,9 @@ they are run.
 
 `Repository` is read once per repository root per run (`Cache.get`) and queried by the rules
 through `decide.Context.repository`. It holds:
-- the Dockerfiles and the images they produce: tags from compose `image:`, bake targets, `docker
-  build -t` in scripts, Makefiles and CI, `docker/build-push-action` tags (`builds`);
+- the Dockerfiles and the images they produce: tags from compose `image:`, bake targets, GoReleaser's
+  `dockers`, `docker build -t` in scripts, Makefiles and CI, `docker/build-push-action` tags and
+  the `docker/metadata-action` names they use (`builds`);
 - who consumes each image: `FROM` in the repository's Dockerfiles (`froms`), `COPY --from=image`
   (`copy_froms`), `FROM image` examples in README and docs (`doc_froms`);
 - how each is run (`runs`): compose services, Kubernetes manifests and Helm charts, `docker run`
@@ -47,6 +48,7 @@ SKIP_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
 COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
                     "*.compose.yml", "*.compose.yaml")
 BAKE_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl")
+GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
 SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile",
                    "Jenkinsfile", "Taskfile.yml", "Taskfile.yaml")
 DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
@@ -63,6 +65,7 @@ SOURCE_GENERATOR_RE = lazyre.compile(r"^[\w-]*dockerfiles?[\w-]*\.(?:clj|cljs|py
 TEMPLATE_RE = lazyre.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
                          r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
 VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
+TARGET_VAR_RE = lazyre.compile(r"\$\{?(\w+)\}?")
 FROM_RE = lazyre.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
 COPY_FROM_RE = lazyre.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)
 K8S_KINDS = {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController",
@@ -104,6 +107,10 @@ class Run:
     privileged: bool = False
     caps: list = field(default_factory=list)
     mounts: list = field(default_factory=list)  # (host, container) bind mounts
+    read_only: list = field(default_factory=list)  # the (host, container) bind mounts marked read-only
+    volume_targets: list = field(default_factory=list)  # (source, container) of every mount, named volumes too
+    context: str | None = None  # real path of the build context, when the runner builds it (compose `build:`)
+    folder: str | None = None  # real path of the folder relative host paths start from (compose: its file's)
     mount_lines: dict = field(default_factory=dict)  # (host, container) -> the line that declares it
     workdir: str | None = None
     command: str = ""
@@ -113,6 +120,7 @@ class Run:
     run_as_non_root: bool | None = None
     fs_group: int | None = None
     host_paths: list = field(default_factory=list)
+    init: bool = False  # a Kubernetes init container (it prepares volumes, often as root, for the program)
 
 
 @dataclass
@@ -206,8 +214,16 @@ class Repository:
         real = os.path.realpath(dockerfile)
         out = []
         for b in self.builds:
-            if b.dockerfile == real and (b.target is None or stage is None or b.target == stage):
+            if b.dockerfile != real:
+                continue
+            if b.target is None or stage is None or b.target == stage:
                 out += [(t, b.where) for t in b.tags]
+            elif TARGET_VAR_RE.fullmatch(b.target):
+                # one image per stage (`for t in $TARGETS; do docker build --target "$t" -t org/$t`):
+                # the tag that names the target's variable names this stage's image
+                var = TARGET_VAR_RE.fullmatch(b.target).group(1)
+                use = re.compile(r"\$(?:\{" + re.escape(var) + r"\}|" + re.escape(var) + r"(?!\w))")
+                out += [(use.sub(stage, t), b.where) for t in b.tags if use.search(_name_part(t))]
         for r in self.runs:
             if r.dockerfile == real and r.image:
                 out.append((r.image, r.where))
@@ -300,6 +316,12 @@ class Repository:
         return None
 
 
+def _name_part(tag: str) -> str:
+    """The repository part of an image reference (`org/$t:1.0` -> `org/$t`): the tag dropped."""
+    last = tag.rsplit("/", 1)[-1]
+    return tag[: len(tag) - len(last)] + last.split(":", 1)[0] if ":" in last else tag
+
+
 def _matches(name: str, paths: set[str]) -> bool:
     p = image_path(name)
     if not p:
@@ -384,7 +406,26 @@ def _repo_names(root: str) -> tuple:
                 names.append(name)
     except OSError:
         pass
+    if len(names) == 1:
+        # no remote (a tarball, `git archive`, a CI artifact): the root Dockerfile's
+        # `org.opencontainers.image.source` label names the repository the image is built from
+        for df in ("Dockerfile", "Containerfile"):
+            try:
+                with open(os.path.join(root, df), encoding="utf-8", errors="replace") as f:
+                    text = f.read(64 << 10)
+            except OSError:
+                continue
+            m = SOURCE_LABEL_RE.search(text)
+            if m:
+                name = re.sub(r"\.git$", "", m.group(1).rstrip("/")).rsplit("/", 1)[-1].lower()
+                if name and name not in names:
+                    names.append(name)
+            break
     return tuple(n for n in names if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", n))
+
+
+SOURCE_LABEL_RE = lazyre.compile(r"org\.opencontainers\.image\.source['\"]?\s*=\s*['\"]?https?://[^\s'\"/]+/[^\s'\"/]+/"
+                                 r"([\w.-]+)")
 
 
 def _patterns(pats) -> re.Pattern:
@@ -404,6 +445,8 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
         return "compose"
     if name in BAKE_FILES:
         return "bake"
+    if name in GORELEASER_FILES:
+        return "goreleaser"
     if folder in CI_DIRS or name in CI_FILES or folder.startswith(".github/workflows") or name.endswith(".gitlab-ci.yml"):
         return "ci" if name.endswith((".yml", ".yaml")) else "script"
     if name in ("action.yml", "action.yaml"):
@@ -424,8 +467,11 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 
 
 # the order files are read in when the budget is short: what decides the most first
-PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
+PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
             "doc": 4, "yaml": 5, "action": 6}
+# the README and the docs folder at the top say how the images are used: read before the scripts
+# deep in examples and samples (a repository of thousands of generated samples fills the budget)
+TOP_DOC_DEPTH = 1
 
 
 def load(root: str, cheap: bool = False) -> Repository:
@@ -472,7 +518,8 @@ def load(root: str, cheap: bool = False) -> Repository:
             if kind == "dockerfile":
                 repo.dockerfiles.append(rel)
             if kind is not None:
-                found.append((PRIORITY[kind], depth, rel, kind))
+                prio = PRIORITY[kind] if kind != "doc" or depth > TOP_DOC_DEPTH else PRIORITY["ci"]
+                found.append((prio, depth, rel, kind))
     if queue:
         repo.warn(f"more than {max_dirs} folders: the repository was read in part")
     found.sort()

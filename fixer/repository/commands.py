@@ -46,6 +46,8 @@ class RunLine:
     privileged: bool = False
     caps: list = field(default_factory=list)
     mounts: list = field(default_factory=list)  # (host, container)
+    read_only: list = field(default_factory=list)  # the mounts marked read-only
+    volume_targets: list = field(default_factory=list)  # (source, container) of every -v, named volumes too
     entrypoint: str | None = None
     command: list = field(default_factory=list)
     ports: bool = False  # publishes a port: a service, not a tool
@@ -132,6 +134,29 @@ def parse_mount(spec: str) -> tuple[str, str] | None:
     return host, container
 
 
+def mount_target(spec: str) -> tuple[str, str] | None:
+    """(source, container) of any `-v source:container[:opts]`, a named volume's too."""
+    parts = spec.split(":")
+    if re.match(r"^[A-Za-z]$", parts[0]) and len(parts) > 2:  # C:\x:/y
+        parts = [parts[0] + ":" + parts[1]] + parts[2:]
+    if len(parts) < 2 or not parts[1].startswith("/"):
+        return None
+    return parts[0], parts[1]
+
+
+def file_mount(host: str, container: str) -> bool:
+    """A bind mount of one file (`./app.yml:/app/config/app.yml`, `./cert.pem:/certs/cert.pem`):
+    both ends name a file with an extension, not a folder a program writes new files into."""
+    ext = re.compile(r"[^/]\.[A-Za-z0-9]{1,8}/?$")
+    return bool(ext.search(host) and ext.search(container))
+
+
+def read_only(spec: str) -> bool:
+    """A `-v host:container:ro` (or `readonly`) mount."""
+    parts = spec.split(":")
+    return len(parts) > 2 and any(o in ("ro", "readonly") for o in parts[-1].split(","))
+
+
 def _mount_flag(value: str) -> tuple[str, str] | None:
     """(host, container) of a `--mount type=bind,source=...,target=...`."""
     opts = dict(p.partition("=")[::2] for p in value.split(","))
@@ -161,6 +186,11 @@ def parse_run(words: list[str], line: int, text: str) -> RunLine | None:
             m = parse_mount(val)
             if m:
                 run.mounts.append(m)
+                if read_only(val):
+                    run.read_only.append(m)
+            t = mount_target(val)
+            if t:
+                run.volume_targets.append(t)
         elif flag == "--mount":
             m = _mount_flag(val)
             if m:

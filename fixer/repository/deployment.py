@@ -64,6 +64,7 @@ def settings(repo, dockerfile: str | None, an, valid_uid) -> Settings:
     if repo is None or dockerfile is None:
         return out
     runs = repo.runs_of(os.path.realpath(dockerfile), an.final.name)
+    runs = [r for r in runs if not r.init] + [r for r in runs if r.init]  # the program's own container first
     for r in runs:
         if r.run_as_user and valid_uid(r.run_as_user):
             out.uid = r.run_as_user
@@ -79,12 +80,12 @@ def settings(repo, dockerfile: str | None, an, valid_uid) -> Settings:
                 out.reasons.append(f"{r.where} runs it with runAsNonRoot: true, which needs a numeric USER")
                 break
     wd, vols = workdir(an), volumes(an)
-    from .commands import is_cwd
+    from .commands import file_mount, is_cwd
 
     for r in runs:
         for host, cont in r.mounts:
-            if "docker.sock" in host or not cont.startswith("/"):
-                continue
+            if "docker.sock" in host or not cont.startswith("/") or (host, cont) in r.read_only or file_mount(host, cont):
+                continue  # a read-only mount or a single file (a configuration, a certificate) is not written
             if any(under(cont, v) for v in vols) or (wd and wd != "/" and under(cont, wd)):
                 whose = "the caller's checkout" if is_cwd(host) else "the host folder"
                 where = f"{r.where.file}:{r.mount_lines.get((host, cont), r.where.line)}"

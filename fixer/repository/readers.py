@@ -81,6 +81,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         _compose(repo, rel, folder, text)
     elif kind == "bake":
         _bake(repo, rel, folder, text)
+    elif kind == "goreleaser":
+        _goreleaser(repo, rel, folder, text)
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
@@ -197,30 +199,63 @@ def _commands(repo, rel, text, cwds, builds=True):
             real = _existing(repo, df)
             if real is None:
                 continue
-            repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target,
+            repo.builds.append(Build(real, Where(rel, b.line), tags=[_assigned(text, t, b.line) for t in b.tags],
+                                     target=b.target,
                                      outputs=list(b.outputs),
                                      image=bool(b.tags or b.push or b.load
                                                 or any(output_makes_image(o) for o in b.outputs)),
                                      matrix=any("matrix." in t for t in b.tags)))
             break
     for r in runs:
-        repo.runs.append(Run("docker-run", Where(rel, r.line), image=r.image, user=r.user, privileged=r.privileged,
-                             caps=list(r.caps), mounts=list(r.mounts), workdir=r.workdir, ports=r.ports,
+        repo.runs.append(Run("docker-run", Where(rel, r.line), image=_assigned(text, r.image, r.line), user=r.user, privileged=r.privileged,
+                             caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
+                             volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
                              command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
 
 
-def _mounts(volumes) -> list:
-    out = []
+ASSIGNED_RE = lazyre.compile(r"\$(?:\{(\w+)\}|\((\w+)\)|(\w+))")
+
+
+def _assigned(text: str, value: str, line: int) -> str:
+    """An image name that is only a variable (`-t "$tag"`, make's `$(IMAGE)`), replaced by the
+    variable's last plain assignment in the same file (`tag=${ORG}/${name}:${VERSION}` above the
+    line in a script, `IMAGE ?= org/tool` anywhere in a Makefile), else as it is."""
+    m = ASSIGNED_RE.fullmatch(value)
+    if not m:
+        return value
+    name = m.group(1) or m.group(2) or m.group(3)
+    if m.group(2):  # make: variables are expanded when the rule runs, so any assignment counts
+        found = re.findall(rf"^[ \t]*(?:export[ \t]+|override[ \t]+)?{name}[ \t]*[:?]?=[ \t]*(\S+)[ \t]*$", text, re.M)
+    else:
+        before = "\n".join(text.split("\n", line - 1)[:line - 1])
+        found = re.findall(rf"^[ \t]*(?:local[ \t]+|export[ \t]+|readonly[ \t]+)?{name}=(\S+)[ \t]*$", before, re.M)
+    return found[-1].strip("'\"") if found else value
+
+
+def _mounts(volumes) -> tuple[list, list, list]:
+    """A compose service's volumes: (bind mounts, the read-only ones among them, (source, target)
+    of every mount, named volumes too)."""
+    out, ro, targets = [], [], []
     for v in volumes if isinstance(volumes, list) else ():
         if isinstance(v, str):
             m = commands.parse_mount(v)
             if m:
                 out.append(m)
-        elif isinstance(v, dict) and v.get("type") == "bind":
+                if commands.read_only(v):
+                    ro.append(m)
+            t = commands.mount_target(v)
+            if t:
+                targets.append(t)
+        elif isinstance(v, dict):
             src, dst = v.get("source"), v.get("target")
-            if isinstance(src, str) and isinstance(dst, str):
+            if not isinstance(dst, str):
+                continue
+            targets.append((src if isinstance(src, str) else "", dst))
+            if v.get("type") == "bind" and isinstance(src, str):
                 out.append((src, dst))
-    return out
+                if v.get("read_only") is True:
+                    ro.append((src, dst))
+    return out, ro, targets
 
 
 def _compose(repo, rel, folder, text):
@@ -236,13 +271,15 @@ def _compose(repo, rel, folder, text):
                 continue
             line = (keys.get(str(name)) or [1])[0]
             build = svc.get("build")
-            dockerfile = target = None
+            dockerfile = target = context = None
             if isinstance(build, str):
                 dockerfile = _existing(repo, folder, build, "Dockerfile")
+                context = repo.inside(os.path.normpath(os.path.join(folder, build)))
             elif isinstance(build, dict):
                 ctx = build.get("context") if isinstance(build.get("context"), str) else "."
                 df = build.get("dockerfile") if isinstance(build.get("dockerfile"), str) else "Dockerfile"
                 dockerfile = _existing(repo, folder, ctx, df)
+                context = repo.inside(os.path.normpath(os.path.join(folder, ctx)))
                 target = build.get("target") if isinstance(build.get("target"), str) else None
             image = svc.get("image") if isinstance(svc.get("image"), str) else None
             if dockerfile and image:
@@ -252,14 +289,15 @@ def _compose(repo, rel, folder, text):
             caps = svc.get("cap_add")
             command = svc.get("entrypoint") or svc.get("command") or ""
             user = svc.get("user")
-            mounts = _mounts(svc.get("volumes"))
+            mounts, ro, targets = _mounts(svc.get("volumes"))
             mount_lines = {m: line_of(text, f"{m[0]}:{m[1]}", after=line) for m in mounts
                            if f"{m[0]}:{m[1]}" in text}
             repo.runs.append(Run("compose", Where(rel, line), image=image, dockerfile=dockerfile, target=target,
                                  user=str(user) if user is not None else None,
                                  privileged=svc.get("privileged") is True,
                                  caps=[str(c) for c in caps] if isinstance(caps, list) else [],
-                                 mounts=mounts, mount_lines=mount_lines,
+                                 mounts=mounts, mount_lines=mount_lines, read_only=ro, volume_targets=targets,
+                                 context=context if dockerfile else None, folder=repo.inside(folder),
                                  workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
                                  ports=bool(svc.get("ports")),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))
@@ -303,20 +341,64 @@ def _bake(repo, rel, folder, text):
                                  outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output)))
 
 
+GO_TEMPLATE_RE = lazyre.compile(r"\{\{[^}]*\}\}")
+
+
+def _goreleaser(repo, rel, folder, text):
+    """GoReleaser's `dockers` (a `dockerfile` and its `image_templates`) and `dockers_v2` (a
+    `dockerfile` and its `images`): the images a release pushes. Templates in a tag or a leading
+    registry (`{{ .Env.REGISTRY }}/org/tool:{{ .Tag }}`) are dropped; a name still templated is not
+    used."""
+    if "docker" not in text:
+        return
+    keys = key_lines(text)
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict):
+            continue
+        project = doc.get("project_name") if isinstance(doc.get("project_name"), str) else (repo.stems() or [""])[0]
+        for section, names_key in (("dockers", "image_templates"), ("dockers_v2", "images")):
+            entries = doc.get(section)
+            for i, e in enumerate(entries[:100] if isinstance(entries, list) else ()):
+                if not isinstance(e, dict):
+                    continue
+                df = e.get("dockerfile") if isinstance(e.get("dockerfile"), str) else "Dockerfile"
+                real = _existing(repo, folder, df)
+                names = e.get(names_key)
+                if real is None or not isinstance(names, list):
+                    continue
+                tags = []
+                for n in names:
+                    if not isinstance(n, str):
+                        continue
+                    n = re.sub(r"\{\{\s*\.ProjectName\s*\}\}", project, n.strip())
+                    n = re.sub(r"^\{\{[^}]*\}\}/", "", n)
+                    n = re.sub(r":[^/:]*\{\{.*$", "", n)
+                    if n and not GO_TEMPLATE_RE.search(n):
+                        tags.append(n)
+                if tags:
+                    line = line_of(text, e["dockerfile"]) if isinstance(e.get("dockerfile"), str) else \
+                        (keys.get(section) or [1])[0]
+                    repo.builds.append(Build(real, Where(rel, line), tags=tags, image=True))
+
+
 def _workflow(repo, rel, text):
     """docker/build-push-action steps of a GitHub workflow (tags, outputs, push) and whether a job
     pushes one image per matrix entry."""
     if rel.endswith(".gitlab-ci.yml"):
         _gitlab(repo, rel, text)
         return
-    if ("build-push-action" not in text and "container:" not in text
+    if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
             and not ("matrix" in text and ("docker push" in text or "--push" in text))):
         return
     for doc in _yaml(repo, rel, text):
         jobs = doc.get("jobs") if isinstance(doc, dict) else None
+        top_env = doc.get("env") if isinstance(doc, dict) and isinstance(doc.get("env"), dict) else {}
         for job in jobs.values() if isinstance(jobs, dict) else ():
             if not isinstance(job, dict):
                 continue
+            env = {**top_env, **(job["env"] if isinstance(job.get("env"), dict) else {})}
+            env = {k: _github(v, repo) if isinstance(v, str) else v for k, v in env.items()}
+            meta: dict = {}  # docker/metadata-action step id -> the image names it makes tags for
             container = job.get("container")
             image = container.get("image") if isinstance(container, dict) else container
             if isinstance(image, str) and image:
@@ -332,28 +414,121 @@ def _workflow(repo, rel, text):
                           ) or "docker push" in run or "--push" in run
                 if matrix and pushes:
                     repo.publish_ci.append(Where(rel, line_of(text, uses or "push")))
+                if uses.startswith("docker://"):
+                    # a step run in the image, on the checkout the runner mounts as its working folder
+                    repo.runs.append(Run("ci-job", Where(rel, line_of(text, uses)), image=uses[len("docker://"):]))
+                    continue
+                if uses.startswith("docker/metadata-action") and isinstance(step.get("id"), str):
+                    meta[step["id"]] = [_github(i, repo) for i in _meta_images(w.get("images"), env)]
+                    continue
                 if not uses.startswith("docker/build-push-action"):
                     continue
-                ctx = w.get("context") if isinstance(w.get("context"), str) else "."
-                ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
-                file = w.get("file") if isinstance(w.get("file"), str) else None
-                if (file is None and "${{" in ctx) or (file and "${{" in file):
-                    continue
-                real = _existing(repo, repo.root, file) if file else _existing(repo, repo.root, ctx, "Dockerfile")
-                if real is None:
-                    continue
-                tags = w.get("tags")
-                tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
-                                            tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
-                outputs = w.get("outputs")
-                outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
-                                               outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
-                makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
-                         or any(output_makes_image(o) for o in outputs))
-                repo.builds.append(Build(real, Where(rel, line_of(text, uses)), tags=tags,
-                                         target=w.get("target") if isinstance(w.get("target"), str) else None,
-                                         outputs=outputs, image=makes,
-                                         matrix=matrix or any("matrix." in t for t in tags)))
+                variants = _matrix_variants(job) if "matrix." in str(w) else [{}]
+                seen = set()
+                for var in variants or [{}]:
+                    build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
+                                        matrix)
+                    if build and (build.dockerfile, tuple(build.tags)) not in seen:
+                        seen.add((build.dockerfile, tuple(build.tags)))
+                        repo.builds.append(build)
+
+
+def _matrix_variants(job: dict) -> list:
+    """The entries of a job's `strategy.matrix.include` (plain values only), or one entry per
+    value of a matrix that has a single key (at most 50)."""
+    matrix = job["strategy"].get("matrix") if isinstance(job.get("strategy"), dict) else None
+    if not isinstance(matrix, dict):
+        return []
+    include = matrix.get("include")
+    if isinstance(include, list):
+        return [{k: v for k, v in e.items() if isinstance(v, str)} for e in include[:50] if isinstance(e, dict)]
+    keys = [k for k, v in matrix.items() if isinstance(v, list) and k != "exclude"]
+    if len(keys) == 1:
+        return [{keys[0]: v} for v in matrix[keys[0]][:50] if isinstance(v, str)]
+    return []
+
+
+MATRIX_REF_RE = lazyre.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+
+
+def _matrix(value, variant: dict):
+    if not isinstance(value, str) or not variant:
+        return value
+    return MATRIX_REF_RE.sub(lambda m: variant.get(m.group(1), m.group(0)), value)
+
+
+def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
+    """The build a docker/build-push-action step makes (None: its Dockerfile is not found)."""
+    ctx = w.get("context") if isinstance(w.get("context"), str) else "."
+    ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
+    file = w.get("file") if isinstance(w.get("file"), str) else None
+    if (file is None and "${{" in ctx) or (file and "${{" in file):
+        return None
+    real = _existing(repo, repo.root, file) if file else _existing(repo, repo.root, ctx, "Dockerfile")
+    if real is None:
+        return None
+    tags = w.get("tags")
+    tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
+                                tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
+    tags = [_github(_env(t, env), repo) for t in tags]
+    for t in list(tags):
+        m = META_TAGS_RE.fullmatch(t)
+        if m and m.group(1) in meta:
+            tags.remove(t)
+            tags += meta[m.group(1)]
+    outputs = w.get("outputs")
+    outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
+                                   outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
+    for o in outputs:  # `type=image,name=org/app,push-by-digest=true`: the output names the image
+        if output_makes_image(o):
+            tags += [n for n in re.findall(r"(?:^|,)name=([^,\s]+)", o) if "${{" not in n]
+    makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
+             or any(output_makes_image(o) for o in outputs))
+    return Build(real, Where(rel, line_of(text, uses)), tags=tags,
+                 target=w.get("target") if isinstance(w.get("target"), str) else None,
+                 outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags))
+
+
+ENV_REF_RE = lazyre.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
+META_TAGS_RE = lazyre.compile(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}")
+
+
+def _env(value: str, env: dict) -> str:
+    """`${{ env.NAME }}` replaced by the workflow's or job's plain value of NAME (else kept)."""
+    def one(m):
+        v = env.get(m.group(1))
+        return v if isinstance(v, str) and "${{" not in v else m.group(0)
+
+    return ENV_REF_RE.sub(one, value)
+
+
+GITHUB_REPO_RE = lazyre.compile(r"\$\{\{\s*github\.(?:repository|event\.repository\.name)\s*\}\}")
+GITHUB_OWNER_RE = lazyre.compile(r"\$\{\{\s*github\.repository_owner\s*\}\}/")
+
+
+def _github(value: str, repo: Repository) -> str:
+    """`${{ github.repository }}` (GitHub's publishing template: `ghcr.io/${{ github.repository }}`)
+    as the repository's name, the owner left out (image names match on their last component)."""
+    if "github." not in value or not repo.names:
+        return value
+    value = GITHUB_OWNER_RE.sub("", value)
+    return GITHUB_REPO_RE.sub(lambda m: repo.names[-1], value)
+
+
+def _meta_images(images, env: dict) -> list:
+    """The image names of a docker/metadata-action step's `images:` (one a line or comma
+    separated, each a name or `name=NAME,enable=...`)."""
+    out = []
+    for item in images.replace(",\n", "\n").splitlines() if isinstance(images, str) else ():
+        item = item.strip()
+        if item.startswith("name="):
+            item = item.split(",", 1)[0][len("name="):]
+        elif "," in item:
+            out += [i.strip() for i in item.split(",") if i.strip() and "=" not in i]
+            continue
+        if item:
+            out.append(_env(item, env))
+    return out
 
 
 def _gitlab(repo, rel, text):
@@ -407,7 +582,11 @@ def _kubernetes(repo, rel, text):
         psc = pod.get("securityContext") if isinstance(pod.get("securityContext"), dict) else {}
         host_paths = [v["hostPath"].get("path") for v in pod.get("volumes") or []
                       if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)]
-        for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+        by_name = {v.get("name"): v["hostPath"].get("path") for v in pod.get("volumes") or []
+                   if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)
+                   and isinstance(v["hostPath"].get("path"), str)}
+        inits = pod.get("initContainers") if isinstance(pod.get("initContainers"), list) else []
+        for c in (pod.get("containers") if isinstance(pod.get("containers"), list) else []) + inits:
             if not isinstance(c, dict) or not isinstance(c.get("image"), str):
                 continue
             csc = c.get("securityContext") if isinstance(c.get("securityContext"), dict) else {}
@@ -416,6 +595,13 @@ def _kubernetes(repo, rel, text):
                 return csc[key] if key in csc else psc.get(key)
 
             caps = (csc.get("capabilities") or {}).get("add") if isinstance(csc.get("capabilities"), dict) else None
+            mounts, ro = [], []  # hostPath volumes as bind mounts: (host path, mountPath)
+            for vm in c.get("volumeMounts") if isinstance(c.get("volumeMounts"), list) else ():
+                if isinstance(vm, dict) and vm.get("name") in by_name and isinstance(vm.get("mountPath"), str):
+                    m = (by_name[vm["name"]], vm["mountPath"])
+                    mounts.append(m)
+                    if vm.get("readOnly") is True:
+                        ro.append(m)
             command = c.get("command") or []
             repo.runs.append(Run("kubernetes", Where(rel, line_of(text, c["image"])), image=c["image"],
                                  run_as_user=_int(get("runAsUser")), run_as_group=_int(get("runAsGroup")),
@@ -423,6 +609,8 @@ def _kubernetes(repo, rel, text):
                                  fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
                                  caps=[str(x) for x in caps] if isinstance(caps, list) else [],
                                  host_paths=[h for h in host_paths if isinstance(h, str)],
+                                 mounts=mounts, read_only=ro,
+                                 init=any(c is i for i in inits),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else ""))
 
 

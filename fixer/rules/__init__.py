@@ -36,6 +36,7 @@ ORDER = (
     "program.rewrites_root_config",
     "deploy.needs_root",
     "deploy.tool_on_checkout",
+    "deploy.bind_mounted_data",
     "role.github_action",
     "role.devcontainer",
     "role.base_image",

@@ -11,7 +11,7 @@ from ...repository.deployment import under, volumes, workdir  # noqa: F401 (used
 ROOT_USER_RE = re.compile(r"^(?:root|0)(?::.*)?$")
 # folders of the host that only root reads or writes: an agent that mounts them is a host agent
 # (world-readable files such as /etc/localtime, /etc/timezone or /usr/share/zoneinfo are not)
-HOST_SYSTEM_RE = re.compile(r"^/(?:$|etc/?$|var/log|var/lib|proc|sys|dev|run|var/run|boot|lib/modules|root)(?:/|$)")
+HOST_SYSTEM_RE = re.compile(r"^/(?:$|etc/?$|var/log|var/lib|var/cache|proc|sys|dev|run|var/run|boot|lib/modules|root)(?:/|$)")
 INIT_RE = re.compile(r"(?:^|[\s/])(?:init|boot|my_init|runsvdir|systemd|s6-svscan|supervisord)(?:\s|$)")
 
 

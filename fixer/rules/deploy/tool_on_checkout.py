@@ -10,6 +10,13 @@ by the caller's uid (1001 on hosted CI runners), which a uid baked into the imag
 The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
 does and breaks the tool when it does not.
 
+A development container on the checkout: a compose service of the repository that builds this
+Dockerfile (or runs the image the repository builds from it) and bind-mounts the folder holding its sources (the build context or a folder above it,
+`.:/app`, `..:/app`, `./app:/usr/src/app`; not read-only) over the image's working folder: the
+checkout replaces the code the image copied, and the program (a dev server, a watcher, a package
+manager) writes into it as the developer's files. The compose file chooses the uid there
+(`user: "${UID}:${GID}"`); a USER in the image cannot match the developer's.
+
 The same for a CI job image: a GitLab job's `image:`, a GitHub job's `container:`, or a CI example
 in the docs (a fenced block with `image: NAME` and a job's `script:`/`steps:`) naming this image:
 the job's script runs in the checkout the runner cloned, with the image's user.
@@ -17,29 +24,64 @@ the job's script runs in the checkout the runner cloned, with the image's user.
 
 from __future__ import annotations
 
+import os
 import re
 
-from ...repository.commands import is_cwd
+from ...repository.commands import file_mount, is_cwd
+from . import ROOT_USER_RE, runs, under, workdir
 
 CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
-from . import runs, under, workdir
+# the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
+CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(pwd\))(?=/|$)")
 
 NAME = "tool-on-checkout"
 SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
 EXAMPLE = '# README.md\ndocker run --rm -v "$(pwd)":/src -w /src example/gen generate'
 
 
+def _checkout_over_workdir(ctx, r, wd) -> tuple[str, str] | None:
+    """(host, container) of the bind mount through which a compose service that builds this
+    Dockerfile runs it on the checkout: the folder holding the build context (or the Dockerfile)
+    mounted, writable, over the working folder or a folder above it."""
+    work = r.workdir if r.workdir and r.workdir.startswith("/") else wd
+    if r.kind != "compose" or r.folder is None or ctx.path is None or not work or work == "/":
+        return None
+    sources = [p for p in (r.context, os.path.dirname(os.path.realpath(ctx.path))) if p]
+    for host, cont in r.mounts:
+        if (host, cont) in r.read_only or not under(work, cont):
+            continue
+        rel = CWD_PREFIX_RE.sub(".", host)
+        if not rel.startswith("."):
+            continue  # an absolute or home folder: somewhere else on the host, not the checkout
+        real = ctx.repository.inside(os.path.normpath(os.path.join(r.folder, rel)))
+        if real and any(p == real or under(p, real) for p in sources):
+            return host, cont
+    return None
+
+
 def check(ctx) -> str | None:
     wd = workdir(ctx.an)
     for r in runs(ctx):
+        found = _checkout_over_workdir(ctx, r, wd)
+        if found:
+            host, cont = found
+            where = f"{r.where.file}:{r.mount_lines.get(found, r.where.line)}"
+            if r.user and not ROOT_USER_RE.match(r.user.strip()):
+                return (f"{where} runs it on the checkout ({host}:{cont}, the sources this Dockerfile builds, "
+                        f"over its working folder) with user: {r.user}: the compose file chooses the uid, a USER "
+                        f"in the image adds nothing")
+            return (f"{where} bind-mounts the checkout ({host}, holding the sources this Dockerfile builds) over "
+                    f"its working folder {cont}: a development container writing into the developer's files, "
+                    f"which a uid baked into the image cannot write; give the service "
+                    f'`user: "${{UID}}:${{GID}}"` instead')
         if r.kind == "ci-job":
             return (f"{r.where} runs it as a CI job's image ({r.image}): the job's script works in the checkout "
                     f"the runner cloned, owned by the runner's uid, which a USER in the image may not write")
         if r.kind != "docker-run" or r.ports:
             continue
         for host, cont in r.mounts:
-            if not is_cwd(host):
+            if not is_cwd(host) or (host, cont) in r.read_only or file_mount(host, cont):
                 continue
             as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
             # the checkout itself, or a folder of it mounted where the tool works, given a command to run

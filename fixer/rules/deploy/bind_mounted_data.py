@@ -1,0 +1,64 @@
+"""bind-mounted-data: the repository's compose file (or a Kubernetes hostPath) bind-mounts a host
+folder over the folder the program writes.
+
+A compose service of the repository that builds or runs this image and bind-mounts a host folder
+given by a relative path (`./data:/data`, `./storage:/app`; not `:ro`, not a named volume) onto
+a folder the image declares for its data (a `VOLUME`) or onto its working folder: the host
+folder replaces the image's folder, so the `chown` a fix gives the new user is hidden. On the
+first `docker compose up` the daemon creates a missing host folder owned by root, and an existing
+one keeps its owner (root, when the root container wrote it, or the uid of whoever cloned the
+repository): a uid baked into the image cannot write either, and the program fails to save its
+database, uploads or keys. The change cannot be shown safe from the Dockerfile alone: the compose
+file needs `user:` (or the operator a `chown` of the host folder) in the same change.
+
+The same for a Kubernetes manifest of the repository that mounts a `hostPath` volume there and
+sets no `runAsUser` (the kubelet creates a missing hostPath folder owned by root, and `fsGroup`
+does not apply to hostPath volumes).
+
+Mounts onto a folder under the working folder, and `docker run` lines in the docs, stay a warning
+on the fix: nothing shows the program writes there, or the operator chooses the host folder.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from . import HOST_SYSTEM_RE, ROOT_USER_RE, runs, under, volumes, workdir
+
+NAME = "bind-mounted-data"
+SUMMARY = "The repository's compose file (or a Kubernetes hostPath) bind-mounts a host folder over the image's VOLUME or working folder: the new user's chown is hidden."
+EXAMPLE = "# docker-compose.yml\nservices:\n  app:\n    build: .\n    volumes: ['./data:/data']  # the Dockerfile: VOLUME /data"
+
+
+def hidden_data(ctx, r) -> tuple[str, str, str] | None:
+    """(host, container, what) of a compose bind mount of a checkout folder that hides a VOLUME
+    or the working folder of the image."""
+    if r.kind not in ("compose", "kubernetes") or r.init or r.run_as_user is not None \
+            or (r.user is not None and not ROOT_USER_RE.match(r.user.strip())):
+        return None
+    wd = workdir(ctx.an)
+    vols = [posixpath.normpath(v) for v in volumes(ctx.an)]
+    for host, cont in r.mounts:
+        if (host, cont) in r.read_only or under(cont, "/root") or HOST_SYSTEM_RE.match(host):
+            continue
+        if r.kind == "compose" and not host.startswith("."):
+            continue  # an absolute folder in compose: the operator's choice, a warning on the fix
+        for v in vols:
+            if v != "/" and under(v, cont):
+                return host, cont, f"the image's VOLUME {v}"
+        if wd and wd != "/" and under(wd, cont):
+            return host, cont, f"the image's working folder {wd}"
+    return None
+
+
+def check(ctx) -> str | None:
+    for r in runs(ctx):
+        found = hidden_data(ctx, r)
+        if found:
+            host, cont, what = found
+            where = f"{r.where.file}:{r.mount_lines.get((host, cont), r.where.line)}"
+            return (f"{where} bind-mounts {host} over {cont} ({what}), where the program writes: the host folder "
+                    f"hides the chown a fix would add, and is owned by root (created by the daemon) or by whoever "
+                    f"cloned the repository, so a new user could not write it; change the compose file in the same "
+                    f"change (`user:`, or a named volume) and run dockerfix with --force {NAME}")
+    return None
