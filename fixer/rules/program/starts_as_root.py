@@ -135,13 +135,28 @@ def daemon(text: str) -> str | None:
     return None
 
 
+# a variable set to the uid the script runs as: `user="$(id -u)"`, `uid=`id -u``
+ID_VAR_RE = lazyre.compile(r"(?<![\w$])(\w+)=['\"]?(?:\$\(\s*id\s+-u\s*\)|`\s*id\s+-u\s*`)")
+
+
+def runs_as_root_check(code: str) -> bool:
+    """The script tests whether it runs as root: `id -u` (or $EUID, $UID, or a variable set from
+    `id -u`) compared with 0."""
+    if ID_ROOT_RE.search(code):
+        return True
+    for name in {m.group(1) for m in ID_VAR_RE.finditer(code)}:
+        if re.search(r"\$\{?" + re.escape(name) + r"\}?\b[^\n]*(?<![\w.-])0(?![\w.-])", code):
+            return True
+    return False
+
+
 def root_setup(text: str) -> str | None:
     """What root-only work a script does at start, if any."""
     code = _code(text)
     for rx, what in SETUP_RES:
         if rx.search(code):
             return what
-    if CHOWN_RE.search(code) and ID_ROOT_RE.search(code):
+    if CHOWN_RE.search(code) and runs_as_root_check(code):
         return "changes file owners when it runs as root (`id -u` is 0)"
     # a chown that must succeed: giving files to another user needs root (`|| true` tolerates failing)
     if any(CHOWN_RE.search(line) and not TOLERATED_RE.search(line) for line in code.splitlines()):
