@@ -170,8 +170,9 @@ def _opened(ctx, path: str) -> bool:
                 return True
     for stage in an.chain:
         for inst in stage.instructions:
-            if inst.cmd == "run" and _CHMOD_RE.search(inst.original):
-                if path in inst.original or posixpath.dirname(path) in inst.original:
+            text = inst.original + "".join("\n" + h.content for h in inst.heredocs)  # `RUN <<EOF` bodies too
+            if inst.cmd == "run" and _CHMOD_RE.search(text):
+                if path in text or posixpath.dirname(path) in text:
                     return True
     return False
 

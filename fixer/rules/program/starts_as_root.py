@@ -206,9 +206,15 @@ LISTEN_RE = lazyre.compile(r"^\s*(?:listen|Listen|server\.port\s*=)\s+(?:[\w.:\[
 PID_TMP_RE = lazyre.compile(r"\bpid(?:file|-file)?\b[\s=\"']+/tmp/", re.I)
 
 
-def unprivileged_web(ctx, stock_php: bool) -> bool:
-    """The file shows an unprivileged web-server set-up: ports above 1024 only, pid file in /tmp."""
+def unprivileged_web(ctx, stock_php: bool, script: str = "") -> bool:
+    """The file shows an unprivileged web-server set-up: ports above 1024 only, pid file in /tmp.
+    When the command line or script that starts the server moves its pid file to /tmp itself
+    (`nginx -g 'pid /tmp/nginx.pid;'`), its author prepared it for an unprivileged user: a port
+    below 1024 then is the ports step's warning (Docker lets any user bind it), not a reason to
+    leave."""
     an = ctx.an
+    if script and PID_TMP_RE.search(_code(script)):
+        return True
     text = _code(ctx.df.source.text) + "\n" + _configs(ctx)
     ports = [int(p) for p in LISTEN_RE.findall(text)]
     for value, _line in an.exposes:
@@ -230,9 +236,9 @@ def installs_web(an) -> bool:
                for stage in an.chain for inst in stage.instructions)
 
 
-def _web_reason(ctx, where: str, server: str, stock_php: bool = False) -> str | None:
+def _web_reason(ctx, where: str, server: str, stock_php: bool = False, script: str = "") -> str | None:
     """Why a web server must start as root: a stock image's or a distro package's default set-up."""
-    if unprivileged_web(ctx, stock_php):
+    if unprivileged_web(ctx, stock_php, script):
         return None
     return (f"{where} runs {server}, whose master process starts as root (port 80, its pid file and caches) and "
             f"drops its workers itself; {SUGGEST[WEB.get(server, server)]}")
@@ -247,7 +253,7 @@ def _why(ctx, where: str, body: str) -> str | None:
     if d in WEB:
         base = _base(ctx)[1]
         if base in WEB.values() or installs_web(ctx.an):  # not a vendor's image that may run it unprivileged
-            reason = _web_reason(ctx, where, WEB[d], stock_php=base == PHP_APACHE)
+            reason = _web_reason(ctx, where, WEB[d], stock_php=base == PHP_APACHE, script=body)
             if reason:
                 return reason
     elif d and not (d == "buildkitd" and re.search(r"\brootlesskit\b", body)):
