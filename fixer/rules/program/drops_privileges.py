@@ -67,6 +67,85 @@ def _replaced_entrypoint(ctx) -> str | None:
     return None
 
 
+# --- the program's own switch: a flag or a configuration line that names the user it becomes --------
+
+# a long option that makes a program switch to another user itself (`--user=www-data`, `--uid 1000`)
+USER_FLAG_RE = lazyre.compile(r"(?<![\w-])--(?:uid|setuid|user|runas|run-as|run-as-user)(?:=|\s+)['\"]?([\w.-]+)")
+# options that name the program's configuration file
+CONFIG_FLAGS = ("-c", "--config", "--conf", "--ini", "--config-file", "--configfile", "--cfg")
+# a configuration line that names the user the program switches to: `uid = 1` (ini), `user nobody;`
+# (nginx-like), `User www-data` (apache-like), `user: app` (YAML)
+CONF_USER_RE = lazyre.compile(
+    r"^(uid|setuid|user|User|run_as_user|runas)\s*(?:[=:]\s*|\s+)['\"]?([\w.-]+)['\"]?\s*;?\s*(?:#.*)?$")
+_SECTION_RE = lazyre.compile(r"^\s*\[([^\]]+)\]\s*$")
+
+
+def _account(ctx, value: str) -> bool:
+    """`value` names a non-root user the image has: a uid above 0, a user the file creates, a
+    system account of the image's family, or a user the base image ships."""
+    from ...snippets import account_families
+
+    if value.isdigit():
+        return int(value) > 0
+    if value == "root":
+        return False
+    an = ctx.an
+    if any(cu.name == value for cu in an.created_users) or value in an.image.users:
+        return True
+    return any(value in acc.users for acc in account_families().values())
+
+
+def config_user(ctx, text: str, program_name: str) -> tuple[int, str] | None:
+    """(line, text) of a configuration line that names the user the program switches to: at the
+    top level, or in the section named after the program (`[uwsgi]`, `[mysqld]`); not one inside
+    another section (`[database] user = app` is a login, not the process's user)."""
+    section = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _SECTION_RE.match(line)
+        if m:
+            section = m.group(1).strip()
+            continue
+        if line[:1].isspace():  # indented: inside a block (YAML mapping, nginx `events { }`)
+            continue
+        m = CONF_USER_RE.match(line)
+        if m and (section is None or section == program_name) and _account(ctx, m.group(2)):
+            return n, line.strip()
+    return None
+
+
+def own_switch(ctx) -> str | None:
+    """Why the program ENTRYPOINT/CMD runs switches to its service user itself: a flag naming the
+    user on its command line, or such a line in the configuration file the command line names."""
+    import posixpath
+
+    an = ctx.an
+    for inst in (an.entrypoint, an.cmd):
+        if inst is None:
+            continue
+        prog, text = program(inst)
+        argv = list(inst.value) if inst.json else text.split()
+        if not prog or posixpath.basename(prog) in {posixpath.basename(s) for s in SHELLS}:
+            continue
+        for m in USER_FLAG_RE.finditer(text):
+            if _account(ctx, m.group(1)):
+                return (f"line {inst.start_line}: {inst.keyword} runs {prog} with {m.group(0).strip()}, which makes "
+                        f"it start as root and switch to that user itself")
+        for i, word in enumerate(argv):
+            name, eq, value = word.partition("=")
+            if name not in CONFIG_FLAGS:
+                continue
+            conf = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            found = _script(ctx, conf) if conf and "$" not in conf else None
+            if found is None:
+                continue
+            hit = config_user(ctx, found[2], posixpath.basename(prog))
+            if hit:
+                return (f"line {inst.start_line}: {inst.keyword} runs {prog} with its configuration {found[0]} (copied "
+                        f"on line {found[1]}), whose line {hit[0]} `{hit[1]}` makes it start as root and switch to "
+                        f"that user itself")
+    return None
+
+
 def privilege_drop(ctx) -> str | None:
     """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
     an = ctx.an
@@ -107,6 +186,9 @@ def privilege_drop(ctx) -> str | None:
         if tool:
             return (f"base image {got.image}'s entrypoint {got.path} (read from its layer {got.layer[:19]}) "
                     f"drops privileges itself with {tool}")
+    own = own_switch(ctx)
+    if own:
+        return own
     tool_line = installs_drop_tool(an)
     runner = ep or an.cmd
     if tool_line is not None and runner is not None:
@@ -134,4 +216,6 @@ def check(ctx) -> str | None:
     if drop.endswith((" with sudo", " with su")):  # they need root to switch: as the new user they fail
         why = "sudo has no sudoers entry for it" if drop.endswith("sudo") else "su asks for a password"
         return f"{drop}; as a new USER it would fail to switch ({why}) and skip its root-only setup"
+    if drop.endswith("switch to that user itself"):
+        return f"{drop}: adding USER would override the user its author chose"
     return f"{drop}; adding USER would skip its root-only setup"
