@@ -35,6 +35,7 @@ ORDER = (
     "program.drops_privileges",
     "program.starts_as_root",
     "program.rewrites_root_config",
+    "program.needs_root_home",
     "deploy.needs_root",
     "deploy.tool_on_checkout",
     "role.github_action",
