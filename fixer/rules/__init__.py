@@ -41,6 +41,7 @@ ORDER = (
     "role.github_action",
     "role.devcontainer",
     "role.base_image",
+    "role.root_shell",
     "role.publishes_image",
     "role.lambda_function",
     "user.base_user_unknown",
