@@ -135,3 +135,18 @@ def test_traced_copies_stop_at_cycles_and_images(cli, tmp_path):
     r = repo(tmp_path, {"Dockerfile": text, "x": "#!/bin/sh\nexec gosu app /bin/true\n"})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+@pytest.mark.parametrize("script, root_check", [
+    ('if [ "$(id -u)" = 0 ]; then chown -R app /data; fi', True),
+    ('me="$(id -u)"\nif [ "$me" -eq 0 ]; then chown -R app /data; fi', True),
+    ('u=`id -u`\n[ "$u" != "0" ] || chown -R app /data', True),
+    ('if [ "$(whoami)" = "root" ]; then chown -R app /data; fi', True),
+    ('who=$(id -un)\nif [ "$who" = root ]; then chown app /data; fi', True),
+    ('me="$(id -u)"\necho "running as $me"\nexec "$@"', False),
+    ('count=$(id -u)\nsleep 10', False),
+])
+def test_runs_as_root_check(script, root_check):
+    from fixer.rules.program.starts_as_root import runs_as_root_check
+
+    assert runs_as_root_check(script) is root_check

@@ -135,17 +135,20 @@ def daemon(text: str) -> str | None:
     return None
 
 
-# a variable set to the uid the script runs as: `user="$(id -u)"`, `uid=`id -u``
-ID_VAR_RE = lazyre.compile(r"(?<![\w$])(\w+)=['\"]?(?:\$\(\s*id\s+-u\s*\)|`\s*id\s+-u\s*`)")
+# a variable set to the uid (or user name) the script runs as: `user="$(id -u)"`, `me=`whoami``
+ID_VAR_RE = lazyre.compile(r"(?<![\w$])(\w+)=['\"]?(?:\$\(\s*(id\s+-u|id\s+-un|whoami)\s*\)|`\s*(id\s+-u|id\s+-un|whoami)\s*`)")
+NAME_ROOT_RE = lazyre.compile(r"(?:whoami|id\s+-un)\b[^\n]*['\"\s=]root\b")
 
 
 def runs_as_root_check(code: str) -> bool:
     """The script tests whether it runs as root: `id -u` (or $EUID, $UID, or a variable set from
-    `id -u`) compared with 0."""
-    if ID_ROOT_RE.search(code):
+    `id -u`) compared with 0, or `whoami`/`id -un` (or a variable set from them) with root."""
+    if ID_ROOT_RE.search(code) or NAME_ROOT_RE.search(code):
         return True
-    for name in {m.group(1) for m in ID_VAR_RE.finditer(code)}:
-        if re.search(r"\$\{?" + re.escape(name) + r"\}?\b[^\n]*(?<![\w.-])0(?![\w.-])", code):
+    for m in ID_VAR_RE.finditer(code):
+        by_name = (m.group(2) or m.group(3)).split() != ["id", "-u"]  # `id -un` or `whoami`: a name
+        value = r"root\b" if by_name else r"(?<![\w.-])0(?![\w.-])"
+        if re.search(r"\$\{?" + re.escape(m.group(1)) + r"\}?\b[^\n]*" + value, code):
             return True
     return False
 
