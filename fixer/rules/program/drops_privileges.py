@@ -113,10 +113,46 @@ def config_user(ctx, text: str, program_name: str) -> tuple[int, str] | None:
     return None
 
 
+CONFIG_EXT = (".ini", ".conf", ".cfg", ".yaml", ".yml", ".toml")
+
+
+def _argv_switch(ctx, argv: list[str], where: str) -> str | None:
+    """Why the command line `argv` (run from `where`) makes its program switch users itself."""
+    import posixpath
+
+    # look through init wrappers (`tini --`) and a leading `exec`
+    while argv and (argv[0] == "exec" or posixpath.basename(argv[0]) in ("tini", "dumb-init", "catatonit")
+                    or argv[0].startswith("-")):
+        argv = argv[1:]
+    if not argv or posixpath.basename(argv[0]) in {posixpath.basename(s) for s in SHELLS}:
+        return None
+    prog = argv[0]
+    for m in USER_FLAG_RE.finditer(" ".join(argv[1:])):
+        if _account(ctx, m.group(1)):
+            return f"{where} runs {prog} with {m.group(0).strip()}, which makes it start as root and switch to that user itself"
+    for i, word in enumerate(argv[1:], 1):
+        name, eq, value = word.partition("=")
+        if name in CONFIG_FLAGS:
+            conf = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+        elif not word.startswith("-") and word.endswith(CONFIG_EXT) and not argv[i - 1].startswith("-"):
+            conf = word  # a configuration file given as an operand (`uwsgi --http :80 app.ini`)
+        else:
+            continue
+        found = _script(ctx, conf) if conf and "$" not in conf else None
+        if found is None:
+            continue
+        hit = config_user(ctx, found[2], posixpath.basename(prog))
+        if hit:
+            return (f"{where} runs {prog} with its configuration {found[0]} (copied on line {found[1]}), whose line "
+                    f"{hit[0]} `{hit[1]}` makes it start as root and switch to that user itself")
+    return None
+
+
 def own_switch(ctx) -> str | None:
     """Why the program ENTRYPOINT/CMD runs switches to its service user itself: a flag naming the
-    user on its command line, or such a line in the configuration file the command line names."""
-    import posixpath
+    user on its command line, or such a line in the configuration file the command line names;
+    also on the line that `exec`s the program in the entrypoint script."""
+    from ...switchuser import simple_words
 
     an = ctx.an
     for inst in (an.entrypoint, an.cmd):
@@ -124,25 +160,19 @@ def own_switch(ctx) -> str | None:
             continue
         prog, text = program(inst)
         argv = list(inst.value) if inst.json else text.split()
-        if not prog or posixpath.basename(prog) in {posixpath.basename(s) for s in SHELLS}:
+        found = _argv_switch(ctx, argv, f"line {inst.start_line}: {inst.keyword}")
+        if found:
+            return found
+        script = _script(ctx, prog) if prog else None
+        if script is None:
             continue
-        for m in USER_FLAG_RE.finditer(text):
-            if _account(ctx, m.group(1)):
-                return (f"line {inst.start_line}: {inst.keyword} runs {prog} with {m.group(0).strip()}, which makes "
-                        f"it start as root and switch to that user itself")
-        for i, word in enumerate(argv):
-            name, eq, value = word.partition("=")
-            if name not in CONFIG_FLAGS:
-                continue
-            conf = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
-            found = _script(ctx, conf) if conf and "$" not in conf else None
-            if found is None:
-                continue
-            hit = config_user(ctx, found[2], posixpath.basename(prog))
-            if hit:
-                return (f"line {inst.start_line}: {inst.keyword} runs {prog} with its configuration {found[0]} (copied "
-                        f"on line {found[1]}), whose line {hit[0]} `{hit[1]}` makes it start as root and switch to "
-                        f"that user itself")
+        for n, line in enumerate(script[2].splitlines(), 1):
+            words = line.split(None, 1)
+            if words and words[0] == "exec" and len(words) > 1:
+                found = _argv_switch(ctx, simple_words(words[1]),
+                                     f"line {inst.start_line}: the {inst.keyword} script {script[0]}, at {script[0]}:{n},")
+                if found:
+                    return found
     return None
 
 
