@@ -8,8 +8,20 @@ Adding USER would skip that setup. Seen in the base image
 entrypoint script copied from the build context, or guessed when the stage installs such a tool
 and runs a script dockerfix cannot read.
 
+The program may also switch users itself, as its author set it up: a `--user`/`--uid`/`--setuid`
+flag naming an account of the image (a uid above 0, a user the file creates, a system account, a
+user the base image ships), or a `uid`/`user`/`User` line naming one in the configuration file the
+command line names (`--ini app.ini`, `-c`, `--config`, or an operand ending in `.ini`, `.conf`,
+`.cfg`, `.yaml`, `.toml`), at its top level or in the section named after the program (`[uwsgi]`;
+a `user =` in `[database]` is a login, not the process's user). This is read on ENTRYPOINT/CMD and
+on the line of the entrypoint script that `exec`s the program.
+
 The script is found where the build puts it: also through a `RUN ln -s` symlink, or copied into
-`/usr/local/bin` without a trailing slash. An own entrypoint script that hands over to the base
+`/usr/local/bin` without a trailing slash; through a folder copied whole (`COPY . .` and
+`./scripts/start.sh` run from the WORKDIR), another stage of the file (`COPY --from=build
+/src/docker ./docker`, followed back to that stage's COPY from the build context), and a RUN that
+copies, renames, converts or links it (`cp`, `mv`, `install`, `dos2unix -n`, `ln -s`); never
+outside the repository. An own entrypoint script that hands over to the base
 image's `docker-entrypoint.sh` (`exec docker-entrypoint.sh "$@"`) keeps the base's drop, and with
 no ENTRYPOINT/CMD of the file's own, a copied `*entrypoint*` script that drops privileges counts
 too. The reason names the line and the tool (`line 9: the ENTRYPOINT script /entrypoint.sh
