@@ -14,8 +14,10 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
   images, containerd, buildkitd; not under rootlesskit);
 - entrypoint scripts (read from the build context) that do root-only work at start: create users
   or set passwords, install packages, edit files under /etc (`sed -i`, `>`, `tee`),
-  `update-ca-certificates`, `ldconfig`, `chown` when they see `id -u` is 0, or start the daemons
-  above;
+  `update-ca-certificates`, `ldconfig`, `chown` when they see they run as root (`id -u` or
+  `$EUID` compared with 0, `whoami` with root, or a variable set from them: `me="$(id -u)"` ...
+  `[ "$me" = 0 ]`; such a script chowns mounted data only as root, so under a USER that step is
+  skipped silently), or start the daemons above;
 - images that talk to the host's Docker socket (`docker.sock` in the Dockerfile or its entrypoint
   script): the socket is root:docker 0660 on the host.
 
@@ -31,7 +33,9 @@ merely contains the word "service" is not sshd), in the entrypoint script (from 
 or the repository root, since many builds run `docker build -f sub/Dockerfile .`), and as the base
 image's default program when the file sets neither. Web servers are fixed when the file shows
 their unprivileged set-up, and the reason suggests it otherwise (`nginxinc/nginx-unprivileged`, or
-moving `listen` above 1024 and the pid file to /tmp). Other Docker-socket tools that only say so
+moving `listen` above 1024 and the pid file to /tmp); a server whose starting command line or
+script moves its pid file to /tmp itself (`nginx -g 'pid /tmp/nginx.pid;'`) was prepared for a
+non-root user, and a port below 1024 then is the ports warning, not a reason to leave. Other Docker-socket tools that only say so
 in compose files and documentation are not detected.
 """
 
@@ -160,7 +164,7 @@ def root_setup(text: str) -> str | None:
         if rx.search(code):
             return what
     if CHOWN_RE.search(code) and runs_as_root_check(code):
-        return "changes file owners when it runs as root (`id -u` is 0)"
+        return "changes file owners when it runs as root (it checks its uid)"
     # a chown that must succeed: giving files to another user needs root (`|| true` tolerates failing)
     if any(CHOWN_RE.search(line) and not TOLERATED_RE.search(line) for line in code.splitlines()):
         return "changes file owners with chown"
