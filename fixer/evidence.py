@@ -9,6 +9,7 @@ never import the step that runs them (the layers in pyproject.toml's `[tool.impo
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -155,12 +156,22 @@ def _resolve(base: str, path: str) -> str:
     return posixpath.normpath(posixpath.join(base, path))
 
 
-def _run_copies(text: str, workdir: str):
+_COPIER_AT_RE = re.compile(r"\s*(?:\S*/)?(?:cp|mv|install|dos2unix|unix2dos|ln)\s")
+
+
+@functools.lru_cache(maxsize=1024)
+def _run_copies(text: str, workdir: str) -> tuple[tuple[str, str, bool], ...]:
     """(source, destination, into) of each plain file copy a RUN makes (absolute paths; `into`: the
-    destination is a folder the source goes into)."""
+    destination is a folder the source goes into). Cached: `origins` asks once per candidate path."""
+    return tuple(_copies(text, workdir))
+
+
+def _copies(text: str, workdir: str):
     from .switchuser import simple_words
 
     for seg in _SEGMENT_RE.split(text):
+        if not _COPIER_AT_RE.match(seg):  # most commands are not copies: skip the tokenizer
+            continue
         words = simple_words(seg.strip(), stops="|()<>")
         if not words or words[0].rsplit("/", 1)[-1] not in _COPIERS:
             continue
