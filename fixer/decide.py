@@ -18,7 +18,7 @@ from functools import cached_property
 
 from .parse import Dockerfile
 from .record import dataclass, field
-from .evidence import context_script, find_repo_root, program  # noqa: F401 (program: plan's, re-exported)
+from .evidence import context_script, find_repo_root, program, traced_script  # noqa: F401 (program: plan's, re-exported)
 from .stages import Analysis, Stages, analyze, split_stages
 
 
@@ -77,7 +77,8 @@ class Context:
         folder = self.context if folder is None else folder
         key = prog if folder == self.context else (folder, prog)
         if key not in self._scripts:
-            self._scripts[key] = context_script(self.an, prog, folder)
+            self._scripts[key] = (context_script(self.an, prog, folder)
+                                  or traced_script(self.stages, self.an, prog, folder))
         return self._scripts[key]
 
     def copied_script(self, prog: str | None) -> tuple[str, int, str] | None:

@@ -29,7 +29,8 @@ class Effects:
         if self.cwd is None:
             return True
         if self.cwd == self.ctx.workdir:
-            return self.ctx.workdir_root_owned
+            # a WORKDIR in /tmp (world-writable, sticky): a new file there is its maker's
+            return self.ctx.workdir_root_owned and under(posixpath.normpath(self.cwd), self.known.safe_set) is None
         return self._root_owned_abs(self.cwd)
 
     def _root_owned_abs(self, path: str) -> bool:

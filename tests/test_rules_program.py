@@ -94,3 +94,59 @@ def test_writes_redirects_and_tee():
     assert _writes("envsubst < /t/site.tpl > /srv/site.conf 2>/dev/null") == [("/srv/site.conf", "envsubst >")]
     assert _writes("echo x | tee -a /opt/a.ini >/dev/null") == [("/dev/null", ">"), ("/opt/a.ini", "tee")]
     assert _writes("cmd 2>&1 >&2") == []
+
+
+# --- where the entrypoint script came from (evidence.origins) ---------------------------------------
+
+TRACED = """FROM alpine:3.20 AS src
+WORKDIR /src
+COPY . .
+
+FROM alpine:3.20
+RUN apk add --no-cache su-exec
+COPY --from=src /src/ops /opt/ops
+RUN cp /opt/ops/start.sh /usr/local/bin/start
+ENTRYPOINT ["start"]
+"""
+
+
+def test_entrypoint_traced_through_a_stage_and_a_run_copy(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": TRACED, "ops/start.sh": "#!/bin/sh\nexec su-exec app /opt/app \"$@\"\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "drops-privileges"
+    assert "script ops/start.sh (copied from the build context on line 3) drops privileges itself with su-exec" in rep["skipped"]
+
+
+def test_traced_entrypoint_never_read_outside_the_repository(cli, tmp_path):
+    outside = tmp_path / "outside.sh"
+    outside.write_text("#!/bin/sh\nexec su-exec app /opt/app\n")
+    (tmp_path / "repo").mkdir()
+    r = repo(tmp_path / "repo", {"Dockerfile": TRACED})
+    (r / "ops").mkdir()
+    (r / "ops" / "start.sh").symlink_to(outside)  # a hostile symlink out of the build context
+    rep = report(cli, r / "Dockerfile")
+    assert "which dockerfix cannot read here" in rep["skipped"], rep["skipped"]  # not the file the link names
+
+
+def test_traced_copies_stop_at_cycles_and_images(cli, tmp_path):
+    text = ("FROM alpine:3.20 AS a\nCOPY --from=b /x /x\nFROM alpine:3.20 AS b\nCOPY --from=a /x /x\n"
+            "FROM alpine:3.20\nCOPY --from=b /x /usr/local/bin/x\nCOPY --from=busybox:1.36 /bin/sh /y\n"
+            "ENTRYPOINT [\"x\"]\n")
+    r = repo(tmp_path, {"Dockerfile": text, "x": "#!/bin/sh\nexec gosu app /bin/true\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+@pytest.mark.parametrize("script, root_check", [
+    ('if [ "$(id -u)" = 0 ]; then chown -R app /data; fi', True),
+    ('me="$(id -u)"\nif [ "$me" -eq 0 ]; then chown -R app /data; fi', True),
+    ('u=`id -u`\n[ "$u" != "0" ] || chown -R app /data', True),
+    ('if [ "$(whoami)" = "root" ]; then chown -R app /data; fi', True),
+    ('who=$(id -un)\nif [ "$who" = root ]; then chown app /data; fi', True),
+    ('me="$(id -u)"\necho "running as $me"\nexec "$@"', False),
+    ('count=$(id -u)\nsleep 10', False),
+])
+def test_runs_as_root_check(script, root_check):
+    from fixer.rules.program.starts_as_root import runs_as_root_check
+
+    assert runs_as_root_check(script) is root_check

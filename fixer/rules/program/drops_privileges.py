@@ -8,8 +8,20 @@ Adding USER would skip that setup. Seen in the base image
 entrypoint script copied from the build context, or guessed when the stage installs such a tool
 and runs a script dockerfix cannot read.
 
+The program may also switch users itself, as its author set it up: a `--user`/`--uid`/`--setuid`
+flag naming an account of the image (a uid above 0, a user the file creates, a system account, a
+user the base image ships), or a `uid`/`user`/`User` line naming one in the configuration file the
+command line names (`--ini app.ini`, `-c`, `--config`, or an operand ending in `.ini`, `.conf`,
+`.cfg`, `.yaml`, `.toml`), at its top level or in the section named after the program (`[uwsgi]`;
+a `user =` in `[database]` is a login, not the process's user). This is read on ENTRYPOINT/CMD and
+on the line of the entrypoint script that `exec`s the program.
+
 The script is found where the build puts it: also through a `RUN ln -s` symlink, or copied into
-`/usr/local/bin` without a trailing slash. An own entrypoint script that hands over to the base
+`/usr/local/bin` without a trailing slash; through a folder copied whole (`COPY . .` and
+`./scripts/start.sh` run from the WORKDIR), another stage of the file (`COPY --from=build
+/src/docker ./docker`, followed back to that stage's COPY from the build context), and a RUN that
+copies, renames, converts or links it (`cp`, `mv`, `install`, `dos2unix -n`, `ln -s`); never
+outside the repository. An own entrypoint script that hands over to the base
 image's `docker-entrypoint.sh` (`exec docker-entrypoint.sh "$@"`) keeps the base's drop, and with
 no ENTRYPOINT/CMD of the file's own, a copied `*entrypoint*` script that drops privileges counts
 too. The reason names the line and the tool (`line 9: the ENTRYPOINT script /entrypoint.sh
@@ -67,6 +79,115 @@ def _replaced_entrypoint(ctx) -> str | None:
     return None
 
 
+# --- the program's own switch: a flag or a configuration line that names the user it becomes --------
+
+# a long option that makes a program switch to another user itself (`--user=www-data`, `--uid 1000`)
+USER_FLAG_RE = lazyre.compile(r"(?<![\w-])--(?:uid|setuid|user|runas|run-as|run-as-user)(?:=|\s+)['\"]?([\w.-]+)")
+# options that name the program's configuration file
+CONFIG_FLAGS = ("-c", "--config", "--conf", "--ini", "--config-file", "--configfile", "--cfg")
+# a configuration line that names the user the program switches to: `uid = 1` (ini), `user nobody;`
+# (nginx-like), `User www-data` (apache-like), `user: app` (YAML)
+CONF_USER_RE = lazyre.compile(
+    r"^(uid|setuid|user|User|run_as_user|runas)\s*(?:[=:]\s*|\s+)['\"]?([\w.-]+)['\"]?\s*;?\s*(?:#.*)?$")
+_SECTION_RE = lazyre.compile(r"^\s*\[([^\]]+)\]\s*$")
+
+
+def _account(ctx, value: str) -> bool:
+    """`value` names a non-root user the image has: a uid above 0, a user the file creates, a
+    system account of the image's family, or a user the base image ships."""
+    from ...snippets import account_families
+
+    if value.isdigit():
+        return int(value) > 0
+    if value == "root":
+        return False
+    an = ctx.an
+    if any(cu.name == value for cu in an.created_users) or value in an.image.users:
+        return True
+    return any(value in acc.users for acc in account_families().values())
+
+
+def config_user(ctx, text: str, program_name: str) -> tuple[int, str] | None:
+    """(line, text) of a configuration line that names the user the program switches to: at the
+    top level, or in the section named after the program (`[uwsgi]`, `[mysqld]`); not one inside
+    another section (`[database] user = app` is a login, not the process's user)."""
+    section = None
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _SECTION_RE.match(line)
+        if m:
+            section = m.group(1).strip()
+            continue
+        if line[:1].isspace():  # indented: inside a block (YAML mapping, nginx `events { }`)
+            continue
+        m = CONF_USER_RE.match(line)
+        if m and (section is None or section == program_name) and _account(ctx, m.group(2)):
+            return n, line.strip()
+    return None
+
+
+CONFIG_EXT = (".ini", ".conf", ".cfg", ".yaml", ".yml", ".toml")
+
+
+def _argv_switch(ctx, argv: list[str], where: str) -> str | None:
+    """Why the command line `argv` (run from `where`) makes its program switch users itself."""
+    import posixpath
+
+    # look through init wrappers (`tini --`) and a leading `exec`
+    while argv and (argv[0] == "exec" or posixpath.basename(argv[0]) in ("tini", "dumb-init", "catatonit")
+                    or argv[0].startswith("-")):
+        argv = argv[1:]
+    if not argv or posixpath.basename(argv[0]) in {posixpath.basename(s) for s in SHELLS}:
+        return None
+    prog = argv[0]
+    for m in USER_FLAG_RE.finditer(" ".join(argv[1:])):
+        if _account(ctx, m.group(1)):
+            return f"{where} runs {prog} with {m.group(0).strip()}, which makes it start as root and switch to that user itself"
+    for i, word in enumerate(argv[1:], 1):
+        name, eq, value = word.partition("=")
+        if name in CONFIG_FLAGS:
+            conf = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+        elif not word.startswith("-") and word.endswith(CONFIG_EXT) and not argv[i - 1].startswith("-"):
+            conf = word  # a configuration file given as an operand (`uwsgi --http :80 app.ini`)
+        else:
+            continue
+        found = _script(ctx, conf) if conf and "$" not in conf else None
+        if found is None:
+            continue
+        hit = config_user(ctx, found[2], posixpath.basename(prog))
+        if hit:
+            return (f"{where} runs {prog} with its configuration {found[0]} (copied on line {found[1]}), whose line "
+                    f"{hit[0]} `{hit[1]}` makes it start as root and switch to that user itself")
+    return None
+
+
+def own_switch(ctx) -> str | None:
+    """Why the program ENTRYPOINT/CMD runs switches to its service user itself: a flag naming the
+    user on its command line, or such a line in the configuration file the command line names;
+    also on the line that `exec`s the program in the entrypoint script."""
+    from ...switchuser import simple_words
+
+    an = ctx.an
+    for inst in (an.entrypoint, an.cmd):
+        if inst is None:
+            continue
+        prog, text = program(inst)
+        argv = list(inst.value) if inst.json else text.split()
+        found = _argv_switch(ctx, argv, f"line {inst.start_line}: {inst.keyword}")
+        if found:
+            return found
+        script = _script(ctx, prog) if prog else None
+        if script is None:
+            continue
+        for n, line in enumerate(script[2].splitlines(), 1):
+            words = line.split(None, 1)
+            if words and words[0] == "exec" and len(words) > 1:
+                found = _argv_switch(ctx, simple_words(words[1]),
+                                     f"line {inst.start_line}: the {inst.keyword} script {script[0]}, at {script[0]}:{n},")
+                if found:
+                    return found
+    return None
+
+
 def privilege_drop(ctx) -> str | None:
     """Why the image's entrypoint already starts as root and drops privileges itself, or None."""
     an = ctx.an
@@ -107,6 +228,9 @@ def privilege_drop(ctx) -> str | None:
         if tool:
             return (f"base image {got.image}'s entrypoint {got.path} (read from its layer {got.layer[:19]}) "
                     f"drops privileges itself with {tool}")
+    own = own_switch(ctx)
+    if own:
+        return own
     tool_line = installs_drop_tool(an)
     runner = ep or an.cmd
     if tool_line is not None and runner is not None:
@@ -134,4 +258,6 @@ def check(ctx) -> str | None:
     if drop.endswith((" with sudo", " with su")):  # they need root to switch: as the new user they fail
         why = "sudo has no sudoers entry for it" if drop.endswith("sudo") else "su asks for a password"
         return f"{drop}; as a new USER it would fail to switch ({why}) and skip its root-only setup"
+    if drop.endswith("switch to that user itself"):
+        return f"{drop}: adding USER would override the user its author chose"
     return f"{drop}; adding USER would skip its root-only setup"

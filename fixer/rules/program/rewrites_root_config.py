@@ -9,6 +9,12 @@ one in a folder a COPY made, such as `config/` of `COPY . /srv/app/`). Many scri
 go on after the failure, and the program starts with the file as copied (the wrong database host)
 rather than exiting. So the file is left alone, naming the script line and the COPY line.
 
+The same holds for an entrypoint that moves (`mv`) a file a COPY/ADD of the final stage put into a
+root-owned folder (`COPY --from=build /app.war /app.war`, then `mv /app.war "$WEBAPPS/ROOT.war"` at
+every start): moving it out of the folder needs write permission on the folder, so as the new user
+the move fails and the program starts without it. Not: the working folder, a temporary folder, a
+folder handed to a user or opened with chmod.
+
 What does not fire: the folder is the working folder (the fix hands it to the new user, so `sed -i`
 works there, though `>` on a copied file still does not), a temporary folder, a path the file hands
 to a user (`COPY --chown`, RUN `chown`) or opens up with `chmod`, a file the build context does not
@@ -170,8 +176,9 @@ def _opened(ctx, path: str) -> bool:
                 return True
     for stage in an.chain:
         for inst in stage.instructions:
-            if inst.cmd == "run" and _CHMOD_RE.search(inst.original):
-                if path in inst.original or posixpath.dirname(path) in inst.original:
+            text = inst.original + "".join("\n" + h.content for h in inst.heredocs)  # `RUN <<EOF` bodies too
+            if inst.cmd == "run" and _CHMOD_RE.search(text):
+                if path in text or posixpath.dirname(path) in text:
                     return True
     return False
 
@@ -193,6 +200,31 @@ def _bodies(ctx):
                 yield f"line {inst.start_line}: the {inst.keyword} script {got[0]} (copied on line {got[1]})", got[2], got[0]
 
 
+# `mv SRC DEST` at a command position: moving SRC out of its folder needs write permission on it
+_MV_RE = lazyre.compile(r"(?:^|[;&|(`]|(?<![\w-])(?:exec|then|do|else)\s)\s*(?:/[\w./-]*/)?mv\s")
+
+
+def _moved_copy(ctx, line: str, env: dict, local: dict) -> tuple[str, int] | None:
+    """(path, COPY line) when the script line moves a file a COPY/ADD of the final stage put into a
+    root-owned folder (not the working folder, a temporary one, or one handed to a user)."""
+    an = ctx.an
+    for m in _MV_RE.finditer(line):
+        words = [w for w in _words(line[m.end():]) if not w.startswith("-")]
+        if len(words) != 2:
+            continue
+        path = _resolve(words[0], env, local, an.workdir)
+        if path is None or path.startswith(TEMP) or path.startswith("/etc/"):
+            continue
+        folder = posixpath.dirname(path)
+        # `/` is never handed over (and its name is in every chmod line): only other folders can be
+        if folder != "/" and (folder == an.workdir or _opened(ctx, path)):
+            continue
+        for dest, at, _relative in an.copy_dests:
+            if dest.rstrip("/") == path and not dest.endswith("/"):
+                return path, at
+    return None
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     env = {k: v for k, v in an.env.items() if v is not None}
@@ -205,6 +237,13 @@ def check(ctx) -> str | None:
             if m:
                 local[m.group(1)] = m.group(2).strip("'\"")
                 continue
+            moved = _moved_copy(ctx, line, env, local)
+            if moved:
+                at = f", at {src}:{n}," if src else ""
+                folder = posixpath.dirname(moved[0])
+                return (f"{where}{at} moves {moved[0]}, which the COPY on line {moved[1]} put into {folder} as root: "
+                        f"moving it out needs write permission on {folder}, so as the new user the move fails at every "
+                        f"start; copy it where it is used, or into a folder handed to the user")
             for written, how in _writes(line):
                 path = _resolve(written, env, local, an.workdir)
                 if path is None or path.startswith(TEMP) or path.startswith("/etc/") or path == "/dev/null":

@@ -14,8 +14,10 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
   images, containerd, buildkitd; not under rootlesskit);
 - entrypoint scripts (read from the build context) that do root-only work at start: create users
   or set passwords, install packages, edit files under /etc (`sed -i`, `>`, `tee`),
-  `update-ca-certificates`, `ldconfig`, `chown` when they see `id -u` is 0, or start the daemons
-  above;
+  `update-ca-certificates`, `ldconfig`, `chown` when they see they run as root (`id -u` or
+  `$EUID` compared with 0, `whoami` with root, or a variable set from them: `me="$(id -u)"` ...
+  `[ "$me" = 0 ]`; such a script chowns mounted data only as root, so under a USER that step is
+  skipped silently), or start the daemons above;
 - images that talk to the host's Docker socket (`docker.sock` in the Dockerfile or its entrypoint
   script): the socket is root:docker 0660 on the host.
 
@@ -31,7 +33,9 @@ merely contains the word "service" is not sshd), in the entrypoint script (from 
 or the repository root, since many builds run `docker build -f sub/Dockerfile .`), and as the base
 image's default program when the file sets neither. Web servers are fixed when the file shows
 their unprivileged set-up, and the reason suggests it otherwise (`nginxinc/nginx-unprivileged`, or
-moving `listen` above 1024 and the pid file to /tmp). Other Docker-socket tools that only say so
+moving `listen` above 1024 and the pid file to /tmp); a server whose starting command line or
+script moves its pid file to /tmp itself (`nginx -g 'pid /tmp/nginx.pid;'`) was prepared for a
+non-root user, and a port below 1024 then is the ports warning, not a reason to leave. Other Docker-socket tools that only say so
 in compose files and documentation are not detected.
 """
 
@@ -135,14 +139,32 @@ def daemon(text: str) -> str | None:
     return None
 
 
+# a variable set to the uid (or user name) the script runs as: `user="$(id -u)"`, `me=`whoami``
+ID_VAR_RE = lazyre.compile(r"(?<![\w$])(\w+)=['\"]?(?:\$\(\s*(id\s+-u|id\s+-un|whoami)\s*\)|`\s*(id\s+-u|id\s+-un|whoami)\s*`)")
+NAME_ROOT_RE = lazyre.compile(r"(?:whoami|id\s+-un)\b[^\n]*['\"\s=]root\b")
+
+
+def runs_as_root_check(code: str) -> bool:
+    """The script tests whether it runs as root: `id -u` (or $EUID, $UID, or a variable set from
+    `id -u`) compared with 0, or `whoami`/`id -un` (or a variable set from them) with root."""
+    if ID_ROOT_RE.search(code) or NAME_ROOT_RE.search(code):
+        return True
+    for m in ID_VAR_RE.finditer(code):
+        by_name = (m.group(2) or m.group(3)).split() != ["id", "-u"]  # `id -un` or `whoami`: a name
+        value = r"root\b" if by_name else r"(?<![\w.-])0(?![\w.-])"
+        if re.search(r"\$\{?" + re.escape(m.group(1)) + r"\}?\b[^\n]*" + value, code):
+            return True
+    return False
+
+
 def root_setup(text: str) -> str | None:
     """What root-only work a script does at start, if any."""
     code = _code(text)
     for rx, what in SETUP_RES:
         if rx.search(code):
             return what
-    if CHOWN_RE.search(code) and ID_ROOT_RE.search(code):
-        return "changes file owners when it runs as root (`id -u` is 0)"
+    if CHOWN_RE.search(code) and runs_as_root_check(code):
+        return "changes file owners when it runs as root (it checks its uid)"
     # a chown that must succeed: giving files to another user needs root (`|| true` tolerates failing)
     if any(CHOWN_RE.search(line) and not TOLERATED_RE.search(line) for line in code.splitlines()):
         return "changes file owners with chown"
@@ -191,9 +213,15 @@ LISTEN_RE = lazyre.compile(r"^\s*(?:listen|Listen|server\.port\s*=)\s+(?:[\w.:\[
 PID_TMP_RE = lazyre.compile(r"\bpid(?:file|-file)?\b[\s=\"']+/tmp/", re.I)
 
 
-def unprivileged_web(ctx, stock_php: bool) -> bool:
-    """The file shows an unprivileged web-server set-up: ports above 1024 only, pid file in /tmp."""
+def unprivileged_web(ctx, stock_php: bool, script: str = "") -> bool:
+    """The file shows an unprivileged web-server set-up: ports above 1024 only, pid file in /tmp.
+    When the command line or script that starts the server moves its pid file to /tmp itself
+    (`nginx -g 'pid /tmp/nginx.pid;'`), its author prepared it for an unprivileged user: a port
+    below 1024 then is the ports step's warning (Docker lets any user bind it), not a reason to
+    leave."""
     an = ctx.an
+    if script and PID_TMP_RE.search(_code(script)):
+        return True
     text = _code(ctx.df.source.text) + "\n" + _configs(ctx)
     ports = [int(p) for p in LISTEN_RE.findall(text)]
     for value, _line in an.exposes:
@@ -215,9 +243,9 @@ def installs_web(an) -> bool:
                for stage in an.chain for inst in stage.instructions)
 
 
-def _web_reason(ctx, where: str, server: str, stock_php: bool = False) -> str | None:
+def _web_reason(ctx, where: str, server: str, stock_php: bool = False, script: str = "") -> str | None:
     """Why a web server must start as root: a stock image's or a distro package's default set-up."""
-    if unprivileged_web(ctx, stock_php):
+    if unprivileged_web(ctx, stock_php, script):
         return None
     return (f"{where} runs {server}, whose master process starts as root (port 80, its pid file and caches) and "
             f"drops its workers itself; {SUGGEST[WEB.get(server, server)]}")
@@ -232,7 +260,7 @@ def _why(ctx, where: str, body: str) -> str | None:
     if d in WEB:
         base = _base(ctx)[1]
         if base in WEB.values() or installs_web(ctx.an):  # not a vendor's image that may run it unprivileged
-            reason = _web_reason(ctx, where, WEB[d], stock_php=base == PHP_APACHE)
+            reason = _web_reason(ctx, where, WEB[d], stock_php=base == PHP_APACHE, script=body)
             if reason:
                 return reason
     elif d and not (d == "buildkitd" and re.search(r"\brootlesskit\b", body)):
