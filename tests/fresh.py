@@ -1,8 +1,8 @@
 """The fresh labelled set (issue 21): real Dockerfiles from public repositories outside the
 development corpus, labelled `fix` or `leave` by engineers who read each repository (and never
-ran dockerfix on it), before any rule of issue 21 was written: tests/data/fresh-labels-*.tsv
-(repo, commit, path, outcome, rule, user, kind, evidence). Nobody tunes rules on it; it is
-scored once.
+ran dockerfix on it), before the rules it scores were written: tests/data/fresh-labels-*.tsv
+(repo, commit, path, outcome, rule, user, kind, evidence). Each set is scored once, then it
+becomes a tuning set and the next round of rules is measured on a newly labelled one.
 
 The repositories themselves are not in this project (their code is theirs). `--fetch` clones
 each at its labelled commit into ROOT (git, network needed); scoring runs dockerfix on each
@@ -10,7 +10,7 @@ labelled file inside its real repository, so the repository rules see what a use
 
     python tests/fresh.py --fetch ROOT     # once: ROOT/OWNER__NAME at the labelled commits
     python tests/fresh.py ROOT             # agreement: fix recall, leave precision and recall
-    python tests/fresh.py ROOT --set second  # one set (first: a, b; second: c, d)
+    python tests/fresh.py ROOT --set second  # one set (first: a, b; second: c, d; third: e, f)
 
 Look-ups run offline (DOCKERFIX_OFFLINE=1: the local engine and cache only), so a figure does
 not depend on which registries the machine reaches; `--online` lets them ask.
@@ -50,8 +50,8 @@ class Row:
 
 
 # the sets, in the order they were labelled: a and b (session 1; scored, then tuned on), c and d
-# (session 2, labelled before that session's rules were merged)
-SETS = {"first": "ab", "second": "cd"}
+# (session 2, labelled before that session's rules were merged), e and f (session 3, likewise)
+SETS = {"first": "ab", "second": "cd", "third": "ef"}
 
 
 def rows(data: Path = DATA, letters: str = "") -> list[Row]:
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fetch", action="store_true", help="clone the labelled repositories at their commits first")
     ap.add_argument("--online", action="store_true", help="let base-image look-ups ask registries")
     ap.add_argument("--json", type=Path, help="also write each file's report here")
-    ap.add_argument("--set", choices=sorted(SETS), help="only this set (first: a, b; second: c, d); default all")
+    ap.add_argument("--set", choices=sorted(SETS), help="only this set (first: a, b; second: c, d; third: e, f); default all")
     a = ap.parse_args(argv)
     labelled = rows(letters=SETS[a.set] if a.set else "")
     if a.fetch:
