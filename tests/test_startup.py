@@ -4,6 +4,7 @@ measures)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -122,3 +123,21 @@ def test_a_full_pattern_store_starts_again(tmp_path, monkeypatch):
     for p in ("a+", "b+", "c+"):
         assert recache.compile(p).pattern == p
     assert list(recache._load()) == [("c+", 0)]  # the third cleared the two before it
+
+
+def test_the_shell_binding_loads_without_importlib(tmp_path):
+    """tree-sitter's compiled modules are loaded on the first RUN without the `importlib` package
+    (its __init__ imports warnings): the interpreter's own import machinery is enough."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
+    # without site (-S): an editable install's finder (a .pth file) imports importlib before the run
+    import site
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *site.getsitepackages()])}
+    probe = ("import sys\nfrom fixer.cli import main\nsys.argv = ['dockerfix', *sys.argv[1:]]\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-S", "-c", probe, str(f), "--check", "-q"], capture_output=True, cwd=tmp_path,
+                         env=env, text=True)
+    loaded = set(out.stderr.strip().splitlines()[-1].split())
+    assert "tree_sitter._binding" in loaded and not loaded & {"importlib", "importlib.machinery", "warnings"}, out.stderr
