@@ -399,6 +399,7 @@ def command() -> None:
     and stdout and stderr are flushed here. Anything unusual exits the ordinary way."""
     from . import recache
 
+    recache.install()  # before the imports: every pattern of the run comes from the store
     try:
         main()
         status = 0

@@ -125,6 +125,28 @@ def test_a_full_pattern_store_starts_again(tmp_path, monkeypatch):
     assert list(recache._load()) == [("c+", 0)]  # the third cleared the two before it
 
 
+def test_every_pattern_a_run_compiles_comes_from_the_store(tmp_path):
+    """The command routes every pattern compiled in its process through recache's store (issue
+    24): a plain `re.compile`, `re.sub(pattern, ...)` of any module (the rules', the repository
+    model's, json's own at import) is built from the store on the next run, not parsed again; and
+    what is built equals `re.compile`'s."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
+    probe = ("import sys, re\nfrom re import _parser\nparsed = []\nparse = _parser.parse\n"
+             "_parser.parse = lambda p, *a, **k: (parsed.append(p), parse(p, *a, **k))[1]\n"
+             "from fixer import cli\ncli.os._exit = lambda status: None\n"
+             "sys.argv = ['dockerfix', '--check', '-q', *sys.argv[1:]]\ncli.command()\n"
+             "p = re.compile(r'plain (?P<x>[a-z]+)\\d*', re.I)\n"
+             "print(p == re.compile(p.pattern, re.I), file=sys.stderr)\n"
+             "from fixer import recache\nrecache.save()\n"
+             "print(len([p for p in parsed if isinstance(p, str)]), file=sys.stderr)\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", probe, str(f)], capture_output=True, text=True, cwd=tmp_path,
+                           env=env).stderr.split()[-2:] for _ in range(2)]
+    assert runs[0][0] == "True" and int(runs[0][1]) > 5, runs  # the first run parses its patterns
+    assert runs[1] == ["True", "0"], runs  # the second builds every one from the store
+
+
 def test_the_shell_binding_loads_without_importlib(tmp_path):
     """tree-sitter's compiled modules are loaded on the first RUN without the `importlib` package
     (its __init__ imports warnings): the interpreter's own import machinery is enough."""
