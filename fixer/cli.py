@@ -277,6 +277,9 @@ def _given(args: list[str], opts: list[str]) -> str | None:
 
 def _lsp(argv: list[str]) -> int:
     """`dockerfix lsp`: the language server (needs the `lsp` extra)."""
+    import gc
+
+    gc.enable()  # a long-lived process (fixer.entry turned the collector off for the start)
     try:
         from . import lsp
     except ImportError as e:
