@@ -6,8 +6,11 @@ CPU time moves with the machine's load; the number of instructions a run execute
 this is the figure to compare two versions of dockerfix with (docs/speed.md). Each file of the
 bench's seeded sample (the same files as `bench.py`, each alone in a folder) is run once to warm
 the look-up cache, then counted under `valgrind --tool=callgrind` (slow: ~3 s a run); printed: per
-file the two counts and their ratio, then the medians. Needs valgrind; the interpreter alone and
-with `re` and `json` are counted too, the floor no Python program goes below.
+file the two counts and their ratio, then the medians and 90th percentiles. Needs valgrind; the
+interpreter alone and with `re` and `json` are counted too, the floor no Python program goes
+below: the interpreter dockerfix's command runs (its script's `#!` line; `--python` to choose),
+with its own site-packages (an interpreter whose site-packages hold heavy .pth files counts
+several times the floor).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +39,18 @@ def instructions(cmd: list[str], cwd: str, env: dict) -> float:
     return int(m.group(1)) / 1e6
 
 
+def interpreter(cmd: list[str]) -> str:
+    """The Python that runs `cmd` (a console script's `#!` line), else this one."""
+    path = shutil.which(cmd[0]) or cmd[0]
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline().decode("utf-8", "replace")
+    except OSError:
+        return sys.executable
+    words = first[2:].split() if first.startswith("#!") else []
+    return words[0] if len(words) == 1 and "python" in os.path.basename(words[0]) else sys.executable
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder")
@@ -42,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hadolint", default="hadolint")
     ap.add_argument("--sample", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--python", help="the interpreter whose floor is counted (default: dockerfix's)")
     a = ap.parse_args(argv)
     fix, lint = shlex.split(a.dockerfix), shlex.split(a.hadolint)
     files = bench.corpus_files(a.folder)
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "XDG_CACHE_HOME": cache}
-        python = [sys.executable]
+        python = [a.python or interpreter(fix)]
         floor = {"python -c pass": instructions(python + ["-c", "pass"], tmp, env),
                  "python -c 'import re, json'": instructions(python + ["-c", "import re, json"], tmp, env)}
         ratios, mine, theirs = [], [], []
@@ -63,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     med = statistics.median(theirs)
     print(f"median: dockerfix {statistics.median(mine):.1f} M, hadolint {med:.1f} M; per-file ratio median "
           f"{statistics.median(ratios):.2f}x")
+    print(f"90th percentile: dockerfix {bench.percentile(mine, 90):.1f} M, hadolint {bench.percentile(theirs, 90):.1f} M; "
+          f"per-file ratio {bench.percentile(ratios, 90):.2f}x")
+    print(f"floor counted with {python[0]}")
     for name, n in floor.items():
         print(f"{name}: {n:.1f} M = {n / med:.2f}x hadolint's median")
     return 0

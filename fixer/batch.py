@@ -91,7 +91,11 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     paint = plain and use_color(color, out.isatty())
     ahead = _ahead(files, options_for, resolver_for, parsed, repositories, jobs, verifier)
     with progress, _closing(ahead):
-        for path in files:
+        for index, path in enumerate(files):
+            if index == 1:  # the start is over: collect as usual (fixer.entry turned it off)
+                import gc
+
+                gc.enable()
             done = next(ahead, None) if ahead is not None else None  # (bytes, Result) from a worker
             is_stdin = path == "-"
             echo = is_stdin and not check and not diff and plain  # the whole text goes to stdout

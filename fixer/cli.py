@@ -277,6 +277,9 @@ def _given(args: list[str], opts: list[str]) -> str | None:
 
 def _lsp(argv: list[str]) -> int:
     """`dockerfix lsp`: the language server (needs the `lsp` extra)."""
+    import gc
+
+    gc.enable()  # a long-lived process (fixer.entry turned the collector off for the start)
     try:
         from . import lsp
     except ImportError as e:
@@ -399,6 +402,7 @@ def command() -> None:
     and stdout and stderr are flushed here. Anything unusual exits the ordinary way."""
     from . import recache
 
+    recache.install()  # before the imports: every pattern of the run comes from the store
     try:
         main()
         status = 0

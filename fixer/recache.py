@@ -95,12 +95,20 @@ def _unpacked(args: tuple) -> tuple:
 
 
 def compile(pattern, flags: int = 0) -> re.Pattern:  # noqa: A001 (re's name, on purpose)
+    if _comp_compile_hooked():
+        return re.compile(pattern, flags)  # through the hook, and kept in re's own cache too
+    return _build(pattern, flags, re.compile)
+
+
+def _build(pattern, flags, original):
+    """The pattern object for `pattern` and `flags`: from the store, else `original(pattern,
+    flags)`, whose program is stored after the pattern built from it compared equal."""
     if _state["path"] is _DEFAULT:
         from .cachedir import cache_dir
 
         use(cache_dir())
     if _state["path"] is None or not isinstance(pattern, str) or flags & re.DEBUG:
-        return re.compile(pattern, flags)
+        return original(pattern, flags)
     flags = int(flags)
     store = _load()
     key = (pattern, flags)
@@ -110,7 +118,7 @@ def compile(pattern, flags: int = 0) -> re.Pattern:  # noqa: A001 (re's name, on
             return _sre.compile(pattern, *_unpacked(args))
         except (TypeError, ValueError, RuntimeError):  # a store from another build: start again
             store.clear()
-    compiled = re.compile(pattern, flags)
+    compiled = original(pattern, flags)
     if len(store) >= MAX_ENTRIES:  # patterns of older versions or data accumulate: start again
         store.clear()
     try:
@@ -121,6 +129,29 @@ def compile(pattern, flags: int = 0) -> re.Pattern:  # noqa: A001 (re's name, on
     except Exception:  # noqa: BLE001 - internals differ: this pattern is simply not stored
         pass
     return compiled
+
+
+_ORIGINAL = _comp.compile if _SUPPORTED else None
+
+
+def _comp_compile_hooked() -> bool:
+    return _SUPPORTED and _comp.compile is _hook
+
+
+def _hook(p, flags=0):
+    """`re`'s own compile step (called when its cache misses), served from the store."""
+    return _build(p, flags, _ORIGINAL)
+
+
+def install() -> None:
+    """Route every pattern this process compiles through the store: a plain `re.compile` or
+    `re.search(pattern, ...)` of any module (rules and readers written without recache, the
+    standard library's json at import) is then built from the store on the next run, as
+    `compile` does. The command line calls it first (fixer.cli.command): the process is
+    dockerfix's own. `re` keeps its cache; only its step on a miss, `re._compiler.compile`, is
+    replaced."""
+    if _SUPPORTED and _comp.compile is _ORIGINAL:
+        _comp.compile = _hook
 
 
 def save() -> None:

@@ -53,15 +53,23 @@ def _binding(package: str):
     """`package._binding`, the compiled module that is all dockerfix uses of tree-sitter and its
     bash grammar, loaded without running the packages' `__init__`: tree_sitter's imports typing
     and tree_sitter_bash's importlib.resources (pathlib, urllib, ipaddress: ~6 ms per start, for
-    query files dockerfix never reads). Anything unexpected: the ordinary import."""
-    import importlib
+    query files dockerfix never reads). The loader classes are taken from the interpreter's own
+    import machinery, always loaded: `importlib.machinery` would import the `importlib` package,
+    whose __init__ imports warnings (~2.5 million instructions). Anything unexpected: the
+    ordinary import."""
     import os
     import sys
-    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec, PathFinder
 
     name = package + "._binding"
     if name in sys.modules:
         return sys.modules[name]
+    try:  # CPython's names for importlib._bootstrap(_external), loaded before any Python code runs
+        boot, external = sys.modules["_frozen_importlib"], sys.modules["_frozen_importlib_external"]
+        ModuleSpec = boot.ModuleSpec  # noqa: N806 (the class)
+        ExtensionFileLoader, PathFinder = external.ExtensionFileLoader, external.PathFinder  # noqa: N806
+        EXTENSION_SUFFIXES = external.EXTENSION_SUFFIXES  # noqa: N806
+    except (KeyError, AttributeError):  # pragma: no cover - another interpreter
+        from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec, PathFinder
     spec = PathFinder.find_spec(package)
     for folder in (spec.submodule_search_locations or []) if spec else []:
         for suffix in EXTENSION_SUFFIXES:
@@ -72,6 +80,8 @@ def _binding(package: str):
                 loader.exec_module(module)
                 sys.modules[name] = module  # a later `import tree_sitter` uses this one
                 return module
+    import importlib
+
     return importlib.import_module(name)
 
 

@@ -41,6 +41,9 @@ def count(requested: int | None, files: int) -> int:
 
 
 def _start(job) -> None:
+    import gc
+
+    gc.enable()  # forked while the command starts with the collector off (fixer.entry)
     _JOB["fix"] = job
 
 

@@ -69,3 +69,19 @@ def test_instructions_are_counted_for_dockerfix_hadolint_and_the_floor(tmp_path)
     assert lines[0].endswith("x") and "dockerfix" in lines[0] and "hadolint" in lines[0]
     floor = [float(line.split(": ")[1].split(" M")[0]) for line in lines if line.startswith("python -c")]
     assert len(floor) == 2 and 0 < floor[0] < floor[1]  # importing re and json costs more than nothing
+    assert any(line.startswith("90th percentile: dockerfix") for line in lines)
+
+
+def test_the_floor_is_counted_with_dockerfix_s_interpreter(tmp_path):
+    """bench/instructions.py counts the floor with the interpreter dockerfix's command runs (its
+    script's `#!` line), not with the one running the bench: another interpreter's site-packages
+    (.pth files) can cost several times the floor."""
+    spec = importlib.util.spec_from_file_location("instructions", ROOT / "bench" / "instructions.py")
+    instructions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(instructions)
+    script = tmp_path / "dockerfix"
+    script.write_text("#!/opt/venv/bin/python3\nimport sys\n")
+    assert instructions.interpreter([str(script), "--check"]) == "/opt/venv/bin/python3"
+    script.write_text("#!/bin/sh\nexec something\n")
+    assert instructions.interpreter([str(script)]) == sys.executable
+    assert instructions.interpreter([str(tmp_path / "missing")]) == sys.executable

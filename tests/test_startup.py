@@ -4,6 +4,7 @@ measures)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -122,3 +123,64 @@ def test_a_full_pattern_store_starts_again(tmp_path, monkeypatch):
     for p in ("a+", "b+", "c+"):
         assert recache.compile(p).pattern == p
     assert list(recache._load()) == [("c+", 0)]  # the third cleared the two before it
+
+
+def test_every_pattern_a_run_compiles_comes_from_the_store(tmp_path):
+    """The command routes every pattern compiled in its process through recache's store (issue
+    24): a plain `re.compile`, `re.sub(pattern, ...)` of any module (the rules', the repository
+    model's, json's own at import) is built from the store on the next run, not parsed again; and
+    what is built equals `re.compile`'s."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
+    probe = ("import sys, re\nfrom re import _parser\nparsed = []\nparse = _parser.parse\n"
+             "_parser.parse = lambda p, *a, **k: (parsed.append(p), parse(p, *a, **k))[1]\n"
+             "from fixer import cli\ncli.os._exit = lambda status: None\n"
+             "sys.argv = ['dockerfix', '--check', '-q', *sys.argv[1:]]\ncli.command()\n"
+             "p = re.compile(r'plain (?P<x>[a-z]+)\\d*', re.I)\n"
+             "print(p == re.compile(p.pattern, re.I), file=sys.stderr)\n"
+             "from fixer import recache\nrecache.save()\n"
+             "print(len([p for p in parsed if isinstance(p, str)]), file=sys.stderr)\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", probe, str(f)], capture_output=True, text=True, cwd=tmp_path,
+                           env=env).stderr.split()[-2:] for _ in range(2)]
+    assert runs[0][0] == "True" and int(runs[0][1]) > 5, runs  # the first run parses its patterns
+    assert runs[1] == ["True", "0"], runs  # the second builds every one from the store
+
+
+def test_the_shell_binding_loads_without_importlib(tmp_path):
+    """tree-sitter's compiled modules are loaded on the first RUN without the `importlib` package
+    (its __init__ imports warnings): the interpreter's own import machinery is enough."""
+    f = tmp_path / "Dockerfile"
+    f.write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\"]\n")
+    # without site (-S): an editable install's finder (a .pth file) imports importlib before the run
+    import site
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *site.getsitepackages()])}
+    probe = ("import sys\nfrom fixer.cli import main\nsys.argv = ['dockerfix', *sys.argv[1:]]\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-S", "-c", probe, str(f), "--check", "-q"], capture_output=True, cwd=tmp_path,
+                         env=env, text=True)
+    loaded = set(out.stderr.strip().splitlines()[-1].split())
+    assert "tree_sitter._binding" in loaded and not loaded & {"importlib", "importlib.machinery", "warnings"}, out.stderr
+
+
+def test_the_collector_waits_for_the_first_file(tmp_path):
+    """The command starts with the cyclic garbage collector off (fixer.entry: the start-up makes
+    tens of thousands of objects that live until the process ends, and collecting them was ~3% of
+    a run); it is on again once the first file is done, and in every forked worker, so a run over
+    many files collects as usual."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\n")
+    probe = ("import gc, sys\nfrom fixer import batch, entry, pipeline, workers\nstates = []\nfix = pipeline.fix\n"
+             "pipeline.fix = lambda *a, **k: (states.append(gc.isenabled()), fix(*a, **k))[1]\n"
+             "start = workers._start\nworkers._start = lambda job: (start(job), print('worker', gc.isenabled(), "
+             "file=sys.stderr))\nimport os\nos._exit = lambda status: print('files', *states, file=sys.stderr)\n"
+             "sys.argv = ['dockerfix', '--check', '-q', *sys.argv[1:]]\nentry.command()\n")
+    one = subprocess.run([sys.executable, "-c", probe, "a/Dockerfile", "b/Dockerfile", "--jobs", "1"],
+                         capture_output=True, text=True, cwd=tmp_path).stderr.split()
+    assert one[-3:] == ["files", "False", "True"], one
+    forked = subprocess.run([sys.executable, "-c", probe, "a/Dockerfile", "b/Dockerfile", "--jobs", "2"],
+                            capture_output=True, text=True, cwd=tmp_path).stderr.split()
+    assert forked.count("worker") == 2 and forked.count("True") >= 2 and "False" not in forked[:4], forked
