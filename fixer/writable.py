@@ -118,6 +118,104 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) 
                 f"line {line}: the build context brings the data {what} {posixpath.basename(norm)} into "
                 f"{an.workdir}: handed to {user}" + (" with what is in it" if is_dir else ""))
             out.after = max(out.after, line)
+    if context is not None and _runs_jvm(an):
+        found = _config_log_folders(context)
+        for folder, where in found:
+            if any(folder != o and _inside(folder, o) for o, _ in found):
+                continue  # the program makes a folder inside one it owns itself
+            norm, why = snippets.writable_path(folder)
+            if why is not None or _inside(norm, "/tmp"):
+                continue
+            add(Path(norm), f"{where} (the program's own configuration, built into it) names the folder {norm} for "
+                            f"its logs, which it creates or writes at start: handed to {user}")
+    return out
+
+
+# --- the program's own configuration (a JVM program built from the build context) ---------------------
+
+_JVM_RE = lazyre.compile(r"(?:^|[\s/\"'\[,])java(?:[\s\"',\]]|$)|\.jar\b")
+# configuration files a Maven/Gradle build packages into the program (src/main/resources)
+_CONFIG_GLOBS = ("application*.properties", "application*.yml", "application*.yaml", "bootstrap*.yml",
+                 "bootstrap*.yaml", "logback*.xml", "log4j2*.xml")
+# a settings key naming where logs go: logging.file.path, logging.file.name, x.executor.logpath, log.dir, LOG_HOME
+_LOG_KEY_RE = lazyre.compile(r"(?i)(?:^|[._-])log(?:ging)?[._-]?(?:file[._-]?)?(?:path|dir|directory|folder|home|name|file)$")
+# `key=value` or `key: value` (properties and flat YAML; a nested YAML key is joined with its parents)
+_PROP_RE = lazyre.compile(r"^(\s*)([\w.-]+)\s*[=:]\s*(.*?)\s*$")
+# logback/log4j2: <property name="LOG_HOME" value="/x"/>, <file>/x/a.log</file>, fileName="/x/a.log"
+_XML_RE = lazyre.compile(r"<property\s+name=\"([^\"]*)\"\s+value=\"([^\"]*)\"|<file>([^<]*)</file>|\bfileName=\"([^\"]*)\"")
+# ${NAME:-default} (logback), ${NAME:default} (Spring): the default
+_DEFAULT_RE = re.compile(r"\$\{[\w.-]+:-?([^}]*)\}")
+
+
+def _runs_jvm(an: Analysis) -> bool:
+    return any(inst is not None and _JVM_RE.search(inst.original) for inst in (an.entrypoint, an.cmd))
+
+
+def _log_folder(value: str, is_file: bool) -> str | None:
+    """The absolute folder a log setting's value names (its file's folder), defaults filled in."""
+    value = _DEFAULT_RE.sub(lambda m: m.group(1), value.strip().strip("'\""))
+    if not value.startswith("/") or "$" in value or "{" in value:
+        return None
+    value = posixpath.normpath(value)
+    if is_file or re.search(r"\.(?:log|txt|out|json)$|%d", posixpath.basename(value)):
+        value = posixpath.dirname(value)
+    return value if value.count("/") >= 2 else None
+
+
+def _config_log_folders(context: str) -> list[tuple[str, str]]:
+    """(folder, file:line) of the absolute log folders the configuration under src/main/resources of a
+    Maven or Gradle build context names (bounded: a handful of small files)."""
+    import fnmatch
+
+    if not any(os.path.isfile(os.path.join(context, f)) for f in ("pom.xml", "build.gradle", "build.gradle.kts")):
+        return []
+    res = os.path.join(context, "src", "main", "resources")
+    try:
+        names = sorted(n for n in os.listdir(res) if any(fnmatch.fnmatch(n, g) for g in _CONFIG_GLOBS))
+    except OSError:
+        return []
+    root = os.path.realpath(context)
+    out: list[tuple[str, str]] = []
+    for name in names[:12]:
+        path = os.path.join(res, name)
+        real = os.path.realpath(path)
+        if not real.startswith(root + os.sep) or not os.path.isfile(real) or os.path.getsize(real) > (256 << 10):
+            continue
+        try:
+            with open(real, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        rel = os.path.relpath(path, context).replace(os.sep, "/")
+        stack: list[tuple[int, str]] = []  # YAML parents: (indent, key)
+        for n, line in enumerate(lines, 1):
+            if name.endswith(".xml"):
+                for m in _XML_RE.finditer(line):
+                    if m.group(1) is not None and not re.search(r"(?i)log", m.group(1)):
+                        continue
+                    value = m.group(2) if m.group(1) is not None else (m.group(3) or m.group(4))
+                    folder = _log_folder(value, is_file=m.group(1) is None)
+                    if folder and folder not in [o for o, _ in out]:
+                        out.append((folder, f"{rel}:{n}"))
+                continue
+            if line.lstrip().startswith(("#", "!")):
+                continue
+            m = _PROP_RE.match(line)
+            if not m:
+                continue
+            indent, key, value = len(m.group(1)), m.group(2), m.group(3)
+            if name.endswith((".yml", ".yaml")):
+                while stack and stack[-1][0] >= indent:
+                    stack.pop()
+                if not value:
+                    stack.append((indent, key))
+                    continue
+                key = ".".join([k for _, k in stack] + [key])
+            if _LOG_KEY_RE.search(key):
+                is_file = bool(re.search(r"(?i)(?:name|file)$", key))
+                folder = _log_folder(value, is_file)
+                if folder and folder not in [o for o, _ in out]:
+                    out.append((folder, f"{rel}:{n}"))
     return out
 
 
