@@ -164,28 +164,3 @@ from fixer.rules.program.owner_only_exec import mode_effect  # noqa: E402
 ])
 def test_chmod_mode_effect_on_others_execute_bit(mode, effect):
     assert mode_effect(mode) == effect
-
-
-SSH_TOOL = """FROM alpine:3.20
-RUN apk add --no-cache git openssh-client
-COPY scan /usr/local/bin/scan
-ENTRYPOINT ["scan"]
-"""
-
-
-def test_documented_mount_into_root_home_leaves_the_file(cli, tmp_path):
-    r = repo(tmp_path, {"Dockerfile": SSH_TOOL, "scan": "bin\n",
-                        "Makefile": "image:\n\tdocker build -t acme/scan .\n",
-                        "README.md": "# scan\n\nPrivate repositories:\n\n"
-                                     "    docker run --rm -v \"$HOME/.ssh:/root/.ssh:ro\" acme/scan:latest git@host:x.git\n"})
-    rep = report(cli, r / "Dockerfile")
-    assert rep["rule"] == "state-in-root-home", rep
-    assert rep["skipped"].startswith("README.md:5 runs the image with $HOME/.ssh mounted at /root/.ssh"), rep["skipped"]
-
-
-def test_documented_mount_into_root_home_with_a_user_is_fixed(cli, tmp_path):
-    r = repo(tmp_path, {"Dockerfile": SSH_TOOL, "scan": "bin\n",
-                        "Makefile": "image:\n\tdocker build -t acme/scan .\n",
-                        "README.md": "    docker run --rm --user 1000 -v \"$HOME/.ssh:/root/.ssh:ro\" acme/scan x\n"})
-    rep = report(cli, r / "Dockerfile")
-    assert rep["rule"] is None and rep["changed"], rep

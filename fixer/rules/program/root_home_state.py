@@ -16,9 +16,9 @@ state is for the image's users, not only for its build:
   which the build filled as root (`echo 'source ~/.nvm/nvm.sh' >> /etc/profile.d/nvm.sh` after
   `source ~/.nvm/nvm.sh && nvm install ...`): the new user's shells look in the new user's home,
   where the tool is not;
-- the repository runs the image with a mount into root's home (`-v ~/.ssh:/root/.ssh`, a compose
-  volume onto /root/.config) and no user of its own: the program is expected to run as root and
-  read its home, and a new user would not (it cannot even enter /root).
+
+A run line of the repository that mounts into root's home (`-v ~/.ssh:/root/.ssh`) is
+deployment-needs-root's.
 
 What does not fire: `git config --global` for other settings (build-time credentials, a name for
 commits the build makes), `--system` settings, a HOME the file sets elsewhere before the step, steps
@@ -32,7 +32,7 @@ import re
 from ... import lazyre
 
 NAME = "state-in-root-home"
-SUMMARY = "The build leaves what the image's users rely on in root's home (git's safe.directory, a tool sourced from ~ by /etc/profile.d, a mount into /root): a new user's HOME is elsewhere."
+SUMMARY = "The build leaves what the image's users rely on in root's home (git's safe.directory, a tool sourced from ~ by /etc/profile.d): a new user's HOME is elsewhere."
 EXAMPLE = ("FROM golang:1.23\nRUN git config --global --add safe.directory '*'\nCOPY lint /usr/bin/lint\n"
            "ENTRYPOINT [\"lint\"]")
 
@@ -109,21 +109,6 @@ def _filled(runs, name: str, skip: str) -> bool:
     return any(rx.search(seg) and seg != skip for _, text in runs for seg in _segments(text))
 
 
-def _mount_into_root(ctx) -> str | None:
-    from ..deploy import ROOT_USER_RE, runs, under
-
-    for r in runs(ctx):
-        if r.run_as_user is not None or (r.user is not None and not ROOT_USER_RE.match(r.user.strip())):
-            continue
-        for host, cont in r.mounts:
-            if under(cont, "/root") and cont.rstrip("/") != "/root":
-                where = f"{r.where.file}:{r.mount_lines.get((host, cont), r.where.line)}"
-                return (f"{where} runs the image with {host} mounted at {cont}, in root's home, and no user of its own: "
-                        f"the program is expected to run as root and read its home, which a new user (HOME elsewhere, "
-                        f"and /root is mode 0700) would not; mount it into the new user's home in the same change")
-    return None
-
-
 def check(ctx) -> str | None:
     an = ctx.an
     runs = list(_root_runs(an))
@@ -139,4 +124,4 @@ def check(ctx) -> str | None:
         return (f"line {line}: {startup} makes every shell use ~/{name}, which the build filled in root's home "
                 f"(/root/{name}): a new user's ~ is its own home, where the tool is not; install it outside /root "
                 f"(or into the new user's home) to make the file fixable")
-    return _mount_into_root(ctx)
+    return None
