@@ -15,7 +15,7 @@ state is for the image's users, not only for its build:
   /etc/profile.d/*, /etc/bash.bashrc, /etc/environment) that names a path under `~` or `$HOME`
   which the build filled as root (`echo 'source ~/.nvm/nvm.sh' >> /etc/profile.d/nvm.sh` after
   `source ~/.nvm/nvm.sh && nvm install ...`): the new user's shells look in the new user's home,
-  where the tool is not;
+  where the tool is not.
 
 A run line of the repository that mounts into root's home (`-v ~/.ssh:/root/.ssh`) is
 deployment-needs-root's.
