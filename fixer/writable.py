@@ -206,7 +206,8 @@ _COPIED_CONFIG_RE = lazyre.compile(r"(?i)\.(?:properties|ya?ml|toml|ini|cfg|conf
 
 def _copied_config_log_folders(an: Analysis, context: str) -> list[tuple[str, str]]:
     """(folder, file:line) of the absolute log folders named by configuration files a COPY/ADD of the
-    final stage brings from the build context (files named by the COPY, not folders: bounded)."""
+    final stage brings from the build context (the files a COPY names, and those at the top of a folder
+    it copies; at most 20 configuration files read)."""
     from .discover import copy_sources
 
     root = os.path.realpath(context)
@@ -216,7 +217,16 @@ def _copied_config_log_folders(an: Analysis, context: str) -> list[tuple[str, st
         for src in sources:
             if "$" in src or src.startswith(("http://", "https://", "git@")):
                 continue
+            hits = []
             for hit in copy_sources(root, src)[:20]:
+                if os.path.isdir(hit):  # `COPY config/ /etc/app/`: the files at its top
+                    try:
+                        hits += [os.path.join(hit, n) for n in sorted(os.listdir(hit))[:50]]
+                    except OSError:
+                        continue
+                else:
+                    hits.append(hit)
+            for hit in hits:
                 name = os.path.basename(hit)
                 if not _COPIED_CONFIG_RE.search(name) or not os.path.isfile(hit):
                     continue

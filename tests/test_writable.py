@@ -232,3 +232,18 @@ def test_config_log_folders_need_a_jvm_build_and_absolute_paths(tmp_path):
     assert _config_log_folders(_maven(tmp_path, files)) == [("/data/logs", "src/main/resources/application.properties:1")]
     (tmp_path / "pom.xml").unlink()
     assert _config_log_folders(str(tmp_path)) == []
+
+
+def test_copied_configuration_names_log_folders(tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "supervisor.conf").write_text("[supervisord]\nlogfile=/var/log/worker/worker.log\n")
+    (tmp_path / "conf" / "app.ini").write_text("[log]\nlog_file = /dev/stdout\nerror_log = /var/log/x/e.log\n"
+                                               "log_dir = /proc/self/fd\n")
+    (tmp_path / "conf" / "app.yml").write_text("log:\n  path: /tmp/app\nstorage:\n  logdir: /srv/app/logs\n")
+    text = "FROM debian:bookworm-slim\nCOPY conf/ /etc/app/\nCMD [\"app\"]\n"
+    _, an = analysis(text)
+    assert writable._copied_config_log_folders(an, str(tmp_path)) == [
+        ("/proc/self/fd", "conf/app.ini:4"), ("/tmp/app", "conf/app.yml:2"), ("/srv/app/logs", "conf/app.yml:4"),
+        ("/var/log/worker", "conf/supervisor.conf:2")]
+    # /tmp is the program's anyway, /dev and /proc are never handed over
+    assert {p.path for p in writable.needs(an, str(tmp_path), None, "u").paths} == {"/srv/app/logs", "/var/log/worker"}
