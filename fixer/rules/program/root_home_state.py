@@ -9,7 +9,8 @@ state is for the image's users, not only for its build:
 
 - `git config --global ... safe.directory`: the setting lets git work on a repository owned by
   someone else, that is a checkout mounted into the running container; the new user's git does not
-  read root's ~/.gitconfig and refuses the mounted repository. `git config --system` (which writes
+  read root's ~/.gitconfig and refuses the mounted repository. (The build itself never needs it: what
+  a COPY brings belongs to root, who runs the build.) `git config --system` (which writes
   /etc/gitconfig, read by every user) makes the file fixable;
 - a line the build writes into a shell start-up file every user's shell reads (/etc/profile,
   /etc/profile.d/*, /etc/bash.bashrc, /etc/environment) that names a path under `~` or `$HOME`
