@@ -9,6 +9,7 @@ never import the step that runs them (the layers in pyproject.toml's `[tool.impo
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import os
 import re
@@ -245,6 +246,10 @@ def origins(stages, stage, path: str, hops: int = 0):
             rel = None
             if path == (posixpath.join(d, posixpath.basename(src.rstrip("/"))) if into else d):
                 rel = src
+            elif (into and set(posixpath.basename(src)) & _GLOB and not set(posixpath.dirname(src)) & _GLOB
+                  and posixpath.dirname(path) == d.rstrip("/")
+                  and fnmatch.fnmatchcase(posixpath.basename(path), posixpath.basename(src))):
+                rel = posixpath.join(posixpath.dirname(src), posixpath.basename(path))  # `COPY bin/* /usr/local/bin/`
             elif path.startswith(d.rstrip("/") + "/") and not set(src) & _GLOB:
                 rel = posixpath.normpath(posixpath.join(src, path[len(d.rstrip("/")) + 1:]))  # a folder copied whole
             if rel is None:

@@ -322,6 +322,18 @@ def cargo(w, cmd, name, args, offset):
     w.unknown(name, offset)
 
 
+def nvm(w, cmd, name, args, offset):
+    """nvm install/alias/...: $NVM_DIR, root's ~/.nvm by default (nvm's own folder, not the
+    working folder); `use`, `ls`, `current`, `which`, `version` only read it."""
+    if args and args[0] in ("install", "uninstall", "alias", "unalias", "reinstall-packages", "install-latest-npm",
+                            "cache"):
+        return w.targets(name, offset, [(w.env.get("NVM_DIR") or "/root/.nvm") + "/x"])
+    if args and args[0] in ("use", "ls", "list", "ls-remote", "current", "which", "version", "version-remote",
+                            "--version", "--help", "deactivate"):
+        return
+    w.unknown(name, offset)
+
+
 def go(w, cmd, name, args, offset):
     """go install/get: $GOPATH (root's)."""
     if args and args[0] in ("version", "env"):
@@ -432,6 +444,6 @@ def find(w, cmd, name, args, offset):
 HANDLERS = {"copy": copy, "link": link, "operands": operands, "mkdir": mkdir, "remove": remove, "chmod": chmod,
             "sed": sed, "curl": curl, "wget": wget, "tar": tar, "unzip": unzip, "git": git, "dd": dd,
             "compress": compress, "gpg": gpg, "make": make, "npm": npm, "yarn": yarn, "corepack": corepack,
-            "gem": gem, "bundle": bundle, "cargo": cargo, "go": go, "python": python, "pip": pip, "find": find}
+            "gem": gem, "bundle": bundle, "cargo": cargo, "nvm": nvm, "go": go, "python": python, "pip": pip, "find": find}
 # handlers that take the program as called (with its folder), not its bare name
 AS_CALLED = frozenset(("python", "pip"))

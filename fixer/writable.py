@@ -7,7 +7,10 @@ chain), which paths to hand to the user and what to move out of /root:
   folders the Dockerfile makes for data and never fills (`mkdir`, `install -d`, a WORKDIR nothing
   is copied into and nothing runs in), the base image's VOLUMEs (images.toml `volumes`), and the
   data the build context puts in the working folder (SQLite files and well-known data folders read
-  from the build context, honouring `.dockerignore`): those recursively, they hold no code;
+  from the build context, honouring `.dockerignore`): those recursively, they hold no code; and the
+  absolute log folders the program's own configuration names (a configuration file a COPY brings
+  from the build context, or src/main/resources of a JVM program's Maven/Gradle build): the program
+  creates or writes them at start;
 - `relocate_root(...)`: what the stage puts under /root (mode 0700: the new user cannot enter it)
   and still uses through ENV (`PATH=/root/.local/bin:$PATH`, `HOME=/root`), moved under the new
   user's home with the ENV set again there; only when nothing else names the old path.
@@ -118,6 +121,154 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) 
                 f"line {line}: the build context brings the data {what} {posixpath.basename(norm)} into "
                 f"{an.workdir}: handed to {user}" + (" with what is in it" if is_dir else ""))
             out.after = max(out.after, line)
+    if context is not None:
+        found = _config_log_folders(context) if _runs_jvm(an) else []
+        for folder, where in _copied_config_log_folders(an, context):
+            if folder not in [o for o, _ in found]:
+                found.append((folder, where))
+        for folder, where in found:
+            if any(folder != o and _inside(folder, o) for o, _ in found):
+                continue  # the program makes a folder inside one it owns itself
+            norm, why = snippets.writable_path(folder)
+            if why is not None or _inside(norm, "/tmp"):
+                continue
+            add(Path(norm), f"{where} (the program's own configuration) names the folder {norm} for its logs, "
+                            f"which it creates or writes at start: handed to {user}")
+    return out
+
+
+# --- the program's own configuration (a JVM program built from the build context) ---------------------
+
+_JVM_RE = lazyre.compile(r"(?:^|[\s/\"'\[,])java(?:[\s\"',\]]|$)|\.jar\b")
+# configuration files a Maven/Gradle build packages into the program (src/main/resources)
+_CONFIG_GLOBS = ("application*.properties", "application*.yml", "application*.yaml", "bootstrap*.yml",
+                 "bootstrap*.yaml", "logback*.xml", "log4j2*.xml")
+# a settings key naming where logs go: logging.file.path, logging.file.name, x.executor.logpath, log.dir, LOG_HOME
+_LOG_KEY_RE = lazyre.compile(r"(?i)(?:^|[._-])log(?:ging)?[._-]?(?:file[._-]?)?(?:path|dir|directory|folder|home|name|file)$")
+# `key=value` or `key: value` (properties and flat YAML; a nested YAML key is joined with its parents)
+_PROP_RE = lazyre.compile(r"^(\s*)([\w.-]+)\s*[=:]\s*(.*?)\s*$")
+# logback/log4j2: <property name="LOG_HOME" value="/x"/>, <file>/x/a.log</file>, fileName="/x/a.log"
+_XML_RE = lazyre.compile(r"<property\s+name=\"([^\"]*)\"\s+value=\"([^\"]*)\"|<file>([^<]*)</file>|\bfileName=\"([^\"]*)\"")
+# ${NAME:-default} (logback), ${NAME:default} (Spring): the default
+_DEFAULT_RE = re.compile(r"\$\{[\w.-]+:-?([^}]*)\}")
+
+
+def _runs_jvm(an: Analysis) -> bool:
+    return any(inst is not None and _JVM_RE.search(inst.original) for inst in (an.entrypoint, an.cmd))
+
+
+def _log_folder(value: str, is_file: bool) -> str | None:
+    """The absolute folder a log setting's value names (its file's folder), defaults filled in."""
+    value = _DEFAULT_RE.sub(lambda m: m.group(1), value.strip().strip("'\""))
+    if not value.startswith("/") or "$" in value or "{" in value:
+        return None
+    value = posixpath.normpath(value)
+    if is_file or re.search(r"\.(?:log|txt|out|json)$|%d", posixpath.basename(value)):
+        value = posixpath.dirname(value)
+    return value if value.count("/") >= 2 else None
+
+
+def _log_settings(lines: list[str], name: str, rel: str, out: list[tuple[str, str]]) -> None:
+    """Add (folder, rel:line) of each absolute log folder a configuration file's settings name."""
+    stack: list[tuple[int, str]] = []  # YAML parents: (indent, key)
+    for n, line in enumerate(lines, 1):
+        if name.endswith(".xml"):
+            for m in _XML_RE.finditer(line):
+                if m.group(1) is not None and not re.search(r"(?i)log", m.group(1)):
+                    continue
+                value = m.group(2) if m.group(1) is not None else (m.group(3) or m.group(4))
+                folder = _log_folder(value, is_file=m.group(1) is None)
+                if folder and folder not in [o for o, _ in out]:
+                    out.append((folder, f"{rel}:{n}"))
+            continue
+        if line.lstrip().startswith(("#", "!", ";", "//")):
+            continue
+        m = _PROP_RE.match(line)
+        if not m:
+            continue
+        indent, key, value = len(m.group(1)), m.group(2), m.group(3)
+        if name.endswith((".yml", ".yaml")):
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            if not value:
+                stack.append((indent, key))
+                continue
+            key = ".".join([k for _, k in stack] + [key])
+        if _LOG_KEY_RE.search(key):
+            is_file = bool(re.search(r"(?i)(?:name|file)$", key))
+            folder = _log_folder(value, is_file)
+            if folder and folder not in [o for o, _ in out]:
+                out.append((folder, f"{rel}:{n}"))
+
+
+_COPIED_CONFIG_RE = lazyre.compile(r"(?i)\.(?:properties|ya?ml|toml|ini|cfg|conf)$|^(?:logback|log4j2?)[\w.-]*\.xml$")
+
+
+def _copied_config_log_folders(an: Analysis, context: str) -> list[tuple[str, str]]:
+    """(folder, file:line) of the absolute log folders named by configuration files a COPY/ADD of the
+    final stage brings from the build context (the files a COPY names, and those at the top of a folder
+    it copies; at most 20 configuration files read)."""
+    from .discover import copy_sources
+
+    root = os.path.realpath(context)
+    out: list[tuple[str, str]] = []
+    seen = 0
+    for sources, _dest, _line in an.from_context:
+        for src in sources:
+            if "$" in src or src.startswith(("http://", "https://", "git@")):
+                continue
+            hits = []
+            for hit in copy_sources(root, src)[:20]:
+                if os.path.isdir(hit):  # `COPY config/ /etc/app/`: the files at its top
+                    try:
+                        hits += [os.path.join(hit, n) for n in sorted(os.listdir(hit))[:50]]
+                    except OSError:
+                        continue
+                else:
+                    hits.append(hit)
+            for hit in hits:
+                name = os.path.basename(hit)
+                if not _COPIED_CONFIG_RE.search(name) or not os.path.isfile(hit):
+                    continue
+                seen += 1
+                if seen > 20:
+                    return out
+                lines = _read_lines(hit, root)
+                if lines is not None:
+                    _log_settings(lines, name, os.path.relpath(hit, context).replace(os.sep, "/"), out)
+    return out
+
+
+def _read_lines(path: str, root: str) -> list[str] | None:
+    real = os.path.realpath(path)
+    if not real.startswith(root + os.sep) or not os.path.isfile(real) or os.path.getsize(real) > (256 << 10):
+        return None
+    try:
+        with open(real, encoding="utf-8", errors="replace") as f:
+            return f.read().splitlines()
+    except OSError:
+        return None
+
+
+def _config_log_folders(context: str) -> list[tuple[str, str]]:
+    """(folder, file:line) of the absolute log folders the configuration under src/main/resources of a
+    Maven or Gradle build context names (bounded: a handful of small files)."""
+    import fnmatch
+
+    if not any(os.path.isfile(os.path.join(context, f)) for f in ("pom.xml", "build.gradle", "build.gradle.kts")):
+        return []
+    res = os.path.join(context, "src", "main", "resources")
+    try:
+        names = sorted(n for n in os.listdir(res) if any(fnmatch.fnmatch(n, g) for g in _CONFIG_GLOBS))
+    except OSError:
+        return []
+    root = os.path.realpath(context)
+    out: list[tuple[str, str]] = []
+    for name in names[:12]:
+        path = os.path.join(res, name)
+        lines = _read_lines(path, root)
+        if lines is not None:
+            _log_settings(lines, name, os.path.relpath(path, context).replace(os.sep, "/"), out)
     return out
 
 

@@ -150,3 +150,17 @@ def test_runs_as_root_check(script, root_check):
     from fixer.rules.program.starts_as_root import runs_as_root_check
 
     assert runs_as_root_check(script) is root_check
+
+
+# --- state in root's home (state-in-root-home) and owner-only execute bits (owner-only-exec)
+
+from fixer.rules.program.owner_only_exec import mode_effect  # noqa: E402
+
+
+@pytest.mark.parametrize("mode, effect", [
+    ("u+x", "owner"), ("ug+x", "owner"), ("u+rwx", "owner"), ("700", "owner"), ("0744", "owner"), ("750", "owner"),
+    ("+x", "all"), ("a+x", "all"), ("755", "all"), ("0755", "all"), ("u+x,o+x", "all"), ("u=rwx,go=rx", "all"),
+    ("644", "none"), ("go-w", "none"), ("600", "none"), ("$MODE", None), ("bogus", None),
+])
+def test_chmod_mode_effect_on_others_execute_bit(mode, effect):
+    assert mode_effect(mode) == effect

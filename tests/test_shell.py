@@ -55,6 +55,7 @@ NEEDS_ROOT = [
     ("make install", "make install"),
     ("cd /tmp/src && ./configure && make && make install", "make install"),
     ("cargo install ripgrep", "cargo"),
+    ("nvm install 20", "nvm /root/.nvm needs root"),  # nvm's own folder, root's ~/.nvm: not the working folder
     ("update-ca-certificates", "update-ca-certificates"),
     ("ldconfig", "ldconfig"),
     ("locale-gen en_US.UTF-8", "locale-gen"),
@@ -123,6 +124,7 @@ NO_ROOT = [
     "cat <<EOF\nrm -rf /etc\napt-get install -y x\nEOF",  # heredoc data is not a command
     "# apt-get install -y x",  # a comment
     "export PATH=/usr/local/bin:$PATH; echo $PATH",
+    ". ~/.nvm/nvm.sh && nvm use 20 && nvm current",  # nvm use only reads its folder
 ]
 
 

@@ -203,3 +203,47 @@ def test_openshift_in_configuration(tmp_path, cli):
     code, out, err = cli(["--write", f])
     assert code == 0, err
     assert "--gid root" in f.read_text() and f.read_text().endswith("USER 10001\nCMD [\"x\"]\n")
+
+
+# --- log folders the program's own configuration names (a JVM program built from the context)
+
+from fixer.writable import _config_log_folders  # noqa: E402
+
+
+def _maven(tmp_path, files):
+    (tmp_path / "pom.xml").write_text("<project/>")
+    res = tmp_path / "src" / "main" / "resources"
+    res.mkdir(parents=True)
+    for name, text in files.items():
+        (res / name).write_text(text)
+    return str(tmp_path)
+
+
+def test_config_log_folders_nested_yaml_and_spring_default(tmp_path):
+    ctx = _maven(tmp_path, {"application.yml": "server:\n  port: 8080\nlogging:\n  file:\n    path: /var/log/shop\n"
+                                               "    name: ${LOG_FILE:/srv/shop/logs/shop.log}\n",
+                            "application-dev.properties": "logging.file.path=logs\n"})
+    assert _config_log_folders(ctx) == [("/var/log/shop", "src/main/resources/application.yml:5"),
+                                       ("/srv/shop/logs", "src/main/resources/application.yml:6")]
+
+
+def test_config_log_folders_need_a_jvm_build_and_absolute_paths(tmp_path):
+    files = {"application.properties": "app.logdir=/data/logs\napp.datadir=/data/db\nlogging.file.name=app.log\n"}
+    assert _config_log_folders(_maven(tmp_path, files)) == [("/data/logs", "src/main/resources/application.properties:1")]
+    (tmp_path / "pom.xml").unlink()
+    assert _config_log_folders(str(tmp_path)) == []
+
+
+def test_copied_configuration_names_log_folders(tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "supervisor.conf").write_text("[supervisord]\nlogfile=/var/log/worker/worker.log\n")
+    (tmp_path / "conf" / "app.ini").write_text("[log]\nlog_file = /dev/stdout\nerror_log = /var/log/x/e.log\n"
+                                               "log_dir = /proc/self/fd\n")
+    (tmp_path / "conf" / "app.yml").write_text("log:\n  path: /tmp/app\nstorage:\n  logdir: /srv/app/logs\n")
+    text = "FROM debian:bookworm-slim\nCOPY conf/ /etc/app/\nCMD [\"app\"]\n"
+    _, an = analysis(text)
+    assert writable._copied_config_log_folders(an, str(tmp_path)) == [
+        ("/proc/self/fd", "conf/app.ini:4"), ("/tmp/app", "conf/app.yml:2"), ("/srv/app/logs", "conf/app.yml:4"),
+        ("/var/log/worker", "conf/supervisor.conf:2")]
+    # /tmp is the program's anyway, /dev and /proc are never handed over
+    assert {p.path for p in writable.needs(an, str(tmp_path), None, "u").paths} == {"/srv/app/logs", "/var/log/worker"}

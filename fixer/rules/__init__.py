@@ -35,6 +35,8 @@ ORDER = (
     "program.starts_as_root",
     "program.rewrites_root_config",
     "program.needs_root_home",
+    "program.root_home_state",
+    "program.owner_only_exec",
     "deploy.needs_root",
     "deploy.tool_on_checkout",
     "deploy.bind_mounted_data",

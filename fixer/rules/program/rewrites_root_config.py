@@ -183,6 +183,41 @@ def _opened(ctx, path: str) -> bool:
     return False
 
 
+DATA_LIKE = frozenset(("data", "db", "database", "log", "logs", "tmp", "temp", "cache", "run", "uploads", "upload", "media",
+                       "storage", "var", "state", "sessions", "instance", "files", "backups", "output", "outputs"))
+
+
+def _filled_subfolder(ctx, folder: str, text: str) -> str | None:
+    """How the build filled `folder`, a folder inside the working folder (not the working folder itself),
+    as root: a RUN put the working folder's content there (`tar -x`, `mv`, `unzip`, `git clone`) or a COPY
+    copied into it. None when that is not shown, or when the folder may be the program's own data
+    (named like data, made with mkdir, a VOLUME, made by the script itself)."""
+    an = ctx.an
+    wd = (an.workdir or "/").rstrip("/")
+    if not wd or wd == "/" or not folder.startswith(wd + "/") or an.workdir_line is None:
+        return None
+    rel = folder[len(wd) + 1:]
+    if any(part.lower() in DATA_LIKE for part in rel.split("/")):
+        return None
+    if any(d == folder or folder.startswith(d.rstrip("/") + "/") for d, _ in an.made_dirs if d.rstrip("/") != wd):
+        return None
+    if any(folder == v.rstrip("/") or folder.startswith(v.rstrip("/") + "/") for v, _ in an.volumes):
+        return None
+    if re.search(r"\bmkdir\b[^\n]*(?:\s|/)" + re.escape(rel.split("/")[0]) + r"(?![\w.-])", text):
+        return None
+    for path, line in an.fills:
+        p = path.rstrip("/")
+        if "*" in p or "?" in p:
+            continue
+        if p == wd:
+            return f"line {line} filled (the working folder's content)"
+    for dest, line, _relative in an.copy_dests:
+        d = dest.rstrip("/") or "/"
+        if d == wd and dest.endswith("/") or d == folder or folder.startswith(d + "/"):
+            return f"the COPY on line {line} filled"
+    return None
+
+
 def _bodies(ctx):
     """(where, text, script path or None) of ENTRYPOINT/CMD and the scripts they run."""
     from .starts_as_root import script
@@ -246,22 +281,35 @@ def check(ctx) -> str | None:
                         f"start; copy it where it is used, or into a folder handed to the user")
             for written, how in _writes(line):
                 path = _resolve(written, env, local, an.workdir)
+                if path is None:  # `conf/"${file}"`: the folder may still be known
+                    head, tail = posixpath.split(written.replace('"', "").replace("'", ""))
+                    base = _resolve(head, env, local, an.workdir) if head and "$" in tail else None
+                    path = base and posixpath.join(base, "?")
                 if path is None or path.startswith(TEMP) or path.startswith("/etc/") or path == "/dev/null":
                     continue
                 folder = posixpath.dirname(path)
-                copied = _copied(ctx, path)
-                if copied is None and not how.endswith("-i") and folder != an.workdir:
+                at = f", at {src}:{n}," if src else ""
+                copied = None if path.endswith("/?") else _copied(ctx, path)
+                if copied is None and not path.endswith("/?") and not how.endswith("-i") and folder != an.workdir:
                     made = _copied_folder(ctx, folder)  # a new file in a folder a COPY made as root
                     if made is not None and not _opened(ctx, path):
-                        at = f", at {src}:{n}," if src else ""
                         return (f"{where}{at} writes {path} with {how}, and the {made[1]} as root: the new "
                                 f"user cannot create files there, so the settings would silently not apply; "
                                 f"copy the folder with --chown, or render it into a writable folder such as /tmp")
-                if copied is None or _opened(ctx, path):
+                if _opened(ctx, path):
+                    continue
+                if copied is None:
+                    # a folder inside the working folder that the build filled as root (`tar -x` into it)
+                    filled = _filled_subfolder(ctx, folder, text)
+                    if filled is not None:
+                        shown = posixpath.join(folder, "...") if path.endswith("/?") else path
+                        return (f"{where}{at} rewrites {shown} with {how} in {folder}, which {filled} as root: the "
+                                f"fix hands the new user the working folder {an.workdir} alone, not what the build put "
+                                f"in it, so {how} fails (many scripts then stop, or start the program with the settings "
+                                f"not applied); hand that folder to the user (chown -R) in the file to make it fixable")
                     continue
                 if how.endswith("-i") and folder == an.workdir:
                     continue  # sed -i makes its new file in the folder, which the fix hands to the user
-                at = f", at {src}:{n}," if src else ""
                 need = (f"a new file in {folder}" if how.endswith("-i") else "to write the root-owned file")
                 return (f"{where}{at} rewrites {path} with {how}, and the {copied[1]} as root: the new user "
                         f"cannot ({how} needs {need}), so the settings would silently not apply; copy it with "

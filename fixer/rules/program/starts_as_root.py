@@ -103,6 +103,15 @@ SETUP_RES = (
     (lazyre.compile(_AT + r"(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\s+(?:-\S+\s+)*(?:install|add)\b", re.M), "installs packages"),
     (lazyre.compile(r"\bsed\b[^\n]*\s-i\b[^\n]*\s['\"]?/etc/", re.M), "edits files under /etc with sed -i"),
     (lazyre.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*['\"]?/etc/", re.M), "writes files under /etc"),
+    # a launcher in Python (or a like language) that renders or writes a file under /etc: `open("/etc/x.conf", "w")`,
+    # `conf.jinja(src, env, "/etc/app/app.conf")`, `shutil.copyfile(src, os.path.join("/etc/app", name))`
+    (lazyre.compile(r"\bopen\(\s*f?['\"]/etc/[^'\"\n]*['\"]\s*,\s*(?:mode\s*=\s*)?f?['\"][^'\"\n]*[wax+]", re.M),
+     "opens a file under /etc for writing"),
+    (lazyre.compile(r"\b(?:\w*jinja\w*|render\w*|\w*template\w*|write\w*|copy(?:file|2|tree)?|move|dump|save\w*)"
+                    r"\([^\n]*?,[^\n]*?(?<![\w.])f?['\"]/etc/[\w.@+/-]*['\"]", re.M),
+     "renders or copies files into /etc"),
+    (lazyre.compile(r"\bPath\(\s*f?['\"]/etc/[^'\"\n]*['\"]\s*\)\s*\.\s*write_(?:text|bytes)\(", re.M),
+     "writes files under /etc"),
     (lazyre.compile(_AT + r"(?:update-ca-certificates|update-ca-trust|ldconfig)\b", re.M), "updates the system's certificates or libraries"),
     (lazyre.compile(_AT + r"(?:mv|rm)\b[^\n]*\s['\"]?/etc/", re.M), "moves or removes files under /etc"),
     (lazyre.compile(_AT + _PATH + r"chroot\s", re.M), "chroots into a folder"),
@@ -123,8 +132,8 @@ def script(ctx, prog: str | None):
 
 
 def _code(text: str) -> str:
-    """The text without comment lines."""
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    """The text with its comment lines blanked (the other lines keep their numbers)."""
+    return "\n".join("" if line.lstrip().startswith("#") else line for line in text.splitlines())
 
 
 def daemon(text: str) -> str | None:
@@ -159,15 +168,23 @@ def runs_as_root_check(code: str) -> bool:
 
 def root_setup(text: str) -> str | None:
     """What root-only work a script does at start, if any."""
+    got = root_setup_at(text)
+    return got[0] if got else None
+
+
+def root_setup_at(text: str) -> tuple[str, int | None] | None:
+    """(what root-only work a script does at start, the line of the script that does it), if any."""
     code = _code(text)
     for rx, what in SETUP_RES:
-        if rx.search(code):
-            return what
+        m = rx.search(code)
+        if m:
+            return what, code.count("\n", 0, m.start() + 1 if code[m.start():m.start() + 1] == "\n" else m.start()) + 1
     if CHOWN_RE.search(code) and runs_as_root_check(code):
-        return "changes file owners when it runs as root (it checks its uid)"
+        return "changes file owners when it runs as root (it checks its uid)", None
     # a chown that must succeed: giving files to another user needs root (`|| true` tolerates failing)
-    if any(CHOWN_RE.search(line) and not TOLERATED_RE.search(line) for line in code.splitlines()):
-        return "changes file owners with chown"
+    for n, line in enumerate(code.splitlines(), 1):
+        if CHOWN_RE.search(line) and not TOLERATED_RE.search(line):
+            return "changes file owners with chown", n
     return None
 
 
@@ -269,8 +286,11 @@ def _why(ctx, where: str, body: str) -> str | None:
     if run:
         return (f"{where} puts its socket or pid file at {run.group(1)}, directly in {run.group(1).rsplit('/', 1)[0]} "
                 f"(root's, mode 0755), which only root can create")
-    setup = root_setup(body)
-    return f"{where} {setup} at start, which needs root" if setup else None
+    setup = root_setup_at(body)
+    if not setup:
+        return None
+    at = f" (line {setup[1]} of it)" if setup[1] and "\n" in body.strip() else ""
+    return f"{where} {setup[0]} at start, which needs root{at}"
 
 
 RUN_RE = re.compile(r"\b(?:docker|podman)\s+(?:container\s+)?run\s+(.*)")
