@@ -652,3 +652,66 @@ def test_github_repository_in_a_published_name(tmp_path):
     r = repo(tmp_path / "protogen", {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": wf})
     model = load(str(r))
     assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"protogen"}
+
+
+# --- the caller's checkout, as the repository shows it (issue 21 round 3) -----------------------
+
+LINTER = ("FROM python:3.12-slim\nRUN pip install --no-cache-dir sqlcheck-tool==1.2\n"
+          "# Mount the caller's folder at /work, so paths need no prefix:\n"
+          "#   docker run --rm -v \"$PWD\":/work acme/sqlcheck:latest fix queries.sql\n"
+          "WORKDIR /work\nENTRYPOINT [\"sqlcheck\"]\n")
+
+
+def test_a_usage_comment_in_the_dockerfile_runs_its_image(cli, tmp_path):
+    # the image is named nowhere else: the file's own comment says how it is run
+    (tmp_path / "sqlcheck").mkdir()
+    r = repo(tmp_path / "sqlcheck", {"Dockerfile": LINTER})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("Dockerfile:4 runs it on the caller's checkout (-v $PWD:/work)"), rep
+
+
+def test_a_usage_comment_that_builds_the_image_it_runs(cli, tmp_path):
+    df = LINTER.replace("# Mount", "#   docker build -t acme/sqlcheck tools/sqlcheck\n# Mount")
+    r = repo(tmp_path, {"tools/sqlcheck/Dockerfile": df})
+    rep = report(cli, r / "tools" / "sqlcheck" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("tools/sqlcheck/Dockerfile:5 runs it"), rep
+
+
+def test_a_usage_comment_running_another_image_is_not_this_image(cli, tmp_path):
+    r = repo(tmp_path, {"tools/sqlcheck/Dockerfile": LINTER})
+    rep = report(cli, r / "tools" / "sqlcheck" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_docs_shortcode_in_the_tag_still_names_the_image(cli, tmp_path):
+    r = repo(tmp_path, {"build/tool.Dockerfile": TOOL,
+                        ".goreleaser.yaml": GORELEASER.replace("release.Dockerfile", "build/tool.Dockerfile"),
+                        "site/content/install.md": (
+                            "```sh\ndocker run --rm -v $(pwd):/src -w /src acme/notes:{{< notes/latest-version >}} "
+                            "notes lint\n```\n")})
+    rep = report(cli, r / "build" / "tool.Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("site/content/install.md:2 runs it"), rep
+
+
+@pytest.mark.parametrize("name,text", [
+    ("go.mod", "module github.com/acme/sqlcheck/v2\n\ngo 1.22\n"),
+    ("Cargo.toml", '[package]\nname = "sqlcheck-cli"\nrepository = "https://github.com/acme/sqlcheck"\n'),
+    ("package.json", '{\n  "name": "x",\n  "repository": {\n    "type": "git",\n'
+                     '    "url": "git+https://github.com/acme/sqlcheck.git"\n  }\n}\n'),
+])
+def test_without_a_remote_the_manifest_names_the_repository(cli, tmp_path, name, text):
+    # a tarball's folder (`sqlcheck-main`) is not the image's name; the project's manifest says it
+    (tmp_path / "sqlcheck-main").mkdir()
+    r = repo(tmp_path / "sqlcheck-main", {"Dockerfile": TOOL, name: text,
+                                          "README.md": "    docker run --rm -v $(pwd):/src -w /src acme/sqlcheck lint\n"})
+    assert load(str(r)).names == ("sqlcheck-main", "sqlcheck")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_a_manifest_url_of_an_issue_tracker_names_nothing(tmp_path):
+    r = repo(tmp_path, {"package.json": '{"bugs": {"url": "https://github.com/acme/other/issues"}}\n'})
+    assert "other" not in load(str(r)).names

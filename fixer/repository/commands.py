@@ -88,8 +88,10 @@ def _logical_line(text: str, start: int) -> str:
 
 def _normalise(text: str) -> str:
     """Command substitutions as single words: `$(shell id -u)` (make) and `$(id -u)` split into
-    several words otherwise."""
+    several words otherwise; a docs shortcode in a tag (`acme/tool:{{< version >}}`) as one word."""
     text = re.sub(r"\$\(shell\s+pwd\)|`pwd`|\$\(\s*pwd\s*\)", "$(pwd)", text)
+    # a docs site's shortcode standing for a value (Hugo's `{{< latest-version >}}`, `{{% param v %}}`)
+    text = re.sub(r"\{\{[<%][^{}\n]{0,80}?[>%]\}\}", "VALUE", text)
     return re.sub(r"\$\((?:shell\s+)?([^()\n]*)\)", lambda m: "$(" + re.sub(r"\s+", _SPACE, m.group(1).strip()) + ")", text)
 
 
