@@ -715,3 +715,66 @@ def test_without_a_remote_the_manifest_names_the_repository(cli, tmp_path, name,
 def test_a_manifest_url_of_an_issue_tracker_names_nothing(tmp_path):
     r = repo(tmp_path, {"package.json": '{"bugs": {"url": "https://github.com/acme/other/issues"}}\n'})
     assert "other" not in load(str(r)).names
+
+
+@pytest.mark.parametrize("line,hit", [
+    ("RUN git config --global --add safe.directory '*'", True),
+    ('RUN git config --global safe.directory "*"', True),
+    ("RUN apk add git && git config --global --add safe.directory \\*", False),  # an escaped glob: not read
+    ("RUN git config --global --add safe.directory /src", False),  # one folder the build fills
+    ("RUN git config --global --add safe.directory '/src/*'", False),
+    ("RUN git config --system --add safe.directory '*'", False),  # in /etc/gitconfig: every user reads it
+])
+def test_git_trusting_repositories_of_any_owner(line, hit):
+    from fixer.rules.deploy.tool_on_checkout import SAFE_ANY_RE
+
+    assert bool(SAFE_ANY_RE.search(line)) is hit
+
+
+PACKAGER = ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential "
+            "devscripts && rm -rf /var/lib/apt/lists/*\n{copy}RUN mkdir -p /pkg/source /out\nWORKDIR /pkg/source\n"
+            'ENTRYPOINT ["bash", "/pkg/source/packaging/build-deb.sh"]\n')
+
+
+def test_a_script_of_the_checkout_the_image_never_holds(cli, tmp_path):
+    r = repo(tmp_path, {"packaging/Dockerfile": PACKAGER.format(copy="COPY --from=acme/debhelper:1 /debhelper_1.2_all.deb /\n"),
+                        "packaging/build-deb.sh": "#!/bin/sh\ndpkg-buildpackage -us -uc && mv ../*.deb /out\n"})
+    rep = report(cli, r / "packaging" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("line 6: ENTRYPOINT runs /pkg/source/packaging/build-deb.sh, the repository's "
+                                     "packaging/build-deb.sh, from its working folder /pkg/source (line 5)"), rep
+
+
+@pytest.mark.parametrize("copy", ["COPY . /pkg/source\n", "COPY . /pkg\n", "COPY packaging /\n",
+                                  "RUN git clone https://example.invalid/acme/pkg.git /pkg/source\n"])
+def test_a_script_the_image_may_hold_is_not_the_checkouts(cli, tmp_path, copy):
+    r = repo(tmp_path, {"packaging/Dockerfile": PACKAGER.format(copy=copy),
+                        "packaging/build-deb.sh": "#!/bin/sh\ndpkg-buildpackage -us -uc\n"})
+    rep = report(cli, r / "packaging" / "Dockerfile")
+    assert rep["rule"] != "tool-on-checkout", rep
+
+
+BUILDER = ("# -----------------------------------------------\n# zstd static builder\n"
+           "# - Used as a shared build stage by Dockerfile and Dockerfile.agent.\n"
+           "# -----------------------------------------------\nFROM debian:bookworm-slim\n"
+           "RUN apt-get update && apt-get install -y --no-install-recommends gcc make curl ca-certificates "
+           "&& rm -rf /var/lib/apt/lists/*\nRUN curl -fsSL https://example.invalid/zstd.tar.gz | tar -xz -C /tmp "
+           "&& make -C /tmp/zstd install\n")
+
+
+def test_a_builder_by_its_header_that_nothing_runs(cli, tmp_path):
+    r = repo(tmp_path, {"docker/Dockerfile.zstd": BUILDER})
+    rep = report(cli, r / "docker" / "Dockerfile.zstd")
+    assert rep["rule"] == "build-only", rep
+    assert rep["skipped"].startswith('line 3: the header says it is a builder ("- Used as a shared build stage'), rep
+
+
+@pytest.mark.parametrize("files", [
+    {"docker/Dockerfile.zstd": BUILDER + 'CMD ["zstd"]\n'},  # it has a program of its own
+    {"docker/Dockerfile.zstd": BUILDER, "Makefile": ("zstd:\n\tdocker build -t acme/zstd -f docker/Dockerfile.zstd docker\n"
+                                                     "\tdocker run --rm acme/zstd zstd --version\n")},  # it is run
+])
+def test_a_builder_header_on_an_image_that_runs(cli, tmp_path, files):
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "docker" / "Dockerfile.zstd")
+    assert rep["rule"] != "build-only", rep
