@@ -778,3 +778,20 @@ def test_a_builder_header_on_an_image_that_runs(cli, tmp_path, files):
     r = repo(tmp_path, files)
     rep = report(cli, r / "docker" / "Dockerfile.zstd")
     assert rep["rule"] != "build-only", rep
+
+
+MIGRATOR = ("FROM eclipse-temurin:21-jre\nRUN mkdir -p /migrator/drivers\nCOPY migrator.jar /migrator/\n"
+            "WORKDIR /migrator\nENTRYPOINT [\"java\", \"-jar\", \"/migrator/migrator.jar\"]\n")
+
+
+@pytest.mark.parametrize("host,hit", [("/absolute/path/to/my/project", True), ("<your-project>", True),
+                                      ("${path_to_project}", True), ("/srv/migrations", False)])
+def test_the_docs_placeholder_for_the_callers_folder(cli, tmp_path, host, hit):
+    (tmp_path / "migrator").mkdir()
+    r = repo(tmp_path / "migrator", {"Dockerfile": MIGRATOR, "README.md": (
+        f"Run it on your project:\n\n    docker run --rm -v {host}:/migrator/project acme/migrator "
+        f"-workingDirectory=project migrate\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert (rep["rule"] == "tool-on-checkout") is hit, rep
+    if hit:
+        assert rep["skipped"].startswith(f"README.md:3 runs it on the caller's checkout (-v {host}:/migrator/project)"), rep

@@ -5,7 +5,9 @@ Dockerfile's image with the caller's current folder or one under it (`$(pwd)`, `
 `$(CURDIR)`, `${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount,
 or the mount onto the image's WORKDIR), or given a command of its own after the image name with
 the checkout itself mounted or a folder of it mounted under the WORKDIR (`... gen yarn build`),
-publishing no port: the tool writes its output into a host folder owned
+publishing no port (or the docs' placeholder for a folder of the caller's, `-v
+/path/to/project:/tool/project`, mounted under the WORKDIR of a tool given a command):
+the tool writes its output into a host folder owned
 by the caller's uid (1001 on hosted CI runners), which a uid baked into the image cannot write.
 The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
 does and breaks the tool when it does not.
@@ -31,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 
-from ...repository.commands import file_mount, is_cwd
+from ...repository.commands import file_mount, is_cwd, is_placeholder_dir
 from . import ROOT_USER_RE, runs, under, workdir
 
 CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
@@ -88,12 +90,17 @@ def check(ctx) -> str | None:
         if r.kind != "docker-run" or r.ports:
             continue
         for host, cont in r.mounts:
-            if not is_cwd(host) or (host, cont) in r.read_only or file_mount(host, cont):
+            if (host, cont) in r.read_only or file_mount(host, cont):
                 continue
             as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
             # the checkout itself, or a folder of it mounted where the tool works, given a command to run
             in_workdir = bool(r.command) and (CWD_ONLY_RE.match(host) or (wd and wd != "/" and under(cont, wd)))
-            if not (as_workdir or in_workdir):
+            if not is_cwd(host):
+                # the docs' placeholder for the caller's folder (`/path/to/project`), mounted where the
+                # tool works and given a command: the caller's project, like the current folder
+                if not (is_placeholder_dir(host) and r.command and wd and wd != "/" and under(cont, wd)):
+                    continue
+            elif not (as_workdir or in_workdir):
                 continue  # a folder mounted into a program run with its own default command, or elsewhere
             mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
             if r.user:
