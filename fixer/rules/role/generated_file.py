@@ -168,9 +168,10 @@ def sibling(ctx) -> str | None:
     folder, name = os.path.split(ctx.path)
     root = os.path.realpath(ctx.repo_root)
     try:
-        names = set(os.listdir(folder)) if len(os.listdir(folder)) <= 5000 else set()
+        listed = os.listdir(folder)
     except OSError:
         return None
+    names = set(listed) if len(listed) <= 5000 else set()
     rel = lambda n: os.path.relpath(os.path.join(os.path.realpath(folder), n), root).replace(os.sep, "/")  # noqa: E731
     for ext in TEMPLATE_EXTS:
         other = f"{name}.{ext}"
