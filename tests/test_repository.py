@@ -652,3 +652,146 @@ def test_github_repository_in_a_published_name(tmp_path):
     r = repo(tmp_path / "protogen", {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": wf})
     model = load(str(r))
     assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"protogen"}
+
+
+# --- the caller's checkout, as the repository shows it (issue 21 round 3) -----------------------
+
+LINTER = ("FROM python:3.12-slim\nRUN pip install --no-cache-dir sqlcheck-tool==1.2\n"
+          "# Mount the caller's folder at /work, so paths need no prefix:\n"
+          "#   docker run --rm -v \"$PWD\":/work acme/sqlcheck:latest fix queries.sql\n"
+          "WORKDIR /work\nENTRYPOINT [\"sqlcheck\"]\n")
+
+
+def test_a_usage_comment_in_the_dockerfile_runs_its_image(cli, tmp_path):
+    # the image is named nowhere else: the file's own comment says how it is run
+    (tmp_path / "sqlcheck").mkdir()
+    r = repo(tmp_path / "sqlcheck", {"Dockerfile": LINTER})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("Dockerfile:4 runs it on the caller's checkout (-v $PWD:/work)"), rep
+
+
+def test_a_usage_comment_that_builds_the_image_it_runs(cli, tmp_path):
+    df = LINTER.replace("# Mount", "#   docker build -t acme/sqlcheck tools/sqlcheck\n# Mount")
+    r = repo(tmp_path, {"tools/sqlcheck/Dockerfile": df})
+    rep = report(cli, r / "tools" / "sqlcheck" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("tools/sqlcheck/Dockerfile:5 runs it"), rep
+
+
+def test_a_usage_comment_running_another_image_is_not_this_image(cli, tmp_path):
+    r = repo(tmp_path, {"tools/sqlcheck/Dockerfile": LINTER})
+    rep = report(cli, r / "tools" / "sqlcheck" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_docs_shortcode_in_the_tag_still_names_the_image(cli, tmp_path):
+    r = repo(tmp_path, {"build/tool.Dockerfile": TOOL,
+                        ".goreleaser.yaml": GORELEASER.replace("release.Dockerfile", "build/tool.Dockerfile"),
+                        "site/content/install.md": (
+                            "```sh\ndocker run --rm -v $(pwd):/src -w /src acme/notes:{{< notes/latest-version >}} "
+                            "notes lint\n```\n")})
+    rep = report(cli, r / "build" / "tool.Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("site/content/install.md:2 runs it"), rep
+
+
+@pytest.mark.parametrize("name,text", [
+    ("go.mod", "module github.com/acme/sqlcheck/v2\n\ngo 1.22\n"),
+    ("Cargo.toml", '[package]\nname = "sqlcheck-cli"\nrepository = "https://github.com/acme/sqlcheck"\n'),
+    ("package.json", '{\n  "name": "x",\n  "repository": {\n    "type": "git",\n'
+                     '    "url": "git+https://github.com/acme/sqlcheck.git"\n  }\n}\n'),
+])
+def test_without_a_remote_the_manifest_names_the_repository(cli, tmp_path, name, text):
+    # a tarball's folder (`sqlcheck-main`) is not the image's name; the project's manifest says it
+    (tmp_path / "sqlcheck-main").mkdir()
+    r = repo(tmp_path / "sqlcheck-main", {"Dockerfile": TOOL, name: text,
+                                          "README.md": "    docker run --rm -v $(pwd):/src -w /src acme/sqlcheck lint\n"})
+    assert load(str(r)).names == ("sqlcheck-main", "sqlcheck")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_a_manifest_url_of_an_issue_tracker_names_nothing(tmp_path):
+    r = repo(tmp_path, {"package.json": '{"bugs": {"url": "https://github.com/acme/other/issues"}}\n'})
+    assert "other" not in load(str(r)).names
+
+
+@pytest.mark.parametrize("line,hit", [
+    ("RUN git config --global --add safe.directory '*'", True),
+    ('RUN git config --global safe.directory "*"', True),
+    ("RUN apk add git && git config --global --add safe.directory \\*", False),  # an escaped glob: not read
+    ("RUN git config --global --add safe.directory /src", False),  # one folder the build fills
+    ("RUN git config --global --add safe.directory '/src/*'", False),
+    ("RUN git config --system --add safe.directory '*'", False),  # in /etc/gitconfig: every user reads it
+])
+def test_git_trusting_repositories_of_any_owner(line, hit):
+    from fixer.rules.deploy.tool_on_checkout import SAFE_ANY_RE
+
+    assert bool(SAFE_ANY_RE.search(line)) is hit
+
+
+PACKAGER = ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential "
+            "devscripts && rm -rf /var/lib/apt/lists/*\n{copy}RUN mkdir -p /pkg/source /out\nWORKDIR /pkg/source\n"
+            'ENTRYPOINT ["bash", "/pkg/source/packaging/build-deb.sh"]\n')
+
+
+def test_a_script_of_the_checkout_the_image_never_holds(cli, tmp_path):
+    r = repo(tmp_path, {"packaging/Dockerfile": PACKAGER.format(copy="COPY --from=acme/debhelper:1 /debhelper_1.2_all.deb /\n"),
+                        "packaging/build-deb.sh": "#!/bin/sh\ndpkg-buildpackage -us -uc && mv ../*.deb /out\n"})
+    rep = report(cli, r / "packaging" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("line 6: ENTRYPOINT runs /pkg/source/packaging/build-deb.sh, the repository's "
+                                     "packaging/build-deb.sh, from its working folder /pkg/source (line 5)"), rep
+
+
+@pytest.mark.parametrize("copy", ["COPY . /pkg/source\n", "COPY . /pkg\n", "COPY packaging /\n",
+                                  "RUN git clone https://example.invalid/acme/pkg.git /pkg/source\n"])
+def test_a_script_the_image_may_hold_is_not_the_checkouts(cli, tmp_path, copy):
+    r = repo(tmp_path, {"packaging/Dockerfile": PACKAGER.format(copy=copy),
+                        "packaging/build-deb.sh": "#!/bin/sh\ndpkg-buildpackage -us -uc\n"})
+    rep = report(cli, r / "packaging" / "Dockerfile")
+    assert rep["rule"] != "tool-on-checkout", rep
+
+
+BUILDER = ("# -----------------------------------------------\n# zstd static builder\n"
+           "# - Used as a shared build stage by Dockerfile and Dockerfile.agent.\n"
+           "# -----------------------------------------------\nFROM debian:bookworm-slim\n"
+           "RUN apt-get update && apt-get install -y --no-install-recommends gcc make curl ca-certificates "
+           "&& rm -rf /var/lib/apt/lists/*\nRUN curl -fsSL https://example.invalid/zstd.tar.gz | tar -xz -C /tmp "
+           "&& make -C /tmp/zstd install\n")
+
+
+def test_a_builder_by_its_header_that_nothing_runs(cli, tmp_path):
+    r = repo(tmp_path, {"docker/Dockerfile.zstd": BUILDER})
+    rep = report(cli, r / "docker" / "Dockerfile.zstd")
+    assert rep["rule"] == "build-only", rep
+    assert rep["skipped"].startswith('line 3: the header says it is a builder ("- Used as a shared build stage'), rep
+
+
+@pytest.mark.parametrize("files", [
+    {"docker/Dockerfile.zstd": BUILDER + 'CMD ["zstd"]\n'},  # it has a program of its own
+    {"docker/Dockerfile.zstd": BUILDER, "Makefile": ("zstd:\n\tdocker build -t acme/zstd -f docker/Dockerfile.zstd docker\n"
+                                                     "\tdocker run --rm acme/zstd zstd --version\n")},  # it is run
+])
+def test_a_builder_header_on_an_image_that_runs(cli, tmp_path, files):
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "docker" / "Dockerfile.zstd")
+    assert rep["rule"] != "build-only", rep
+
+
+MIGRATOR = ("FROM eclipse-temurin:21-jre\nRUN mkdir -p /migrator/drivers\nCOPY migrator.jar /migrator/\n"
+            "WORKDIR /migrator\nENTRYPOINT [\"java\", \"-jar\", \"/migrator/migrator.jar\"]\n")
+
+
+@pytest.mark.parametrize("host,hit", [("/absolute/path/to/my/project", True), ("<your-project>", True),
+                                      ("${path_to_project}", True), ("/srv/migrations", False)])
+def test_the_docs_placeholder_for_the_callers_folder(cli, tmp_path, host, hit):
+    (tmp_path / "migrator").mkdir()
+    r = repo(tmp_path / "migrator", {"Dockerfile": MIGRATOR, "README.md": (
+        f"Run it on your project:\n\n    docker run --rm -v {host}:/migrator/project acme/migrator "
+        f"-workingDirectory=project migrate\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert (rep["rule"] == "tool-on-checkout") is hit, rep
+    if hit:
+        assert rep["skipped"].startswith(f"README.md:3 runs it on the caller's checkout (-v {host}:/migrator/project)"), rep

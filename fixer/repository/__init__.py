@@ -407,8 +407,15 @@ def _repo_names(root: str) -> tuple:
     except OSError:
         pass
     if len(names) == 1:
-        # no remote (a tarball, `git archive`, a CI artifact): the root Dockerfile's
-        # `org.opencontainers.image.source` label names the repository the image is built from
+        # no remote (a tarball, `git archive`, a CI artifact): the project's own manifest at the
+        # root names the repository it is developed in (go.mod's module path, the `repository`
+        # URL of package.json, Cargo.toml, pyproject.toml or a .cabal file)
+        name = _manifest_name(root)
+        if name and name not in names:
+            names.append(name)
+    if len(names) == 1:
+        # the root Dockerfile's `org.opencontainers.image.source` label names the repository the
+        # image is built from
         for df in ("Dockerfile", "Containerfile"):
             try:
                 with open(os.path.join(root, df), encoding="utf-8", errors="replace") as f:
@@ -422,6 +429,36 @@ def _repo_names(root: str) -> tuple:
                     names.append(name)
             break
     return tuple(n for n in names if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", n))
+
+
+# go.mod's module path on a code host (`module github.com/acme/tool/v3`: tool)
+GO_MODULE_RE = lazyre.compile(r"^module[ \t]+(?:[\w.-]+\.[a-z]{2,})/[\w.-]+/([\w.-]+)(?:/v\d+)?[ \t]*$", re.M)
+# a repository URL on a code host in a manifest's `repository`/`location`/`Source` field
+REPO_URL_RE = lazyre.compile(r"^[ \t]*[\"']?(?:repository|location|source|source[-_ ]?code|url)[\"']?[ \t]*[:=][^\n]*?"
+                             r"(?:https?://|git@|git://|git\+https://)(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org"
+                             r"|bitbucket\.org)[/:][\w.-]+/([\w.-]+?)(?:\.git)?[\"'/]?[ \t]*,?[ \t]*$", re.M | re.I)
+MANIFESTS = ("go.mod", "Cargo.toml", "package.json", "pyproject.toml", "setup.cfg")
+
+
+def _manifest_name(root: str) -> str | None:
+    """The repository's name as its own manifest at the root gives it, when one names it."""
+    try:
+        names = sorted(os.listdir(root))[:5000]
+    except OSError:
+        return None
+    for name in [m for m in MANIFESTS if m in names] + [n for n in names if n.endswith(".cabal")][:1]:
+        path = os.path.join(root, name)
+        if os.path.islink(path):
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read(64 << 10)
+        except OSError:
+            continue
+        m = (GO_MODULE_RE if name == "go.mod" else REPO_URL_RE).search(text)
+        if m:
+            return m.group(1).lower()
+    return None
 
 
 SOURCE_LABEL_RE = lazyre.compile(r"org\.opencontainers\.image\.source['\"]?\s*=\s*['\"]?https?://[^\s'\"/]+/[^\s'\"/]+/"
@@ -528,5 +565,10 @@ def load(root: str, cheap: bool = False) -> Repository:
     charts = {posixpath.dirname(rel) for _, _, rel, kind in found if kind == "chart"}
     for _, _, rel, kind in found[:max_files]:
         readers.read_file(repo, rel, kind, charts)
+    # the README at the top says what the repository is, even when its Dockerfiles fill the budget
+    # (an archive of hundreds of per-version folders)
+    for _, depth, rel, kind in found[max_files:]:
+        if depth == 0 and kind == "doc" and rel.lower().startswith("readme"):
+            readers.read_file(repo, rel, kind, charts)
     readers.finish(repo)
     return repo

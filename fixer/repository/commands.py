@@ -88,8 +88,10 @@ def _logical_line(text: str, start: int) -> str:
 
 def _normalise(text: str) -> str:
     """Command substitutions as single words: `$(shell id -u)` (make) and `$(id -u)` split into
-    several words otherwise."""
+    several words otherwise; a docs shortcode in a tag (`acme/tool:{{< version >}}`) as one word."""
     text = re.sub(r"\$\(shell\s+pwd\)|`pwd`|\$\(\s*pwd\s*\)", "$(pwd)", text)
+    # a docs site's shortcode standing for a value (Hugo's `{{< latest-version >}}`, `{{% param v %}}`)
+    text = re.sub(r"\{\{[<%][^{}\n]{0,80}?[>%]\}\}", "VALUE", text)
     return re.sub(r"\$\((?:shell\s+)?([^()\n]*)\)", lambda m: "$(" + re.sub(r"\s+", _SPACE, m.group(1).strip()) + ")", text)
 
 
@@ -114,6 +116,17 @@ def _words_until_end(words: list[str]) -> list[str]:
     return out
 
 
+# how docs write "a folder of yours" on the host side of a mount: `/path/to/project`,
+# `/absolute/path/to/my/project_folder`, `<your-project>`, `${path_to_host_folder_to_scan}`
+PLACEHOLDER_DIR_RE = lazyre.compile(r"^(?:/(?:absolute/)?path/to(?:/|$)|/(?:your|my)[-_/]|<[^<>/]+>"
+                                    r"|\$\{?[a-z_]*(?:path|dir|folder|project|repo|source)[a-z_]*\}?(?=/|$))", re.I)
+
+
+def is_placeholder_dir(host: str) -> bool:
+    """The host side of a bind mount is the docs' placeholder for a folder the caller chooses."""
+    return bool(PLACEHOLDER_DIR_RE.match(host))
+
+
 def is_cwd(host: str) -> bool:
     """The host side of a bind mount is the caller's current folder or a folder under it."""
     return bool(CWD_RE.match(host))
@@ -129,8 +142,8 @@ def parse_mount(spec: str) -> tuple[str, str] | None:
     host, container = parts[0], parts[1]
     if not container.startswith("/"):
         return None
-    if not (host.startswith(("/", ".", "~", "$", "%")) or re.match(r"^[A-Za-z]:", host)):
-        return None  # a named volume
+    if not (host.startswith(("/", ".", "~", "$", "%")) or re.match(r"^[A-Za-z]:|^<[^<>]+>", host)):
+        return None  # a named volume (a docs placeholder `<your-project>` stands for a host folder)
     return host, container
 
 

@@ -129,9 +129,19 @@ def _dockerfile(repo, rel, path, text):
     if "docker" in text or "podman" in text:
         # the file's own usage comments: `# docker build --tag acme/base .` names the image it builds
         comments = "\n".join(line.lstrip()[1:] if line.lstrip().startswith("#") else "" for line in text.splitlines())
-        for b in commands.scan(comments)[0]:
+        found_builds, found_runs = commands.scan(comments)
+        tags = set()
+        for b in found_builds:
             if b.tags and (b.dockerfile is None or posixpath.basename(b.dockerfile) == posixpath.basename(rel)):
                 repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target, image=True))
+                tags.update(image_path(t) for t in b.tags)
+        # and how it is run: `# docker run --rm -v "$PWD":/src acme/tool lint` runs this file's image when
+        # its usage comment builds that image, else the image it names (matched by name like a README's
+        # run: a comment may run another image, `docker run --privileged tonistiigi/binfmt` as a set-up)
+        for r in found_runs:
+            p = image_path(r.image)
+            if p:
+                repo.runs.append(_run(rel, r, r.image, dockerfile=real if p in tags else None))
 
 
 # a string in source code that starts a FROM line and fills in the image: `"FROM %s"`,
@@ -141,7 +151,10 @@ FROM_EMIT_RE = lazyre.compile(r"[\"'`](?:\\n)?FROM[ \t]+(?:%[s(]|\{|\$\{?\w|<%|[
 GENERATED_DOC_RE = lazyre.compile(
     r"\b(?:docker|container)files?\b[^.\n]{0,60}?\b(?:are|is|get|were|being)\s+(?:all\s+)?(?:auto-?|automatically\s+)?"
     r"(?:generated|rendered|templated)\b"
-    r"|\b(?:do\s+not|don'?t|never)\s+(?:edit|modify|change)\b[^.\n]{0,40}?\b(?:docker|container)files?\b",
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:edit|modify|change)\b[^.\n]{0,40}?\b(?:docker|container)files?\b"
+    # "The files here are built from sources in acme/tool-docker": an archive made elsewhere
+    r"|\b(?:docker|container)?files\s+(?:here|in\s+this\s+(?:repo(?:sitory)?|folder|directory))\s+(?:are|were)\s+"
+    r"(?:all\s+)?(?:built|generated|produced|rendered)\s+from\b",
     re.I)
 
 
@@ -207,10 +220,15 @@ def _commands(repo, rel, text, cwds, builds=True):
                                      matrix=any("matrix." in t for t in b.tags)))
             break
     for r in runs:
-        repo.runs.append(Run("docker-run", Where(rel, r.line), image=_assigned(text, r.image, r.line), user=r.user, privileged=r.privileged,
-                             caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
-                             volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
-                             command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
+        repo.runs.append(_run(rel, r, _assigned(text, r.image, r.line)))
+
+
+def _run(rel, r, image, dockerfile=None) -> Run:
+    """The Run of a `docker run` line (`dockerfile`: the Dockerfile whose image it runs, when known)."""
+    return Run("docker-run", Where(rel, r.line), image=image, dockerfile=dockerfile, user=r.user,
+               privileged=r.privileged, caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
+               volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
+               command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command))
 
 
 ASSIGNED_RE = lazyre.compile(r"\$(?:\{(\w+)\}|\((\w+)\)|(\w+))")
@@ -355,7 +373,7 @@ def _goreleaser(repo, rel, folder, text):
     for doc in _yaml(repo, rel, text):
         if not isinstance(doc, dict):
             continue
-        project = doc.get("project_name") if isinstance(doc.get("project_name"), str) else (repo.stems() or [""])[0]
+        project = doc.get("project_name") if isinstance(doc.get("project_name"), str) else (repo.names or ("",))[-1]
         for section, names_key in (("dockers", "image_templates"), ("dockers_v2", "images")):
             entries = doc.get(section)
             for i, e in enumerate(entries[:100] if isinstance(entries, list) else ()):

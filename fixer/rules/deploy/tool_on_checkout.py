@@ -5,7 +5,9 @@ Dockerfile's image with the caller's current folder or one under it (`$(pwd)`, `
 `$(CURDIR)`, `${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount,
 or the mount onto the image's WORKDIR), or given a command of its own after the image name with
 the checkout itself mounted or a folder of it mounted under the WORKDIR (`... gen yarn build`),
-publishing no port: the tool writes its output into a host folder owned
+publishing no port (or the docs' placeholder for a folder of the caller's, `-v
+/path/to/project:/tool/project`, mounted under the WORKDIR of a tool given a command):
+the tool writes its output into a host folder owned
 by the caller's uid (1001 on hosted CI runners), which a uid baked into the image cannot write.
 The caller runs it with `--user "$(id -u):$(id -g)"`; a USER in the image adds nothing when it
 does and breaks the tool when it does not.
@@ -20,6 +22,10 @@ manager) writes into it as the developer's files. The compose file chooses the u
 The same for a CI job image: a GitLab job's `image:`, a GitHub job's `container:`, or a CI example
 in the docs (a fenced block with `image: NAME` and a job's `script:`/`steps:`) naming this image:
 the job's script runs in the checkout the runner cloned, with the image's user.
+
+An image that trusts git repositories of any owner (`git config --global --add safe.directory
+'*'`, in root's ~/.gitconfig) is built to run git on checkouts mounted from the caller's host: a
+USER after it loses the setting and cannot write the checkout.
 """
 
 from __future__ import annotations
@@ -27,13 +33,16 @@ from __future__ import annotations
 import os
 import re
 
-from ...repository.commands import file_mount, is_cwd
+from ...repository.commands import file_mount, is_cwd, is_placeholder_dir
 from . import ROOT_USER_RE, runs, under, workdir
 
 CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
 # the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
 CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(pwd\))(?=/|$)")
+
+# `git config --global --add safe.directory '*'`: git may work in repositories any uid owns
+SAFE_ANY_RE = re.compile(r"\bgit\s+config\b[^;&|]*?--global\b[^;&|]*?\bsafe\.directory\s*=?\s*(['\"]?)\*\1(?![\w/])")
 
 NAME = "tool-on-checkout"
 SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
@@ -81,12 +90,17 @@ def check(ctx) -> str | None:
         if r.kind != "docker-run" or r.ports:
             continue
         for host, cont in r.mounts:
-            if not is_cwd(host) or (host, cont) in r.read_only or file_mount(host, cont):
+            if (host, cont) in r.read_only or file_mount(host, cont):
                 continue
             as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
             # the checkout itself, or a folder of it mounted where the tool works, given a command to run
             in_workdir = bool(r.command) and (CWD_ONLY_RE.match(host) or (wd and wd != "/" and under(cont, wd)))
-            if not (as_workdir or in_workdir):
+            if not is_cwd(host):
+                # the docs' placeholder for the caller's folder (`/path/to/project`), mounted where the
+                # tool works and given a command: the caller's project, like the current folder
+                if not (is_placeholder_dir(host) and r.command and wd and wd != "/" and under(cont, wd)):
+                    continue
+            elif not (as_workdir or in_workdir):
                 continue  # a folder mounted into a program run with its own default command, or elsewhere
             mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
             if r.user:
@@ -95,4 +109,58 @@ def check(ctx) -> str | None:
             return (f"{r.where} runs it on the caller's checkout ({mount}): a tool writing into a folder owned by "
                     f"the caller's uid, which a uid baked into the image cannot write; the caller should pass "
                     f'--user "$(id -u):$(id -g)"')
+    return _git_on_any_checkout(ctx.an) or _script_from_checkout(ctx)
+
+
+def _git_on_any_checkout(an) -> str | None:
+    """The image tells git to work in repositories whoever owns them (`safe.directory '*'` in root's
+    global configuration): it runs git on checkouts mounted from the caller's host, owned by the
+    caller's uid. A USER after it loses the setting (git reads the new user's ~/.gitconfig and refuses
+    the checkout) and cannot write the caller's folder; the caller passes --user and a HOME."""
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "run" and SAFE_ANY_RE.search(inst.original):
+                return (f"line {inst.start_line} trusts git repositories of any owner (safe.directory '*') in root's "
+                        f"global git configuration: a tool run on checkouts mounted from the caller's host, owned by "
+                        f"the caller's uid; a USER loses that setting (it lives in /root/.gitconfig) and cannot write "
+                        f'the checkout; the caller should pass --user "$(id -u):$(id -g)"')
     return None
+
+
+def _script_from_checkout(ctx) -> str | None:
+    """The program is a script of the repository that the image never holds: ENTRYPOINT/CMD names
+    `<WORKDIR>/docker/build.sh`, the repository has `docker/build.sh`, and nothing in the build
+    puts files into the working folder (no COPY/ADD into it or a folder above it but `/` with plain
+    files, no RUN naming it): the caller's checkout is mounted there at run time, and the tool
+    writes its output into the caller's folders."""
+    an, repo = ctx.an, ctx.repository
+    if repo is None or an.workdir_line is None or (an.entrypoint or an.cmd) is None:
+        return None
+    wd = (an.workdir or "").rstrip("/")
+    if not wd.startswith("/") or wd.count("/") < 1 or "$" in wd:
+        return None
+    from ...evidence import program
+
+    inst = an.entrypoint or an.cmd
+    script = next((w for w in program(inst)[1].split() if w.startswith(wd + "/")), None)
+    if script is None:
+        return None
+    rel = script[len(wd) + 1:]
+    real = repo.inside(os.path.join(repo.root, rel))
+    if real is None or not os.path.isfile(real) or ".." in rel.split("/"):
+        return None
+    for stage in an.chain:
+        for i in stage.instructions:
+            if i.cmd in ("copy", "add") and len(i.value) >= 2:
+                dest = i.value[-1].rstrip("/") or "/"
+                if not dest.startswith("/") or "$" in dest or under(dest, wd):
+                    return None  # into the working folder (or somewhere not known)
+                if under(wd, dest) and (dest != "/" or any("." not in s.rsplit("/", 1)[-1] for s in i.value[:-1])):
+                    return None  # a folder copied above it may hold it
+            elif i.cmd == "run" and wd in i.original and not re.search(
+                    r"\bmkdir\s+(?:-\S+\s+)*(?:\S+\s+)*" + re.escape(wd) + r"(?![\w/.-])", i.original):
+                return None  # a step that may fill it (`git clone ... /src`)
+    return (f"line {inst.start_line}: {inst.keyword} runs {script}, the repository's {rel}, from its working folder "
+            f"{wd} (line {an.workdir_line}), which the image never fills: the caller's checkout is mounted there, and "
+            f"the tool writes its output into the caller's folders, which a uid baked into the image cannot write; "
+            f'the caller should pass --user "$(id -u):$(id -g)"')

@@ -7,6 +7,8 @@
   `cargo test`, `ginkgo`, ...), it brings in compiled Go test suites (`*.test`), or it is named
   `test`/`tests`/`lint`/`e2e`/`check`... and sets no ENTRYPOINT/CMD of its own: a one-off
   job that exercises the code, while the runtime image is an earlier stage chosen with `--target`.
+  Or its own last step runs the test suite (`RUN go test ./...`) and nothing in its chain sets an
+  ENTRYPOINT or CMD: the build itself is the test (`docker build --target test-x`).
 
 A stage with no CMD on another base still runs the base's program (`FROM python:3.12` runs a
 REPL): that is base-image's question, or a fix.
@@ -50,7 +52,27 @@ def check(ctx) -> str | None:
             i.cmd in ("entrypoint", "cmd") for i in an.final.instructions):
         return (f"line {an.final.from_inst.start_line}: the final stage {an.final.name!r} is a test or lint stage with "
                 f"no program of its own, not the image that runs the program")
+    said = _built_to_test(an)
+    if said:
+        return said
     for sources, _dest, line in an.from_context:
         if any(re.search(r"[\w-]\.test$", s) for s in sources):
             return f"line {line} brings in compiled Go test suites (*.test): a test-runner image, not the program's"
+    return None
+
+
+def _built_to_test(an) -> str | None:
+    """A final stage built for its test run: its own last RUN runs the test suite (`RUN go test
+    ./...`), and neither it nor the stages it builds on set an ENTRYPOINT or CMD (`docker build
+    --target test-x` passes or fails; the image is never run)."""
+    if any(i.cmd in ("entrypoint", "cmd") for stage in an.chain for i in stage.instructions):
+        return None
+    own = an.final.instructions
+    runs = [i for i in own if i.cmd == "run"]
+    if not runs or any(i.cmd not in FILE_ONLY for i in own[own.index(runs[-1]) + 1:]):
+        return None
+    m = TEST_RE.search(runs[-1].original)
+    if m:
+        return (f"line {runs[-1].start_line}: the final stage's last step runs the tests ({m.group(0)}) and it sets no "
+                f"ENTRYPOINT or CMD: a stage built for its test run, never run as a container")
     return None
