@@ -652,3 +652,53 @@ def test_github_repository_in_a_published_name(tmp_path):
     r = repo(tmp_path / "protogen", {"gen/Dockerfile": TOOL, ".github/workflows/release.yml": wf})
     model = load(str(r))
     assert model.image_paths_of(str(r / "gen" / "Dockerfile")) == {"protogen"}
+
+
+# --- host devices, publish actions (issue 21, round 3) --------------------------------------
+
+def test_a_host_serial_device_passed_in_needs_root(cli, tmp_path):
+    readme = ("```\ndocker build -t acme/bridge .\ndocker run -d -p 8080:8080 \\\n"
+              "  --device=/dev/serial/by-id/usb-adapter:/dev/radio \\\n  -v $(pwd)/data:/app/data acme/bridge\n```\n")
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "README.md": readme})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("README.md:3: the docker run line passes the host's device "
+                                     "/dev/serial/by-id/usb-adapter"), rep
+
+
+def test_compose_devices_need_root_unless_the_service_picks_a_user(cli, tmp_path):
+    compose = ("services:\n  bridge:\n    build: .\n{user}    devices:\n      - /dev/ttyUSB0:/dev/ttyUSB0\n")
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "compose.yaml": compose.format(user="")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root" and rep["skipped"].startswith("compose.yaml:5: "), rep
+    (r / "compose.yaml").write_text(compose.format(user="    user: '1000:20'\n"))
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_device_every_user_may_open_is_no_reason(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "README.md": (
+        "docker build -t acme/agent .\ndocker run -p 80:80 --device /dev/fuse acme/agent\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_marketplace_publish_action_names_the_image(cli, tmp_path):
+    wf = ("on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+          "      - uses: someone/publish-image-action@v2\n        with:\n          file: docker/Dockerfile.release\n"
+          "          repository: acme/watcher\n          tags: latest\n")
+    r = repo(tmp_path, {"docker/Dockerfile.release": SERVICE, ".github/workflows/release.yml": wf,
+                        "docs/install.md": "docker run -d -v /var/run/docker.sock:/var/run/docker.sock acme/watcher\n"})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "docker" / "Dockerfile.release")) == {"acme/watcher"}
+    rep = report(cli, r / "docker" / "Dockerfile.release")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("docs/install.md:1: the docker run line mounts the Docker socket"), rep
+
+
+def test_an_action_given_a_file_that_is_no_dockerfile_names_nothing(tmp_path):
+    wf = ("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/upload@v1\n"
+          "        with:\n          file: coverage.xml\n          name: acme/report\n")
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "coverage.xml": "<x/>\n", ".github/workflows/t.yml": wf})
+    model = load(str(r))
+    assert not model.builds, model.builds

@@ -120,6 +120,7 @@ class Run:
     run_as_non_root: bool | None = None
     fs_group: int | None = None
     host_paths: list = field(default_factory=list)
+    devices: list = field(default_factory=list)  # host device paths passed in (`--device`, compose `devices:`)
     init: bool = False  # a Kubernetes init container (it prepares volumes, often as root, for the program)
 
 

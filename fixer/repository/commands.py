@@ -51,6 +51,7 @@ class RunLine:
     entrypoint: str | None = None
     command: list = field(default_factory=list)
     ports: bool = False  # publishes a port: a service, not a tool
+    devices: list = field(default_factory=list)  # host devices passed in (`--device /dev/ttyUSB0:/dev/zigbee`)
     text: str = ""
 
 
@@ -203,6 +204,8 @@ def parse_run(words: list[str], line: int, text: str) -> RunLine | None:
             run.privileged = val.lower() != "false"
         elif flag == "--cap-add":
             run.caps.append(val)
+        elif flag == "--device":
+            run.devices.append(val.split(":", 1)[0])
         elif flag == "--entrypoint":
             run.entrypoint = val
         elif flag in ("-p", "--publish", "-P", "--publish-all"):

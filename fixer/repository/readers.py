@@ -210,6 +210,7 @@ def _commands(repo, rel, text, cwds, builds=True):
         repo.runs.append(Run("docker-run", Where(rel, r.line), image=_assigned(text, r.image, r.line), user=r.user, privileged=r.privileged,
                              caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
                              volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
+                             devices=list(r.devices),
                              command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command)))
 
 
@@ -290,8 +291,12 @@ def _compose(repo, rel, folder, text):
             command = svc.get("entrypoint") or svc.get("command") or ""
             user = svc.get("user")
             mounts, ro, targets = _mounts(svc.get("volumes"))
+            devices = [(d.get("source") if isinstance(d, dict) else str(d).split(":", 1)[0])
+                       for d in svc.get("devices") if isinstance(d, (str, dict))] \
+                if isinstance(svc.get("devices"), list) else []
             mount_lines = {m: line_of(text, f"{m[0]}:{m[1]}", after=line) for m in mounts
                            if f"{m[0]}:{m[1]}" in text}
+            mount_lines.update({(d, ""): line_of(text, d, after=line) for d in devices if isinstance(d, str) and d in text})
             repo.runs.append(Run("compose", Where(rel, line), image=image, dockerfile=dockerfile, target=target,
                                  user=str(user) if user is not None else None,
                                  privileged=svc.get("privileged") is True,
@@ -300,6 +305,7 @@ def _compose(repo, rel, folder, text):
                                  context=context if dockerfile else None, folder=repo.inside(folder),
                                  workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
                                  ports=bool(svc.get("ports")),
+                                 devices=[d for d in devices if isinstance(d, str) and d.startswith("/dev/")],
                                  command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))
 
 
@@ -388,7 +394,8 @@ def _workflow(repo, rel, text):
         _gitlab(repo, rel, text)
         return
     if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
-            and not ("matrix" in text and ("docker push" in text or "--push" in text))):
+            and not ("matrix" in text and ("docker push" in text or "--push" in text))
+            and not STEP_DOCKERFILE_RE.search(text)):
         return
     for doc in _yaml(repo, rel, text):
         jobs = doc.get("jobs") if isinstance(doc, dict) else None
@@ -422,6 +429,9 @@ def _workflow(repo, rel, text):
                     meta[step["id"]] = [_github(i, repo) for i in _meta_images(w.get("images"), env)]
                     continue
                 if not uses.startswith("docker/build-push-action"):
+                    build = _action_build(repo, rel, text, uses, w, env) if uses and w else None
+                    if build:
+                        repo.builds.append(build)
                     continue
                 variants = _matrix_variants(job) if "matrix." in str(w) else [{}]
                 seen = set()
@@ -487,6 +497,35 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
     return Build(real, Where(rel, line_of(text, uses)), tags=tags,
                  target=w.get("target") if isinstance(w.get("target"), str) else None,
                  outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags))
+
+
+# another action that builds and pushes an image: given a Dockerfile (`file:`, `dockerfile:`) and
+# the image's name (`repository:`, `image:`, `name:`...), as publish actions of the Marketplace are
+STEP_DOCKERFILE_RE = lazyre.compile(r"^\s*(?:dockerfile|file|dockerfile[_-]path)\s*:", re.M | re.I)
+ACTION_DOCKERFILE_INPUTS = ("dockerfile", "file", "dockerfile_path", "dockerfile-path", "Dockerfile")
+ACTION_IMAGE_INPUTS = ("repository", "image", "image_name", "image-name", "name", "images")
+
+
+def _action_build(repo, rel, text, uses, w, env) -> Build | None:
+    """The image another action step builds: a `with:` naming one of the repository's Dockerfiles
+    and the image's name (a plain name with an owner, `org/tool`; templated names are not used)."""
+    df = next((w[k] for k in ACTION_DOCKERFILE_INPUTS if isinstance(w.get(k), str)), None)
+    if not df or "${{" in df:
+        return None
+    ctx = w.get("context") if isinstance(w.get("context"), str) and "${{" not in w["context"] else "."
+    real = _existing(repo, repo.root, df) or _existing(repo, repo.root, ctx, df)
+    if real is None or repo.rel(real) not in repo.dockerfiles:
+        return None
+    tags = []
+    for k in ACTION_IMAGE_INPUTS:
+        v = w.get(k)
+        for name in (v.replace(",", "\n").splitlines() if isinstance(v, str) else ()):
+            name = _github(_env(name.strip(), env), repo)
+            if "/" in name and "${{" not in name and image_path(name):
+                tags.append(name)
+    if not tags:
+        return None
+    return Build(real, Where(rel, line_of(text, uses)), tags=tags, image=True)
 
 
 ENV_REF_RE = lazyre.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
