@@ -702,3 +702,62 @@ def test_an_action_given_a_file_that_is_no_dockerfile_names_nothing(tmp_path):
     r = repo(tmp_path, {"Dockerfile": SERVICE, "coverage.xml": "<x/>\n", ".github/workflows/t.yml": wf})
     model = load(str(r))
     assert not model.builds, model.builds
+
+
+# --- who builds on the image: docs outside the README, ARG bases, bake contexts, forks -------
+
+STATIC = ('FROM debian:bookworm-slim\nCOPY sitegen /usr/local/bin/sitegen\nWORKDIR /site\n'
+          'ENTRYPOINT ["sitegen"]\nCMD ["build"]\n')
+
+
+def test_docs_deep_in_the_site_show_from_the_image_with_its_owner(cli, tmp_path):
+    (tmp_path / "sitegen").mkdir()
+    doc = ("# Deploying with Docker\n\n```Dockerfile\nFROM ghcr.io/acme/sitegen:1.4 AS build\nCOPY . /project\n"
+           "WORKDIR /project\nRUN [\"sitegen\", \"build\"]\n\nFROM nginx:stable\n"
+           "COPY --from=build /project/public /usr/share/nginx/html\n```\n")
+    r = repo(tmp_path / "sitegen", {"Dockerfile": STATIC, "site/content/docs/deployment/docker.md": doc})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert rep["skipped"].startswith("site/content/docs/deployment/docker.md:4 shows users building FROM "
+                                     "ghcr.io/acme/sitegen:1.4"), rep
+
+
+def test_docs_from_an_image_of_another_name_change_nothing(cli, tmp_path):
+    (tmp_path / "sitegen").mkdir()
+    r = repo(tmp_path / "sitegen", {"Dockerfile": STATIC, "docs/other.md": (
+        "```\nFROM ghcr.io/acme/sitegen-theme:1\nRUN make\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_from_through_a_global_arg_default_is_a_consumer(cli, tmp_path):
+    base = ("FROM node:22-bookworm\nWORKDIR /opt/app\nCOPY package.json yarn.lock ./\nRUN yarn install\n"
+            "COPY . .\nRUN yarn build\n")
+    app = ("ARG BASE_IMAGE=acme/app-base\nFROM ${BASE_IMAGE} AS base\n\nFROM node:22-slim\n"
+           "COPY --from=base /opt/app/build /opt/app\nUSER node\nCMD [\"node\", \"/opt/app/index.js\"]\n")
+    r = repo(tmp_path, {"Dockerfile.base": base, "Dockerfile": app,
+                        "Makefile": "base:\n\tdocker build -f Dockerfile.base -t acme/app-base .\n"})
+    rep = report(cli, r / "Dockerfile.base")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 2 of Dockerfile builds FROM acme/app-base"), rep
+
+
+def test_a_fork_of_build_push_action_names_the_image(tmp_path):
+    wf = ("on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n"
+          "      - uses: fastbuilds/build-push-action@v2\n        with:\n          file: Dockerfile.base\n"
+          "          tags: acme/app-base\n          push: true\n")
+    r = repo(tmp_path, {"Dockerfile.base": SERVICE, ".github/workflows/b.yml": wf})
+    assert load(str(r)).image_paths_of(str(r / "Dockerfile.base")) == {"acme/app-base"}
+
+
+def test_a_bake_target_passing_another_as_a_named_context(cli, tmp_path):
+    base = ("FROM alpine:3.20\nRUN addgroup -S mail && adduser -S -G mail mail"
+            " && apk add --no-cache python3\n")
+    svc = "FROM base\nRUN apk add --no-cache dovecot\nCOPY start.py /start.py\nCMD [\"/start.py\"]\n"
+    hcl = ('target "base" {\n  context = "core/base/"\n}\n\ntarget "imap" {\n  context = "core/imap/"\n'
+           '  contexts = {\n    base = "target:base"\n  }\n  tags = tag("imap")\n}\n')
+    r = repo(tmp_path, {"core/base/Dockerfile": base, "core/imap/Dockerfile": svc, "core/imap/start.py": "",
+                        "ci/build.hcl": hcl})
+    rep = report(cli, r / "core" / "base" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 1 of core/imap/Dockerfile builds FROM base, which ci/build.hcl:5 passes"), rep

@@ -133,6 +133,9 @@ class Repository:
     froms: list = field(default_factory=list)  # (image path, Where, real Dockerfile path, ref)
     copy_froms: list = field(default_factory=list)  # (image path, Where, real Dockerfile path)
     doc_froms: list = field(default_factory=list)  # (image path, Where, ref)
+    # (provider's real Dockerfile path, Where, consumer's real Dockerfile path, context name): a bake
+    # target that passes another target's image as a named context its Dockerfile builds FROM
+    context_froms: list = field(default_factory=list)
     runs: list = field(default_factory=list)
     generators: list = field(default_factory=list)  # Where of generator scripts and templates
     publish_ci: list = field(default_factory=list)  # Where of CI that pushes a matrix of tags
@@ -279,7 +282,20 @@ class Repository:
         if not paths:
             return []
         out = [("FROM", w, ref) for p, w, other, ref in self.froms if p in paths and other != real]
-        out += [("docs", w, ref) for p, w, ref in self.doc_froms if p in paths]
+        # a docs example names the published image with its owner (`FROM ghcr.io/org/tool`) where the
+        # repository's own name stands for it (`tool`), as for its runs
+        out += [("docs", w, ref) for p, w, ref in self.doc_froms if _path_matches(p, paths)]
+        return out
+
+    def context_consumers(self, dockerfile: str) -> list[tuple[Where, str, Where]]:
+        """(where, ref, passed) of the `FROM NAME` lines of other Dockerfiles whose build (a bake
+        target's `contexts`, at `passed`) gives NAME as this Dockerfile's image."""
+        real = os.path.realpath(dockerfile)
+        out = []
+        for provider, passed, consumer, name in self.context_froms:
+            if provider != real or consumer == real:
+                continue
+            out += [(w, ref, passed) for _p, w, other, ref in self.froms if other == consumer and ref.lower() == name.lower()]
         return out
 
     def copied_from(self, dockerfile: str) -> list[Where]:
@@ -325,8 +341,10 @@ def _name_part(tag: str) -> str:
 
 def _matches(name: str, paths: set[str]) -> bool:
     p = image_path(name)
-    if not p:
-        return False
+    return bool(p) and _path_matches(p, paths)
+
+
+def _path_matches(p: str, paths: set[str]) -> bool:
     if p in paths:
         return True
     # the repository's own name matches the image's last component (`org/tool` for repository `tool`)
@@ -444,7 +462,7 @@ _DOCKERFILE = lazyre.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Do
 def _kind(folder: str, name: str, is_dockerfile) -> str | None:
     if _COMPOSE.match(name):
         return "compose"
-    if name in BAKE_FILES:
+    if name in BAKE_FILES or name.endswith((".hcl", ".hcl.json")) and not name.endswith(".pkr.hcl"):
         return "bake"
     if name in GORELEASER_FILES:
         return "goreleaser"

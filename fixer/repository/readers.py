@@ -111,8 +111,10 @@ def _dockerfile(repo, rel, path, text):
     if re.search(r"(?:^|/)[\w-]*(?:templates?|tmpl|tpl)/", rel):
         repo.generators.append(Where(rel, 1))  # a template the real Dockerfiles are rendered from
     stages = set()
+    first = FROM_RE.search(text)
+    args = dict(GLOBAL_ARG_RE.findall(text[:first.start()])) if first and "$" in text else {}
     for m in FROM_RE.finditer(text):
-        ref = m.group(1)
+        ref = _arg_default(m.group(1), args)
         if ref.lower() not in stages:
             p = image_path(ref)
             if p:
@@ -132,6 +134,20 @@ def _dockerfile(repo, rel, path, text):
         for b in commands.scan(comments)[0]:
             if b.tags and (b.dockerfile is None or posixpath.basename(b.dockerfile) == posixpath.basename(rel)):
                 repo.builds.append(Build(real, Where(rel, b.line), tags=list(b.tags), target=b.target, image=True))
+
+
+# a global ARG with a default (`ARG BASE_IMAGE=org/base`): what `FROM ${BASE_IMAGE}` builds on
+# unless the build passes another value
+GLOBAL_ARG_RE = lazyre.compile(r"^[ \t]*ARG[ \t]+(\w+)=[\"']?([\w./:@-]+)[\"']?[ \t]*$", re.I | re.M)
+ARG_REF_RE = lazyre.compile(r"^\$(?:\{(\w+)\}|(\w+))")
+
+
+def _arg_default(ref: str, args: dict) -> str:
+    """A FROM's image whose name starts with a global ARG, that ARG's default put in."""
+    m = ARG_REF_RE.match(ref)
+    if m and (m.group(1) or m.group(2)) in args:
+        return args[m.group(1) or m.group(2)] + ref[m.end():]
+    return ref
 
 
 # a string in source code that starts a FROM line and fills in the image: `"FROM %s"`,
@@ -310,7 +326,7 @@ def _compose(repo, rel, folder, text):
 
 
 def _bake(repo, rel, folder, text):
-    targets = []  # (name, context, dockerfile, tags, output, target, line)
+    targets = []  # (name, context, dockerfile, tags, output, target, line, contexts)
     if rel.endswith(".json"):
         try:
             data = json.loads(text)
@@ -319,9 +335,13 @@ def _bake(repo, rel, folder, text):
             return
         for name, t in ((data.get("target") or {}).items() if isinstance(data, dict) else ()):
             if isinstance(t, dict):
+                contexts = t.get("contexts") if isinstance(t.get("contexts"), dict) else {}
                 targets.append((name, t.get("context"), t.get("dockerfile"), t.get("tags") or [], t.get("output") or [],
-                                t.get("target"), line_of(text, f'"{name}"')))
+                                t.get("target"), line_of(text, f'"{name}"'),
+                                {k: v for k, v in contexts.items() if isinstance(k, str) and isinstance(v, str)}))
     else:
+        if not re.search(r'^\s*target\s+"', text, re.M):
+            return  # another HCL file (a Packer template, a Nomad job)
         for m in re.finditer(r'^\s*target\s+"([^"]*)"\s*\{(.*?)^\s*\}', text, re.M | re.S):
             block = m.group(2)
 
@@ -333,18 +353,29 @@ def _bake(repo, rel, folder, text):
                 v = re.search(rf"^\s*{key}\s*=\s*\[(.*?)\]", block, re.M | re.S)
                 return re.findall(r'"([^"]*)"', v.group(1)) if v else []
 
+            c = re.search(r"^\s*contexts\s*=\s*\{([^}]*)", block, re.M)  # the block may end at its `}`
+            contexts = dict(re.findall(r'"?([\w.-]+)"?\s*[=:]\s*"([^"]*)"', c.group(1))) if c else {}
             targets.append((m.group(1), one("context"), one("dockerfile"), many("tags"), many("output"), one("target"),
-                            text.count("\n", 0, m.start(1)) + 1))
-    for name, ctx, df, tags, output, target, line in targets:
+                            text.count("\n", 0, m.start(1)) + 1, contexts))
+    dockerfiles = {}  # target name -> its Dockerfile's real path
+    for name, ctx, df, tags, output, target, line, _contexts in targets:
         if not isinstance(tags, list) or not isinstance(output, list):
             continue
-        real = _existing(repo, folder, ctx or ".", df or "Dockerfile")
+        # bake resolves paths from where it runs: the file's folder, or the root (`bake -f ci/build.hcl`)
+        real = _existing(repo, folder, ctx or ".", df or "Dockerfile") or _existing(repo, repo.root, ctx or ".",
+                                                                                      df or "Dockerfile")
         if real is None:
             continue
+        dockerfiles[name] = real
         tags = [t for t in tags if isinstance(t, str)]
         output = [o for o in output if isinstance(o, str)]
         repo.builds.append(Build(real, Where(rel, line), tags=tags, target=target if isinstance(target, str) else None,
                                  outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output)))
+    for name, *_rest, line, contexts in targets:
+        for ctx_name, value in contexts.items():
+            # `contexts = { base = "target:base" }`: this target's `FROM base` is target base's image
+            if value.startswith("target:") and value[7:] in dockerfiles and name in dockerfiles:
+                repo.context_froms.append((dockerfiles[value[7:]], Where(rel, line), dockerfiles[name], ctx_name))
 
 
 GO_TEMPLATE_RE = lazyre.compile(r"\{\{[^}]*\}\}")
@@ -417,7 +448,7 @@ def _workflow(repo, rel, text):
                 uses = step.get("uses") if isinstance(step.get("uses"), str) else ""
                 w = step.get("with") if isinstance(step.get("with"), dict) else {}
                 run = step.get("run") if isinstance(step.get("run"), str) else ""
-                pushes = (uses.startswith("docker/build-push-action") and str(w.get("push")).lower() == "true"
+                pushes = (BUILD_PUSH_RE.match(uses) is not None and str(w.get("push")).lower() == "true"
                           ) or "docker push" in run or "--push" in run
                 if matrix and pushes:
                     repo.publish_ci.append(Where(rel, line_of(text, uses or "push")))
@@ -428,7 +459,7 @@ def _workflow(repo, rel, text):
                 if uses.startswith("docker/metadata-action") and isinstance(step.get("id"), str):
                     meta[step["id"]] = [_github(i, repo) for i in _meta_images(w.get("images"), env)]
                     continue
-                if not uses.startswith("docker/build-push-action"):
+                if not BUILD_PUSH_RE.match(uses):
                     build = _action_build(repo, rel, text, uses, w, env) if uses and w else None
                     if build:
                         repo.builds.append(build)
@@ -499,6 +530,8 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
                  outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags))
 
 
+# docker/build-push-action and its drop-in forks (`org/build-push-action@v2`: the same inputs)
+BUILD_PUSH_RE = lazyre.compile(r"^[\w.-]+/build-push-action(?:@|$)")
 # another action that builds and pushes an image: given a Dockerfile (`file:`, `dockerfile:`) and
 # the image's name (`repository:`, `image:`, `name:`...), as publish actions of the Marketplace are
 STEP_DOCKERFILE_RE = lazyre.compile(r"^\s*(?:dockerfile|file|dockerfile[_-]path)\s*:", re.M | re.I)
