@@ -92,6 +92,7 @@ class Build:
     outputs: list = field(default_factory=list)  # --output / outputs / bake output values
     image: bool = False  # the build makes an image (tags, push, load, compose)
     matrix: bool = False  # tags from a CI matrix (one image per version/variant)
+    args: dict = field(default_factory=dict)  # the build arguments it passes (`--build-arg`, `build-args`, bake `args`)
 
 
 @dataclass

@@ -65,6 +65,7 @@ class BuildLine:
     outputs: list = field(default_factory=list)
     push: bool = False
     load: bool = False
+    args: dict = field(default_factory=dict)  # --build-arg NAME=VALUE
     text: str = ""
 
 
@@ -239,6 +240,9 @@ def parse_build(words: list[str], line: int, text: str) -> BuildLine | None:
             b.target = val
         elif flag in ("-o", "--output"):
             b.outputs.append(val)
+        elif flag == "--build-arg" and "=" in val:
+            k, _, v = val.partition("=")
+            b.args[k] = v
         elif flag == "--push":
             b.push = True
         elif flag == "--load":

@@ -220,7 +220,7 @@ def _commands(repo, rel, text, cwds, builds=True):
                                      outputs=list(b.outputs),
                                      image=bool(b.tags or b.push or b.load
                                                 or any(output_makes_image(o) for o in b.outputs)),
-                                     matrix=any("matrix." in t for t in b.tags)))
+                                     matrix=any("matrix." in t for t in b.tags), args=dict(b.args)))
             break
     for r in runs:
         repo.runs.append(Run("docker-run", Where(rel, r.line), image=_assigned(text, r.image, r.line), user=r.user, privileged=r.privileged,
@@ -336,9 +336,11 @@ def _bake(repo, rel, folder, text):
         for name, t in ((data.get("target") or {}).items() if isinstance(data, dict) else ()):
             if isinstance(t, dict):
                 contexts = t.get("contexts") if isinstance(t.get("contexts"), dict) else {}
+                args = t.get("args") if isinstance(t.get("args"), dict) else {}
                 targets.append((name, t.get("context"), t.get("dockerfile"), t.get("tags") or [], t.get("output") or [],
                                 t.get("target"), line_of(text, f'"{name}"'),
-                                {k: v for k, v in contexts.items() if isinstance(k, str) and isinstance(v, str)}))
+                                {k: v for k, v in contexts.items() if isinstance(k, str) and isinstance(v, str)},
+                                {k: v for k, v in args.items() if isinstance(k, str) and isinstance(v, str)}))
     else:
         if not re.search(r'^\s*target\s+"', text, re.M):
             return  # another HCL file (a Packer template, a Nomad job)
@@ -353,12 +355,14 @@ def _bake(repo, rel, folder, text):
                 v = re.search(rf"^\s*{key}\s*=\s*\[(.*?)\]", block, re.M | re.S)
                 return re.findall(r'"([^"]*)"', v.group(1)) if v else []
 
-            c = re.search(r"^\s*contexts\s*=\s*\{([^}]*)", block, re.M)  # the block may end at its `}`
-            contexts = dict(re.findall(r'"?([\w.-]+)"?\s*[=:]\s*"([^"]*)"', c.group(1))) if c else {}
+            def pairs(key):
+                v = re.search(rf"^\s*{key}\s*=\s*\{{([^}}]*)", block, re.M)  # the block may end at its `}`
+                return dict(re.findall(r'"?([\w.-]+)"?\s*[=:]\s*"([^"]*)"', v.group(1))) if v else {}
+
             targets.append((m.group(1), one("context"), one("dockerfile"), many("tags"), many("output"), one("target"),
-                            text.count("\n", 0, m.start(1)) + 1, contexts))
+                            text.count("\n", 0, m.start(1)) + 1, pairs("contexts"), pairs("args")))
     dockerfiles = {}  # target name -> its Dockerfile's real path
-    for name, ctx, df, tags, output, target, line, _contexts in targets:
+    for name, ctx, df, tags, output, target, line, _contexts, args in targets:
         if not isinstance(tags, list) or not isinstance(output, list):
             continue
         # bake resolves paths from where it runs: the file's folder, or the root (`bake -f ci/build.hcl`)
@@ -370,8 +374,9 @@ def _bake(repo, rel, folder, text):
         tags = [t for t in tags if isinstance(t, str)]
         output = [o for o in output if isinstance(o, str)]
         repo.builds.append(Build(real, Where(rel, line), tags=tags, target=target if isinstance(target, str) else None,
-                                 outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output)))
-    for name, *_rest, line, contexts in targets:
+                                 outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output),
+                                 args=args))
+    for name, *_rest, line, contexts, _args in targets:
         for ctx_name, value in contexts.items():
             # `contexts = { base = "target:base" }`: this target's `FROM base` is target base's image
             if value.startswith("target:") and value[7:] in dockerfiles and name in dockerfiles:
@@ -469,8 +474,9 @@ def _workflow(repo, rel, text):
                 for var in variants or [{}]:
                     build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
                                         matrix)
-                    if build and (build.dockerfile, tuple(build.tags)) not in seen:
-                        seen.add((build.dockerfile, tuple(build.tags)))
+                    key = (build.dockerfile, tuple(build.tags), tuple(sorted(build.args.items()))) if build else None
+                    if build and key not in seen:
+                        seen.add(key)
                         repo.builds.append(build)
 
 
@@ -525,9 +531,14 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
             tags += [n for n in re.findall(r"(?:^|,)name=([^,\s]+)", o) if "${{" not in n]
     makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
              or any(output_makes_image(o) for o in outputs))
+    args = w.get("build-args")
+    args = dict(a.strip().partition("=")[::2] for a in (args.splitlines() if isinstance(args, str) else
+                                                          args if isinstance(args, list) else [])
+                if isinstance(a, str) and "=" in a)
     return Build(real, Where(rel, line_of(text, uses)), tags=tags,
                  target=w.get("target") if isinstance(w.get("target"), str) else None,
-                 outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags))
+                 outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags),
+                 args={k: _github(_env(v, env), repo) for k, v in args.items()})
 
 
 # docker/build-push-action and its drop-in forks (`org/build-push-action@v2`: the same inputs)

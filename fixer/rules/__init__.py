@@ -27,6 +27,7 @@ ORDER = (
     "user.already_non_root",
     "platform.windows_unknown",
     "platform.wasm_module",
+    "platform.base_arg_no_shell",
     "role.generated_file",
     "role.not_a_runtime_stage",
     "role.build_only",
