@@ -761,3 +761,41 @@ def test_a_bake_target_passing_another_as_a_named_context(cli, tmp_path):
     rep = report(cli, r / "core" / "base" / "Dockerfile")
     assert rep["rule"] == "base-image", rep
     assert rep["skipped"].startswith("line 1 of core/imap/Dockerfile builds FROM base, which ci/build.hcl:5 passes"), rep
+
+
+# --- published-data-volume ------------------------------------------------------------------
+
+MAILD = ('FROM alpine:3.20\nRUN apk add --no-cache ca-certificates\nCOPY --from=ghcr.io/acme/maild-bin:1 /maild /bin/maild\n'
+         'VOLUME ["/data"]\nEXPOSE 2525\nENTRYPOINT ["/bin/maild", "-config", "/data/maild.conf"]\n')
+
+
+def test_docs_run_the_published_image_with_a_volume_on_its_volume(cli, tmp_path):
+    (tmp_path / "maild").mkdir()
+    doc = "# Docker\n\n```\ndocker volume create maildata\ndocker run -d -v maildata:/data -p 2525:2525 acme/maild:0.7\n```\n"
+    r = repo(tmp_path / "maild", {"Dockerfile": MAILD, "docs/docker.md": doc})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "published-data-volume", rep
+    assert rep["skipped"].startswith("docs/docker.md:5 runs the published image acme/maild:0.7 with the named volume "
+                                     "maildata on /data (its VOLUME /data)"), rep
+
+
+@pytest.mark.parametrize("run", [
+    "docker run -d -u 1000:1000 -v maildata:/data acme/maild",  # the user chooses a non-root uid
+    "docker run -d -v maildata:/var/spool/maild acme/maild",  # not a folder the image declares
+    "docker run --rm -v $(pwd):/data acme/maild check",  # the caller's checkout: tool-on-checkout's question
+    "docker run -d -v /srv/maild/maild.conf:/data/maild.conf:ro acme/maild",  # one read-only file
+    "docker run -d -v maildata:/data acme/other-daemon",  # another image
+])
+def test_runs_that_keep_no_root_data_on_the_volume(cli, tmp_path, run):
+    (tmp_path / "maild").mkdir()
+    r = repo(tmp_path / "maild", {"Dockerfile": MAILD, "README.md": f"```\n{run}\n```\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "published-data-volume", rep
+
+
+def test_a_compose_service_that_builds_the_checkout_is_not_the_published_image(cli, tmp_path):
+    (tmp_path / "maild").mkdir()
+    r = repo(tmp_path / "maild", {"Dockerfile": MAILD, "compose.yaml": (
+        "services:\n  maild:\n    build: .\n    volumes:\n      - maildata:/data\nvolumes:\n  maildata: {}\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep

@@ -39,6 +39,7 @@ ORDER = (
     "deploy.needs_root",
     "deploy.tool_on_checkout",
     "deploy.bind_mounted_data",
+    "deploy.published_volume",
     "role.github_action",
     "role.devcontainer",
     "role.base_image",
