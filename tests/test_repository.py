@@ -785,6 +785,7 @@ def test_docs_run_the_published_image_with_a_volume_on_its_volume(cli, tmp_path)
     "docker run --rm -v $(pwd):/data acme/maild check",  # the caller's checkout: tool-on-checkout's question
     "docker run -d -v /srv/maild/maild.conf:/data/maild.conf:ro acme/maild",  # one read-only file
     "docker run -d -v maildata:/data acme/other-daemon",  # another image
+    "docker run -d -v /srv/maild:/data acme/maild",  # a host folder: the operator's (a warning on the fix)
 ])
 def test_runs_that_keep_no_root_data_on_the_volume(cli, tmp_path, run):
     (tmp_path / "maild").mkdir()
@@ -799,3 +800,40 @@ def test_a_compose_service_that_builds_the_checkout_is_not_the_published_image(c
         "services:\n  maild:\n    build: .\n    volumes:\n      - maildata:/data\nvolumes:\n  maildata: {}\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+# --- variants by tag suffix; a bind mount over a folder made writable ------------------------
+
+WEB = ('FROM debian:bookworm-slim\nWORKDIR /opt/mon\nCOPY mon /opt/mon/bin/mon\n'
+       'RUN mkdir -p /opt/mon/config && chmod -R a+w /opt/mon/config\nEXPOSE 8080\nCMD ["/opt/mon/bin/mon", "start"]\n')
+AGENT = ('FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends smartmontools'
+         ' && rm -rf /var/lib/apt/lists/*\nCOPY agent /usr/local/bin/agent\nCMD ["agent"]\n')
+SUFFIX_WF = ("on: push\njobs:\n  {name}:\n    runs-on: ubuntu-latest\n    steps:\n"
+             "      - uses: docker/metadata-action@v5\n        id: meta\n        with:\n"
+             "          images: ghcr.io/acme/mon\n          flavor: |\n            suffix=-{name},onlatest=true\n"
+             "      - uses: docker/build-push-action@v6\n        with:\n          file: docker/Dockerfile.{name}\n"
+             "          push: true\n          tags: ${{{{ steps.meta.outputs.tags }}}}\n")
+
+
+def test_variants_published_as_tag_suffixes_keep_their_own_runs(tmp_path):
+    compose = ("services:\n  web:\n    image: ghcr.io/acme/mon:latest-web\n    ports: ['8080:8080']\n"
+               "  agent:\n    image: ghcr.io/acme/mon:latest-agent\n    cap_add: [SYS_RAWIO]\n")
+    r = repo(tmp_path, {"docker/Dockerfile.web": WEB, "docker/Dockerfile.agent": AGENT,
+                        ".github/workflows/web.yml": SUFFIX_WF.format(name="web"),
+                        ".github/workflows/agent.yml": SUFFIX_WF.format(name="agent"),
+                        "docker/example.docker-compose.yml": compose})
+    model = load(str(r))
+    web = [x.image for x in model.runs_of(str(r / "docker" / "Dockerfile.web"))]
+    agent = [x.image for x in model.runs_of(str(r / "docker" / "Dockerfile.agent"))]
+    assert web == ["ghcr.io/acme/mon:latest-web"] and agent == ["ghcr.io/acme/mon:latest-agent"], (web, agent)
+
+
+def test_a_bind_mount_over_a_folder_the_build_makes_writable(cli, tmp_path):
+    compose = ("services:\n  web:\n    image: ghcr.io/acme/mon:latest-web\n    volumes:\n"
+               "      - ./config:/opt/mon/config\n")
+    r = repo(tmp_path, {"docker/Dockerfile.web": WEB, ".github/workflows/web.yml": SUFFIX_WF.format(name="web"),
+                        "docker/example.docker-compose.yml": compose})
+    rep = report(cli, r / "docker" / "Dockerfile.web")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert rep["skipped"].startswith("docker/example.docker-compose.yml:5 bind-mounts ./config over /opt/mon/config "
+                                     "(/opt/mon/config, which line 4 makes writable for the program)"), rep

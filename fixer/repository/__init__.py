@@ -46,7 +46,7 @@ SKIP_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
                        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", "vendor",
                        "third_party", "third-party", "bower_components", ".terraform"))
 COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
-                    "*.compose.yml", "*.compose.yaml")
+                    "*.compose.yml", "*.compose.yaml", "*.docker-compose*.yml", "*.docker-compose*.yaml")
 BAKE_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl")
 GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
 SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile",
@@ -93,6 +93,7 @@ class Build:
     image: bool = False  # the build makes an image (tags, push, load, compose)
     matrix: bool = False  # tags from a CI matrix (one image per version/variant)
     args: dict = field(default_factory=dict)  # the build arguments it passes (`--build-arg`, `build-args`, bake `args`)
+    tag_suffixes: frozenset | None = None  # the suffixes every tag it pushes ends with (metadata-action `suffix=`)
 
 
 @dataclass
@@ -272,9 +273,24 @@ class Repository:
             if r.dockerfile == real:
                 if r.target is None or stage is None or r.target == stage:
                     out.append(r)
-            elif r.dockerfile is None and r.image and paths and _matches(r.image, paths):
+            elif r.dockerfile is None and r.image and paths and _matches(r.image, paths) \
+                    and self._same_variant(real, r.image):
                 out.append(r)
         return out
+
+    def _same_variant(self, real: str, image: str) -> bool:
+        """Whether a run's tag can be this Dockerfile's: when every build of it pushes tags with a
+        suffix (`app:1.2-web`, `app:nightly-web`: one image name, a variant per Dockerfile), a run
+        of a literal tag without one of those suffixes (`app:latest-collector`) is another's."""
+        p = image_path(image)
+        builds = [b for b in self.builds_of(real)
+                  if p and _path_matches(p, {q for q in (image_path(t) for t in b.tags) if q})]
+        if not builds or any(b.tag_suffixes is None for b in builds):
+            return True
+        tag = image.rsplit("/", 1)[-1].partition(":")[2].split("@")[0]
+        if not tag or "$" in tag or "{" in tag or "<" in tag:
+            return True
+        return any(tag.endswith(s) for b in builds for s in b.tag_suffixes)
 
     def consumers_of(self, dockerfile: str) -> list[tuple[str, Where, str]]:
         """(kind, where, ref) of the Dockerfiles and docs that build FROM this Dockerfile's image."""

@@ -442,6 +442,7 @@ def _workflow(repo, rel, text):
             env = {**top_env, **(job["env"] if isinstance(job.get("env"), dict) else {})}
             env = {k: _github(v, repo) if isinstance(v, str) else v for k, v in env.items()}
             meta: dict = {}  # docker/metadata-action step id -> the image names it makes tags for
+            suffixes: dict = {}  # step id -> the suffixes all its tags end with (None: some have none)
             container = job.get("container")
             image = container.get("image") if isinstance(container, dict) else container
             if isinstance(image, str) and image:
@@ -463,6 +464,7 @@ def _workflow(repo, rel, text):
                     continue
                 if uses.startswith("docker/metadata-action") and isinstance(step.get("id"), str):
                     meta[step["id"]] = [_github(i, repo) for i in _meta_images(w.get("images"), env)]
+                    suffixes[step["id"]] = _meta_suffixes(w)
                     continue
                 if not BUILD_PUSH_RE.match(uses):
                     build = _action_build(repo, rel, text, uses, w, env) if uses and w else None
@@ -473,7 +475,7 @@ def _workflow(repo, rel, text):
                 seen = set()
                 for var in variants or [{}]:
                     build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
-                                        matrix)
+                                        matrix, suffixes)
                     key = (build.dockerfile, tuple(build.tags), tuple(sorted(build.args.items()))) if build else None
                     if build and key not in seen:
                         seen.add(key)
@@ -504,7 +506,7 @@ def _matrix(value, variant: dict):
     return MATRIX_REF_RE.sub(lambda m: variant.get(m.group(1), m.group(0)), value)
 
 
-def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
+def _build_push(repo, rel, text, uses, w, env, meta, matrix, suffixes=None) -> Build | None:
     """The build a docker/build-push-action step makes (None: its Dockerfile is not found)."""
     ctx = w.get("context") if isinstance(w.get("context"), str) else "."
     ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
@@ -518,11 +520,13 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
     tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
                                 tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
     tags = [_github(_env(t, env), repo) for t in tags]
+    suffix = None
     for t in list(tags):
         m = META_TAGS_RE.fullmatch(t)
         if m and m.group(1) in meta:
             tags.remove(t)
             tags += meta[m.group(1)]
+            suffix = (suffixes or {}).get(m.group(1))
     outputs = w.get("outputs")
     outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
                                    outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
@@ -538,7 +542,8 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
     return Build(real, Where(rel, line_of(text, uses)), tags=tags,
                  target=w.get("target") if isinstance(w.get("target"), str) else None,
                  outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags),
-                 args={k: _github(_env(v, env), repo) for k, v in args.items()})
+                 args={k: _github(_env(v, env), repo) for k, v in args.items()},
+                 tag_suffixes=suffix if suffix and not any(":" in t.rsplit("/", 1)[-1] for t in tags) else None)
 
 
 # docker/build-push-action and its drop-in forks (`org/build-push-action@v2`: the same inputs)
@@ -570,6 +575,29 @@ def _action_build(repo, rel, text, uses, w, env) -> Build | None:
     if not tags:
         return None
     return Build(real, Where(rel, line_of(text, uses)), tags=tags, image=True)
+
+
+SUFFIX_RE = lazyre.compile(r"(?:^|,)\s*suffix=([^,\s]+)")
+
+
+def _meta_suffixes(w: dict):
+    """The suffixes every tag of a docker/metadata-action step ends with (`flavor: suffix=-web`, or
+    `suffix=-web` on each `tags:` line), or None when some tag has none: a variant's tags
+    (`app:1.2-web`, `app:nightly-web`) beside another Dockerfile's (`app:1.2-collector`)."""
+    flavor = w.get("flavor") if isinstance(w.get("flavor"), str) else ""
+    m = SUFFIX_RE.search(flavor.replace("\n", ","))
+    default = m.group(1) if m else None
+    if default and re.search(r"onlatest=false", flavor) and re.search(r"latest=(?:true|auto)", flavor):
+        default = None  # `latest` itself then carries no suffix  (flavor latest defaults to auto)
+    lines = [ln.strip() for ln in w["tags"].splitlines() if ln.strip()] if isinstance(w.get("tags"), str) else []
+    out = set()
+    for ln in lines or [""]:
+        m = SUFFIX_RE.search(ln)
+        if m or default:
+            out.add(m.group(1) if m else default)
+        else:
+            return None
+    return frozenset(out)
 
 
 ENV_REF_RE = lazyre.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")
