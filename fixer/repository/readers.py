@@ -79,7 +79,7 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         _dockerfile(repo, rel, path, text)
     elif kind == "compose":
         _compose(repo, rel, folder, text)
-    elif kind == "bake":
+    elif kind in ("bake", "hcl"):
         _bake(repo, rel, folder, text)
     elif kind == "goreleaser":
         _goreleaser(repo, rel, folder, text)
@@ -550,7 +550,8 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix, suffixes=None) -> B
 BUILD_PUSH_RE = lazyre.compile(r"^[\w.-]+/build-push-action(?:@|$)")
 # another action that builds and pushes an image: given a Dockerfile (`file:`, `dockerfile:`) and
 # the image's name (`repository:`, `image:`, `name:`...), as publish actions of the Marketplace are
-STEP_DOCKERFILE_RE = lazyre.compile(r"^\s*(?:dockerfile|file|dockerfile[_-]path)\s*:", re.M | re.I)
+STEP_DOCKERFILE_RE = lazyre.compile(r"^\s*(?:dockerfile|file|dockerfile[_-]path)\s*:\s*['\"]?[\w./-]*"
+                                    r"(?:Dockerfile|Containerfile|\.dockerfile)", re.M | re.I)
 ACTION_DOCKERFILE_INPUTS = ("dockerfile", "file", "dockerfile_path", "dockerfile-path", "Dockerfile")
 ACTION_IMAGE_INPUTS = ("repository", "image", "image_name", "image-name", "name", "images")
 
