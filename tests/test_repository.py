@@ -795,3 +795,186 @@ def test_the_docs_placeholder_for_the_callers_folder(cli, tmp_path, host, hit):
     assert (rep["rule"] == "tool-on-checkout") is hit, rep
     if hit:
         assert rep["skipped"].startswith(f"README.md:3 runs it on the caller's checkout (-v {host}:/migrator/project)"), rep
+# --- host devices, publish actions (issue 21, round 3) --------------------------------------
+
+def test_a_host_serial_device_passed_in_needs_root(cli, tmp_path):
+    readme = ("```\ndocker build -t acme/bridge .\ndocker run -d -p 8080:8080 \\\n"
+              "  --device=/dev/serial/by-id/usb-adapter:/dev/radio \\\n  -v $(pwd)/data:/app/data acme/bridge\n```\n")
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "README.md": readme})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("README.md:3: the docker run line passes the host's device "
+                                     "/dev/serial/by-id/usb-adapter"), rep
+
+
+def test_compose_devices_need_root_unless_the_service_picks_a_user(cli, tmp_path):
+    compose = ("services:\n  bridge:\n    build: .\n{user}    devices:\n      - /dev/ttyUSB0:/dev/ttyUSB0\n")
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "compose.yaml": compose.format(user="")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root" and rep["skipped"].startswith("compose.yaml:5: "), rep
+    (r / "compose.yaml").write_text(compose.format(user="    user: '1000:20'\n"))
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_device_every_user_may_open_is_no_reason(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "README.md": (
+        "docker build -t acme/agent .\ndocker run -p 80:80 --device /dev/fuse acme/agent\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_marketplace_publish_action_names_the_image(cli, tmp_path):
+    wf = ("on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+          "      - uses: someone/publish-image-action@v2\n        with:\n          file: docker/Dockerfile.release\n"
+          "          repository: acme/watcher\n          tags: latest\n")
+    r = repo(tmp_path, {"docker/Dockerfile.release": SERVICE, ".github/workflows/release.yml": wf,
+                        "docs/install.md": "docker run -d -v /var/run/docker.sock:/var/run/docker.sock acme/watcher\n"})
+    model = load(str(r))
+    assert model.image_paths_of(str(r / "docker" / "Dockerfile.release")) == {"acme/watcher"}
+    rep = report(cli, r / "docker" / "Dockerfile.release")
+    assert rep["rule"] == "deployment-needs-root", rep
+    assert rep["skipped"].startswith("docs/install.md:1: the docker run line mounts the Docker socket"), rep
+
+
+def test_an_action_given_a_file_that_is_no_dockerfile_names_nothing(tmp_path):
+    wf = ("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/upload@v1\n"
+          "        with:\n          file: coverage.xml\n          name: acme/report\n")
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "coverage.xml": "<x/>\n", ".github/workflows/t.yml": wf})
+    model = load(str(r))
+    assert not model.builds, model.builds
+
+
+# --- who builds on the image: docs outside the README, ARG bases, bake contexts, forks -------
+
+STATIC = ('FROM debian:bookworm-slim\nCOPY sitegen /usr/local/bin/sitegen\nWORKDIR /site\n'
+          'ENTRYPOINT ["sitegen"]\nCMD ["build"]\n')
+
+
+def test_docs_deep_in_the_site_show_from_the_image_with_its_owner(cli, tmp_path):
+    (tmp_path / "sitegen").mkdir()
+    doc = ("# Deploying with Docker\n\n```Dockerfile\nFROM ghcr.io/acme/sitegen:1.4 AS build\nCOPY . /project\n"
+           "WORKDIR /project\nRUN [\"sitegen\", \"build\"]\n\nFROM nginx:stable\n"
+           "COPY --from=build /project/public /usr/share/nginx/html\n```\n")
+    r = repo(tmp_path / "sitegen", {"Dockerfile": STATIC, "site/content/docs/deployment/docker.md": doc})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "publishes-image", rep
+    assert rep["skipped"].startswith("site/content/docs/deployment/docker.md:4 shows users building FROM "
+                                     "ghcr.io/acme/sitegen:1.4"), rep
+
+
+def test_docs_from_an_image_of_another_name_change_nothing(cli, tmp_path):
+    (tmp_path / "sitegen").mkdir()
+    r = repo(tmp_path / "sitegen", {"Dockerfile": STATIC, "docs/other.md": (
+        "```\nFROM ghcr.io/acme/sitegen-theme:1\nRUN make\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_from_through_a_global_arg_default_is_a_consumer(cli, tmp_path):
+    base = ("FROM node:22-bookworm\nWORKDIR /opt/app\nCOPY package.json yarn.lock ./\nRUN yarn install\n"
+            "COPY . .\nRUN yarn build\n")
+    app = ("ARG BASE_IMAGE=acme/app-base\nFROM ${BASE_IMAGE} AS base\n\nFROM node:22-slim\n"
+           "COPY --from=base /opt/app/build /opt/app\nUSER node\nCMD [\"node\", \"/opt/app/index.js\"]\n")
+    r = repo(tmp_path, {"Dockerfile.base": base, "Dockerfile": app,
+                        "Makefile": "base:\n\tdocker build -f Dockerfile.base -t acme/app-base .\n"})
+    rep = report(cli, r / "Dockerfile.base")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 2 of Dockerfile builds FROM acme/app-base"), rep
+
+
+def test_a_fork_of_build_push_action_names_the_image(tmp_path):
+    wf = ("on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n"
+          "      - uses: fastbuilds/build-push-action@v2\n        with:\n          file: Dockerfile.base\n"
+          "          tags: acme/app-base\n          push: true\n")
+    r = repo(tmp_path, {"Dockerfile.base": SERVICE, ".github/workflows/b.yml": wf})
+    assert load(str(r)).image_paths_of(str(r / "Dockerfile.base")) == {"acme/app-base"}
+
+
+def test_a_bake_target_passing_another_as_a_named_context(cli, tmp_path):
+    base = ("FROM alpine:3.20\nRUN addgroup -S mail && adduser -S -G mail mail"
+            " && apk add --no-cache python3\n")
+    svc = "FROM base\nRUN apk add --no-cache dovecot\nCOPY start.py /start.py\nCMD [\"/start.py\"]\n"
+    hcl = ('target "base" {\n  context = "core/base/"\n}\n\ntarget "imap" {\n  context = "core/imap/"\n'
+           '  contexts = {\n    base = "target:base"\n  }\n  tags = tag("imap")\n}\n')
+    r = repo(tmp_path, {"core/base/Dockerfile": base, "core/imap/Dockerfile": svc, "core/imap/start.py": "",
+                        "ci/build.hcl": hcl})
+    rep = report(cli, r / "core" / "base" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 1 of core/imap/Dockerfile builds FROM base, which ci/build.hcl:5 passes"), rep
+
+
+# --- published-data-volume ------------------------------------------------------------------
+
+MAILD = ('FROM alpine:3.20\nRUN apk add --no-cache ca-certificates\nCOPY --from=ghcr.io/acme/maild-bin:1 /maild /bin/maild\n'
+         'VOLUME ["/data"]\nEXPOSE 2525\nENTRYPOINT ["/bin/maild", "-config", "/data/maild.conf"]\n')
+
+
+def test_docs_run_the_published_image_with_a_volume_on_its_volume(cli, tmp_path):
+    (tmp_path / "maild").mkdir()
+    doc = "# Docker\n\n```\ndocker volume create maildata\ndocker run -d -v maildata:/data -p 2525:2525 acme/maild:0.7\n```\n"
+    r = repo(tmp_path / "maild", {"Dockerfile": MAILD, "docs/docker.md": doc})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "published-data-volume", rep
+    assert rep["skipped"].startswith("docs/docker.md:5 runs the published image acme/maild:0.7 with the named volume "
+                                     "maildata on /data (its VOLUME /data)"), rep
+
+
+@pytest.mark.parametrize("run", [
+    "docker run -d -u 1000:1000 -v maildata:/data acme/maild",  # the user chooses a non-root uid
+    "docker run -d -v maildata:/var/spool/maild acme/maild",  # not a folder the image declares
+    "docker run --rm -v $(pwd):/data acme/maild check",  # the caller's checkout: tool-on-checkout's question
+    "docker run -d -v /srv/maild/maild.conf:/data/maild.conf:ro acme/maild",  # one read-only file
+    "docker run -d -v maildata:/data acme/other-daemon",  # another image
+    "docker run -d -v /srv/maild:/data acme/maild",  # a host folder: the operator's (a warning on the fix)
+])
+def test_runs_that_keep_no_root_data_on_the_volume(cli, tmp_path, run):
+    (tmp_path / "maild").mkdir()
+    r = repo(tmp_path / "maild", {"Dockerfile": MAILD, "README.md": f"```\n{run}\n```\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "published-data-volume", rep
+
+
+def test_a_compose_service_that_builds_the_checkout_is_not_the_published_image(cli, tmp_path):
+    (tmp_path / "maild").mkdir()
+    r = repo(tmp_path / "maild", {"Dockerfile": MAILD, "compose.yaml": (
+        "services:\n  maild:\n    build: .\n    volumes:\n      - maildata:/data\nvolumes:\n  maildata: {}\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+# --- variants by tag suffix; a bind mount over a folder made writable ------------------------
+
+WEB = ('FROM debian:bookworm-slim\nWORKDIR /opt/mon\nCOPY mon /opt/mon/bin/mon\n'
+       'RUN mkdir -p /opt/mon/config && chmod -R a+w /opt/mon/config\nEXPOSE 8080\nCMD ["/opt/mon/bin/mon", "start"]\n')
+AGENT = ('FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends smartmontools'
+         ' && rm -rf /var/lib/apt/lists/*\nCOPY agent /usr/local/bin/agent\nCMD ["agent"]\n')
+SUFFIX_WF = ("on: push\njobs:\n  {name}:\n    runs-on: ubuntu-latest\n    steps:\n"
+             "      - uses: docker/metadata-action@v5\n        id: meta\n        with:\n"
+             "          images: ghcr.io/acme/mon\n          flavor: |\n            suffix=-{name},onlatest=true\n"
+             "      - uses: docker/build-push-action@v6\n        with:\n          file: docker/Dockerfile.{name}\n"
+             "          push: true\n          tags: ${{{{ steps.meta.outputs.tags }}}}\n")
+
+
+def test_variants_published_as_tag_suffixes_keep_their_own_runs(tmp_path):
+    compose = ("services:\n  web:\n    image: ghcr.io/acme/mon:latest-web\n    ports: ['8080:8080']\n"
+               "  agent:\n    image: ghcr.io/acme/mon:latest-agent\n    cap_add: [SYS_RAWIO]\n")
+    r = repo(tmp_path, {"docker/Dockerfile.web": WEB, "docker/Dockerfile.agent": AGENT,
+                        ".github/workflows/web.yml": SUFFIX_WF.format(name="web"),
+                        ".github/workflows/agent.yml": SUFFIX_WF.format(name="agent"),
+                        "docker/example.docker-compose.yml": compose})
+    model = load(str(r))
+    web = [x.image for x in model.runs_of(str(r / "docker" / "Dockerfile.web"))]
+    agent = [x.image for x in model.runs_of(str(r / "docker" / "Dockerfile.agent"))]
+    assert web == ["ghcr.io/acme/mon:latest-web"] and agent == ["ghcr.io/acme/mon:latest-agent"], (web, agent)
+
+
+def test_a_bind_mount_over_a_folder_the_build_makes_writable(cli, tmp_path):
+    compose = ("services:\n  web:\n    image: ghcr.io/acme/mon:latest-web\n    volumes:\n"
+               "      - ./config:/opt/mon/config\n")
+    r = repo(tmp_path, {"docker/Dockerfile.web": WEB, ".github/workflows/web.yml": SUFFIX_WF.format(name="web"),
+                        "docker/example.docker-compose.yml": compose})
+    rep = report(cli, r / "docker" / "Dockerfile.web")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert rep["skipped"].startswith("docker/example.docker-compose.yml:5 bind-mounts ./config over /opt/mon/config "
+                                     "(/opt/mon/config, which line 4 makes writable for the program)"), rep

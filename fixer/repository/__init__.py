@@ -46,7 +46,7 @@ SKIP_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".venv", "venv", "
                        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", "vendor",
                        "third_party", "third-party", "bower_components", ".terraform"))
 COMPOSE_PATTERNS = ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml",
-                    "*.compose.yml", "*.compose.yaml")
+                    "*.compose.yml", "*.compose.yaml", "*.docker-compose*.yml", "*.docker-compose*.yaml")
 BAKE_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl")
 GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
 SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile",
@@ -92,6 +92,8 @@ class Build:
     outputs: list = field(default_factory=list)  # --output / outputs / bake output values
     image: bool = False  # the build makes an image (tags, push, load, compose)
     matrix: bool = False  # tags from a CI matrix (one image per version/variant)
+    args: dict = field(default_factory=dict)  # the build arguments it passes (`--build-arg`, `build-args`, bake `args`)
+    tag_suffixes: frozenset | None = None  # the suffixes every tag it pushes ends with (metadata-action `suffix=`)
 
 
 @dataclass
@@ -120,6 +122,7 @@ class Run:
     run_as_non_root: bool | None = None
     fs_group: int | None = None
     host_paths: list = field(default_factory=list)
+    devices: list = field(default_factory=list)  # host device paths passed in (`--device`, compose `devices:`)
     init: bool = False  # a Kubernetes init container (it prepares volumes, often as root, for the program)
 
 
@@ -132,6 +135,9 @@ class Repository:
     froms: list = field(default_factory=list)  # (image path, Where, real Dockerfile path, ref)
     copy_froms: list = field(default_factory=list)  # (image path, Where, real Dockerfile path)
     doc_froms: list = field(default_factory=list)  # (image path, Where, ref)
+    # (provider's real Dockerfile path, Where, consumer's real Dockerfile path, context name): a bake
+    # target that passes another target's image as a named context its Dockerfile builds FROM
+    context_froms: list = field(default_factory=list)
     runs: list = field(default_factory=list)
     generators: list = field(default_factory=list)  # Where of generator scripts and templates
     publish_ci: list = field(default_factory=list)  # Where of CI that pushes a matrix of tags
@@ -267,9 +273,24 @@ class Repository:
             if r.dockerfile == real:
                 if r.target is None or stage is None or r.target == stage:
                     out.append(r)
-            elif r.dockerfile is None and r.image and paths and _matches(r.image, paths):
+            elif r.dockerfile is None and r.image and paths and _matches(r.image, paths) \
+                    and self._same_variant(real, r.image):
                 out.append(r)
         return out
+
+    def _same_variant(self, real: str, image: str) -> bool:
+        """Whether a run's tag can be this Dockerfile's: when every build of it pushes tags with a
+        suffix (`app:1.2-web`, `app:nightly-web`: one image name, a variant per Dockerfile), a run
+        of a literal tag without one of those suffixes (`app:latest-collector`) is another's."""
+        p = image_path(image)
+        builds = [b for b in self.builds_of(real)
+                  if p and _path_matches(p, {q for q in (image_path(t) for t in b.tags) if q})]
+        if not builds or any(b.tag_suffixes is None for b in builds):
+            return True
+        tag = image.rsplit("/", 1)[-1].partition(":")[2].split("@")[0]
+        if not tag or "$" in tag or "{" in tag or "<" in tag:
+            return True
+        return any(tag.endswith(s) for b in builds for s in b.tag_suffixes)
 
     def consumers_of(self, dockerfile: str) -> list[tuple[str, Where, str]]:
         """(kind, where, ref) of the Dockerfiles and docs that build FROM this Dockerfile's image."""
@@ -278,7 +299,20 @@ class Repository:
         if not paths:
             return []
         out = [("FROM", w, ref) for p, w, other, ref in self.froms if p in paths and other != real]
-        out += [("docs", w, ref) for p, w, ref in self.doc_froms if p in paths]
+        # a docs example names the published image with its owner (`FROM ghcr.io/org/tool`) where the
+        # repository's own name stands for it (`tool`), as for its runs
+        out += [("docs", w, ref) for p, w, ref in self.doc_froms if _path_matches(p, paths)]
+        return out
+
+    def context_consumers(self, dockerfile: str) -> list[tuple[Where, str, Where]]:
+        """(where, ref, passed) of the `FROM NAME` lines of other Dockerfiles whose build (a bake
+        target's `contexts`, at `passed`) gives NAME as this Dockerfile's image."""
+        real = os.path.realpath(dockerfile)
+        out = []
+        for provider, passed, consumer, name in self.context_froms:
+            if provider != real or consumer == real:
+                continue
+            out += [(w, ref, passed) for _p, w, other, ref in self.froms if other == consumer and ref.lower() == name.lower()]
         return out
 
     def copied_from(self, dockerfile: str) -> list[Where]:
@@ -324,8 +358,10 @@ def _name_part(tag: str) -> str:
 
 def _matches(name: str, paths: set[str]) -> bool:
     p = image_path(name)
-    if not p:
-        return False
+    return bool(p) and _path_matches(p, paths)
+
+
+def _path_matches(p: str, paths: set[str]) -> bool:
     if p in paths:
         return True
     # the repository's own name matches the image's last component (`org/tool` for repository `tool`)
@@ -482,6 +518,8 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
         return "compose"
     if name in BAKE_FILES:
         return "bake"
+    if name.endswith(".hcl") and not name.startswith(".") and not name.endswith(".pkr.hcl"):
+        return "hcl"  # another bake file (`ci/build.hcl`, `bake -f ci/build.hcl`), read after the usual ones
     if name in GORELEASER_FILES:
         return "goreleaser"
     if folder in CI_DIRS or name in CI_FILES or folder.startswith(".github/workflows") or name.endswith(".gitlab-ci.yml"):
@@ -504,7 +542,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 
 
 # the order files are read in when the budget is short: what decides the most first
-PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
+PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
             "doc": 4, "yaml": 5, "action": 6}
 # the README and the docs folder at the top say how the images are used: read before the scripts
 # deep in examples and samples (a repository of thousands of generated samples fills the budget)

@@ -51,6 +51,7 @@ class RunLine:
     entrypoint: str | None = None
     command: list = field(default_factory=list)
     ports: bool = False  # publishes a port: a service, not a tool
+    devices: list = field(default_factory=list)  # host devices passed in (`--device /dev/ttyUSB0:/dev/zigbee`)
     text: str = ""
 
 
@@ -64,6 +65,7 @@ class BuildLine:
     outputs: list = field(default_factory=list)
     push: bool = False
     load: bool = False
+    args: dict = field(default_factory=dict)  # --build-arg NAME=VALUE
     text: str = ""
 
 
@@ -216,6 +218,8 @@ def parse_run(words: list[str], line: int, text: str) -> RunLine | None:
             run.privileged = val.lower() != "false"
         elif flag == "--cap-add":
             run.caps.append(val)
+        elif flag == "--device":
+            run.devices.append(val.split(":", 1)[0])
         elif flag == "--entrypoint":
             run.entrypoint = val
         elif flag in ("-p", "--publish", "-P", "--publish-all"):
@@ -249,6 +253,9 @@ def parse_build(words: list[str], line: int, text: str) -> BuildLine | None:
             b.target = val
         elif flag in ("-o", "--output"):
             b.outputs.append(val)
+        elif flag == "--build-arg" and "=" in val:
+            k, _, v = val.partition("=")
+            b.args[k] = v
         elif flag == "--push":
             b.push = True
         elif flag == "--load":

@@ -79,7 +79,7 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         _dockerfile(repo, rel, path, text)
     elif kind == "compose":
         _compose(repo, rel, folder, text)
-    elif kind == "bake":
+    elif kind in ("bake", "hcl"):
         _bake(repo, rel, folder, text)
     elif kind == "goreleaser":
         _goreleaser(repo, rel, folder, text)
@@ -111,8 +111,10 @@ def _dockerfile(repo, rel, path, text):
     if re.search(r"(?:^|/)[\w-]*(?:templates?|tmpl|tpl)/", rel):
         repo.generators.append(Where(rel, 1))  # a template the real Dockerfiles are rendered from
     stages = set()
+    first = FROM_RE.search(text)
+    args = dict(GLOBAL_ARG_RE.findall(text[:first.start()])) if first and "$" in text else {}
     for m in FROM_RE.finditer(text):
-        ref = m.group(1)
+        ref = _arg_default(m.group(1), args)
         if ref.lower() not in stages:
             p = image_path(ref)
             if p:
@@ -142,6 +144,20 @@ def _dockerfile(repo, rel, path, text):
             p = image_path(r.image)
             if p:
                 repo.runs.append(_run(rel, r, r.image, dockerfile=real if p in tags else None))
+
+
+# a global ARG with a default (`ARG BASE_IMAGE=org/base`): what `FROM ${BASE_IMAGE}` builds on
+# unless the build passes another value
+GLOBAL_ARG_RE = lazyre.compile(r"^[ \t]*ARG[ \t]+(\w+)=[\"']?([\w./:@-]+)[\"']?[ \t]*$", re.I | re.M)
+ARG_REF_RE = lazyre.compile(r"^\$(?:\{(\w+)\}|(\w+))")
+
+
+def _arg_default(ref: str, args: dict) -> str:
+    """A FROM's image whose name starts with a global ARG, that ARG's default put in."""
+    m = ARG_REF_RE.match(ref)
+    if m and (m.group(1) or m.group(2)) in args:
+        return args[m.group(1) or m.group(2)] + ref[m.end():]
+    return ref
 
 
 # a string in source code that starts a FROM line and fills in the image: `"FROM %s"`,
@@ -217,7 +233,7 @@ def _commands(repo, rel, text, cwds, builds=True):
                                      outputs=list(b.outputs),
                                      image=bool(b.tags or b.push or b.load
                                                 or any(output_makes_image(o) for o in b.outputs)),
-                                     matrix=any("matrix." in t for t in b.tags)))
+                                     matrix=any("matrix." in t for t in b.tags), args=dict(b.args)))
             break
     for r in runs:
         repo.runs.append(_run(rel, r, _assigned(text, r.image, r.line)))
@@ -228,6 +244,7 @@ def _run(rel, r, image, dockerfile=None) -> Run:
     return Run("docker-run", Where(rel, r.line), image=image, dockerfile=dockerfile, user=r.user,
                privileged=r.privileged, caps=list(r.caps), mounts=list(r.mounts), read_only=list(r.read_only),
                volume_targets=list(r.volume_targets), workdir=r.workdir, ports=r.ports,
+               devices=list(r.devices),
                command=" ".join(([r.entrypoint] if r.entrypoint else []) + r.command))
 
 
@@ -308,8 +325,12 @@ def _compose(repo, rel, folder, text):
             command = svc.get("entrypoint") or svc.get("command") or ""
             user = svc.get("user")
             mounts, ro, targets = _mounts(svc.get("volumes"))
+            devices = [(d.get("source") if isinstance(d, dict) else str(d).split(":", 1)[0])
+                       for d in svc.get("devices") if isinstance(d, (str, dict))] \
+                if isinstance(svc.get("devices"), list) else []
             mount_lines = {m: line_of(text, f"{m[0]}:{m[1]}", after=line) for m in mounts
                            if f"{m[0]}:{m[1]}" in text}
+            mount_lines.update({(d, ""): line_of(text, d, after=line) for d in devices if isinstance(d, str) and d in text})
             repo.runs.append(Run("compose", Where(rel, line), image=image, dockerfile=dockerfile, target=target,
                                  user=str(user) if user is not None else None,
                                  privileged=svc.get("privileged") is True,
@@ -318,11 +339,12 @@ def _compose(repo, rel, folder, text):
                                  context=context if dockerfile else None, folder=repo.inside(folder),
                                  workdir=svc.get("working_dir") if isinstance(svc.get("working_dir"), str) else None,
                                  ports=bool(svc.get("ports")),
+                                 devices=[d for d in devices if isinstance(d, str) and d.startswith("/dev/")],
                                  command=" ".join(map(str, command)) if isinstance(command, list) else str(command)))
 
 
 def _bake(repo, rel, folder, text):
-    targets = []  # (name, context, dockerfile, tags, output, target, line)
+    targets = []  # (name, context, dockerfile, tags, output, target, line, contexts)
     if rel.endswith(".json"):
         try:
             data = json.loads(text)
@@ -331,9 +353,15 @@ def _bake(repo, rel, folder, text):
             return
         for name, t in ((data.get("target") or {}).items() if isinstance(data, dict) else ()):
             if isinstance(t, dict):
+                contexts = t.get("contexts") if isinstance(t.get("contexts"), dict) else {}
+                args = t.get("args") if isinstance(t.get("args"), dict) else {}
                 targets.append((name, t.get("context"), t.get("dockerfile"), t.get("tags") or [], t.get("output") or [],
-                                t.get("target"), line_of(text, f'"{name}"')))
+                                t.get("target"), line_of(text, f'"{name}"'),
+                                {k: v for k, v in contexts.items() if isinstance(k, str) and isinstance(v, str)},
+                                {k: v for k, v in args.items() if isinstance(k, str) and isinstance(v, str)}))
     else:
+        if not re.search(r'^\s*target\s+"', text, re.M):
+            return  # another HCL file (a Packer template, a Nomad job)
         for m in re.finditer(r'^\s*target\s+"([^"]*)"\s*\{(.*?)^\s*\}', text, re.M | re.S):
             block = m.group(2)
 
@@ -345,18 +373,32 @@ def _bake(repo, rel, folder, text):
                 v = re.search(rf"^\s*{key}\s*=\s*\[(.*?)\]", block, re.M | re.S)
                 return re.findall(r'"([^"]*)"', v.group(1)) if v else []
 
+            def pairs(key):
+                v = re.search(rf"^\s*{key}\s*=\s*\{{([^}}]*)", block, re.M)  # the block may end at its `}`
+                return dict(re.findall(r'"?([\w.-]+)"?\s*[=:]\s*"([^"]*)"', v.group(1))) if v else {}
+
             targets.append((m.group(1), one("context"), one("dockerfile"), many("tags"), many("output"), one("target"),
-                            text.count("\n", 0, m.start(1)) + 1))
-    for name, ctx, df, tags, output, target, line in targets:
+                            text.count("\n", 0, m.start(1)) + 1, pairs("contexts"), pairs("args")))
+    dockerfiles = {}  # target name -> its Dockerfile's real path
+    for name, ctx, df, tags, output, target, line, _contexts, args in targets:
         if not isinstance(tags, list) or not isinstance(output, list):
             continue
-        real = _existing(repo, folder, ctx or ".", df or "Dockerfile")
+        # bake resolves paths from where it runs: the file's folder, or the root (`bake -f ci/build.hcl`)
+        real = _existing(repo, folder, ctx or ".", df or "Dockerfile") or _existing(repo, repo.root, ctx or ".",
+                                                                                      df or "Dockerfile")
         if real is None:
             continue
+        dockerfiles[name] = real
         tags = [t for t in tags if isinstance(t, str)]
         output = [o for o in output if isinstance(o, str)]
         repo.builds.append(Build(real, Where(rel, line), tags=tags, target=target if isinstance(target, str) else None,
-                                 outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output)))
+                                 outputs=output, image=bool(tags) or any(output_makes_image(o) for o in output),
+                                 args=args))
+    for name, *_rest, line, contexts, _args in targets:
+        for ctx_name, value in contexts.items():
+            # `contexts = { base = "target:base" }`: this target's `FROM base` is target base's image
+            if value.startswith("target:") and value[7:] in dockerfiles and name in dockerfiles:
+                repo.context_froms.append((dockerfiles[value[7:]], Where(rel, line), dockerfiles[name], ctx_name))
 
 
 GO_TEMPLATE_RE = lazyre.compile(r"\{\{[^}]*\}\}")
@@ -406,7 +448,8 @@ def _workflow(repo, rel, text):
         _gitlab(repo, rel, text)
         return
     if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
-            and not ("matrix" in text and ("docker push" in text or "--push" in text))):
+            and not ("matrix" in text and ("docker push" in text or "--push" in text))
+            and not STEP_DOCKERFILE_RE.search(text)):
         return
     for doc in _yaml(repo, rel, text):
         jobs = doc.get("jobs") if isinstance(doc, dict) else None
@@ -417,6 +460,7 @@ def _workflow(repo, rel, text):
             env = {**top_env, **(job["env"] if isinstance(job.get("env"), dict) else {})}
             env = {k: _github(v, repo) if isinstance(v, str) else v for k, v in env.items()}
             meta: dict = {}  # docker/metadata-action step id -> the image names it makes tags for
+            suffixes: dict = {}  # step id -> the suffixes all its tags end with (None: some have none)
             container = job.get("container")
             image = container.get("image") if isinstance(container, dict) else container
             if isinstance(image, str) and image:
@@ -428,7 +472,7 @@ def _workflow(repo, rel, text):
                 uses = step.get("uses") if isinstance(step.get("uses"), str) else ""
                 w = step.get("with") if isinstance(step.get("with"), dict) else {}
                 run = step.get("run") if isinstance(step.get("run"), str) else ""
-                pushes = (uses.startswith("docker/build-push-action") and str(w.get("push")).lower() == "true"
+                pushes = (BUILD_PUSH_RE.match(uses) is not None and str(w.get("push")).lower() == "true"
                           ) or "docker push" in run or "--push" in run
                 if matrix and pushes:
                     repo.publish_ci.append(Where(rel, line_of(text, uses or "push")))
@@ -438,16 +482,21 @@ def _workflow(repo, rel, text):
                     continue
                 if uses.startswith("docker/metadata-action") and isinstance(step.get("id"), str):
                     meta[step["id"]] = [_github(i, repo) for i in _meta_images(w.get("images"), env)]
+                    suffixes[step["id"]] = _meta_suffixes(w)
                     continue
-                if not uses.startswith("docker/build-push-action"):
+                if not BUILD_PUSH_RE.match(uses):
+                    build = _action_build(repo, rel, text, uses, w, env) if uses and w else None
+                    if build:
+                        repo.builds.append(build)
                     continue
                 variants = _matrix_variants(job) if "matrix." in str(w) else [{}]
                 seen = set()
                 for var in variants or [{}]:
                     build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
-                                        matrix)
-                    if build and (build.dockerfile, tuple(build.tags)) not in seen:
-                        seen.add((build.dockerfile, tuple(build.tags)))
+                                        matrix, suffixes)
+                    key = (build.dockerfile, tuple(build.tags), tuple(sorted(build.args.items()))) if build else None
+                    if build and key not in seen:
+                        seen.add(key)
                         repo.builds.append(build)
 
 
@@ -475,7 +524,7 @@ def _matrix(value, variant: dict):
     return MATRIX_REF_RE.sub(lambda m: variant.get(m.group(1), m.group(0)), value)
 
 
-def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
+def _build_push(repo, rel, text, uses, w, env, meta, matrix, suffixes=None) -> Build | None:
     """The build a docker/build-push-action step makes (None: its Dockerfile is not found)."""
     ctx = w.get("context") if isinstance(w.get("context"), str) else "."
     ctx = re.sub(r"^\$\{\{\s*github\.workspace\s*\}\}/?", "", ctx) or "."
@@ -489,11 +538,13 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
     tags = [t.strip() for t in (tags.replace(",", "\n").splitlines() if isinstance(tags, str) else
                                 tags if isinstance(tags, list) else []) if isinstance(t, str) and t.strip()]
     tags = [_github(_env(t, env), repo) for t in tags]
+    suffix = None
     for t in list(tags):
         m = META_TAGS_RE.fullmatch(t)
         if m and m.group(1) in meta:
             tags.remove(t)
             tags += meta[m.group(1)]
+            suffix = (suffixes or {}).get(m.group(1))
     outputs = w.get("outputs")
     outputs = [o.strip() for o in (outputs.splitlines() if isinstance(outputs, str) else
                                    outputs if isinstance(outputs, list) else []) if isinstance(o, str)]
@@ -502,9 +553,70 @@ def _build_push(repo, rel, text, uses, w, env, meta, matrix) -> Build | None:
             tags += [n for n in re.findall(r"(?:^|,)name=([^,\s]+)", o) if "${{" not in n]
     makes = (bool(tags) or str(w.get("push")).lower() == "true" or str(w.get("load")).lower() == "true"
              or any(output_makes_image(o) for o in outputs))
+    args = w.get("build-args")
+    args = dict(a.strip().partition("=")[::2] for a in (args.splitlines() if isinstance(args, str) else
+                                                          args if isinstance(args, list) else [])
+                if isinstance(a, str) and "=" in a)
     return Build(real, Where(rel, line_of(text, uses)), tags=tags,
                  target=w.get("target") if isinstance(w.get("target"), str) else None,
-                 outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags))
+                 outputs=outputs, image=makes, matrix=matrix or any("matrix." in t for t in tags),
+                 args={k: _github(_env(v, env), repo) for k, v in args.items()},
+                 tag_suffixes=suffix if suffix and not any(":" in t.rsplit("/", 1)[-1] for t in tags) else None)
+
+
+# docker/build-push-action and its drop-in forks (`org/build-push-action@v2`: the same inputs)
+BUILD_PUSH_RE = lazyre.compile(r"^[\w.-]+/build-push-action(?:@|$)")
+# another action that builds and pushes an image: given a Dockerfile (`file:`, `dockerfile:`) and
+# the image's name (`repository:`, `image:`, `name:`...), as publish actions of the Marketplace are
+STEP_DOCKERFILE_RE = lazyre.compile(r"^\s*(?:dockerfile|file|dockerfile[_-]path)\s*:\s*['\"]?[\w./-]*"
+                                    r"(?:Dockerfile|Containerfile|\.dockerfile)", re.M | re.I)
+ACTION_DOCKERFILE_INPUTS = ("dockerfile", "file", "dockerfile_path", "dockerfile-path", "Dockerfile")
+ACTION_IMAGE_INPUTS = ("repository", "image", "image_name", "image-name", "name", "images")
+
+
+def _action_build(repo, rel, text, uses, w, env) -> Build | None:
+    """The image another action step builds: a `with:` naming one of the repository's Dockerfiles
+    and the image's name (a plain name with an owner, `org/tool`; templated names are not used)."""
+    df = next((w[k] for k in ACTION_DOCKERFILE_INPUTS if isinstance(w.get(k), str)), None)
+    if not df or "${{" in df:
+        return None
+    ctx = w.get("context") if isinstance(w.get("context"), str) and "${{" not in w["context"] else "."
+    real = _existing(repo, repo.root, df) or _existing(repo, repo.root, ctx, df)
+    if real is None or repo.rel(real) not in repo.dockerfiles:
+        return None
+    tags = []
+    for k in ACTION_IMAGE_INPUTS:
+        v = w.get(k)
+        for name in (v.replace(",", "\n").splitlines() if isinstance(v, str) else ()):
+            name = _github(_env(name.strip(), env), repo)
+            if "/" in name and "${{" not in name and image_path(name):
+                tags.append(name)
+    if not tags:
+        return None
+    return Build(real, Where(rel, line_of(text, uses)), tags=tags, image=True)
+
+
+SUFFIX_RE = lazyre.compile(r"(?:^|,)\s*suffix=([^,\s]+)")
+
+
+def _meta_suffixes(w: dict):
+    """The suffixes every tag of a docker/metadata-action step ends with (`flavor: suffix=-web`, or
+    `suffix=-web` on each `tags:` line), or None when some tag has none: a variant's tags
+    (`app:1.2-web`, `app:nightly-web`) beside another Dockerfile's (`app:1.2-collector`)."""
+    flavor = w.get("flavor") if isinstance(w.get("flavor"), str) else ""
+    m = SUFFIX_RE.search(flavor.replace("\n", ","))
+    default = m.group(1) if m else None
+    if default and re.search(r"onlatest=false", flavor) and re.search(r"latest=(?:true|auto)", flavor):
+        default = None  # `latest` itself then carries no suffix  (flavor latest defaults to auto)
+    lines = [ln.strip() for ln in w["tags"].splitlines() if ln.strip()] if isinstance(w.get("tags"), str) else []
+    out = set()
+    for ln in lines or [""]:
+        m = SUFFIX_RE.search(ln)
+        if m or default:
+            out.add(m.group(1) if m else default)
+        else:
+            return None
+    return frozenset(out)
 
 
 ENV_REF_RE = lazyre.compile(r"\$\{\{\s*env\.(\w+)\s*\}\}")

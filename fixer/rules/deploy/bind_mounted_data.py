@@ -3,8 +3,9 @@ folder over the folder the program writes.
 
 A compose service of the repository that builds or runs this image and bind-mounts a host folder
 given by a relative path (`./data:/data`, `./storage:/app`; not `:ro`, not a named volume) onto
-a folder the image declares for its data (a `VOLUME`) or onto its working folder: the host
-folder replaces the image's folder, so the `chown` a fix gives the new user is hidden. On the
+a folder the image declares for its data (a `VOLUME`), onto its working folder, or onto a folder
+a RUN makes writable for every user (`chmod -R a+w /opt/app/config`: the build prepared it for
+the program's writes): the host folder replaces the image's folder, so the `chown` a fix gives the new user is hidden. On the
 first `docker compose up` the daemon creates a missing host folder owned by root, and an existing
 one keeps its owner (root, when the root container wrote it, or the uid of whoever cloned the
 repository): a uid baked into the image cannot write either, and the program fails to save its
@@ -22,12 +23,30 @@ on the fix: nothing shows the program writes there, or the operator chooses the 
 from __future__ import annotations
 
 import posixpath
+import re
 
 from . import HOST_SYSTEM_RE, ROOT_USER_RE, runs, under, volumes, workdir
 
 NAME = "bind-mounted-data"
-SUMMARY = "The repository's compose file (or a Kubernetes hostPath) bind-mounts a host folder over the image's VOLUME or working folder: the new user's chown is hidden."
+SUMMARY = "The repository's compose file (or a Kubernetes hostPath) bind-mounts a host folder over the image's VOLUME, working folder or a folder it makes world-writable: the new user's chown is hidden."
 EXAMPLE = "# docker-compose.yml\nservices:\n  app:\n    build: .\n    volumes: ['./data:/data']  # the Dockerfile: VOLUME /data"
+
+
+# a RUN that makes a folder writable for every user (`chmod -R a+w /opt/app/config`, `chmod 777 /data`):
+# the build prepared it for the program to write as whatever user runs it
+WORLD_WRITABLE_RE = re.compile(r"\bchmod\s+(?:-[A-Za-z]+\s+)*(?:[ugo]*a[ugo]*\+[rwxX]*w[rwxX]*|[ug]*o[ug]*\+[rwxX]*w[rwxX]*"
+                               r"|0?[0-7]?[0-7][0-7][2367])\s+((?:/[\w.@%+-]+)+/?(?:\s+/[\w.@%+/-]+)*)")
+
+
+def writable_folders(an) -> list[tuple[str, int]]:
+    """(folder, line) of the folders a RUN of the final stage's chain makes writable for every user."""
+    out = []
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "run" and "chmod" in inst.original:
+                for m in WORLD_WRITABLE_RE.finditer(inst.original):
+                    out += [(posixpath.normpath(p), inst.start_line) for p in m.group(1).split()]
+    return out
 
 
 def hidden_data(ctx, r) -> tuple[str, str, str] | None:
@@ -48,6 +67,9 @@ def hidden_data(ctx, r) -> tuple[str, str, str] | None:
                 return host, cont, f"the image's VOLUME {v}"
         if wd and wd != "/" and under(wd, cont):
             return host, cont, f"the image's working folder {wd}"
+        for folder, line in writable_folders(ctx.an):
+            if folder != "/" and not under(folder, "/tmp") and under(folder, cont):
+                return host, cont, f"{folder}, which line {line} makes writable for the program"
     return None
 
 

@@ -9,6 +9,10 @@ How the repository itself runs the image (matched to this Dockerfile by a compos
   `hostPath` volumes of system folders;
 - `docker run` lines (README, docs, scripts, CI): `--privileged`, `--user root`, `--cap-add`, the
   Docker socket, system folders;
+- a host device passed in (`--device /dev/ttyUSB0`, compose `devices:`) with no non-root user
+  chosen: a serial adapter (root:dialout 0660), a GPU (video/render) or a disk keeps its host
+  owner and mode in the container, which a new user outside those groups cannot open (the
+  world-usable /dev/null, /dev/fuse, /dev/net/tun... do not count);
 - a LABEL a CI service reads from its container-job images (Azure Pipelines'
   `com.azure.dev.pipelines.agent.handler.node.path`), whose agent adds users in the container;
 - a launcher that starts the image with an init (`/sbin/boot`, `/sbin/init`, `runsvdir`,
@@ -18,7 +22,12 @@ The reason names the file and line of the first such run.
 
 from __future__ import annotations
 
+import re
+
 from . import HOST_SYSTEM_RE, INIT_RE, ROOT_USER_RE, runs, under
+
+# devices every user may open (mode 0666 on the host): passing them in says nothing about root
+OPEN_DEVICE_RE = re.compile(r"^/dev/(?:null|zero|full|random|urandom|tty|ptmx|fuse|net/tun)$")
 
 NAME = "deployment-needs-root"
 SUMMARY = "The repository runs the image privileged, as root, with added capabilities, the Docker socket, host system folders or an init."
@@ -47,6 +56,11 @@ def needs_root(r) -> str | None:
                         f"there, which a non-root user can neither enter (/root is mode 0700) nor have as its home")
     if r.caps and not nonroot_user and r.run_as_user is None:
         return f"adds the capabilit{'ies' if len(r.caps) > 1 else 'y'} {', '.join(r.caps)}, which only root keeps"
+    if not nonroot_user and r.run_as_user is None:
+        for dev in r.devices:
+            if not OPEN_DEVICE_RE.match(dev):
+                return (f"passes the host's device {dev} into it, which only root or the device's group (a serial "
+                        f"adapter's dialout, a GPU's video) may open, and a new user is in neither")
     for host, cont in r.mounts:
         if host.startswith("/dev/"):
             return f"mounts the host's device {host}, which only root or the device's group may open"

@@ -29,4 +29,7 @@ def consumer(ctx) -> str | None:
         if p in named and real != me:
             return (f"line {where.line} of {where.file} builds FROM {ref} (this Dockerfile's image, per "
                     f"{named[p].file}): a base image others build on; they choose the USER")
+    for where, ref, passed in repo.context_consumers(me):
+        return (f"line {where.line} of {where.file} builds FROM {ref}, which {passed} passes as this Dockerfile's "
+                f"image (a named build context): a base image others build on; they choose the USER")
     return None
