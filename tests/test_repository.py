@@ -717,20 +717,6 @@ def test_a_manifest_url_of_an_issue_tracker_names_nothing(tmp_path):
     assert "other" not in load(str(r)).names
 
 
-@pytest.mark.parametrize("line,hit", [
-    ("RUN git config --global --add safe.directory '*'", True),
-    ('RUN git config --global safe.directory "*"', True),
-    ("RUN apk add git && git config --global --add safe.directory \\*", False),  # an escaped glob: not read
-    ("RUN git config --global --add safe.directory /src", False),  # one folder the build fills
-    ("RUN git config --global --add safe.directory '/src/*'", False),
-    ("RUN git config --system --add safe.directory '*'", False),  # in /etc/gitconfig: every user reads it
-])
-def test_git_trusting_repositories_of_any_owner(line, hit):
-    from fixer.rules.deploy.tool_on_checkout import SAFE_ANY_RE
-
-    assert bool(SAFE_ANY_RE.search(line)) is hit
-
-
 PACKAGER = ("FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential "
             "devscripts && rm -rf /var/lib/apt/lists/*\n{copy}RUN mkdir -p /pkg/source /out\nWORKDIR /pkg/source\n"
             'ENTRYPOINT ["bash", "/pkg/source/packaging/build-deb.sh"]\n')

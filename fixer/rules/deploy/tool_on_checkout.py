@@ -22,10 +22,6 @@ manager) writes into it as the developer's files. The compose file chooses the u
 The same for a CI job image: a GitLab job's `image:`, a GitHub job's `container:`, or a CI example
 in the docs (a fenced block with `image: NAME` and a job's `script:`/`steps:`) naming this image:
 the job's script runs in the checkout the runner cloned, with the image's user.
-
-An image that trusts git repositories of any owner (`git config --global --add safe.directory
-'*'`, in root's ~/.gitconfig) is built to run git on checkouts mounted from the caller's host: a
-USER after it loses the setting and cannot write the checkout.
 """
 
 from __future__ import annotations
@@ -40,9 +36,6 @@ CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
 # the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
 CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(pwd\))(?=/|$)")
-
-# `git config --global --add safe.directory '*'`: git may work in repositories any uid owns
-SAFE_ANY_RE = re.compile(r"\bgit\s+config\b[^;&|]*?--global\b[^;&|]*?\bsafe\.directory\s*=?\s*(['\"]?)\*\1(?![\w/])")
 
 NAME = "tool-on-checkout"
 SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
@@ -109,22 +102,7 @@ def check(ctx) -> str | None:
             return (f"{r.where} runs it on the caller's checkout ({mount}): a tool writing into a folder owned by "
                     f"the caller's uid, which a uid baked into the image cannot write; the caller should pass "
                     f'--user "$(id -u):$(id -g)"')
-    return _git_on_any_checkout(ctx.an) or _script_from_checkout(ctx)
-
-
-def _git_on_any_checkout(an) -> str | None:
-    """The image tells git to work in repositories whoever owns them (`safe.directory '*'` in root's
-    global configuration): it runs git on checkouts mounted from the caller's host, owned by the
-    caller's uid. A USER after it loses the setting (git reads the new user's ~/.gitconfig and refuses
-    the checkout) and cannot write the caller's folder; the caller passes --user and a HOME."""
-    for stage in an.chain:
-        for inst in stage.instructions:
-            if inst.cmd == "run" and SAFE_ANY_RE.search(inst.original):
-                return (f"line {inst.start_line} trusts git repositories of any owner (safe.directory '*') in root's "
-                        f"global git configuration: a tool run on checkouts mounted from the caller's host, owned by "
-                        f"the caller's uid; a USER loses that setting (it lives in /root/.gitconfig) and cannot write "
-                        f'the checkout; the caller should pass --user "$(id -u):$(id -g)"')
-    return None
+    return _script_from_checkout(ctx)
 
 
 def _script_from_checkout(ctx) -> str | None:
