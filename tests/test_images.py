@@ -284,6 +284,26 @@ def test_tag_conventions(ref, family):
     assert images.lookup(ref).family == family
 
 
+@pytest.mark.parametrize("ref,family,useradd", [
+    # an official image's tag that names another distribution than its Debian default
+    ("eclipse-temurin:17-centos7", "rhel", True),
+    ("vendor/app:2.1-rockylinux9", "rhel", True),
+    ("vendor/app:2.1-oraclelinux8", "rhel", True),
+    ("vendor/app:2.1-almalinux9", "rhel", True),
+    ("vendor/app:2.1-fedora40", "rhel", True),
+    # a minimal UBI or Amazon Linux variant has no shadow-utils: the portable user creation is used
+    ("eclipse-temurin:21-ubi9-minimal", "rhel", False),
+    ("vendor/app:1.2-ubi9-minimal", "rhel", False),
+    ("vendor/app:1.2-ubi8-micro", "rhel", False),
+    ("amazoncorretto:21-al2023", "rhel", False),
+    ("vendor/app:1-amazonlinux2", "rhel", False),
+    ("vendor/app:final2", "unknown", False),  # `al2` inside another word names nothing
+])
+def test_tag_names_the_distribution_over_the_image_default(ref, family, useradd):
+    info = images.lookup(ref)
+    assert (info.family, info.has_useradd) == (family, useradd), info
+
+
 def test_tag_conventions_do_not_make_an_image_known():
     assert not images.known("vendor/app:3.12-slim")
     assert images.known("python:3.12-slim")
