@@ -74,10 +74,12 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     from .terminal import Output, Progress, color_diff, use_color
 
     from .repository import Cache
+    from .shellfacts import Memo
 
     resolver_for, parsed = lookups(files, options_for, offline, stdin_filename, refresh)
     # each repository is read once for the whole run; stdin (an editor) reads only what is cheap
     repositories, cheap_repositories = Cache(), Cache(cheap=True)
+    shells = Memo()  # RUN lines already analysed: variants of one image repeat theirs
 
     err = sys.stderr
     status = 0
@@ -89,7 +91,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     progress = Progress(len(files), enabled=not quiet and len(files) >= PROGRESS_MIN_FILES)
     out = Output(output_file, progress)
     paint = plain and use_color(color, out.isatty())
-    ahead = _ahead(files, options_for, resolver_for, parsed, repositories, jobs, verifier)
+    ahead = _ahead(files, options_for, resolver_for, parsed, repositories, shells, jobs, verifier)
     with progress, _closing(ahead):
         for index, path in enumerate(files):
             if index == 1:  # the start is over: collect as usual (fixer.entry turned it off)
@@ -130,7 +132,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                 res = done[1] if done is not None else pipeline.fix(
                     data, options, context if known else None, stdin_filename if is_stdin else path,
                     resolver=resolver_for(path), repositories=cheap_repositories if is_stdin else repositories,
-                    df=df, name=name)
+                    shells=shells, df=df, name=name)
                 results[-1] = res
                 if res.changed and verifier is not None and verifier.engine:
                     res = results[-1] = pipeline.verify(
@@ -138,7 +140,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
                         lambda opts: pipeline.fix(data, opts, context if known else None,
                                                   stdin_filename if is_stdin else path, resolver=resolver_for(path),
                                                   repositories=cheap_repositories if is_stdin else repositories,
-                                                  df=df, name=name))
+                                                  shells=shells, df=df, name=name))
                 if res.changed:
                     counts["changed"] += 1
                     if fmt != "text":
@@ -238,7 +240,7 @@ class _closing:
             self.ahead.close()
 
 
-def _ahead(files, options_for, resolver_for, parsed, repositories, jobs, verifier):
+def _ahead(files, options_for, resolver_for, parsed, repositories, shells, jobs, verifier):
     """`workers.Results` computing `pipeline.fix` for each of `files` in worker processes, or None
     (one process: few files, stdin, --verify, --jobs 1, no fork). A worker does what the loop
     below does for a file on disk; the loop takes its (bytes, Result) in order."""
@@ -255,7 +257,7 @@ def _ahead(files, options_for, resolver_for, parsed, repositories, jobs, verifie
         options, _ = options_for(path)
         context = os.path.dirname(os.path.abspath(path))
         return data, pipeline.fix(data, options, context, path, resolver=resolver_for(path),
-                                  repositories=repositories, df=df, name=path)
+                                  repositories=repositories, shells=shells, df=df, name=path)
 
     return workers.Results(list(files), job, n)
 

@@ -44,6 +44,7 @@ class Context:
     path: str | None = None  # the Dockerfile's own path, if on disk
     resolver: "object" = None  # facts.Resolver for the base image's configuration; None: the knowledge file only
     repositories: "object | None" = None  # repository.Cache shared by the files of one run
+    shells: "object | None" = None  # shellfacts.Memo of RUN lines already analysed (the language server's)
     _scripts: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -66,7 +67,7 @@ class Context:
     def an(self) -> Analysis:
         """The final stage's analysis (computed on first use: `# dockerfix: ignore` at the top of a
         file leaves it alone before anything else is read)."""
-        return analyze(self.df, self.stages, self.options.target, self.image)
+        return analyze(self.df, self.stages, self.options.target, self.image, shells=self.shells)
 
     # --- what the image runs ----------------------------------------------------------------
 

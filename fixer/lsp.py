@@ -42,6 +42,7 @@ from .repository import Cache
 from .pipeline import fix
 from .plan import Options
 from .result import Result
+from .shellfacts import Memo
 from . import recache
 
 SOURCE = "dockerfix"
@@ -195,6 +196,7 @@ server = LanguageServer("dockerfix", __version__, text_document_sync_kind=t.Text
 server.resolver = None  # the base-image resolver this server passes to the pipeline (set by main)
 # the repositories around the open documents: cheap reads, kept per repository root for 30 s
 REPOSITORIES = Cache(cheap=True, ttl=30.0)
+SHELLS = Memo()  # RUN lines already analysed: an edit re-reads only the instruction it changed
 
 
 def path_of(uri: str) -> str | None:
@@ -254,7 +256,7 @@ def analyse(uri: str, text: str) -> tuple[bytes, Result | None, Exception | None
     data = text.encode("utf-8", "surrogatepass")
     try:
         return data, fix(data, options_for(path), os.path.dirname(path) if path else None, path,
-                         resolver=server.resolver, repositories=REPOSITORIES), None
+                         resolver=server.resolver, repositories=REPOSITORIES, shells=SHELLS), None
     except DockerfixError as e:
         return data, None, e
     except Exception as e:

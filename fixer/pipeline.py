@@ -46,20 +46,21 @@ def parse(data: bytes):
 
 
 def fix(data: bytes, options: Options = Options(), context: str | None = None, path: str | None = None, *,
-        resolver=None, repositories=None, df=None, name: str | None = None) -> Result:
+        resolver=None, repositories=None, shells=None, df=None, name: str | None = None) -> Result:
     """The pipeline on one file's bytes: its `Result` (the input itself as `output` when nothing
     is to be done). `context` is the build context folder (the Dockerfile's folder by default),
     where an ENTRYPOINT script copied into the image can be read; `path` the Dockerfile's own path,
     which places it in its repository; `resolver` the `facts.Resolver` for base-image look-ups
     (None: the knowledge file only); `repositories` the run's `repository.Cache` (each repository
-    is read once per run; None: a cache of this call's own); `df` the file already parsed from `data` (the CLI's look-up pre-pass parses
+    is read once per run; None: a cache of this call's own); `shells` a `shellfacts.Memo` of RUN lines
+    already analysed (the language server keeps one across edits); `df` the file already parsed from `data` (the CLI's look-up pre-pass parses
     each file once); `name` what the file is reported as (default `path`)."""
     from .decide import Context, decide
     from .plan import result_for
 
     if df is None:
         df = parse(data)
-    ctx = Context(df, options, context, path, resolver=resolver, repositories=repositories)
+    ctx = Context(df, options, context, path, resolver=resolver, repositories=repositories, shells=shells)
     result = result_for(ctx, decide(ctx), data)
     result.path = name if name is not None else path
     return result

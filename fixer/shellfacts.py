@@ -88,6 +88,30 @@ class ShellFacts:
     writes: list[str] = field(default_factory=list)
 
 
+class Memo:
+    """Shell facts of RUN lines already read, by their text and everything the analysis reads
+    (shell, working folder, variables, folders users made): the language server keeps one across
+    edits, where an edit changes one instruction and the others need not be read again. Bounded
+    (the oldest entries go first); owned by the caller, never module state. Facts are read-only
+    once made, so one object may serve several analyses."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._facts: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def get(self, key, compute):
+        hit = self._facts.get(key)
+        if hit is None:
+            hit = compute()
+            if len(self._facts) >= self.size:
+                del self._facts[next(iter(self._facts))]
+            self._facts[key] = hit
+        return hit
+
+
 def under(path: str, folders: Collection[str]) -> str | None:
     """The closest of `folders` (normalised absolute paths) that is `path` or holds it, or None.
     It walks up `path`'s parents, so with a set it costs the path's depth, not len(folders)."""

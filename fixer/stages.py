@@ -371,9 +371,10 @@ def run_script(inst: Instruction) -> tuple[str | None, list[str] | None]:
     return args, None
 
 
-def analyze(df: Dockerfile, st: Stages, target: str | None, info) -> Analysis:
+def analyze(df: Dockerfile, st: Stages, target: str | None, info, shells=None) -> Analysis:
     """The final stage's analysis. `info` (an `images.ImageInfo`, from `facts.info`: the knowledge
-    file's, and the base image's own configuration) is an input: this step looks up nothing."""
+    file's, and the base image's own configuration) is an input: this step looks up nothing.
+    `shells`: a `shellfacts.Memo` of RUN lines already analysed (the language server's), or None."""
     from . import shell
 
     final = st.final(target)
@@ -517,12 +518,18 @@ def analyze(df: Dockerfile, st: Stages, target: str | None, info) -> Analysis:
                 )
                 script, argv = run_script(inst)
 
-                if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
-                    facts = shell.analyze_shell(script, ctx)
-                elif script is not None:
-                    facts = shell.analyze_exec(list(shell_cmd) + [script], ctx)
-                else:
-                    facts = shell.analyze_exec(argv or [], ctx)
+                def run_facts(script=script, argv=argv, ctx=ctx):
+                    if script is not None and shell_cmd and _is_posix_shell(shell_cmd):
+                        return shell.analyze_shell(script, ctx)
+                    if script is not None:
+                        return shell.analyze_exec(list(shell_cmd) + [script], ctx)
+                    return shell.analyze_exec(argv or [], ctx)
+
+                if shells is None:
+                    facts = run_facts()
+                else:  # everything the analysis reads is in the key
+                    facts = shells.get((script, tuple(argv or ()), tuple(shell_cmd or ()), workdir, root_owned,
+                                        tuple(user_dirs), tuple(env.items())), run_facts)
                 for u in facts.users:
                     created_users.append(CreatedUserAt(u.name, u.uid, u.group, None, inst.start_line, u.spelled,
                                                        u.tool_owner))

@@ -91,9 +91,9 @@ def test_a_folder_run_uses_workers_and_one_file_does_not(tmp_path):
     from fixer import batch
 
     files = [str(f) for f in sorted(tree(tmp_path).rglob("Dockerfile"))]
-    ahead = batch._ahead(files, None, None, {}, None, 2, None)  # --jobs 2 (the default: one per CPU)
+    ahead = batch._ahead(files, None, None, {}, None, None, 2, None)  # --jobs 2 (the default: one per CPU)
     assert isinstance(ahead, workers.Results)
     ahead.close()
-    assert batch._ahead(files[:workers.MIN_FILES - 1], None, None, {}, None, None, None) is None
-    assert batch._ahead(files, None, None, {}, None, 1, None) is None  # --jobs 1
-    assert batch._ahead(files + ["-"], None, None, {}, None, 2, None) is None  # stdin
+    assert batch._ahead(files[:workers.MIN_FILES - 1], None, None, {}, None, None, None, None) is None
+    assert batch._ahead(files, None, None, {}, None, None, 1, None) is None  # --jobs 1
+    assert batch._ahead(files + ["-"], None, None, {}, None, None, 2, None) is None  # stdin
