@@ -173,14 +173,18 @@ def test_the_collector_waits_for_the_first_file(tmp_path):
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\n")
-    probe = ("import gc, sys\nfrom fixer import batch, entry, pipeline, workers\nstates = []\nfix = pipeline.fix\n"
+    probe = ("import gc, os, sys\nfrom fixer import batch, entry, pipeline, workers\nstates = []\nfix = pipeline.fix\n"
              "pipeline.fix = lambda *a, **k: (states.append(gc.isenabled()), fix(*a, **k))[1]\n"
-             "start = workers._start\nworkers._start = lambda job: (start(job), print('worker', gc.isenabled(), "
-             "file=sys.stderr))\nimport os\nos._exit = lambda status: print('files', *states, file=sys.stderr)\n"
+             "start = workers._start\nworkers._start = lambda job: (start(job), "
+             "os.write(2, b'worker %s\\n' % str(gc.isenabled()).encode()))\nparent, real_exit = os.getpid(), os._exit\n"
+             # the command ends with os._exit: the parent prints what it saw, then every process
+             # (a forked worker ends with os._exit too) really exits, or a worker runs on as the parent
+             "def _exit(status):\n    if os.getpid() == parent:\n        print('files', *states, file=sys.stderr)\n"
+             "        sys.stderr.flush()\n    real_exit(status)\nos._exit = _exit\n"
              "sys.argv = ['dockerfix', '--check', '-q', *sys.argv[1:]]\nentry.command()\n")
     one = subprocess.run([sys.executable, "-c", probe, "a/Dockerfile", "b/Dockerfile", "--jobs", "1"],
-                         capture_output=True, text=True, cwd=tmp_path).stderr.split()
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120).stderr.split()
     assert one[-3:] == ["files", "False", "True"], one
     forked = subprocess.run([sys.executable, "-c", probe, "a/Dockerfile", "b/Dockerfile", "--jobs", "2"],
-                            capture_output=True, text=True, cwd=tmp_path).stderr.split()
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120).stderr.split()
     assert forked.count("worker") == 2 and forked.count("True") >= 2 and "False" not in forked[:4], forked
