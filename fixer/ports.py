@@ -154,15 +154,35 @@ def _config_findings(ctx) -> list[tuple[int, str, str | None]]:
     return found
 
 
-def warnings(ctx) -> list[str]:
-    """One warning per place that makes the fixed image's program bind a port below 1024."""
-    an = ctx.an
-    found = _env_findings(an) + _program_findings(ctx) + _config_findings(ctx)
-    exposed = {}
+def bound(ctx) -> list[tuple[int, str, str | None]]:
+    """(port, where, the change) for each place that makes the program bind a port below 1024: an ENV
+    setting (the file's or the base image's), the program's options, a configuration file copied
+    from the build context. `EXPOSE` alone is not among them (it documents, it does not bind)."""
+    return _env_findings(ctx.an) + _program_findings(ctx) + _config_findings(ctx)
+
+
+def binds_low(name: str, value: str) -> bool:
+    """Whether the setting `name=value` (an ASPNETCORE_URLS-style list or a port setting) makes the
+    program bind a port below 1024."""
+    if name in URL_ENVS:
+        return bool(_url_ports(value))
+    return any(_low(p) for p in re.split(r"[;,\s]+", value) if p)
+
+
+def exposed(an) -> dict[int, tuple[str, int]]:
+    """port -> (EXPOSE value, line) for each port below 1024 the final stage exposes (the first)."""
+    out: dict[int, tuple[str, int]] = {}
     for value, line in an.exposes:
         port = _low(value.split("/", 1)[0])
         if port:
-            exposed.setdefault(port, (value, line))
+            out.setdefault(port, (value, line))
+    return out
+
+
+def warnings(ctx) -> list[str]:
+    """One warning per place that makes the fixed image's program bind a port below 1024."""
+    found = bound(ctx)
+    ports = exposed(ctx.an)
     out = []
     seen = set()
     for port, where, change in found:
@@ -170,12 +190,12 @@ def warnings(ctx) -> list[str]:
             continue
         seen.add((port, where))
         also = ""
-        if port in exposed:
-            value, line = exposed[port]
+        if port in ports:
+            value, line = ports[port]
             also = f", and EXPOSE {_to(port)}{value[len(str(port)):]} for EXPOSE {value} on line {line}"
         out.append(f"{where}: port {port} is {WHY}; change it to {change}{also}")
     named = {port for port, _, _ in found}
-    for port, (value, line) in sorted(exposed.items(), key=lambda kv: kv[1][1]):
+    for port, (value, line) in sorted(ports.items(), key=lambda kv: kv[1][1]):
         if port not in named:
             out.append(f"line {line}: EXPOSE {value}: port {port} is {WHY}; make the program listen on "
                        f"{_to(port)} and change it to EXPOSE {_to(port)}{value[len(str(port)):]}")

@@ -964,3 +964,72 @@ def test_a_bind_mount_over_a_folder_the_build_makes_writable(cli, tmp_path):
     assert rep["rule"] == "bind-mounted-data", rep
     assert rep["skipped"].startswith("docker/example.docker-compose.yml:5 bind-mounts ./config over /opt/mon/config "
                                      "(/opt/mon/config, which line 4 makes writable for the program)"), rep
+
+
+# --- privileged-port-deployed ----------------------------------------------------------------
+
+WEB = ('FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates '
+       '&& rm -rf /var/lib/apt/lists/*\nCOPY web /usr/local/bin/web\nENV PORT=80\nEXPOSE 80\n'
+       'CMD ["/usr/local/bin/web"]\n')
+MAKE = "image:\n\tdocker build -t ghcr.io/acme/web .\n"
+
+
+def deployment(container: str = "", pod: str = "") -> str:
+    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+            + pod + "      containers:\n        - name: web\n          image: ghcr.io/acme/web:1.4\n" + container)
+
+
+def test_kubernetes_run_of_a_program_on_port_80_is_left(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": WEB, "Makefile": MAKE, "k8s/web.yaml": deployment(
+        "          ports:\n            - containerPort: 80\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "privileged-port-deployed", rep
+    assert rep["skipped"].startswith("k8s/web.yaml:10 runs it on Kubernetes, where a non-root user cannot bind port 80, "
+                                     "and line 4: ENV PORT=80: change it to ENV PORT=8080"), rep
+
+
+def test_exposed_port_the_manifest_declares_is_left(cli, tmp_path):
+    web = WEB.replace("ENV PORT=80\n", "")
+    r = repo(tmp_path, {"Dockerfile": web, "Makefile": MAKE, "k8s/web.yaml": deployment(
+        "          ports:\n            - containerPort: 80\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "privileged-port-deployed", rep
+    assert "line 4: EXPOSE 80, which k8s/web.yaml declares as its containerPort" in rep["skipped"], rep
+
+
+@pytest.mark.parametrize("container,pod", [
+    ("          env:\n            - name: PORT\n              value: '8080'\n", ""),  # the manifest moves the port
+    ("", "      securityContext:\n        sysctls:\n          - name: net.ipv4.ip_unprivileged_port_start\n"
+         "            value: '0'\n"),  # the pod lets any user bind it
+    ("", "      securityContext:\n        runAsUser: 1000\n"),  # already non-root there
+])
+def test_kubernetes_runs_where_the_port_is_no_obstacle_are_fixed(cli, tmp_path, container, pod):
+    r = repo(tmp_path, {"Dockerfile": WEB, "Makefile": MAKE, "k8s/web.yaml": deployment(container, pod)})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_exposed_port_alone_and_compose_runs_are_fixed_with_a_warning(cli, tmp_path):
+    web = WEB.replace("ENV PORT=80\n", "")
+    r = repo(tmp_path, {"Dockerfile": web, "Makefile": MAKE, "k8s/web.yaml": deployment(
+        "          ports:\n            - containerPort: 8080\n")})  # EXPOSE 80 is not what Kubernetes runs
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    (tmp_path / "compose").mkdir()
+    r2 = repo(tmp_path / "compose", {"Dockerfile": WEB, "compose.yaml": "services:\n  web:\n    build: .\n    ports: ['80:80']\n"})
+    rep = report(cli, r2 / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("port 80 is below 1024" in w for w in rep["warnings"]), rep["warnings"]
+
+
+def test_helm_chart_with_a_privileged_container_port_is_left(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": WEB.replace("ENV PORT=80\n", ""), "Makefile": MAKE,
+                        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+                        "charts/web/values.yaml": "image:\n  repository: ghcr.io/acme/web\n  tag: 1.4\n",
+                        "charts/web/templates/deployment.yaml": (
+                            "spec:\n  template:\n    spec:\n      containers:\n        - name: web\n"
+                            "          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n"
+                            "          ports:\n            - containerPort: 80\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "privileged-port-deployed", rep
+    assert rep["skipped"].startswith("charts/web/values.yaml:2 runs it on Kubernetes"), rep

@@ -124,6 +124,9 @@ class Run:
     host_paths: list = field(default_factory=list)
     devices: list = field(default_factory=list)  # host device paths passed in (`--device`, compose `devices:`)
     init: bool = False  # a Kubernetes init container (it prepares volumes, often as root, for the program)
+    env: dict = field(default_factory=dict)  # the environment it sets (Kubernetes `env:` with literal values)
+    container_ports: list = field(default_factory=list)  # the ports a Kubernetes manifest or Helm chart declares it listens on
+    low_ports_allowed: bool = False  # sysctl net.ipv4.ip_unprivileged_port_start set: any user may bind a port below 1024
 
 
 @dataclass

@@ -733,7 +733,14 @@ def _kubernetes(repo, rel, text):
                     if vm.get("readOnly") is True:
                         ro.append(m)
             command = c.get("command") or []
+            env = {e["name"]: str(e["value"]) for e in (c.get("env") if isinstance(c.get("env"), list) else ())
+                   if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("value"), (str, int))
+                   and not isinstance(e.get("value"), bool)}
+            ports = [p.get("containerPort") for p in (c.get("ports") if isinstance(c.get("ports"), list) else ())
+                     if isinstance(p, dict)]
             repo.runs.append(Run("kubernetes", Where(rel, line_of(text, c["image"])), image=c["image"],
+                                 env=env, container_ports=[n for n in map(_int, ports) if n is not None],
+                                 low_ports_allowed=_low_ports_allowed(psc),
                                  run_as_user=_int(get("runAsUser")), run_as_group=_int(get("runAsGroup")),
                                  run_as_non_root=get("runAsNonRoot") if isinstance(get("runAsNonRoot"), bool) else None,
                                  fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
@@ -742,6 +749,16 @@ def _kubernetes(repo, rel, text):
                                  mounts=mounts, read_only=ro,
                                  init=any(c is i for i in inits),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else ""))
+
+
+def _low_ports_allowed(psc: dict) -> bool:
+    """A pod's `securityContext.sysctls` sets net.ipv4.ip_unprivileged_port_start (as Docker does):
+    a non-root process may bind a port below 1024."""
+    sysctls = psc.get("sysctls") if isinstance(psc.get("sysctls"), list) else []
+    return any(isinstance(s, dict) and s.get("name") == "net.ipv4.ip_unprivileged_port_start" for s in sysctls)
+
+
+HELM_PORT_RE = lazyre.compile(r"^[\s-]*(?:containerPort|targetPort)\s*:\s*(\d+)\s*$", re.M)
 
 
 def _find(data, key, budget=None):
@@ -771,9 +788,13 @@ def _chart(repo, chart):
         for v in _find(data, key):
             settings.setdefault(key, v)
     tdir = os.path.join(base, "templates")
+    ports = [n for n in map(_int, _find(data, "containerPort")) if n is not None]
+    allowed = "net.ipv4.ip_unprivileged_port_start" in values_text
     for name in repo.listing(tdir)[:40]:
         if name.endswith((".yaml", ".yml", ".tpl")):
             text = repo.read(os.path.join(tdir, name), quiet=True) or ""
+            ports += [int(m.group(1)) for m in HELM_PORT_RE.finditer(text)]
+            allowed = allowed or "net.ipv4.ip_unprivileged_port_start" in text
             for m in HELM_RE.finditer(text):
                 v = m.group(2)
                 settings.setdefault(m.group(1), int(v) if v.isdigit() else v == "true" if v in ("true", "false") else None)
@@ -785,7 +806,8 @@ def _chart(repo, chart):
                              run_as_user=_int(settings.get("runAsUser")), run_as_group=_int(settings.get("runAsGroup")),
                              run_as_non_root=settings.get("runAsNonRoot") if isinstance(settings.get("runAsNonRoot"), bool)
                              else None,
-                             fs_group=_int(settings.get("fsGroup")), privileged=settings.get("privileged") is True))
+                             fs_group=_int(settings.get("fsGroup")), privileged=settings.get("privileged") is True,
+                             container_ports=ports, low_ports_allowed=allowed))
 
 
 def finish(repo: Repository) -> None:

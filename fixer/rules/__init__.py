@@ -42,6 +42,7 @@ ORDER = (
     "deploy.tool_on_checkout",
     "deploy.bind_mounted_data",
     "deploy.published_volume",
+    "deploy.privileged_port",
     "role.github_action",
     "role.devcontainer",
     "role.base_image",
