@@ -968,10 +968,10 @@ def test_a_bind_mount_over_a_folder_the_build_makes_writable(cli, tmp_path):
 
 # --- privileged-port-deployed ----------------------------------------------------------------
 
-WEB = ('FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates '
+LOW_PORT_WEB = ('FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates '
        '&& rm -rf /var/lib/apt/lists/*\nCOPY web /usr/local/bin/web\nENV PORT=80\nEXPOSE 80\n'
        'CMD ["/usr/local/bin/web"]\n')
-MAKE = "image:\n\tdocker build -t ghcr.io/acme/web .\n"
+LOW_PORT_MAKE = "image:\n\tdocker build -t ghcr.io/acme/web .\n"
 
 
 def deployment(container: str = "", pod: str = "") -> str:
@@ -980,7 +980,7 @@ def deployment(container: str = "", pod: str = "") -> str:
 
 
 def test_kubernetes_run_of_a_program_on_port_80_is_left(cli, tmp_path):
-    r = repo(tmp_path, {"Dockerfile": WEB, "Makefile": MAKE, "k8s/web.yaml": deployment(
+    r = repo(tmp_path, {"Dockerfile": LOW_PORT_WEB, "Makefile": LOW_PORT_MAKE, "k8s/web.yaml": deployment(
         "          ports:\n            - containerPort: 80\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "privileged-port-deployed", rep
@@ -989,8 +989,8 @@ def test_kubernetes_run_of_a_program_on_port_80_is_left(cli, tmp_path):
 
 
 def test_exposed_port_the_manifest_declares_is_left(cli, tmp_path):
-    web = WEB.replace("ENV PORT=80\n", "")
-    r = repo(tmp_path, {"Dockerfile": web, "Makefile": MAKE, "k8s/web.yaml": deployment(
+    web = LOW_PORT_WEB.replace("ENV PORT=80\n", "")
+    r = repo(tmp_path, {"Dockerfile": web, "Makefile": LOW_PORT_MAKE, "k8s/web.yaml": deployment(
         "          ports:\n            - containerPort: 80\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "privileged-port-deployed", rep
@@ -1004,26 +1004,26 @@ def test_exposed_port_the_manifest_declares_is_left(cli, tmp_path):
     ("", "      securityContext:\n        runAsUser: 1000\n"),  # already non-root there
 ])
 def test_kubernetes_runs_where_the_port_is_no_obstacle_are_fixed(cli, tmp_path, container, pod):
-    r = repo(tmp_path, {"Dockerfile": WEB, "Makefile": MAKE, "k8s/web.yaml": deployment(container, pod)})
+    r = repo(tmp_path, {"Dockerfile": LOW_PORT_WEB, "Makefile": LOW_PORT_MAKE, "k8s/web.yaml": deployment(container, pod)})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
 
 
 def test_exposed_port_alone_and_compose_runs_are_fixed_with_a_warning(cli, tmp_path):
-    web = WEB.replace("ENV PORT=80\n", "")
-    r = repo(tmp_path, {"Dockerfile": web, "Makefile": MAKE, "k8s/web.yaml": deployment(
+    web = LOW_PORT_WEB.replace("ENV PORT=80\n", "")
+    r = repo(tmp_path, {"Dockerfile": web, "Makefile": LOW_PORT_MAKE, "k8s/web.yaml": deployment(
         "          ports:\n            - containerPort: 8080\n")})  # EXPOSE 80 is not what Kubernetes runs
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
     (tmp_path / "compose").mkdir()
-    r2 = repo(tmp_path / "compose", {"Dockerfile": WEB, "compose.yaml": "services:\n  web:\n    build: .\n    ports: ['80:80']\n"})
+    r2 = repo(tmp_path / "compose", {"Dockerfile": LOW_PORT_WEB, "compose.yaml": "services:\n  web:\n    build: .\n    ports: ['80:80']\n"})
     rep = report(cli, r2 / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
     assert any("port 80 is below 1024" in w for w in rep["warnings"]), rep["warnings"]
 
 
 def test_helm_chart_with_a_privileged_container_port_is_left(cli, tmp_path):
-    r = repo(tmp_path, {"Dockerfile": WEB.replace("ENV PORT=80\n", ""), "Makefile": MAKE,
+    r = repo(tmp_path, {"Dockerfile": LOW_PORT_WEB.replace("ENV PORT=80\n", ""), "Makefile": LOW_PORT_MAKE,
                         "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
                         "charts/web/values.yaml": "image:\n  repository: ghcr.io/acme/web\n  tag: 1.4\n",
                         "charts/web/templates/deployment.yaml": (
