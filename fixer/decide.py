@@ -45,6 +45,7 @@ class Context:
     resolver: "object" = None  # facts.Resolver for the base image's configuration; None: the knowledge file only
     repositories: "object | None" = None  # repository.Cache shared by the files of one run
     shells: "object | None" = None  # shellfacts.Memo of RUN lines already analysed (the language server's)
+    depth: int = 0  # how many FROMs of the repository's own images led here (`parent`)
     _scripts: dict = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -91,6 +92,15 @@ class Context:
             found = self.script(prog, root)
         return found
 
+    def parent(self) -> "tuple[Context, int] | None":
+        """(the Context of the repository's Dockerfile whose image the final stage builds FROM,
+        the FROM line), or None (`_parent_of`)."""
+        return _parent_of(self)
+
+    def decide_other(self, other: "Context") -> "Decision":
+        """The decision on another file (a parent image's Dockerfile), by the same rules."""
+        return decide(other)
+
     @property
     def repo_root(self) -> str | None:
         """The repository around the Dockerfile: the closest folder above it with a `.git`."""
@@ -112,6 +122,39 @@ class Context:
             return None
         cache = self.repositories if self.repositories is not None else Cache()
         return cache.get(folder)
+
+
+MAX_PARENTS = 3  # a chain of the repository's own images followed this deep (and never round)
+
+
+def _parent_of(ctx: Context) -> tuple[Context, int] | None:
+    """(the Context of the repository's Dockerfile that builds the image the final stage starts
+    FROM, the FROM line), or None: an image of another repository, a stage of this file, a
+    chain deeper than MAX_PARENTS. The parent is read as a file of its own (its folder as context)."""
+    an = ctx.an
+    if ctx.depth >= MAX_PARENTS or ctx.path is None or not an.chain or not an.base_image:
+        return None
+    repo = ctx.repository
+    if repo is None:
+        return None
+    other = repo.builder_of(an.base_image, ctx.path)
+    if other is None:
+        return None
+    text = repo.read(other, quiet=True)
+    if text is None:
+        return None
+    from .errors import DockerfixError
+    from .parse import parse as instructions
+    from .source import decode
+
+    try:
+        df = instructions(decode(text.encode()))
+    except DockerfixError:
+        return None
+    opts = type(ctx.options)()  # the parent's own decision: no --target, no --force of this file's
+    up = Context(df, opts, os.path.dirname(other), other, resolver=ctx.resolver, repositories=ctx.repositories,
+                 shells=ctx.shells, depth=ctx.depth + 1)
+    return up, an.chain[0].from_inst.start_line
 
 
 def decide(ctx: Context) -> Decision:

@@ -164,3 +164,45 @@ from fixer.rules.program.owner_only_exec import mode_effect  # noqa: E402
 ])
 def test_chmod_mode_effect_on_others_execute_bit(mode, effect):
     assert mode_effect(mode) == effect
+
+
+# --- inherited-entrypoint ----------------------------------------------------------------------
+
+DB = ('FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y gosu mariadb-server && rm -rf /var/lib/apt/lists/*\n'
+      'COPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["mariadbd"]\n')
+DROPS = '#!/bin/sh\nset -e\nif [ "$(id -u)" = 0 ]; then\n  chown -R mysql /var/lib/mysql\n  exec gosu mysql "$0" "$@"\nfi\nexec "$@"\n'
+CHILD = "FROM acme/db:1.2\nRUN apt-get update && apt-get install -y curl\n"
+
+
+def test_a_child_of_the_repository_s_own_image_keeps_its_entrypoint(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": DB, "docker-entrypoint.sh": DROPS, "Makefile": "build:\n\tdocker build -t acme/db .\n",
+                        "examples/plugins/Dockerfile": CHILD})
+    rep = report(cli, r / "examples" / "plugins" / "Dockerfile")
+    assert rep["rule"] == "inherited-entrypoint", rep
+    assert rep["skipped"].startswith(
+        "line 1 builds FROM acme/db:1.2, which Dockerfile of this repository builds, and keeps its entrypoint, for which "
+        "dockerfix leaves Dockerfile alone (drops-privileges): Dockerfile line 4: the ENTRYPOINT script"), rep
+
+
+@pytest.mark.parametrize("files", [
+    # the child runs its own program
+    {"examples/plugins/Dockerfile": CHILD + 'COPY app /app\nENTRYPOINT ["/app"]\n'},
+    # the parent's program needs no root: nothing to inherit
+    {"Dockerfile": 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nCOPY app /usr/local/bin/app\n'
+                   'CMD ["app"]\n'},
+    # an image of another repository with the same last name
+    {"Makefile": "build:\n\tdocker build -t acme/web .\n"},
+])
+def test_children_that_inherit_no_root_entrypoint_are_not_this_rule(cli, tmp_path, files):
+    base = {"Dockerfile": DB, "docker-entrypoint.sh": DROPS, "Makefile": "build:\n\tdocker build -t acme/db .\n",
+            "examples/plugins/Dockerfile": CHILD}
+    r = repo(tmp_path, {**base, **files})
+    rep = report(cli, r / "examples" / "plugins" / "Dockerfile")
+    assert rep["rule"] != "inherited-entrypoint", rep
+
+
+def test_images_of_the_repository_built_from_each_other_do_not_loop(cli, tmp_path):
+    r = repo(tmp_path, {"a/Dockerfile": "FROM acme/b:1\nRUN apt-get update\n", "b/Dockerfile": "FROM acme/a:1\nRUN apt-get update\n",
+                        "Makefile": "a:\n\tdocker build -t acme/a a\nb:\n\tdocker build -t acme/b b\n"})
+    rep = report(cli, r / "a" / "Dockerfile")
+    assert rep["rule"] != "inherited-entrypoint", rep

@@ -151,6 +151,7 @@ class Repository:
     yaml_left: int = 80  # the YAML parsing budget (readers.MAX_YAML)
     _listing: dict = field(default_factory=dict, repr=False)
     _families: dict = field(default_factory=dict, repr=False)
+    _built: list = field(default_factory=list, repr=False)  # [(image paths, real Dockerfile path)], read once
 
     # --- confinement ------------------------------------------------------------------------
 
@@ -317,6 +318,22 @@ class Repository:
                 continue
             out += [(w, ref, passed) for _p, w, other, ref in self.froms if other == consumer and ref.lower() == name.lower()]
         return out
+
+    def builder_of(self, image: str, dockerfile: str) -> str | None:
+        """The real path of the repository's other Dockerfile that builds the image named `image`
+        (the first, in the repository's order), or None."""
+        real = os.path.realpath(dockerfile)
+        if not self._built:
+            self._built.append(None)  # read: even a repository whose Dockerfiles build no named image
+            for rel in self.dockerfiles:
+                other = os.path.realpath(os.path.join(self.root, rel))
+                paths = self.image_paths_of(other)
+                if paths:
+                    self._built.append((paths, other))
+        for built in self._built[1:]:
+            if built[1] != real and _matches(image, built[0]):
+                return built[1]
+        return None
 
     def copied_from(self, dockerfile: str) -> list[Where]:
         real = os.path.realpath(dockerfile)

@@ -38,6 +38,7 @@ ORDER = (
     "program.needs_root_home",
     "program.root_home_state",
     "program.owner_only_exec",
+    "program.inherited_entrypoint",
     "deploy.needs_root",
     "deploy.tool_on_checkout",
     "deploy.bind_mounted_data",
