@@ -62,7 +62,12 @@ class Context:
             image, what, line = found
             _, platform, given = facts.base_of(self.stages, self.options.target)
             return facts.filled_scratch(facts.info(image, platform, given, resolver=self.resolver), what, line)
-        return facts.info(*facts.base_of(self.stages, self.options.target), resolver=self.resolver)
+        image, platform, given = facts.base_of(self.stages, self.options.target)
+        if image is None:  # a tag left to a build argument: what every tag of the image shares
+            from . import images
+
+            return images.every_tag(self.stages.final(self.options.target).root.image_raw.rsplit(":", 1)[0])
+        return facts.info(image, platform, given, resolver=self.resolver)
 
     @cached_property
     def an(self) -> Analysis:
@@ -97,9 +102,10 @@ class Context:
         the FROM line), or None (`_parent_of`)."""
         return _parent_of(self)
 
-    def decide_other(self, other: "Context") -> "Decision":
-        """The decision on another file (a parent image's Dockerfile), by the same rules."""
-        return decide(other)
+    def decide_other(self, other: "Context", only: frozenset | None = None) -> "Decision":
+        """The decision on another file (a parent image's Dockerfile), by the same rules (`only`:
+        those named, in their order)."""
+        return decide(other, only)
 
     @property
     def repo_root(self) -> str | None:
@@ -157,13 +163,16 @@ def _parent_of(ctx: Context) -> tuple[Context, int] | None:
     return up, an.chain[0].from_inst.start_line
 
 
-def decide(ctx: Context) -> Decision:
-    """Run the rules in order: the first one that fires and is not forced leaves the file alone."""
+def decide(ctx: Context, only: frozenset | None = None) -> Decision:
+    """Run the rules in order (`only`: the rules of those names): the first one that fires and is
+    not forced leaves the file alone."""
     from .rules import in_order
 
     forced_names = set(getattr(ctx.options, "force", ()) or ())
     decision = Decision(None)
     for rule in in_order():
+        if only is not None and rule.name not in only:
+            continue
         reason = rule.check(ctx)
         if reason is None:
             continue

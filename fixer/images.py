@@ -166,6 +166,26 @@ def _name_matches(pattern: str, path: str) -> bool:
     return glob_match(path, pattern) or ("/" in pattern and glob_match(path, "*/" + pattern))
 
 
+def every_tag(name: str) -> ImageInfo:
+    """What the knowledge file says of every tag of the image `name` (a FROM whose tag is left to a
+    build argument with no default: `postgres:${PG_VERSION}-alpine`), where it decides whether to
+    leave the file: its entrypoint starts as root and drops privileges. ImageInfo() when the
+    entries that name the image disagree, or none does (an entry for any name, `*`, is about a
+    tag, so it says nothing here). The family stays unknown: the tag may name another one."""
+    if not name or any(c in name for c in "$@:{}"):
+        return ImageInfo()
+    path = parse_ref(name).path
+    ends = _ends(path)
+    infos = [rule.info for rule in _rules() if rule.may_match(ends)
+             if any(pat != "*" and _name_matches(pat, path) for pat in rule.names)]
+    if not infos or not all(i.drops_privileges for i in infos):
+        return ImageInfo()
+    users = {i.reuse_user for i in infos}
+    return ImageInfo(drops_privileges=True, reuse_user=users.pop() if len(users) == 1 else "",
+                     facts_from="knowledge file", matched=f"{path}:*", source=infos[0].source,
+                     evidence=f"dockerfix's knowledge file says so of every tag of {path}")
+
+
 @functools.lru_cache(maxsize=512)
 def known(image: str | None) -> bool:
     """Whether images.toml knows `image` itself (an entry names it), and so its default user:

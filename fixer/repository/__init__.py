@@ -333,7 +333,16 @@ class Repository:
         for built in self._built[1:]:
             if built[1] != real and _matches(image, built[0]):
                 return built[1]
-        return None
+        if not names_image(self, image):
+            return None
+        # the image named after the repository, which no build names (a Makefile that builds each
+        # version folder by a parameter): the variant folder its tag names, else the first of the
+        # family of variants the repository publishes under that name
+        tag = image.rsplit("/", 1)[-1].partition(":")[2].split("@")[0]
+        others = [d for d in self.dockerfiles if os.path.realpath(os.path.join(self.root, d)) != real]
+        found = next((d for d in others if tag and tag in d.split("/")), None)
+        found = found or next((d for d in others if self.family_of(os.path.join(self.root, d))), None)
+        return os.path.realpath(os.path.join(self.root, found)) if found else None
 
     def copied_from(self, dockerfile: str) -> list[Where]:
         real = os.path.realpath(dockerfile)

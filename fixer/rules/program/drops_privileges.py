@@ -247,7 +247,8 @@ def privilege_drop(ctx) -> str | None:
                           and ctx.script(prog) is None):
             who = f" to {info.reuse_user}" if info.reuse_user else ""
             known = f" ({info.facts_from})" if info.facts_from else ""
-            return f"base image {an.base_image} starts as root and its entrypoint drops privileges{who} itself{known}"
+            base = an.base_image or f"{an.chain[0].image_raw} (every tag)"
+            return f"base image {base} starts as root and its entrypoint drops privileges{who} itself{known}"
     return None
 
 

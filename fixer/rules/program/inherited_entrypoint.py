@@ -3,14 +3,15 @@ entrypoint, and that entrypoint needs root.
 
 A Dockerfile whose final stage builds FROM an image the repository builds from another of its
 Dockerfiles (matched by the names its builds, compose files and scripts tag it with, as for
-`base-image`) and sets no `ENTRYPOINT` of its own runs that image's entrypoint: an example or a
-variant that adds packages, plugins or init scripts to the repository's database or web image.
-When dockerfix leaves that Dockerfile because of what its program does at start (it drops
-privileges itself, must start as root, rewrites the configuration the build copied as root, runs
-from root's home, is executable by root alone, or relies on state in root's home), the same
-entrypoint runs here, and a USER added here breaks it the same way. The reason names the FROM line,
-the other Dockerfile and its own reason. Followed through at most three of the repository's own
-images.
+`base-image`; an image named after the repository that no build names is the variant folder its
+tag names, else the first of the repository's family of variants) and sets no `ENTRYPOINT` of its
+own runs that image's entrypoint: an example or a variant that adds packages, plugins or init
+scripts to the repository's database or web image. When the program rules find that the other
+Dockerfile's entrypoint needs root at start (it drops privileges itself, must start as root,
+rewrites the configuration the build copied as root, runs from root's home, is executable by root
+alone, or relies on state in root's home; whatever else decides that file), a USER added here
+breaks the same entrypoint. The reason names the FROM line, the other Dockerfile and the finding.
+Followed through at most three of the repository's own images.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ def check(ctx) -> str | None:
     if found is None:
         return None
     up, line = found
-    from_decision = ctx.decide_other(up)
+    from_decision = ctx.decide_other(up, PROGRAM_RULES)
     leave = from_decision.leave
     if leave is None or leave.rule not in PROGRAM_RULES:
         return None
     rel = ctx.repository.rel(up.path) if ctx.repository is not None else up.path
     return (f"line {line} builds FROM {an.base_image}, which {rel} of this repository builds, and keeps its entrypoint, "
-            f"for which dockerfix leaves {rel} alone ({leave.rule}): {rel} {leave.reason}")
+            f"which needs root there ({leave.rule}): {rel} {leave.reason}")
