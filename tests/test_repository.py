@@ -1033,3 +1033,41 @@ def test_helm_chart_with_a_privileged_container_port_is_left(cli, tmp_path):
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "privileged-port-deployed", rep
     assert rep["skipped"].startswith("charts/web/values.yaml:2 runs it on Kubernetes"), rep
+
+
+# --- npm scripts; one image name with a Dockerfile per tag ---------------------------------------
+
+PACKAGE = """{
+  "name": "panel",
+  "scripts": {
+    "build:base": "docker buildx build -t acme/panel:base -f ./docker/Base.Dockerfile . --push",
+    "build:docker": "docker buildx build -t acme/panel:latest -t acme/panel:1 -f ./docker/Dockerfile . --push",
+    "start": "node server.js"
+  },
+  "dependencies": {"express": "^4.19.0"}
+}
+"""
+BASE_FILE = "FROM node:22-bookworm-slim\nRUN apt-get update && apt-get install -y curl\n"
+PANEL = "FROM acme/panel:base\nWORKDIR /app\nCOPY . .\nEXPOSE 5001\nCMD [\"node\", \"server.js\"]\n"
+
+
+def test_npm_scripts_name_the_images_they_build():
+    from fixer.repository.readers import package_scripts
+
+    lines = package_scripts(PACKAGE).split("\n")
+    assert lines[3] == "docker buildx build -t acme/panel:base -f ./docker/Base.Dockerfile . --push", lines
+    assert lines[0] == lines[1] == lines[2] == lines[8] == "", lines
+    assert package_scripts('{"scripts": {"a": "echo \\"hi\\""}}') == ""  # one line: not read
+    assert package_scripts('{\n"scripts": {\n"a": "echo \\"hi\\""\n}\n}').split("\n")[2] == 'echo "hi"'
+
+
+def test_a_base_built_by_an_npm_script_under_its_own_tag(cli, tmp_path):
+    compose = "services:\n  panel:\n    image: acme/panel:1\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n"
+    r = repo(tmp_path, {"package.json": PACKAGE, "docker/Base.Dockerfile": BASE_FILE, "docker/Dockerfile": PANEL,
+                        "compose.yaml": compose})
+    rep = report(cli, r / "docker" / "Base.Dockerfile")
+    assert rep["rule"] == "base-image", rep  # the compose run of acme/panel:1 is the other Dockerfile's
+    assert rep["skipped"].startswith("line 1 of docker/Dockerfile builds FROM acme/panel:base (this Dockerfile's image, "
+                                     "per package.json)"), rep
+    rep = report(cli, r / "docker" / "Dockerfile")
+    assert rep["rule"] == "deployment-needs-root", rep

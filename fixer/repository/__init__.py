@@ -289,12 +289,23 @@ class Repository:
         p = image_path(image)
         builds = [b for b in self.builds_of(real)
                   if p and _path_matches(p, {q for q in (image_path(t) for t in b.tags) if q})]
-        if not builds or any(b.tag_suffixes is None for b in builds):
+        tag = image_tag(image)
+        if not builds or not tag or "$" in tag or "{" in tag or "<" in tag:
             return True
-        tag = image.rsplit("/", 1)[-1].partition(":")[2].split("@")[0]
-        if not tag or "$" in tag or "{" in tag or "<" in tag:
-            return True
+        if any(b.tag_suffixes is None for b in builds):
+            return not self.others_tag(real, p, tag)
         return any(tag.endswith(s) for b in builds for s in b.tag_suffixes)
+
+    def others_tag(self, real: str, path: str | None, tag: str) -> bool:
+        """One image name, a Dockerfile per literal tag (`acme/app:base` from Base.Dockerfile,
+        `acme/app:1` from Dockerfile): whether the literal `tag` of image `path` is another
+        Dockerfile's (one of its builds names it) and none of this one's (whose tags are all literal)."""
+        if not path or not tag or any(c in tag for c in "${<"):
+            return False
+        mine = {image_tag(t) for b in self.builds_of(real) for t in b.tags if image_path(t) == path}
+        if not mine or tag in mine or any(not m or any(c in m for c in "${<") for m in mine):
+            return False
+        return any(image_tag(t) == tag for b in self.builds if b.dockerfile != real for t in b.tags if image_path(t) == path)
 
     def consumers_of(self, dockerfile: str) -> list[tuple[str, Where, str]]:
         """(kind, where, ref) of the Dockerfiles and docs that build FROM this Dockerfile's image."""
@@ -302,7 +313,8 @@ class Repository:
         paths = self.image_paths_of(dockerfile)
         if not paths:
             return []
-        out = [("FROM", w, ref) for p, w, other, ref in self.froms if p in paths and other != real]
+        out = [("FROM", w, ref) for p, w, other, ref in self.froms
+               if p in paths and other != real and not self.others_tag(real, p, image_tag(ref))]
         # a docs example names the published image with its owner (`FROM ghcr.io/org/tool`) where the
         # repository's own name stands for it (`tool`), as for its runs
         out += [("docs", w, ref) for p, w, ref in self.doc_froms if _path_matches(p, paths)]
@@ -383,6 +395,11 @@ def _name_part(tag: str) -> str:
     """The repository part of an image reference (`org/$t:1.0` -> `org/$t`): the tag dropped."""
     last = tag.rsplit("/", 1)[-1]
     return tag[: len(tag) - len(last)] + last.split(":", 1)[0] if ":" in last else tag
+
+
+def image_tag(image: str) -> str:
+    """The tag of an image name (`acme/app:1.2` -> 1.2), "" when none."""
+    return image.strip().rsplit("/", 1)[-1].partition(":")[2].split("@")[0]
 
 
 def _matches(name: str, paths: set[str]) -> bool:
@@ -559,6 +576,8 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
         return "generator"
     if _SCRIPT.match(name):
         return "script"
+    if name == "package.json":
+        return "package"  # npm scripts: shell command lines (`"build:docker": "docker build -t ..."`)
     if is_dockerfile(name):
         return "dockerfile"
     if name == "Chart.yaml":
@@ -571,7 +590,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 
 
 # the order files are read in when the budget is short: what decides the most first
-PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3,
+PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3, "package": 3,
             "doc": 4, "yaml": 5, "action": 6}
 # the README and the docs folder at the top say how the images are used: read before the scripts
 # deep in examples and samples (a repository of thousands of generated samples fills the budget)

@@ -94,6 +94,9 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
             repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
         _commands(repo, rel, text, (folder, repo.root))
+    elif kind == "package":
+        if "docker" in text or "podman" in text:
+            _commands(repo, rel, package_scripts(text), (folder, repo.root))
     elif kind == "doc":
         _doc(repo, rel, text)
     elif kind == "yaml":
@@ -101,6 +104,26 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
             return  # a chart's templates: read with the chart
         if "image" in text and K8S_KIND_RE.search(text):
             _kubernetes(repo, rel, text)
+
+
+SCRIPTS_RE = lazyre.compile(r'^\s*"scripts"\s*:\s*\{\s*$')
+SCRIPT_LINE_RE = lazyre.compile(r'^\s*"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,?\s*$')
+
+
+def package_scripts(text: str) -> str:
+    """The npm scripts of a package.json (`npm run NAME` runs each with sh) as shell lines, each on
+    the line of the file it is written on (every other line blank, so a finding names its line).
+    Read line by line: a script is one `"name": "command"` line of the `"scripts": {` block."""
+    out = []
+    inside = False
+    for line in text.splitlines():
+        m = SCRIPT_LINE_RE.match(line) if inside else None
+        if inside and line.strip().startswith("}"):
+            inside = False
+        elif not inside and SCRIPTS_RE.match(line):
+            inside = True
+        out.append(re.sub(r"\\(.)", r"\1", m.group(1)) if m else "")
+    return "\n".join(out)
 
 
 def _dockerfile(repo, rel, path, text):

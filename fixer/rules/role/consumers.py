@@ -4,7 +4,9 @@ A query over the repository model (`fixer.repository`): the images a Dockerfile 
 `image:` beside `build:`, bake targets' `tags`, `docker build -t` in Makefiles, scripts and CI,
 `docker/build-push-action` tags) compared, by repository path without registry or tag, with the
 `FROM` lines of the repository's other Dockerfiles. A `FROM` of a stage of the same file does not
-count; names still holding an unresolved variable are not compared.
+count; names still holding an unresolved variable are not compared. Where one image name has a
+Dockerfile per literal tag (`acme/app:base` from Base.Dockerfile, `acme/app:1` from Dockerfile),
+a `FROM` of another Dockerfile's tag is that one's consumer.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ def consumer(ctx) -> str | None:
         p = image_path(name)
         if p:
             named.setdefault(p, where)
+    from ...repository import image_tag
+
     for p, where, real, ref in repo.froms:
-        if p in named and real != me:
+        if p in named and real != me and not repo.others_tag(me, p, image_tag(ref)):
             return (f"line {where.line} of {where.file} builds FROM {ref} (this Dockerfile's image, per "
                     f"{named[p].file}): a base image others build on; they choose the USER")
     for where, ref, passed in repo.context_consumers(me):
