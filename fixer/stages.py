@@ -459,7 +459,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None, info, shells=None) -
                 if user.is_root is False:
                     nonroot.append(user)
             elif c == "workdir":
-                raw = inst.value[0] if inst.value else "/"
+                raw = unquote(inst.value[0]) if inst.value else "/"  # `WORKDIR "/app"`: BuildKit's word processing
                 w = ex(raw)
                 workdir = _join(workdir, w) if w is not None else workdir
                 workdir_line = inst.start_line
@@ -475,23 +475,25 @@ def analyze(df: Dockerfile, st: Stages, target: str | None, info, shells=None) -
             elif c in ("copy", "add"):
                 chown = inst.flag("chown")
                 user_part = ex(chown.split(":", 1)[0]) if chown else None
-                dest = ex(inst.value[-1]) if len(inst.value) >= 2 and not inst.heredocs else None
+                # `COPY a "/srv/app/"`: BuildKit's word processing removes the quotes
+                raw_dest = (inst.value[-1] if inst.json else unquote(inst.value[-1])) if inst.value else ""
+                dest = ex(raw_dest) if len(inst.value) >= 2 and not inst.heredocs else None
                 if user_part and dest is not None:
                     group_part = ex(chown.split(":", 1)[1]) if ":" in chown else None
                     owners.append(Owner(user_part, group_part, [_join(workdir, dest)], inst.start_line, "copies",
                                         shell._plain_var(chown.split(":", 1)[0])))
-                if len(inst.value) >= 2 and not inst.heredocs and ex(inst.value[-1]) is not None:
-                    dest = ex(inst.value[-1])
+                if len(inst.value) >= 2 and not inst.heredocs and ex(raw_dest) is not None:
+                    dest = ex(raw_dest)
                     copy_dests.append((_join(workdir, dest), inst.start_line, not dest.startswith("/")))
                 if inst.flag("from") is None and len(inst.value) >= 2 and not inst.heredocs:
-                    dest = ex(inst.value[-1])
+                    dest = ex(raw_dest)
                     if dest is not None:
                         d = _join(workdir, dest)
                         if (dest.endswith("/") or len(inst.value) > 2) and not d.endswith("/"):
                             d += "/"  # into a folder (`COPY x /`: "/", not "//")
                         from_context.append((list(inst.value[:-1]), d, inst.start_line))
                 if inst.flag("chown") is None and len(inst.value) >= 2:
-                    dest = ex(inst.value[-1])
+                    dest = ex(raw_dest)
                     if dest is not None:
                         d = _join(workdir, dest)
                         if in_final:

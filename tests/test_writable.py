@@ -247,3 +247,12 @@ def test_copied_configuration_names_log_folders(tmp_path):
         ("/var/log/worker", "conf/supervisor.conf:2")]
     # /tmp is the program's anyway, /dev and /proc are never handed over
     assert {p.path for p in writable.needs(an, str(tmp_path), None, "u").paths} == {"/srv/app/logs", "/var/log/worker"}
+
+
+@pytest.mark.parametrize("line", ['WORKDIR "/srv/app"', "WORKDIR '/srv/app'", "WORKDIR /srv/app"])
+def test_a_quoted_workdir_is_the_folder_buildkit_makes(line):
+    """BuildKit's word processing removes the quotes of `WORKDIR "/srv/app"` (as a shell would):
+    the working folder is /srv/app, and a COPY to a relative or quoted path lands in it."""
+    _, an = analysis(f'FROM debian:12\n{line}\nCOPY run.sh "run.sh"\nCMD ["/srv/app/run.sh"]\n')
+    assert an.workdir == "/srv/app", an.workdir
+    assert [d for d, _, _ in an.copy_dests] == ["/srv/app/run.sh"], an.copy_dests
