@@ -428,6 +428,7 @@ def analyze(df: Dockerfile, st: Stages, target: str | None, info, shells=None) -
         # ARGs do not cross stages; a stage may re-declare a global ARG to use its default
         args = {}
         env = ChainMap(envs, args)
+        cmd_here = False  # a CMD of this stage (BuildKit's cmdSet): an ENTRYPOINT after it keeps it
         for inst in stage.instructions:
             c = inst.cmd
             # one instruction's values all see the variables as they were before it
@@ -508,9 +509,11 @@ def analyze(df: Dockerfile, st: Stages, target: str | None, info, shells=None) -
                 exposes += [(p, inst.start_line) for p in inst.value]
             elif c == "entrypoint":
                 entrypoint = inst
-                cmd = None  # an ENTRYPOINT resets an inherited CMD
+                if not cmd_here:
+                    cmd = None  # an ENTRYPOINT resets a CMD inherited from the stage's base
             elif c == "cmd":
                 cmd = inst
+                cmd_here = True
             elif c == "run":
                 ctx = shell.ShellContext(
                     workdir=workdir,

@@ -256,3 +256,12 @@ def test_a_quoted_workdir_is_the_folder_buildkit_makes(line):
     _, an = analysis(f'FROM debian:12\n{line}\nCOPY run.sh "run.sh"\nCMD ["/srv/app/run.sh"]\n')
     assert an.workdir == "/srv/app", an.workdir
     assert [d for d, _, _ in an.copy_dests] == ["/srv/app/run.sh"], an.copy_dests
+
+
+def test_an_entrypoint_keeps_the_cmd_of_its_own_stage():
+    """BuildKit resets CMD at an ENTRYPOINT only when the CMD came from the stage's base (its
+    cmdSet): `CMD ["/app/start.sh"]` then `ENTRYPOINT ["/bin/sh"]` in one stage runs `sh /app/start.sh`."""
+    _, an = analysis('FROM alpine:3.20\nCOPY start.sh /app/\nCMD ["/app/start.sh"]\nENTRYPOINT ["/bin/sh"]\n')
+    assert an.cmd is not None and an.cmd.value == ("/app/start.sh",), an.cmd
+    _, an = analysis('FROM alpine:3.20 AS base\nCMD ["/app/start.sh"]\nFROM base\nENTRYPOINT ["/bin/sh"]\n')
+    assert an.cmd is None, an.cmd  # the CMD of the stage it builds on is reset
