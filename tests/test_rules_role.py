@@ -22,6 +22,21 @@ def test_action_above_with_another_image_is_fixed(cli, tmp_path):
     assert rep["rule"] is None and rep["changed"], rep
 
 
+def test_action_runs_the_image_the_repository_publishes_from_the_dockerfile(cli, tmp_path):
+    """`image: docker://org/stats:master` names the image the repository builds from this
+    Dockerfile (a workflow's tag; for the main Dockerfile, an image named after the repository)."""
+    (tmp_path / "readme-stats").mkdir()
+    action = "name: stats\nruns:\n  using: 'docker'\n  image: 'docker://acme/readme-stats:master'\n"
+    r = repo(tmp_path / "readme-stats", {"action.yml": action, "Dockerfile": APP})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "github-action", rep
+    wf = ".github/workflows/push.yml"
+    (tmp_path / "other").mkdir()
+    r2 = repo(tmp_path / "other", {"action.yml": action, "tools/Dockerfile": APP,
+                                   wf: "jobs:\n  p:\n    steps:\n      - run: docker build -t acme/readme-stats:master -f tools/Dockerfile .\n"})
+    assert report(cli, r2 / "tools" / "Dockerfile")["rule"] == "github-action"
+
+
 def test_dockerfile_in_a_devcontainer_folder(cli, tmp_path):
     r = repo(tmp_path, {".devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base:bookworm\n"
                                                     "RUN apt-get update && apt-get install -y --no-install-recommends jq\n"})

@@ -1,8 +1,9 @@
 """github-action: the Dockerfile is a GitHub Docker container action's image.
 
 An `action.yml`/`action.yaml` with `runs.using: docker` and `runs.image: Dockerfile` (or a path to
-this Dockerfile) in the Dockerfile's folder or a folder above it (up to the repository root) makes
-it an action. GitHub's documentation says Docker container actions must run as the default user,
+this Dockerfile, or `docker://IMAGE` naming the image the repository builds from it: its builds'
+tags, or for the main Dockerfile an image named after the repository) in the Dockerfile's folder or
+a folder above it (up to the repository root) makes it an action. GitHub's documentation says Docker container actions must run as the default user,
 root ("Docker actions must be run by the default Docker user (root)"): the workspace they write into
 is mounted with the runner's ownership.
 
@@ -67,10 +68,25 @@ def action_for(repo, dockerfile: str) -> str | None:
                     continue
                 keys = runs(text)
                 image = keys.get("image", "")
-                if keys.get("using", "").lower() == "docker" and image and not image.startswith("docker://"):
-                    if os.path.realpath(os.path.join(d, image)) == target:
+                if keys.get("using", "").lower() != "docker" or not image:
+                    continue
+                if image.startswith("docker://"):
+                    # the image the repository publishes from this Dockerfile (`docker://org/tool:v2`)
+                    if _publishes(repo, target, image[len("docker://"):]):
                         return path
+                elif os.path.realpath(os.path.join(d, image)) == target:
+                    return path
     return None
+
+
+def _publishes(repo, dockerfile: str, image: str) -> bool:
+    """`image` is the image the repository builds from `dockerfile` (its builds' and runs' names;
+    for the repository's main Dockerfile, an image named after the repository)."""
+    from ...repository import image_path
+
+    p = image_path(image)
+    paths = repo.image_paths_of(dockerfile)
+    return bool(p) and (p in paths or any("/" not in q and p.rsplit("/", 1)[-1] == q for q in paths))
 
 
 def check(ctx) -> str | None:
