@@ -415,3 +415,21 @@ def test_the_top_readme_is_read_when_the_dockerfiles_fill_the_budget(tmp_path, m
     m = load(str(r))
     assert "more than 5 files to read: the repository was read in part" in m.warnings
     assert [str(w) for w, _ in m.generated_docs] == ["README.md:1"]
+
+
+def test_docs_from_the_image_named_after_the_variants_folder(cli, tmp_path):
+    """Variants of one image in a folder named after it (`jdk-community/Dockerfile.ol9-java21`),
+    and docs that show `FROM ghcr.io/acme/jdk-community:21`: published for others to build on."""
+    jdk = ("FROM oraclelinux:{v}-slim\nRUN microdnf install -y tar gzip && microdnf clean all\n"
+           "ENV JAVA_HOME=/opt/jdk\nRUN curl -fsSL https://example.org/jdk.tgz | tar -xz -C /opt\nCMD java -version\n")
+    files = {f"jdk-community/Dockerfile.ol{v}-java21": jdk.format(v=v) for v in (8, 9, 10)}
+    files["README.md"] = "# JDK images\n\n```\nFROM ghcr.io/acme/jdk-community:21\nCOPY app.jar /app.jar\n```\n"
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "jdk-community" / "Dockerfile.ol9-java21")
+    assert rep["rule"] == "publishes-image", rep
+    assert "README.md:4 shows users building FROM ghcr.io/acme/jdk-community:21, the image of one of these variants" \
+        in rep["skipped"], rep
+    files["README.md"] = "# JDK images\n\n```\nFROM ghcr.io/acme/other-image:21\n```\n"
+    (tmp_path / "two").mkdir()
+    r2 = repo(tmp_path / "two", files)
+    assert report(cli, r2 / "jdk-community" / "Dockerfile.ol9-java21")["rule"] != "publishes-image"

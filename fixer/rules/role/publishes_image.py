@@ -33,6 +33,7 @@ evidence's file and line.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 
 NAME = "publishes-image"
@@ -83,11 +84,16 @@ def _distinctive(name: str) -> bool:
 def _docs_from_family(repo, fam) -> str | None:
     """The docs' `FROM` example that names this family's image: the image the family builds FROM
     with its own version tags, or one named after a variant (`org/aarch64-linux-gnu` for
-    `Dockerfile.aarch64-linux-gnu`)."""
+    `Dockerfile.aarch64-linux-gnu`) or after the folder the variants share
+    (`org/graalvm-community:25` for `graalvm-community/Dockerfile.ol9-java25`)."""
     from ...repository.families import variant_names
 
     own = _family_images(repo, fam)
     names = {n.lower() for n in variant_names(fam) if _distinctive(n)}
+    # the folder the variants share, named after their image (`graalvm-community/Dockerfile.ol9`)
+    folders = {posixpath.basename(posixpath.dirname(m)) for m in fam.members}
+    if len(folders) == 1 and _distinctive(next(iter(folders))):
+        names.add(next(iter(folders)).lower())
     for p, where, ref in repo.doc_froms:
         if p in own:
             w, r = own[p]
