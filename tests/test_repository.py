@@ -284,6 +284,30 @@ def test_gitlab_job_image_is_a_tool_on_the_checkout(cli, tmp_path):
     assert rep["skipped"].startswith(".gitlab-ci.yml:2 runs it as a CI job's image"), rep
 
 
+CIRCLE = ("version: 2.1\njobs:\n  lint:\n    docker:\n      - image: acme/ci-tools:6daf0b2\n"
+          "      - image: postgres:16\n    steps:\n      - checkout\n      - run: make lint\n")
+
+
+def test_circleci_job_image_is_a_tool_on_the_checkout(cli, tmp_path):
+    r = repo(tmp_path, {"ci/Dockerfile": TOOL, "Makefile": "ci:\n\tdocker build -t acme/ci-tools:$(TAG) ci/\n",
+                        ".circleci/config.yml": CIRCLE})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".circleci/config.yml:5 runs it as a CI job's image (acme/ci-tools:6daf0b2)"), rep
+
+
+def test_circleci_service_image_is_no_job_image():
+    """The images after the first of a job's `docker:` list are services beside it (a database)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        os.mkdir(os.path.join(d, ".circleci"))
+        with open(os.path.join(d, ".circleci", "config.yml"), "w") as f:
+            f.write(CIRCLE)
+        model = load(d)
+    assert [r.image for r in model.runs if r.kind == "ci-job"] == ["acme/ci-tools:6daf0b2"]
+
+
 def test_docs_ci_example_naming_the_image(cli, tmp_path):
     r = repo(tmp_path, {"docker/Dockerfile": TOOL, ".github/workflows/release.yml": (
         "on: push\njobs:\n  p:\n    runs-on: ubuntu-latest\n    strategy: {matrix: {arch: [amd64]}}\n    steps:\n"

@@ -116,3 +116,20 @@ def test_bake_file_and_makefile_name_the_image(cli, tmp_path):
     assert rep["rule"] == "base-image" and "(this Dockerfile's image, per docker-bake.hcl)" in rep["skipped"], rep
     rep = report(cli, r / "tools" / "Dockerfile.tools")
     assert rep["rule"] == "base-image" and "line 2 of app/Dockerfile builds FROM acme/tools" in rep["skipped"], rep
+
+
+def test_a_base_named_after_its_folder_under_the_repository_s_name(cli, tmp_path):
+    """No build names `dev/frontend-build/Dockerfile`'s image; the main Dockerfile builds FROM
+    `panel/frontend-build` in repository panel: the image named after the folder."""
+    (tmp_path / "panel").mkdir()
+    r = repo(tmp_path / "panel", {
+        "dev/frontend-build/Dockerfile": "FROM node:22-bookworm\nRUN apt-get update && apt-get install -y chromium\n",
+        "Dockerfile": "FROM panel/frontend-build:22.19 AS frontend\nWORKDIR /src\nCOPY . .\nRUN npm ci && npm run build\n"
+                      "FROM nginx:1.27\nCOPY --from=frontend /src/dist /usr/share/nginx/html\n"})
+    rep = report(cli, r / "dev" / "frontend-build" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 1 of Dockerfile builds FROM panel/frontend-build:22.19 (this Dockerfile's "
+                                     "image, named after its folder frontend-build)"), rep
+    (tmp_path / "other").mkdir()
+    r2 = repo(tmp_path / "other", {"docker/Dockerfile": APP, "Dockerfile": "FROM other/docker:1\nRUN apt-get update\n"})
+    assert report(cli, r2 / "docker" / "Dockerfile")["rule"] != "base-image"  # a folder that names no image

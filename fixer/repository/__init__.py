@@ -51,6 +51,11 @@ BAKE_FILES = ("docker-bake.hcl", "docker-bake.json", "docker-bake.override.hcl")
 GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
 SCRIPT_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk", "*.sh", "*.bash", "justfile", "Justfile",
                    "Jenkinsfile", "Taskfile.yml", "Taskfile.yaml")
+# folders that hold Dockerfiles without naming an image (`docker/Dockerfile`, `build/Dockerfile`)
+GENERIC_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container", "containers", "images", "image", "build",
+                             "builds", "ci", ".ci", "deploy", "deployment", "deployments", "dev", "prod", "src", "app",
+                             "scripts", "tools", "test", "tests", "examples", "example", "infra", "ops", "k8s", ".github",
+                             ".devcontainer", "release", "dist", "packaging", "hack", "contrib", "misc", "etc", "files"))
 DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
 CI_DIRS = (".github/workflows", ".circleci", ".buildkite")
 CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml",
@@ -243,6 +248,12 @@ class Repository:
         paths = {p for p in (image_path(n) for n, _ in self.images_of(dockerfile, stage)) if p}
         if not paths and self.main_dockerfile(dockerfile):
             paths = set(self.stems())  # the root Dockerfile builds the image named after the repository
+        elif not paths:
+            # no build names it: the image named after its folder under the repository's name
+            # (`dev/frontend-build/Dockerfile` -> `squidex/frontend-build` in repository squidex)
+            folder = os.path.basename(os.path.dirname(os.path.realpath(dockerfile))).lower()
+            if folder and os.path.dirname(os.path.realpath(dockerfile)) != self.root and folder not in GENERIC_FOLDERS:
+                paths = {f"{stem}/{folder}" for stem in self.stems()}
         return paths
 
     def main_dockerfile(self, dockerfile: str) -> bool:

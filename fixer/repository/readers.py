@@ -470,6 +470,9 @@ def _workflow(repo, rel, text):
     if rel.endswith(".gitlab-ci.yml"):
         _gitlab(repo, rel, text)
         return
+    if rel.startswith(".circleci/"):
+        _circleci(repo, rel, text)
+        return
     if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
             and not ("matrix" in text and ("docker push" in text or "--push" in text))
             and not STEP_DOCKERFILE_RE.search(text)):
@@ -682,6 +685,25 @@ def _meta_images(images, env: dict) -> list:
         if item:
             out.append(_env(item, env))
     return out
+
+
+def _circleci(repo, rel, text):
+    """The job images of a CircleCI configuration: the first image of a job's (or an executor's)
+    `docker:` list is the primary container its steps run in, on the checkout (`- checkout`);
+    the others are services beside it (a database), not job images."""
+    if "docker:" not in text or "image:" not in text:
+        return
+    for doc in _yaml(repo, rel, text):
+        if not isinstance(doc, dict):
+            continue
+        for section in ("jobs", "executors"):
+            entries = doc.get(section) if isinstance(doc.get(section), dict) else {}
+            for job in entries.values():
+                docker = job.get("docker") if isinstance(job, dict) else None
+                first = docker[0] if isinstance(docker, list) and docker else None
+                image = first.get("image") if isinstance(first, dict) else None
+                if isinstance(image, str) and image:
+                    repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
 
 
 def _gitlab(repo, rel, text):

@@ -20,19 +20,20 @@ def consumer(ctx) -> str | None:
     if repo is None or ctx.path is None:
         return None
     me = os.path.realpath(ctx.path)
+    from ...repository import image_path, image_tag
+
     named = {}
     for name, where in repo.images_of(me):
-        from ...repository import image_path
-
         p = image_path(name)
         if p:
-            named.setdefault(p, where)
-    from ...repository import image_tag
-
+            named.setdefault(p, f"per {where.file}")
+    if not named and not repo.main_dockerfile(me):
+        # no build names it: the image named after its folder under the repository's name
+        named = {p: f"named after its folder {os.path.basename(os.path.dirname(me))}" for p in repo.image_paths_of(me)}
     for p, where, real, ref in repo.froms:
         if p in named and real != me and not repo.others_tag(me, p, image_tag(ref)):
-            return (f"line {where.line} of {where.file} builds FROM {ref} (this Dockerfile's image, per "
-                    f"{named[p].file}): a base image others build on; they choose the USER")
+            return (f"line {where.line} of {where.file} builds FROM {ref} (this Dockerfile's image, "
+                    f"{named[p]}): a base image others build on; they choose the USER")
     for where, ref, passed in repo.context_consumers(me):
         return (f"line {where.line} of {where.file} builds FROM {ref}, which {passed} passes as this Dockerfile's "
                 f"image (a named build context): a base image others build on; they choose the USER")
