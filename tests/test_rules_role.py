@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_rules_program import report, repo
 
 APP = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir .\nCMD ["python", "-m", "app"]\n'
@@ -133,3 +134,27 @@ def test_a_base_named_after_its_folder_under_the_repository_s_name(cli, tmp_path
     (tmp_path / "other").mkdir()
     r2 = repo(tmp_path / "other", {"docker/Dockerfile": APP, "Dockerfile": "FROM other/docker:1\nRUN apt-get update\n"})
     assert report(cli, r2 / "docker" / "Dockerfile")["rule"] != "base-image"  # a folder that names no image
+
+
+@pytest.mark.parametrize("text", [
+    "FROM openjdk:10.0.2-jre-slim",  # a name for the repository's other images (`docker build -t java`)
+    "ARG ELASTIC_VERSION\nFROM docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_VERSION}\n",  # a pinned service
+    "# the base of the variants\nFROM alpine:3.20\nLABEL org.opencontainers.image.source=https://example.org\n",
+])
+def test_a_file_that_adds_nothing_to_its_base(cli, tmp_path, text):
+    f = tmp_path / "Dockerfile"
+    f.write_text(text)
+    rep = report(cli, f)
+    assert rep["rule"] == "adds-nothing" and not rep["changed"], rep
+    assert "the file adds nothing to its base image" in rep["skipped"], rep
+
+
+@pytest.mark.parametrize("text", [
+    "FROM alpine:3.20\nRUN apk add --no-cache curl\n",  # a step of its own
+    "FROM alpine:3.20\nCOPY app /app\nCMD [\"/app\"]\n",  # a program of its own
+    "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM build\n",  # its chain builds something
+])
+def test_a_file_that_adds_something_is_not_this_rule(cli, tmp_path, text):
+    f = tmp_path / "Dockerfile"
+    f.write_text(text)
+    assert report(cli, f)["rule"] != "adds-nothing"

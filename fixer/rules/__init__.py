@@ -46,6 +46,7 @@ ORDER = (
     "deploy.privileged_port",
     "role.github_action",
     "role.devcontainer",
+    "role.adds_nothing",
     "role.base_image",
     "role.root_shell",
     "role.publishes_image",
