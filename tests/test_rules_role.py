@@ -158,25 +158,3 @@ def test_a_file_that_adds_something_is_not_this_rule(cli, tmp_path, text):
     f = tmp_path / "Dockerfile"
     f.write_text(text)
     assert report(cli, f)["rule"] != "adds-nothing"
-
-
-CHECK = "FROM openjdk:17-jdk\nWORKDIR /workspace/app\nCOPY . /workspace/app\nRUN ./gradlew clean build\n"
-
-
-def test_an_image_that_only_builds_its_sources(cli, tmp_path):
-    r = repo(tmp_path, {"docker/ci/Dockerfile": CHECK})
-    rep = report(cli, r / "docker" / "ci" / "Dockerfile")
-    assert rep["rule"] == "build-only", rep
-    assert rep["skipped"].startswith("line 4: the image copies the sources in (line 3), ends with a RUN and has no "
-                                     "ENTRYPOINT or CMD"), rep
-
-
-@pytest.mark.parametrize("files", [
-    {"docker/ci/Dockerfile": CHECK + 'CMD ["java", "-jar", "build/libs/app.jar"]\n'},  # a program of its own
-    {"docker/ci/Dockerfile": CHECK.replace("COPY . /workspace/app", "COPY gradlew /workspace/app/")},  # no sources
-    {"docker/ci/Dockerfile": CHECK, "compose.yaml": "services:\n  app:\n    build:\n      context: .\n"
-                                                    "      dockerfile: docker/ci/Dockerfile\n    command: ./gradlew run\n"},
-])
-def test_images_that_are_run_or_hold_no_sources_are_not_build_checks(cli, tmp_path, files):
-    r = repo(tmp_path, files)
-    assert report(cli, r / "docker" / "ci" / "Dockerfile")["rule"] != "build-only"

@@ -5,10 +5,7 @@ Every build of the Dockerfile's final stage that the repository has (scripts, Ma
 folder or tar, `type=cacheonly`, a bake target with `output = ["type=local,..."]`; none tags,
 pushes or loads an image, and nothing in the repository runs it. Or its image is only a
 `COPY --from` source of other Dockerfiles. Or its header says it is a builder ("used as a shared
-build stage by ..."), it sets no ENTRYPOINT or CMD, and nothing in the repository runs it. Or it
-sets no ENTRYPOINT or CMD, its base only starts a shell or REPL (a language or distribution image),
-it copies the whole build context in, ends with a RUN, and nothing in the repository runs it: a
-check that the sources build. A USER
+build stage by ..."), it sets no ENTRYPOINT or CMD, and nothing in the repository runs it. A USER
 there is noise, even when the stage carries an
 ENTRYPOINT (a scratch stage holding a built package).
 """
@@ -38,7 +35,7 @@ def check(ctx) -> str | None:
             b = exports[0]
             return (f"{b.where} builds it with output {b.outputs[0]}: the stage is exported or cached, never run as "
                     f"a container")
-    said = _builder_by_its_header(ctx) or _build_check(ctx)
+    said = _builder_by_its_header(ctx)
     if said:
         return said
     if not builds or not any(b.image for b in builds if b.tags):
@@ -49,32 +46,6 @@ def check(ctx) -> str | None:
         return (f"{w} copies files out of its image (COPY --from): a source of files for other images, never run "
                 f"as a container")
     return None
-
-
-def _build_check(ctx) -> str | None:
-    """The image's purpose is its own build: its chain sets no ENTRYPOINT or CMD, its base's own
-    program is a shell or REPL (a language or distribution image), it copies the whole build
-    context in (`COPY . /src`) and its last step is a RUN, and nothing in the repository runs it
-    (a CI check that the sources build: `COPY . .` + `RUN ./gradlew build`).
-    The caller has checked that no run of it is known."""
-    from .base_image import repl_base
-
-    an = ctx.an
-    if any(i.cmd in ("entrypoint", "cmd") for stage in an.chain for i in stage.instructions):
-        return None
-    last = next((i for i in reversed(an.final.instructions) if i.cmd not in ("arg", "label", "env")), None)
-    if last is None or last.cmd != "run" or not repl_base(an.base_image or an.chain[0].image_raw):
-        return None
-    whole = next((i for i in an.final.instructions if i.cmd in ("copy", "add") and not i.flag("from")
-                  and not i.heredocs and len(i.value) >= 2 and all(v.rstrip("/") in (".", "./") for v in i.value[:-1])), None)
-    if whole is None:
-        return None  # the sources are not in it: a toolchain or base image (base-image decides)
-    if an.image.entrypoint or an.image.cmd:
-        return None  # the base's configuration names a program of its own
-    return (f"line {last.start_line}: the image copies the sources in (line {whole.start_line}), ends with a RUN and has no "
-            f"ENTRYPOINT or CMD, its base "
-            f"{an.base_image or an.chain[0].image_raw} only starts a shell or REPL, and nothing in the repository runs "
-            f"it: its purpose is the build itself (a check that the sources build), never a container that serves")
 
 
 # a header naming the file a stage other builds use: "Used as a shared build stage by ...", "Builder image"
