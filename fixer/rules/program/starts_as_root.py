@@ -13,7 +13,8 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
   crond: they switch to each crontab's owner), container engines (dockerd, the `docker:*-dind`
   images, containerd, buildkitd; not under rootlesskit);
 - entrypoint scripts (read from the build context) that do root-only work at start: create users
-  or set passwords, install packages, edit files under /etc (`sed -i`, `>`, `tee`),
+  or set passwords, install packages, edit files under /etc (`sed -i`, `>`, `tee`) or change their
+  mode (`chmod 600 /etc/app/app.toml`: only their owner, root, may),
   `update-ca-certificates`, `ldconfig`, `chown` when they see they run as root (`id -u` or
   `$EUID` compared with 0, `whoami` with root, or a variable set from them: `me="$(id -u)"` ...
   `[ "$me" = 0 ]`; such a script chowns mounted data only as root, so under a USER that step is
@@ -114,6 +115,7 @@ SETUP_RES = (
      "writes files under /etc"),
     (lazyre.compile(_AT + r"(?:update-ca-certificates|update-ca-trust|ldconfig)\b", re.M), "updates the system's certificates or libraries"),
     (lazyre.compile(_AT + r"(?:mv|rm)\b[^\n]*\s['\"]?/etc/", re.M), "moves or removes files under /etc"),
+    (lazyre.compile(_AT + r"(?:chmod|chgrp)\b[^\n]*\s['\"]?/etc/", re.M), "changes the mode or group of files under /etc"),
     (lazyre.compile(_AT + _PATH + r"chroot\s", re.M), "chroots into a folder"),
     (lazyre.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
 )
