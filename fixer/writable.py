@@ -67,8 +67,10 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) -> Needs:
-    """The paths the program of the final stage writes, beyond VOLUMEs and --writable."""
+def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str, script: str | None = None,
+          script_name: str | None = None) -> Needs:
+    """The paths the program of the final stage writes, beyond VOLUMEs and --writable (`script`:
+    the text of the entrypoint script, when read from the build context; `script_name`: its path)."""
     out = Needs()
     if not runs_program(an):
         return out
@@ -121,6 +123,12 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) 
                 f"line {line}: the build context brings the data {what} {posixpath.basename(norm)} into "
                 f"{an.workdir}: handed to {user}" + (" with what is in it" if is_dir else ""))
             out.after = max(out.after, line)
+    if wline is not None:  # folders the program's framework writes inside its working folder (rundirs)
+        from . import rundirs
+
+        for f in rundirs.found(an, context, script, user, script_name):
+            add(Path(f.path, recursive=True, create=not f.exists), f.why)
+            out.after = max(out.after, f.after)
     if context is not None:
         found = _config_log_folders(context) if _runs_jvm(an) else []
         for folder, where in _copied_config_log_folders(an, context):

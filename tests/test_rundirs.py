@@ -1,0 +1,70 @@
+"""The folders a program's framework writes inside its working folder (fixer/rundirs.py): what the
+fixture pairs (fixtures/writable-node-*, -next-*, -mix-*, -elixir-*, -rails-*, -laravel-*,
+-django-static-*) do not show: the project files are read only inside the build context, a
+malformed one changes nothing, and the settings' values are read as Django writes them."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from fixer import pipeline, rundirs
+from fixer.plan import Options
+
+NODE_DEV = (b"FROM node:20-alpine\nWORKDIR /usr/src/app\nCOPY package.json ./\nRUN npm install\nCOPY . .\n"
+            b'CMD ["npm", "start"]\n')
+
+
+def fix(folder, data: bytes):
+    path = os.path.join(folder, "Dockerfile")
+    with open(path, "wb") as f:
+        f.write(data)
+    return pipeline.fix(data, Options(), context=str(folder), path=path)
+
+
+def test_a_development_server_gets_its_cache(tmp_path):
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"start": "vite --host 0.0.0.0"}}))
+    out = fix(tmp_path, NODE_DEV).output.decode()
+    assert "chown -R 1000:1000 /usr/src/app/node_modules/.vite" in out, out
+
+
+def test_a_package_json_outside_the_context_is_not_read(tmp_path):
+    """A symlink out of the build context (a hostile repository) is never followed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "package.json").write_text(json.dumps({"scripts": {"start": "react-scripts start"}}))
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "package.json").symlink_to(outside / "package.json")
+    result = fix(ctx, NODE_DEV)
+    assert result.changed
+    assert "node_modules/.cache" not in result.output.decode()
+
+
+def test_a_malformed_package_json_changes_nothing(tmp_path):
+    for text in ("{not json", json.dumps({"scripts": ["react-scripts start"]}), json.dumps([1, 2])):
+        (tmp_path / "package.json").write_text(text)
+        result = fix(tmp_path, NODE_DEV)
+        assert result.changed and "node_modules/.cache" not in result.output.decode(), text
+
+
+def test_no_install_in_the_working_folder_no_cache(tmp_path):
+    """The development server's cache is handed over only with a node_modules the build installed
+    there (without one the working folder, handed over, is enough)."""
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"start": "react-scripts start"}}))
+    data = NODE_DEV.replace(b"RUN npm install\n", b"")
+    assert "node_modules" not in fix(tmp_path, data).output.decode()
+
+
+def test_a_system_working_folder_hands_nothing(tmp_path):
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"start": "react-scripts start"}}))
+    result = fix(tmp_path, NODE_DEV.replace(b"/usr/src/app", b"/usr/local/bin"))
+    assert "node_modules" not in result.output.decode()
+
+
+def test_django_settings_values():
+    assert rundirs._django_folder('BASE_DIR / "staticfiles"', "/app") == "/app/staticfiles"
+    assert rundirs._django_folder("os.path.join(BASE_DIR, 'media')", "/srv/site") == "/srv/site/media"
+    assert rundirs._django_folder("'/var/www/static'", "/app") == "/var/www/static"
+    assert rundirs._django_folder("os.environ['STATIC_ROOT']", "/app") is None
+    assert rundirs._django_folder('BASE_DIR / "../static"', "/app") is None
