@@ -242,7 +242,7 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
         # the working folder and the folders made for data first, then VOLUMEs and --writable
         writable = [p for p in needs.paths if not p.recursive and p.line] + [
             p for p in writable if p not in {q.path for q in needs.paths}] + [
-            p for p in needs.paths if not p.line]
+            p for p in needs.paths if p.recursive or not p.line]
     anchor = move_below(an, anchor, needs.after, "data copied into the working folder", result)
     for p in needs.paths:  # a folder made before the block exists; one made after is created first
         p.create = p.create and not (0 < p.line <= anchor.end_line)

@@ -169,7 +169,8 @@ def _project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int] 
                         cand = os.path.join(hit, posixpath.relpath(want, into))
                     else:
                         continue
-                elif into == want or (dest.endswith("/") and posixpath.join(into, os.path.basename(hit)) == want):
+                elif into == want or ((dest.endswith("/") or into == wd)  # `COPY pom.xml .`: into the folder
+                                      and posixpath.join(into, os.path.basename(hit)) == want):
                     cand = hit
                 else:
                     continue
@@ -224,10 +225,11 @@ def found(an: Analysis, context: str | None, script: str | None, user: str,
         if bad is None and path not in [f.path for f in out]:
             out.append(Found(path, after, f"{why}: handed to {user} with what is in it", exists))
 
-    _named_runtime(an, add)
+    _named_runtime(an, context, add)
     pkg = project_file(an, context, "package.json") if context else None
     _node(an, pkg, rt, add)
     if context:
+        _build_tools(an, context, rt, add)
         _mix(an, context, rt, add)
         _rails(an, context, rt, add)
         _laravel(an, context, rt, add)
@@ -260,10 +262,10 @@ def _shell_script(an: Analysis, context: str) -> tuple[str | None, str | None]:
 
 # what a folder directly inside the working folder is named when the program writes it at run time
 RUNTIME_NAMES = frozenset(("log", "logs", "tmp", "temp", "data", "cache", "run", "pids", "storage", "uploads", "upload",
-                           "media", "sessions", "state"))
+                           "media", "sessions", "state", "instance"))
 
 
-def _named_runtime(an: Analysis, add) -> None:
+def _named_runtime(an: Analysis, context: str | None, add) -> None:
     """Folders directly inside the working folder, named for what a program writes at run time
     (logs, data, tmp, ...), that the build made or put files in (`RUN mkdir -p logs && touch
     logs/start.out`, `COPY --from=build /src/data ./data`, a download into data/): the program
@@ -280,9 +282,32 @@ def _named_runtime(an: Analysis, add) -> None:
         top, _, rest = p[len(wd) + 1:].partition("/")
         if top in RUNTIME_NAMES and (rest or not inside):
             lines[top] = max(lines.get(top, 0), line)
+    if not lines:
+        return
+    # a later copy of a folder into the working folder (or above it) may bring more into them: the
+    # block follows it (a copy from another stage, or of a folder of the build context)
+    context_lines = {line for _s, _d, line in an.from_context}
+    folders = _folder_copy_lines(an, context) if context else set()
+    whole = max((line for dest, line, _ in an.copy_dests if _inside(wd, dest.rstrip("/") or "/")
+                 and (line not in context_lines or line in folders)), default=0)
     for top, line in sorted(lines.items(), key=lambda kv: kv[1]):
-        add(top, line, f"line {line}: the build makes or fills {wd}/{top} inside the working folder, a folder "
-                       f"named for what a program writes at run time ({top})")
+        add(top, max(line, whole), f"line {line}: the build makes or fills {wd}/{top} inside the working folder, "
+                                   f"a folder named for what a program writes at run time ({top})")
+
+
+def _folder_copy_lines(an: Analysis, context: str) -> set[int]:
+    """The lines of the COPY/ADDs from the build context that copy a folder (`COPY . .`)."""
+    from .discover import copy_sources
+
+    root = os.path.realpath(context)
+    out = set()
+    for sources, _dest, line in an.from_context:
+        for src in sources:
+            if src.rstrip("/") in ("", ".") or src.endswith("/") or any(
+                    os.path.isdir(h) for h in copy_sources(root, src)[:50]):
+                out.add(line)
+                break
+    return out
 
 
 def _node(an: Analysis, pkg, rt: Runtime, add) -> None:
@@ -331,6 +356,31 @@ def _node(an: Analysis, pkg, rt: Runtime, add) -> None:
                                ".next to its user)")
 
 
+# build tools a start may run, which compile into the project's own folders: (name, the start's
+# command, the build's command, project files, the folders it writes)
+_TOOLS = (
+    ("mix", _MIX_RE, r"(?:^|[\s;&|])mix\s", ("mix.exs",), ("_build", "deps")),
+)
+
+
+def _build_tools(an: Analysis, context: str, rt: Runtime, add) -> None:
+    """A build tool run at start (`mix phx.server`) compiles into the folders of its project that the
+    build's own run of it filled. (Maven, Gradle and cargo run at start need more than their target
+    folder: their caches under root's home or a root-owned CARGO_HOME; not handed here.)"""
+    for name, start_rx, build_rx, files, folders in _TOOLS:
+        if not start_rx.search(rt.text):
+            continue
+        project = next((f for f in (project_file(an, context, n) for n in files) if f is not None), None)
+        if project is None:
+            continue
+        runs = [line for line, text in _runs_in(an, an.workdir) if re.search(build_rx, text)]
+        if not runs:
+            continue
+        for folder in folders:
+            add(folder, max(runs), f"{rt.where(start_rx)} runs {name} at start, which compiles into {folder} of the "
+                                   f"project {project[1]} (filled by the build's {name} on line {max(runs)})")
+
+
 def _mix(an: Analysis, context: str, rt: Runtime, add) -> None:
     wd = an.workdir
     mix = project_file(an, context, "mix.exs")
@@ -339,12 +389,6 @@ def _mix(an: Analysis, context: str, rt: Runtime, add) -> None:
         mix_top = (text, "mix.exs", 0) if text is not None else None
     else:
         mix_top = mix
-    if _MIX_RE.search(rt.text) and mix is not None:
-        runs = [line for line, text in _runs_in(an, wd) if re.search(r"(?:^|[\s;&|])mix\s", text)]
-        if runs:
-            for folder in ("_build", "deps"):
-                add(folder, max(runs), f"{rt.where(_MIX_RE)} runs mix at start, which compiles into {folder} of the Mix project "
-                                       f"{mix[1]} (filled by the build's mix on line {max(runs)})")
     for m in _RELEASE_RE.finditer(rt.text):
         binpath, name, command = m.group(1), m.group(2), m.group(3)
         if not binpath.startswith("/"):

@@ -127,7 +127,12 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str, 
         from . import rundirs
 
         for f in rundirs.found(an, context, script, user, script_name):
-            add(Path(f.path, recursive=True, create=not f.exists), f.why)
+            known = next((p for p in out.paths if p.path == f.path), None)
+            if known is not None and not known.recursive:  # a folder made for data: what the build put in it too
+                known.recursive = True
+                out.reasons.append(f.why)
+            elif known is None:
+                add(Path(f.path, recursive=True, create=not f.exists), f.why)
             out.after = max(out.after, f.after)
     if context is not None:
         found = _config_log_folders(context) if _runs_jvm(an) else []

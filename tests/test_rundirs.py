@@ -68,3 +68,18 @@ def test_django_settings_values():
     assert rundirs._django_folder("'/var/www/static'", "/app") == "/var/www/static"
     assert rundirs._django_folder("os.environ['STATIC_ROOT']", "/app") is None
     assert rundirs._django_folder('BASE_DIR / "../static"', "/app") is None
+
+
+def test_a_file_copied_into_the_working_folder_without_a_slash(tmp_path):
+    """`COPY package.json .` puts the file in the working folder as `./` does."""
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"start": "react-scripts start"}}))
+    out = fix(tmp_path, NODE_DEV.replace(b"COPY package.json ./", b"COPY package.json .")).output.decode()
+    assert "chown -R 1000:1000 /usr/src/app/node_modules/.cache" in out, out
+
+
+def test_a_flask_instance_folder_the_build_fills(tmp_path):
+    """`flask init-db` at build time leaves instance/app.db root's: the folder goes over with it."""
+    data = (b"FROM python:3.12-slim\nWORKDIR /srv/notes\nCOPY . .\nRUN pip install -r requirements.txt && "
+            b"mkdir -p instance && flask --app notes init-db\nCMD [\"gunicorn\", \"notes:app\"]\n")
+    out = fix(tmp_path, data).output.decode()
+    assert "chown -R 10001:10001 /srv/notes/instance" in out, out
