@@ -115,8 +115,8 @@ def _read(path: str, root: str) -> str | None:
         return None
 
 
-def project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int] | None:
-    """(text, path relative to the context, COPY line) of the file a COPY/ADD from the build context
+def project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int, str] | None:
+    """(text, path relative to the context, COPY line, path on disk) of the file a COPY/ADD from the build context
     puts at `rel` under the working folder (`COPY package.json ./`, `COPY . .`, `COPY ./ui .`). The
     context is the Dockerfile's folder unless told; many builds run `docker build -f sub/Dockerfile .`,
     so when it holds no such file the repository root is tried as the context."""
@@ -130,7 +130,7 @@ def project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int] |
         line = _copied_from_stage(an, rel)
         text = _read(os.path.join(context, rel), os.path.realpath(context)) if line else None
         if text is not None:
-            found = (text, rel, line)
+            found = (text, rel, line, os.path.join(context, rel))
     return found
 
 
@@ -149,7 +149,7 @@ def _copied_from_stage(an: Analysis, rel: str) -> int:
     return 0
 
 
-def _project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int] | None:
+def _project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int, str] | None:
     from .discover import copy_sources
 
     root = os.path.realpath(context)
@@ -176,7 +176,7 @@ def _project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int] 
                     continue
                 text = _read(cand, root)
                 if text is not None:
-                    found = (text, os.path.relpath(cand, context).replace(os.sep, "/"), line)
+                    found = (text, os.path.relpath(cand, context).replace(os.sep, "/"), line, cand)
     return found
 
 
@@ -386,7 +386,7 @@ def _mix(an: Analysis, context: str, rt: Runtime, add) -> None:
     mix = project_file(an, context, "mix.exs")
     if mix is None:  # a release built in an earlier stage from the context's Mix project
         text = _read(os.path.join(context, "mix.exs"), os.path.realpath(context))
-        mix_top = (text, "mix.exs", 0) if text is not None else None
+        mix_top = (text, "mix.exs", 0, os.path.join(context, "mix.exs")) if text is not None else None
     else:
         mix_top = mix
     for m in _RELEASE_RE.finditer(rt.text):
@@ -406,7 +406,7 @@ def _mix(an: Analysis, context: str, rt: Runtime, add) -> None:
                 f"{rt.where(_RELEASE_RE)} starts the Distillery release {name} ({command}), which writes its mutable folder "
                 f"var/ under the release copied on line {made}")
         elif mix_top is not None:
-            exs = _read(os.path.join(os.path.dirname(os.path.join(context, mix_top[1])), "config", "runtime.exs"),
+            exs = _read(os.path.join(os.path.dirname(mix_top[3]), "config", "runtime.exs"),
                         os.path.realpath(context))
             if exs is not None:
                 add(posixpath.join(rel, "tmp") if rel != "." else "tmp", made,
@@ -445,8 +445,13 @@ def _django(an: Analysis, context: str, rt: Runtime, add) -> None:
     manage = project_file(an, context, "manage.py")
     if manage is None or not _DJANGO_RUN_RE.search(rt.text):
         return
-    root = os.path.realpath(context)
-    top = os.path.dirname(os.path.join(context, manage[1]))
+    from .evidence import find_repo_root
+
+    base = context  # where manage.py was found: the build context, else the repository root
+    if not os.path.realpath(manage[3]).startswith(os.path.realpath(context) + os.sep):
+        base = find_repo_root(context) or context
+    root = os.path.realpath(base)
+    top = os.path.dirname(manage[3])
     settings: list[tuple[str, str]] = []
     try:
         for name in sorted(os.listdir(top))[:200]:
@@ -460,7 +465,7 @@ def _django(an: Analysis, context: str, rt: Runtime, add) -> None:
             for c in cands:
                 text = _read(c, root)
                 if text is not None:
-                    settings.append((os.path.relpath(c, context).replace(os.sep, "/"), text))
+                    settings.append((os.path.relpath(c, base).replace(os.sep, "/"), text))
     except OSError:
         return
     for rel, text in settings[:20]:

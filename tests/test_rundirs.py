@@ -83,3 +83,19 @@ def test_a_flask_instance_folder_the_build_fills(tmp_path):
             b"mkdir -p instance && flask --app notes init-db\nCMD [\"gunicorn\", \"notes:app\"]\n")
     out = fix(tmp_path, data).output.decode()
     assert "chown -R 10001:10001 /srv/notes/instance" in out, out
+
+
+def test_a_project_at_the_repository_root_built_with_f(tmp_path):
+    """`docker build -f deploy/Dockerfile .`: the Dockerfile's folder holds no project, the
+    repository root does (its settings are read from there, and named in the reason)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "manage.py").write_text("import django\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "settings.py").write_text('import os\nSTATIC_ROOT = os.path.join(BASE_DIR, "collected")\n')
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    data = (b"FROM python:3.12-slim\nWORKDIR /srv/shop\nCOPY . .\nRUN pip install django gunicorn\n"
+            b'CMD ["sh", "-c", "python manage.py collectstatic --noinput && gunicorn shop.wsgi"]\n')
+    result = fix(deploy, data)
+    assert "chown -R 10001:10001 /srv/shop/collected" in result.output.decode(), result.output.decode()
+    assert any(r.startswith("shop/settings.py:2: STATIC_ROOT") for r in result.reasons), result.reasons
