@@ -22,10 +22,17 @@ how the image starts (ENTRYPOINT/CMD and the entrypoint script):
   `storage` (and `db` with SQLite): Rails' own Dockerfile hands exactly these to its user;
 - Laravel (composer.json requiring laravel/framework) writes `storage` and `bootstrap/cache`;
 - Django writes STATIC_ROOT when the start runs `collectstatic`, and MEDIA_ROOT (uploads) when it
-  serves the project, both read from its settings.
+  serves the project, both read from its settings;
+- whatever the framework, a folder directly inside the working folder named for what programs write
+  at run time (`logs`, `data`, `tmp`, `cache`, `storage`, `uploads`, Flask's `instance`, ...) that
+  the build made or put files in (`RUN mkdir -p logs && touch logs/start.out`, `COPY --from=build
+  /out/data ./data`): what the build left there is a log or data, not code.
+
+The entrypoint script is the one the plan read (a program copied from the build context) or, for
+`ENTRYPOINT ["sh", "entrypoint.sh"]`, the script the shell runs.
 
 Each folder is handed over with what is in it (generated files and data, not the project's code),
-created first when the build has not made it; every path goes through `snippets.writable_path`,
+created first (`mkdir -p`: harmless when the build made it, and safe when a later step removed it); every path goes through `snippets.writable_path`,
 and each is a reason naming the evidence (file:line). Bounded: only files a COPY of the final stage
 brings into the working folder are read, each at most 256 KiB.
 """
@@ -75,7 +82,6 @@ class Found:
     path: str  # absolute, normalised, through snippets.writable_path
     after: int  # the last line that makes or fills it (0: made by the program itself)
     why: str
-    exists: bool = False  # the build surely made it by line `after` (no mkdir needed)
 
 
 class Runtime:
@@ -220,10 +226,10 @@ def found(an: Analysis, context: str | None, script: str | None, user: str,
     rt = Runtime(an, script, script_name)
     out: list[Found] = []
 
-    def add(rel: str, after: int, why: str, exists: bool = False) -> None:
+    def add(rel: str, after: int, why: str) -> None:
         path, bad = snippets.writable_path(posixpath.join(wd, rel))
         if bad is None and path not in [f.path for f in out]:
-            out.append(Found(path, after, f"{why}: handed to {user} with what is in it", exists))
+            out.append(Found(path, after, f"{why}: handed to {user} with what is in it"))
 
     _named_runtime(an, context, add)
     pkg = project_file(an, context, "package.json") if context else None

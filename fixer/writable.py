@@ -10,7 +10,9 @@ chain), which paths to hand to the user and what to move out of /root:
   from the build context, honouring `.dockerignore`): those recursively, they hold no code; and the
   absolute log folders the program's own configuration names (a configuration file a COPY brings
   from the build context, or src/main/resources of a JVM program's Maven/Gradle build): the program
-  creates or writes them at start;
+  creates or writes them at start; and the folders inside the working folder that the program's
+  framework writes at run time (`rundirs`: a dev server's node_modules/.cache, mix's _build, Rails'
+  tmp, a logs/ the build filled, ...), with what is in them;
 - `relocate_root(...)`: what the stage puts under /root (mode 0700: the new user cannot enter it)
   and still uses through ENV (`PATH=/root/.local/bin:$PATH`, `HOME=/root`), moved under the new
   user's home with the ENV set again there; only when nothing else names the old path.
@@ -132,7 +134,7 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str, 
                 known.recursive = True
                 out.reasons.append(f.why)
             elif known is None:
-                add(Path(f.path, recursive=True, create=not f.exists), f.why)
+                add(Path(f.path, recursive=True), f.why)
             out.after = max(out.after, f.after)
     if context is not None:
         found = _config_log_folders(context) if _runs_jvm(an) else []
