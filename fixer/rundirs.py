@@ -366,13 +366,17 @@ def _node(an: Analysis, pkg, rt: Runtime, add) -> None:
 # command, the build's command, project files, the folders it writes)
 _TOOLS = (
     ("mix", _MIX_RE, r"(?:^|[\s;&|])mix\s", ("mix.exs",), ("_build", "deps")),
+    ("Maven", lazyre.compile(r"(?:^|[\s;&|/\"'\[,])mvnw?[\"']?(?:\s*,\s*|\s+)[\"']?[\w-]"),
+     r"(?:^|[\s;&|/])mvnw?\s", ("pom.xml",), ("target",)),
 )
 
 
 def _build_tools(an: Analysis, context: str, rt: Runtime, add) -> None:
-    """A build tool run at start (`mix phx.server`) compiles into the folders of its project that the
-    build's own run of it filled. (Maven, Gradle and cargo run at start need more than their target
-    folder: their caches under root's home or a root-owned CARGO_HOME; not handed here.)"""
+    """A build tool run at start (`mix phx.server`, `mvn spring-boot:run`) compiles into the folders of
+    its project that the build's own run of it filled. (Maven's repository filled in root's home is
+    state-in-root-home's: the file is left; Gradle and cargo also write their caches at start,
+    GRADLE_USER_HOME and CARGO_HOME, which a file keeping them outside /root still leaves root's: not
+    handed here.)"""
     for name, start_rx, build_rx, files, folders in _TOOLS:
         if not start_rx.search(rt.text):
             continue

@@ -18,12 +18,21 @@ state is for the image's users, not only for its build:
   `source ~/.nvm/nvm.sh && nvm install ...`): the new user's shells look in the new user's home,
   where the tool is not.
 
+- a build tool the image runs at start (ENTRYPOINT/CMD or its script: `./mvnw cargo:run`, `mvn
+  spring-boot:run`, `gradle bootRun`, `sbt run`, `lein run`) that a step of the build already ran as
+  root: the build filled the tool's cache in root's home (Maven's and Leiningen's ~/.m2, Gradle's
+  ~/.gradle, sbt's ~/.sbt and ~/.ivy2) with the plugins and dependencies the start needs, and the
+  program it builds lands in its output folder; a new user's tool looks in its own home and
+  downloads everything again at every start (or fails offline, `-o`). Not when the file puts the
+  cache elsewhere (`-Dmaven.repo.local=/opt/m2`, `GRADLE_USER_HOME=/opt/gradle`, `-Dsbt.global.base`).
+
 A run line of the repository that mounts into root's home (`-v ~/.ssh:/root/.ssh`) is
 deployment-needs-root's.
 
 What does not fire: `git config --global` for other settings (build-time credentials, a name for
 commits the build makes), `--system` settings, a HOME the file sets elsewhere before the step, steps
-that run as another USER, a start-up line naming a path nothing in the build puts under `~`.
+that run as another USER, a start-up line naming a path nothing in the build puts under `~`, a build
+tool the build does not run (its cache is filled at start, in the new user's home).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import re
 from ... import lazyre
 
 NAME = "state-in-root-home"
-SUMMARY = "The build leaves what the image's users rely on in root's home (git's safe.directory, a tool sourced from ~ by /etc/profile.d): a new user's HOME is elsewhere."
+SUMMARY = "The build leaves what the image's users rely on in root's home (git's safe.directory, a tool sourced from ~ by /etc/profile.d, the cache of a build tool the image runs at start): a new user's HOME is elsewhere."
 EXAMPLE = ("FROM golang:1.23\nRUN git config --global --add safe.directory '*'\nCOPY lint /usr/bin/lint\n"
            "ENTRYPOINT [\"lint\"]")
 
@@ -110,6 +119,48 @@ def _filled(runs, name: str, skip: str) -> bool:
     return any(rx.search(seg) and seg != skip for _, text in runs for seg in _segments(text))
 
 
+# build tools an image may run at start: (name, how it is called, the cache folder under ~)
+_TOOLS = (
+    ("Maven", r"mvnw?", ".m2"),
+    ("Gradle", r"gradlew?", ".gradle"),
+    ("sbt", r"sbt", ".sbt"),
+    ("Leiningen", r"lein", ".m2"),
+)
+# the file puts the tool's cache outside root's home
+_ELSEWHERE_RE = lazyre.compile(r"(?:maven\.repo\.local|GRADLE_USER_HOME|sbt\.global\.base|sbt\.ivy\.home|"
+                               r"LEIN_HOME|MAVEN_USER_HOME)[\s=\"']+(?!/root\b)(?:/|\$)")
+
+
+def _called(tool: str) -> re.Pattern:
+    return re.compile(r"(?:^|[\s;&|/\"'\[,(])" + tool + r"(?=[\"']?(?:\s|,|$|\]))", re.M)
+
+
+def _tool_at_start(ctx, runs) -> tuple[str, str, int, str] | None:
+    """(tool, where the start runs it, the build's line that ran it as root, cache) when the image runs
+    a build tool at start that the build already ran as root with root's home."""
+    from ...evidence import program
+
+    an = ctx.an
+    starts = [(f"line {i.start_line}", i.original) for i in (an.entrypoint, an.cmd) if i is not None]
+    if not starts:
+        return None
+    prog = an.entrypoint or an.cmd
+    found = ctx.script(program(prog)[0])
+    if found is not None:
+        starts.append((found[0], found[2]))
+    whole = "\n".join(i.original for st in an.chain for i in st.instructions)
+    for name, tool, cache in _TOOLS:
+        rx = _called(tool)
+        where = next((w for w, text in starts if rx.search(text)), None)
+        if where is None:
+            continue
+        built = next((line for line, text in runs if rx.search(text)), None)
+        if built is None or _ELSEWHERE_RE.search(whole) or any(_ELSEWHERE_RE.search(t) for _, t in starts):
+            continue
+        return name, where, built, cache
+    return None
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     runs = list(_root_runs(an))
@@ -119,6 +170,13 @@ def check(ctx) -> str | None:
         return (f"line {line}: `git config --global ... safe.directory` writes root's ~/.gitconfig (/root/.gitconfig), "
                 f"which lets git work on repositories mounted into the container; a new user's git reads its own home "
                 f"and would refuse them; set it with `git config --system` (/etc/gitconfig) to make the file fixable")
+    tool = _tool_at_start(ctx, runs)
+    if tool:
+        name, where, built, cache = tool
+        return (f"{where} runs {name} at start, which line {built} already ran as root: the build filled {name}'s cache "
+                f"~/{cache} in root's home (/root/{cache}) with what the start needs; a new user's {name} looks in its own "
+                f"home and downloads it all again at every start (or fails offline); build the program in the image, or "
+                f"keep the cache outside /root, to make the file fixable")
     got = _startup_home(runs)
     if got:
         line, startup, name = got
