@@ -74,6 +74,8 @@ _LARAVEL_RUN_RE = lazyre.compile(r"(?:^|[\s;&|/\"'\[,])(?:php-fpm[\d.]*|artisan|
 _DJANGO_RUN_RE = lazyre.compile(r"manage\.py|\b(?:gunicorn|uwsgi|daphne|uvicorn|hypercorn)\b|django-admin")
 _COLLECT_RE = lazyre.compile(r"\bcollectstatic\b")
 _SERVER_JS_RE = lazyre.compile(r"(?:^|[\s\"'\[,])(?:\./)?server\.js\b")
+_STATIC_NAMES = frozenset(("static", "staticfiles", "static_root", "static-root", "collected_static", "collectstatic",
+                           "assets"))
 _DJANGO_SETTING_RE = lazyre.compile(r"^(STATIC_ROOT|MEDIA_ROOT)\s*=\s*(.+?)\s*(?:#.*)?$", re.M)
 
 
@@ -478,6 +480,7 @@ def _django(an: Analysis, context: str, rt: Runtime, add) -> None:
                     settings.append((os.path.relpath(c, base).replace(os.sep, "/"), text))
     except OSError:
         return
+    static = False
     for rel, text in settings[:20]:
         for m in _DJANGO_SETTING_RE.finditer(text):
             key, value = m.group(1), m.group(2)
@@ -487,9 +490,18 @@ def _django(an: Analysis, context: str, rt: Runtime, add) -> None:
             if folder is None:
                 continue
             what = "collects the static files into" if key == "STATIC_ROOT" else "stores uploads in"
+            static = static or key == "STATIC_ROOT"
             add(posixpath.relpath(folder, an.workdir) if _inside(folder, an.workdir) else folder,
                 _made(an, folder), f"{rel}:{_line_of(text, m.group(0))}: {key}: Django {what} {folder} at run time "
                                    f"({rt.where(_COLLECT_RE if key == 'STATIC_ROOT' else _DJANGO_RUN_RE)} starts it)")
+    if not static and _COLLECT_RE.search(rt.text):
+        # STATIC_ROOT not readable (from the environment): the folder the build made for it, empty
+        wd = an.workdir.rstrip("/")
+        for d, line in an.made_dirs:
+            if posixpath.dirname(d) == wd and posixpath.basename(d) in _STATIC_NAMES and not any(
+                    _inside(dest.rstrip("/"), d) for dest, _, _ in an.copy_dests):
+                add(posixpath.basename(d), line, f"line {line} makes {d} and {rt.where(_COLLECT_RE)} collects Django's "
+                                                 "static files at start (STATIC_ROOT)")
 
 
 def _django_folder(value: str, wd: str) -> str | None:

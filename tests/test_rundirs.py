@@ -99,3 +99,17 @@ def test_a_project_at_the_repository_root_built_with_f(tmp_path):
     result = fix(deploy, data)
     assert "chown -R 10001:10001 /srv/shop/collected" in result.output.decode(), result.output.decode()
     assert any(r.startswith("shop/settings.py:2: STATIC_ROOT") for r in result.reasons), result.reasons
+
+
+def test_collectstatic_into_a_folder_the_build_made(tmp_path):
+    """STATIC_ROOT from the environment: the folder the build made for it goes over."""
+    (tmp_path / "manage.py").write_text("import django\n")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "settings.py").write_text('import os\nSTATIC_ROOT = os.environ["STATIC_ROOT"]\n')
+    (tmp_path / "start.sh").write_text("#!/bin/sh\npython manage.py migrate\npython manage.py collectstatic --noinput\n"
+                                       "exec gunicorn site.wsgi\n")
+    data = (b"FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install django gunicorn && mkdir -p /app/static\n"
+            b"ENV STATIC_ROOT=/app/static\nENTRYPOINT [\"sh\", \"start.sh\"]\n")
+    result = fix(tmp_path, data)
+    assert "chown -R 10001:10001 /app/static" in result.output.decode(), result.output.decode()
+    assert any("start.sh:3 collects Django's static files" in r for r in result.reasons), result.reasons
