@@ -26,6 +26,13 @@ state is for the image's users, not only for its build:
   downloads everything again at every start (or fails offline, `-o`). Not when the file puts the
   cache elsewhere (`-Dmaven.repo.local=/opt/m2`, `GRADLE_USER_HOME=/opt/gradle`, `-Dsbt.global.base`).
 
+- a virtual environment outside /root built on an interpreter the build installed into root's home
+  (`uv python install 3.10 && uv venv -p 3.10 /opt/app/.venv`, `pyenv install` then `python -m
+  venv`): the environment's `bin/python` is a link to the interpreter under /root
+  (~/.local/share/uv/python, ~/.pyenv/versions), which a new user cannot reach, and the image uses
+  the environment (its path on PATH, in ENTRYPOINT/CMD or the entrypoint script, `uv run`). Not when
+  the file installs interpreters outside /root (`UV_PYTHON_INSTALL_DIR`, `PYENV_ROOT`).
+
 A run line of the repository that mounts into root's home (`-v ~/.ssh:/root/.ssh`) is
 deployment-needs-root's.
 
@@ -42,7 +49,7 @@ import re
 from ... import lazyre
 
 NAME = "state-in-root-home"
-SUMMARY = "The build leaves what the image's users rely on in root's home (git's safe.directory, a tool sourced from ~ by /etc/profile.d, the cache of a build tool the image runs at start): a new user's HOME is elsewhere."
+SUMMARY = "The build leaves what the image's users rely on in root's home (git's safe.directory, a tool sourced from ~ by /etc/profile.d, the cache of a build tool the image runs at start, the interpreter of a virtual environment): a new user's HOME is elsewhere."
 EXAMPLE = ("FROM golang:1.23\nRUN git config --global --add safe.directory '*'\nCOPY lint /usr/bin/lint\n"
            "ENTRYPOINT [\"lint\"]")
 
@@ -161,6 +168,40 @@ def _tool_at_start(ctx, runs) -> tuple[str, str, int, str] | None:
     return None
 
 
+_PY_INSTALL_RE = lazyre.compile(r"(?:^|[\s/])(?:uv\s+python\s+install|pyenv\s+install)\b")
+_VENV_RE = lazyre.compile(r"(?:^|[\s/])(?:uv\s+(?:venv|sync)|virtualenv|python[\d.]*\s+-m\s+venv)\b(.*)")
+_PY_ELSEWHERE_RE = lazyre.compile(r"\b(?:UV_PYTHON_INSTALL_DIR|PYENV_ROOT)[\s=\"']+(?!/root\b)(?:/|\$)|"
+                                  r"--python-preference[\s=]+(?:only-)?system")
+
+
+def _venv_on_root_python(ctx, runs) -> tuple[int, int, str] | None:
+    """(the line that installs the interpreter into root's home, the line that builds a virtual
+    environment on it, the environment) when the image uses that environment."""
+    an = ctx.an
+    whole = "\n".join(i.original for st in an.chain for i in st.instructions)
+    if _PY_ELSEWHERE_RE.search(whole):
+        return None
+    installed = None
+    for line, text in runs:
+        for seg in _segments(text):
+            if installed is None and _PY_INSTALL_RE.search(seg):
+                installed = line
+                continue
+            m = _VENV_RE.search(seg) if installed is not None else None
+            if m is None:
+                continue
+            args = [w for w in m.group(1).split() if not w.startswith("-") and "=" not in w and not re.fullmatch(r"[\d.]+", w)]
+            venv = args[0] if args else ".venv"
+            if venv.startswith(("/root", "~", "$HOME")):
+                continue
+            used = [i.original for i in (an.entrypoint, an.cmd) if i is not None]
+            used += [i.original for st in an.chain for i in st.instructions if i.cmd == "env"]
+            name = venv.rstrip("/")
+            if any(name in u or re.search(r"\buv\s+run\b|\.venv/bin", u) for u in used):
+                return installed, line, name
+    return None
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     runs = list(_root_runs(an))
@@ -177,6 +218,13 @@ def check(ctx) -> str | None:
                 f"~/{cache} in root's home (/root/{cache}) with what the start needs; a new user's {name} looks in its own "
                 f"home and downloads it all again at every start (or fails offline); build the program in the image, or "
                 f"keep the cache outside /root, to make the file fixable")
+    venv = _venv_on_root_python(ctx, runs)
+    if venv:
+        installed, made, name = venv
+        return (f"line {installed} installs a Python interpreter into root's home (~/.local/share/uv/python, "
+                f"~/.pyenv) and line {made} builds the virtual environment {name} on it, which the image uses: its "
+                f"bin/python links into /root (mode 0700), which a new user cannot reach; install the interpreter "
+                f"outside /root (UV_PYTHON_INSTALL_DIR, PYENV_ROOT) to make the file fixable")
     got = _startup_home(runs)
     if got:
         line, startup, name = got
