@@ -141,8 +141,7 @@ def result_for(ctx, decision, data: bytes) -> Result:
                                      f"user's ({e}); align the manifest with the new USER")
     if result is None:
         result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
-                      script=found[2] if found else None,
-                          script_name=found[0] if found else None)
+                      script=found[2] if found else None, script_name=found[0] if found else None)
     if result.changed:
         result.reasons += deployed.reasons
         result.warnings += deployed.warnings

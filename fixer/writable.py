@@ -135,6 +135,10 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str, 
                 out.reasons.append(f.why)
             elif known is None:
                 add(Path(f.path, recursive=True), f.why)
+                if f.path not in seen:
+                    continue  # the file already hands it to a user of its own
+            else:
+                continue
             out.after = max(out.after, f.after)
     if context is not None:
         found = _config_log_folders(context) if _runs_jvm(an) else []
