@@ -174,6 +174,29 @@ _PY_ELSEWHERE_RE = lazyre.compile(r"\b(?:UV_PYTHON_INSTALL_DIR|PYENV_ROOT)[\s=\"
                                   r"--python-preference[\s=]+(?:only-)?system")
 
 
+# options of `uv venv`, `virtualenv` and `python -m venv` that take a value
+_VALUED = frozenset(("-p", "--python", "--prompt", "--index-url", "--extra-index-url", "--python-preference",
+                     "--link-mode", "--index-strategy", "--keyring-provider", "--exclude-newer", "-c", "--cache-dir",
+                     "--relocatable-prompt", "--activators", "--extra", "--group", "--package"))
+
+
+def _venv_path(command: str, rest: str, env: dict) -> str:
+    """The folder a `uv venv`, `virtualenv`, `python -m venv` or `uv sync` command makes its
+    environment in (`uv sync`: the project's .venv, or VIRTUAL_ENV with --active)."""
+    words = rest.split()
+    if re.search(r"\buv\s+sync\b", command):
+        return (env.get("VIRTUAL_ENV") or ".venv") if "--active" in words else ".venv"
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in _VALUED:
+            skip = True
+        elif not w.startswith("-"):
+            return w
+    return ".venv"
+
+
 def _venv_on_root_python(ctx, runs) -> tuple[int, int, str] | None:
     """(the line that installs the interpreter into root's home, the line that builds a virtual
     environment on it, the environment) when the image uses that environment."""
@@ -190,13 +213,12 @@ def _venv_on_root_python(ctx, runs) -> tuple[int, int, str] | None:
             m = _VENV_RE.search(seg) if installed is not None else None
             if m is None:
                 continue
-            args = [w for w in m.group(1).split() if not w.startswith("-") and "=" not in w and not re.fullmatch(r"[\d.]+", w)]
-            venv = args[0] if args else ".venv"
+            venv = _venv_path(m.group(0), m.group(1), an.env)
             if venv.startswith(("/root", "~", "$HOME")):
                 continue
             used = [i.original for i in (an.entrypoint, an.cmd) if i is not None]
             used += [i.original for st in an.chain for i in st.instructions if i.cmd == "env"]
-            name = venv.rstrip("/")
+            name = venv.rstrip("/") or venv
             if any(name in u or re.search(r"\buv\s+run\b|\.venv/bin", u) for u in used):
                 return installed, line, name
     return None
