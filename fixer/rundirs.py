@@ -269,7 +269,7 @@ def _shell_script(an: Analysis, context: str) -> tuple[str | None, str | None]:
 
 
 # what a folder directly inside the working folder is named when the program writes it at run time
-RUNTIME_NAMES = frozenset(("log", "logs", "tmp", "temp", "data", "cache", "run", "pids", "storage", "uploads", "upload",
+RUNTIME_NAMES = frozenset(("log", "logs", "tmp", "temp", "data", "cache", "pids", "storage", "uploads", "upload",
                            "media", "sessions", "state", "instance"))
 
 
