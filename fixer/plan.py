@@ -245,6 +245,10 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
     anchor = move_below(an, anchor, needs.after, "data copied into the working folder", result)
     for p in needs.paths:  # a folder made before the block exists; one made after is created first
         p.create = p.create and not (0 < p.line <= anchor.end_line)
+    deep = [p.path for p in needs.paths if p.recursive]
+    if deep:  # a folder that exists inside one handed over with what is in it goes with it
+        writable = [w for w in writable if isinstance(w, str) or w.recursive or w.create or not any(
+            w.path != d and w.path.startswith(d.rstrip("/") + "/") for d in deep)]
     if has_shell and needs.paths:  # files a build step makes in those folders (build_files)
         from . import build_files
 
