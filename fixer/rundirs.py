@@ -67,8 +67,8 @@ _INSTALL_RE = lazyre.compile(r"\b(?:npm\s+(?:ci|install|i)\b|yarn(?:\s+install)?
 _MIX_RE = lazyre.compile(r"(?:^|[\s;&|/\"'\[,])mix[\"']?(?:\s*,\s*|\s+)[\"']?(?!release\b|local\.)[a-z]")
 _RELEASE_RE = lazyre.compile(r"(?:^|[\s\"'\[,=])((?:\./|/)?[\w./-]*?/?bin/([\w-]+))[\"']?(?:\s*,\s*|\s+)[\"']?"
                              r"(start|foreground|daemon|console|start_iex|eval|rpc)\b")
-_RAILS_RUN_RE = lazyre.compile(r"(?:^|[\s;&|/\"'\[,])(?:rails|puma|unicorn|thrust|passenger|rackup|falcon)\b")
-_RAILS_GEM_RE = lazyre.compile(r"""^\s*gem\s+["'](?:rails|railties)["']""", re.M)
+_RAILS_RUN_RE = lazyre.compile(r"(?:^|[\s;&|/\"'\[,])(?:rails|puma|unicorn|thrust|passenger|rackup|falcon)\b(?![/.-])")
+_RAILS_GEM_RE = lazyre.compile(r"""^[ \t]*gem\s+["'](?:rails|railties)["']""", re.M)
 _LARAVEL_RUN_RE = lazyre.compile(r"(?:^|[\s;&|/\"'\[,])(?:php-fpm[\d.]*|artisan|octane|frankenphp|php\s+-S|"
                                  r"apache2-foreground|rr\s+serve|supervisord)\b")
 _DJANGO_RUN_RE = lazyre.compile(r"manage\.py|\b(?:gunicorn|uwsgi|daphne|uvicorn|hypercorn)\b|django-admin")
@@ -134,17 +134,20 @@ def project_file(an: Analysis, context: str, rel: str) -> tuple[str, str, int, s
     top = find_repo_root(context) if found is None else None
     if top and os.path.realpath(top) != os.path.realpath(context):
         found = _project_file(an, top, rel)
-    if found is None:  # copied from a build stage (`COPY --from=build /app/package.json ./`): the context's
+    if found is None:  # copied from a build stage (`COPY --from=build /app/package.json ./`, or the whole
+        # project, `COPY --from=build /rails /rails`): the context's (or the repository root's)
         line = _copied_from_stage(an, rel)
-        text = _read(os.path.join(context, rel), os.path.realpath(context)) if line else None
-        if text is not None:
-            found = (text, rel, line, os.path.join(context, rel))
+        for folder in (context, top) if line else ():
+            text = _read(os.path.join(folder, rel), os.path.realpath(folder)) if folder else None
+            if text is not None:
+                return text, rel, line, os.path.join(folder, rel)
     return found
 
 
 def _copied_from_stage(an: Analysis, rel: str) -> int:
     """The line of a `COPY --from=STAGE .../rel ./` that puts a file named like `rel` at `rel` under
-    the working folder (0: none)."""
+    the working folder, or of one that copies a whole folder onto the working folder (`COPY
+    --from=build /rails /rails`: the project built in that stage) (0: none)."""
     want = posixpath.join(an.workdir, rel)
     for inst in an.final.instructions:
         if inst.cmd not in ("copy", "add") or inst.flag("from") is None or not inst.value or len(inst.value) < 2:
@@ -153,6 +156,9 @@ def _copied_from_stage(an: Analysis, rel: str) -> int:
         dest = posixpath.normpath(dest if dest.startswith("/") else posixpath.join(an.workdir, dest))
         for src in inst.value[:-1]:
             if posixpath.basename(src.rstrip("/")) == posixpath.basename(rel) and dest in (want, posixpath.dirname(want)):
+                return inst.start_line
+            # the whole project: a folder (no file extension) copied onto the working folder
+            if dest == an.workdir.rstrip("/") and "$" not in src and "." not in posixpath.basename(src.rstrip("/")):
                 return inst.start_line
     return 0
 
@@ -249,22 +255,31 @@ _SHELLS = ("sh", "bash", "dash", "ash", "zsh")
 
 
 def _shell_script(an: Analysis, context: str) -> tuple[str | None, str | None]:
-    """The text of the script a shell runs at start (`ENTRYPOINT ["sh", "entrypoint.sh"]`), when a
-    COPY brought it from the build context."""
+    """The text and name of the script the image starts, when the plan could not read it: the one a
+    shell runs (`ENTRYPOINT ["sh", "entrypoint.sh"]`), or a program inside the working folder
+    (`ENTRYPOINT bin/start`) that the project copied there brings (from the build context, or
+    through a build stage that copied the whole project)."""
     from .evidence import context_script
 
     for inst in (an.entrypoint, an.cmd):
-        if inst is None or not inst.json:
+        if inst is None:
             continue
-        argv = [w for w in inst.value if not w.startswith("-")]
-        if len(argv) >= 2 and posixpath.basename(argv[0]) in _SHELLS and "$" not in argv[1]:
-            path = posixpath.normpath(posixpath.join(an.workdir, argv[1]))
-            got = project_file(an, context, posixpath.relpath(path, an.workdir)) if _inside(path, an.workdir) else None
-            if got is not None:
-                return got[0], got[1]
-            got = context_script(an, argv[1], context)
-            if got is not None:
-                return got[2], os.path.relpath(got[0], context).replace(os.sep, "/")
+        argv = [w for w in (inst.value if inst.json else inst.args.split()) if not w.startswith("-")]
+        if len(argv) >= 2 and posixpath.basename(argv[0]) in _SHELLS:
+            prog = argv[1]
+        elif argv and posixpath.basename(argv[0]) not in _SHELLS:
+            prog = argv[0]
+        else:
+            continue
+        if "$" in prog:
+            continue
+        path = posixpath.normpath(posixpath.join(an.workdir, prog))
+        got = project_file(an, context, posixpath.relpath(path, an.workdir)) if _inside(path, an.workdir) else None
+        if got is not None:
+            return got[0], got[1]
+        got = context_script(an, prog, context)
+        if got is not None:
+            return got[2], os.path.relpath(got[0], context).replace(os.sep, "/")
     return None, None
 
 
@@ -431,7 +446,7 @@ def _rails(an: Analysis, context: str, rt: Runtime, add) -> None:
     gemfile = project_file(an, context, "Gemfile")
     if gemfile is None or not _RAILS_GEM_RE.search(gemfile[0]) or not _RAILS_RUN_RE.search(rt.text):
         return
-    where = f"{gemfile[1]}:{_line_of(gemfile[0], 'rails')}"
+    where = f"{gemfile[1]}:{gemfile[0].count(chr(10), 0, _RAILS_GEM_RE.search(gemfile[0]).start()) + 1}"
     after = _made(an, an.workdir)
     folders = ["tmp", "log", "storage"]
     db = project_file(an, context, "config/database.yml")
