@@ -133,14 +133,15 @@ def result_for(ctx, decision, data: bytes) -> Result:
     if deployed.uid is not None:
         try:
             result = plan(ctx.df, ctx.an, data, replace(options, uid=deployed.uid, gid=options.gid or deployed.gid),
-                          decision.forced, context=ctx.context, path=ctx.path, script=found[2] if found else None)
+                          decision.forced, context=ctx.context, path=ctx.path, script=found[2] if found else None,
+                          script_name=found[0] if found else None)
         except DockerfixError as e:  # the base image has that id for another user: the default ids, and say so
             deployed.reasons = [r for r in deployed.reasons if "runAsUser" not in r]
             deployed.warnings.append(f"the deployment runs the image as uid {deployed.uid}, which cannot be the new "
                                      f"user's ({e}); align the manifest with the new USER")
     if result is None:
         result = plan(ctx.df, ctx.an, data, options, decision.forced, context=ctx.context, path=ctx.path,
-                      script=found[2] if found else None)
+                      script=found[2] if found else None, script_name=found[0] if found else None)
     if result.changed:
         result.reasons += deployed.reasons
         result.warnings += deployed.warnings
@@ -198,11 +199,12 @@ def _root_line(an: Analysis) -> int:
 
 
 def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(), context: str | None = None,
-         path: str | None = None, script: str | None = None) -> Result:
+         path: str | None = None, script: str | None = None, script_name: str | None = None) -> Result:
     """Where the user block goes and what it says, for a final stage that runs as root and that
     the decide step chose to fix (`forced`: the rules overridden with --force, as warnings;
     `context`, `path`: the build context and the Dockerfile, where data copied into the working
-    folder is read; `script`: the text of the entrypoint script, when read from the context)."""
+    folder is read; `script`: the text of the entrypoint script, when read from the context, and
+    `script_name` its path there)."""
     from . import writable as program_writes
 
     u = an.user
@@ -233,21 +235,26 @@ def plan(df: Dockerfile, an: Analysis, data: bytes, options: Options, forced=(),
     writable: list = list(writable_paths(an, options, result))
     needs = program_writes.Needs()
     if has_shell:
-        needs = program_writes.needs(an, context, path, "the new user")
+        needs = program_writes.needs(an, context, path, "the new user", script, script_name)
         result.reasons += needs.reasons
         result.warnings += needs.warnings
         # the working folder and the folders made for data first, then VOLUMEs and --writable
         writable = [p for p in needs.paths if not p.recursive and p.line] + [
             p for p in writable if p not in {q.path for q in needs.paths}] + [
-            p for p in needs.paths if not p.line]
+            p for p in needs.paths if p.recursive or not p.line]
     anchor = move_below(an, anchor, needs.after, "data copied into the working folder", result)
     for p in needs.paths:  # a folder made before the block exists; one made after is created first
         p.create = p.create and not (0 < p.line <= anchor.end_line)
+    deep = [p.path for p in needs.paths if p.recursive]
+    if deep:  # a folder that exists inside one handed over with what is in it goes with it
+        writable = [w for w in writable if isinstance(w, str) or w.recursive or w.create or not any(
+            w.path != d and w.path.startswith(d.rstrip("/") + "/") for d in deep)]
     if has_shell and needs.paths:  # files a build step makes in those folders (build_files)
         from . import build_files
 
-        made = build_files.created(an, [w if isinstance(w, str) else w.path for w in writable], anchor.end_line,
-                                   "the new user")
+        # (a folder handed over with what is in it needs no file of its own)
+        made = build_files.created(an, [w if isinstance(w, str) else w.path for w in writable
+                                        if isinstance(w, str) or not w.recursive], anchor.end_line, "the new user")
         writable += [program_writes.Path(f, create=False) for f, _, _ in made.files]
         result.reasons += made.reasons
         result.warnings += made.warnings

@@ -10,7 +10,9 @@ chain), which paths to hand to the user and what to move out of /root:
   from the build context, honouring `.dockerignore`): those recursively, they hold no code; and the
   absolute log folders the program's own configuration names (a configuration file a COPY brings
   from the build context, or src/main/resources of a JVM program's Maven/Gradle build): the program
-  creates or writes them at start;
+  creates or writes them at start; and the folders inside the working folder that the program's
+  framework writes at run time (`rundirs`: a dev server's node_modules/.cache, mix's _build, Rails'
+  tmp, a logs/ the build filled, ...), with what is in them;
 - `relocate_root(...)`: what the stage puts under /root (mode 0700: the new user cannot enter it)
   and still uses through ENV (`PATH=/root/.local/bin:$PATH`, `HOME=/root`), moved under the new
   user's home with the ENV set again there; only when nothing else names the old path.
@@ -67,8 +69,10 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) -> Needs:
-    """The paths the program of the final stage writes, beyond VOLUMEs and --writable."""
+def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str, script: str | None = None,
+          script_name: str | None = None) -> Needs:
+    """The paths the program of the final stage writes, beyond VOLUMEs and --writable (`script`:
+    the text of the entrypoint script, when read from the build context; `script_name`: its path)."""
     out = Needs()
     if not runs_program(an):
         return out
@@ -121,6 +125,21 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str) 
                 f"line {line}: the build context brings the data {what} {posixpath.basename(norm)} into "
                 f"{an.workdir}: handed to {user}" + (" with what is in it" if is_dir else ""))
             out.after = max(out.after, line)
+    if wline is not None:  # folders the program's framework writes inside its working folder (rundirs)
+        from . import rundirs
+
+        for f in rundirs.found(an, context, script, user, script_name):
+            known = next((p for p in out.paths if p.path == f.path), None)
+            if known is not None and not known.recursive:  # a folder made for data: what the build put in it too
+                known.recursive = True
+                out.reasons.append(f.why)
+            elif known is None:
+                add(Path(f.path, recursive=True), f.why)
+                if f.path not in seen:
+                    continue  # the file already hands it to a user of its own
+            else:
+                continue
+            out.after = max(out.after, f.after)
     if context is not None:
         found = _config_log_folders(context) if _runs_jvm(an) else []
         for folder, where in _copied_config_log_folders(an, context):

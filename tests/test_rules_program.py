@@ -245,3 +245,15 @@ def test_a_child_of_the_image_named_after_the_repository_finds_its_variant(cli, 
     rep = report(cli, r / "examples" / "with-cli" / "Dockerfile")
     assert rep["rule"] == "inherited-entrypoint", rep
     assert rep["skipped"].startswith("line 1 builds FROM acme/pgext:16, which 16/Dockerfile of this repository builds"), rep
+def test_state_in_root_home_reads_where_a_command_makes_its_environment():
+    """state-in-root-home's virtual environments: options with values are skipped, `uv sync` makes
+    the project's .venv, or VIRTUAL_ENV's with --active."""
+    from fixer.rules.program.root_home_state import _venv_path
+
+    env = {"VIRTUAL_ENV": "/usr/src/.venv/"}
+    assert _venv_path("uv venv", " -p 3.10 /home/app/.venv", {}) == "/home/app/.venv"
+    assert _venv_path("uv venv", " --seed --python python3.12 /opt/env", {}) == "/opt/env"
+    assert _venv_path("uv venv", "", {}) == ".venv"
+    assert _venv_path("python3 -m venv", " /opt/venv", {}) == "/opt/venv"
+    assert _venv_path("uv sync", " --frozen --extra gen --active", env) == "/usr/src/.venv/"
+    assert _venv_path("uv sync", " --frozen --extra gen", env) == ".venv"
