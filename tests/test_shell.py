@@ -452,3 +452,18 @@ def test_proves_root(script, needle):
 @pytest.mark.parametrize("script", PROVES_NOTHING)
 def test_proves_nothing(script):
     assert analyze_shell(script, ROOT_DIR).proofs == []
+
+
+def test_a_pipeline_of_escaped_blanks_is_not_handed_to_tree_sitter():
+    """`X \\ | \\ | X \\ | ...`: tree-sitter-bash's parse time grows exponentially with such a
+    pipeline (found by the fuzzer: minutes for 2 KB) and holds the interpreter; the script is read
+    as unreadable (assumed to need root) at once instead."""
+    import time
+
+    from fixer.pipeline import fix
+
+    script = "apt-get update \\ | \\ | " + "apt-get update \\ | " * 60 + "apt-get update && apt-get install -y curl"
+    started = time.monotonic()
+    result = fix(f"FROM debian:12\nRUN {script}\nCMD [\"curl\"]\n".encode())
+    assert time.monotonic() - started < 5
+    assert any("a chain of escaped blanks" in r for r in result.reasons), result.reasons
