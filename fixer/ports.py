@@ -51,7 +51,8 @@ def _low(port: str) -> int | None:
     return int(port) if is_number(port) and 0 < int(port) < 1024 else None
 
 
-def _to(port: int) -> int:
+def unprivileged(port: int) -> int:
+    """The port suggested for `port` (80 -> 8080, 443 -> 8443)."""
     return 8000 + port
 
 
@@ -64,7 +65,7 @@ def _url_ports(value: str) -> list[tuple[int, str]]:
             continue
         port = _low(m.group(3)) if m.group(3) else (443 if m.group(1) == "https" else 80)
         if port:
-            new = f"{m.group(1)}://{m.group(2)}:{_to(port)}"
+            new = f"{m.group(1)}://{m.group(2)}:{unprivileged(port)}"
             out.append((port, value.replace(url.strip(), new)))
     return out
 
@@ -92,7 +93,7 @@ def _env_findings(an) -> list[tuple[int, str, str | None]]:
         ports = [p for p in re.split(r"[;,\s]+", value) if p]
         low = [p for p in ports if _low(p)]
         if low:
-            new = ";".join(str(_to(int(p))) if _low(p) else p for p in ports)
+            new = ";".join(str(unprivileged(int(p))) if _low(p) else p for p in ports)
             found.append((int(low[0]), where, f"{fix}ENV {name}={new}"))
     return found
 
@@ -104,12 +105,12 @@ def _option_findings(where: str, text: str) -> list[tuple[int, str, str | None]]
             port = _low(m.group("port"))
             if port:
                 found.append((port, f"{where} passes `{m.group('opt')}{m.group('sep')}{m.group('port')}`",
-                              f"`{m.group('opt')}{m.group('sep')}{_to(port)}`"))
+                              f"`{m.group('opt')}{m.group('sep')}{unprivileged(port)}`"))
         else:
             port = _low(m.group("port2"))
             if port:
                 shown = f"{m.group('opt2')}{m.group('sep2')}{m.group('host')}:"
-                found.append((port, f"{where} passes `{shown}{m.group('port2')}`", f"`{shown}{_to(port)}`"))
+                found.append((port, f"{where} passes `{shown}{m.group('port2')}`", f"`{shown}{unprivileged(port)}`"))
     return found
 
 
@@ -150,7 +151,7 @@ def _config_findings(ctx) -> list[tuple[int, str, str | None]]:
                     n = text.count("\n", 0, m.start("port")) + 1
                     said = (m.group("pre") + m.group("port")).strip()
                     found.append((port, f"line {copy_line}: {got[0]}:{n}, copied here, says `{said}`",
-                                  f"`{(m.group('pre') + str(_to(port))).strip()}`"))
+                                  f"`{(m.group('pre') + str(unprivileged(port))).strip()}`"))
     return found
 
 
@@ -192,11 +193,11 @@ def warnings(ctx) -> list[str]:
         also = ""
         if port in ports:
             value, line = ports[port]
-            also = f", and EXPOSE {_to(port)}{value[len(str(port)):]} for EXPOSE {value} on line {line}"
+            also = f", and EXPOSE {unprivileged(port)}{value[len(str(port)):]} for EXPOSE {value} on line {line}"
         out.append(f"{where}: port {port} is {WHY}; change it to {change}{also}")
     named = {port for port, _, _ in found}
     for port, (value, line) in sorted(ports.items(), key=lambda kv: kv[1][1]):
         if port not in named:
             out.append(f"line {line}: EXPOSE {value}: port {port} is {WHY}; make the program listen on "
-                       f"{_to(port)} and change it to EXPOSE {_to(port)}{value[len(str(port)):]}")
+                       f"{unprivileged(port)} and change it to EXPOSE {unprivileged(port)}{value[len(str(port)):]}")
     return out

@@ -156,7 +156,7 @@ class Repository:
     yaml_left: int = 80  # the YAML parsing budget (readers.MAX_YAML)
     _listing: dict = field(default_factory=dict, repr=False)
     _families: dict = field(default_factory=dict, repr=False)
-    _built: list = field(default_factory=list, repr=False)  # [(image paths, real Dockerfile path)], read once
+    _built: list | None = field(default=None, repr=False)  # [(image paths, real Dockerfile path)], read once
 
     # --- confinement ------------------------------------------------------------------------
 
@@ -342,26 +342,28 @@ class Repository:
             out += [(w, ref, passed) for _p, w, other, ref in self.froms if other == consumer and ref.lower() == name.lower()]
         return out
 
+    def builds_image(self, dockerfile: str, image: str) -> bool:
+        """Whether `image` names the image the repository builds from `dockerfile` (as its runs are
+        matched: without registry and tag; the repository's own name stands for `org/name`)."""
+        return _matches(image, self.image_paths_of(dockerfile))
+
     def builder_of(self, image: str, dockerfile: str) -> str | None:
         """The real path of the repository's other Dockerfile that builds the image named `image`
         (the first, in the repository's order), or None."""
         real = os.path.realpath(dockerfile)
-        if not self._built:
-            self._built.append(None)  # read: even a repository whose Dockerfiles build no named image
-            for rel in self.dockerfiles:
-                other = os.path.realpath(os.path.join(self.root, rel))
-                paths = self.image_paths_of(other)
-                if paths:
-                    self._built.append((paths, other))
-        for built in self._built[1:]:
-            if built[1] != real and _matches(image, built[0]):
-                return built[1]
+        if self._built is None:  # read once
+            self._built = [(paths, other) for other in (os.path.realpath(os.path.join(self.root, rel))
+                                                        for rel in self.dockerfiles)
+                           for paths in (self.image_paths_of(other),) if paths]
+        for paths, other in self._built:
+            if other != real and _matches(image, paths):
+                return other
         if not names_image(self, image):
             return None
         # the image named after the repository, which no build names (a Makefile that builds each
         # version folder by a parameter): the variant folder its tag names, else the first of the
         # family of variants the repository publishes under that name
-        tag = image.rsplit("/", 1)[-1].partition(":")[2].split("@")[0]
+        tag = image_tag(image)
         others = [d for d in self.dockerfiles if os.path.realpath(os.path.join(self.root, d)) != real]
         found = next((d for d in others if tag and tag in d.split("/")), None)
         found = found or next((d for d in others if self.family_of(os.path.join(self.root, d))), None)

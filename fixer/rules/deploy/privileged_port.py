@@ -59,7 +59,7 @@ def check(ctx) -> str | None:
         if found is None:
             continue
         port, where, change = found
-        to = f"change it to {change}" if change else f"make the program listen on {8000 + port}"
+        to = f"change it to {change}" if change else f"make the program listen on {portfacts.unprivileged(port)}"
         return (f"{r.where} runs it on Kubernetes, where a non-root user cannot bind port {port}, and {where}: "
                 f"{to} and the manifest's containerPort/targetPort in the same change (or set the pod's "
                 f"net.ipv4.ip_unprivileged_port_start sysctl), then run dockerfix again")

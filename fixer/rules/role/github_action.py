@@ -72,21 +72,11 @@ def action_for(repo, dockerfile: str) -> str | None:
                     continue
                 if image.startswith("docker://"):
                     # the image the repository publishes from this Dockerfile (`docker://org/tool:v2`)
-                    if _publishes(repo, target, image[len("docker://"):]):
+                    if repo.builds_image(target, image[len("docker://"):]):
                         return path
                 elif os.path.realpath(os.path.join(d, image)) == target:
                     return path
     return None
-
-
-def _publishes(repo, dockerfile: str, image: str) -> bool:
-    """`image` is the image the repository builds from `dockerfile` (its builds' and runs' names;
-    for the repository's main Dockerfile, an image named after the repository)."""
-    from ...repository import image_path
-
-    p = image_path(image)
-    paths = repo.image_paths_of(dockerfile)
-    return bool(p) and (p in paths or any("/" not in q and p.rsplit("/", 1)[-1] == q for q in paths))
 
 
 def check(ctx) -> str | None:
