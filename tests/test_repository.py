@@ -804,7 +804,7 @@ def test_the_docs_placeholder_for_the_callers_folder(cli, tmp_path, host, hit):
     rep = report(cli, r / "Dockerfile")
     assert (rep["rule"] == "tool-on-checkout") is hit, rep
     if hit:
-        assert rep["skipped"].startswith(f"README.md:3 runs it on the caller's checkout (-v {host}:/migrator/project)"), rep
+        assert rep["skipped"].startswith(f"README.md:3 runs it on a folder of the caller's (-v {host}:/migrator/project)"), rep
 # --- host devices, publish actions (issue 21, round 3) --------------------------------------
 
 def test_a_host_serial_device_passed_in_needs_root(cli, tmp_path):
@@ -1095,3 +1095,80 @@ def test_a_base_built_by_an_npm_script_under_its_own_tag(cli, tmp_path):
                                      "per package.json)"), rep
     rep = report(cli, r / "docker" / "Dockerfile")
     assert rep["rule"] == "deployment-needs-root", rep
+
+
+# --- session 5: more spellings of "run on the caller's files" ------------------------------------
+
+def test_checkout_mounted_at_the_same_path_is_a_tool(cli, tmp_path):
+    # `-v "$(pwd)":"$(pwd)" -w "$(pwd)"`: the caller's folder at its own path, the tool working in it
+    r = repo(tmp_path, {"proto/Dockerfile": TOOL, "proto/update.sh": (
+        "#!/bin/sh\ndocker build -t acme-protoc .\n"
+        'docker run --rm --volume "$(pwd):$(pwd)" --workdir "$(pwd)" acme-protoc --go_out=. api.proto\n')})
+    rep = report(cli, r / "proto" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("proto/update.sh:3 runs it on the caller's checkout"), rep["skipped"]
+
+
+def test_docker_run_quoted_in_an_alias_is_read():
+    _, runs = scan('alias gen="docker run -ti --rm -v .:/conf -w /conf acme/gen" # then: gen sync\n')
+    (r,) = runs
+    assert (r.image, r.mounts, r.workdir) == ("acme/gen", [(".", "/conf")], "/conf")
+
+
+def test_alias_running_the_image_on_the_checkout_is_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": TOOL, "README.md": (
+        "```sh\ndocker build -t acme/gen .\nalias gen=\"docker run -ti --rm -v .:/src -w /src acme/gen\"\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_readme_beside_a_dockerfile_builds_and_runs_it_on_a_home_folder(cli, tmp_path):
+    # a README in the Dockerfile's own folder: `docker build .` there builds it; a folder of the
+    # caller's home mounted over the tool's working folder, given a command, is the caller's files
+    tool = ("FROM node:22-alpine\nRUN npm install -g acme-runner\nWORKDIR /etc/runner\n"
+            'ENTRYPOINT ["acme-runner"]\n')
+    files = {"images/alpine/Dockerfile": tool, "images/alpine/README.md": (
+        "Build it:\n```\ndocker build -t acme/runner:alpine .\n```\nRun it:\n```\n"
+        'docker run --volume="/home/me/suites:/etc/runner" -t acme/runner:alpine run suite.json --export report.json\n'
+        "```\n")}
+    files.update({f"lib/deep/d{i}/notes.md": "notes\n" for i in range(5)})
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "images" / "alpine" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert "a folder of the caller's (-v /home/me/suites:/etc/runner)" in rep["skipped"], rep["skipped"]
+
+
+def test_dockerfiles_folder_holds_the_repositorys_image(cli, tmp_path):
+    # no Dockerfile at the root; `Dockerfiles/Dockerfile.alpine` is the image named after the
+    # repository (`acme/yamlcheck` for `yamlcheck-docker`), which the README runs on the checkout
+    root = tmp_path / "yamlcheck-docker"
+    root.mkdir()
+    r = repo(root, {"Dockerfiles/Dockerfile.alpine": TOOL.replace("/src", "/data"), "README.md": (
+        "```\ndocker run --rm -it -v $(pwd):/data acme/yamlcheck .\n```\n")})
+    rep = report(cli, r / "Dockerfiles" / "Dockerfile.alpine")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_a_folder_named_docker_beside_a_root_dockerfile_is_not_the_image(cli, tmp_path):
+    root = tmp_path / "yamlcheck"
+    root.mkdir()
+    r = repo(root, {"Dockerfile": APP, "docker/Dockerfile": TOOL.replace("/src", "/data"), "README.md": (
+        "```\ndocker run --rm -it -v $(pwd):/data acme/yamlcheck .\n```\n")})
+    rep = report(cli, r / "docker" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_matrix_entry_names_the_metadata_images(cli, tmp_path):
+    # one build-push step, a matrix entry per image: `name` in the tags, `context` in the build
+    wf = ("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        include:\n"
+          "          - name: docs\n            context: base\n          - name: docs-pdf\n            context: pdf\n"
+          "    steps:\n      - uses: actions/checkout@v4\n      - id: meta\n        uses: docker/metadata-action@v5\n"
+          "        with:\n          images: acme/${{ matrix.name }}\n"
+          "      - uses: docker/build-push-action@v6\n        with:\n          context: ${{ matrix.context }}\n"
+          "          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n")
+    tool = "FROM python:3.12-slim\nRUN pip install --no-cache-dir acme-docs\nWORKDIR /docs\n"
+    r = repo(tmp_path, {"base/Dockerfile": tool, "pdf/Dockerfile": tool, ".github/workflows/build.yml": wf,
+                        "README.md": "```\ndocker run --rm -v /path/to/doc:/docs acme/docs-pdf build -M pdf . _build\n```\n"})
+    rep = report(cli, r / "pdf" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert report(cli, r / "base" / "Dockerfile")["rule"] != "tool-on-checkout"

@@ -56,6 +56,8 @@ GENERIC_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container",
                              "builds", "ci", ".ci", "deploy", "deployment", "deployments", "dev", "prod", "src", "app",
                              "scripts", "tools", "test", "tests", "examples", "example", "infra", "ops", "k8s", ".github",
                              ".devcontainer", "release", "dist", "packaging", "hack", "contrib", "misc", "etc", "files"))
+# the folders that hold a repository's own image's Dockerfiles when none is at its root
+PACKAGING_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container", "containers", ".docker", "image"))
 DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
 CI_DIRS = (".github/workflows", ".circleci", ".buildkite")
 CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml",
@@ -251,9 +253,15 @@ class Repository:
         elif not paths:
             # no build names it: the image named after its folder under the repository's name
             # (`dev/frontend-build/Dockerfile` -> `squidex/frontend-build` in repository squidex)
-            folder = os.path.basename(os.path.dirname(os.path.realpath(dockerfile))).lower()
-            if folder and os.path.dirname(os.path.realpath(dockerfile)) != self.root and folder not in GENERIC_FOLDERS:
+            where = os.path.dirname(os.path.realpath(dockerfile))
+            folder = os.path.basename(where).lower()
+            if folder and where != self.root and folder not in GENERIC_FOLDERS:
                 paths = {f"{stem}/{folder}" for stem in self.stems()}
+            elif folder in PACKAGING_FOLDERS and os.path.dirname(where) == self.root and not any(
+                    "/" not in d for d in self.dockerfiles):
+                # no Dockerfile at the root, the repository's image kept in its `docker/` or
+                # `Dockerfiles/` folder (`Dockerfiles/Dockerfile.alpine`): the image named after it
+                paths = set(self.stems())
         return paths
 
     def main_dockerfile(self, dockerfile: str) -> bool:
@@ -658,6 +666,11 @@ def load(root: str, cheap: bool = False) -> Repository:
                 found.append((prio, depth, rel, kind))
     if queue:
         repo.warn(f"more than {max_dirs} folders: the repository was read in part")
+    # a README beside a Dockerfile says how that image is built and run: read with the top docs
+    beside = {posixpath.dirname(d) for d in repo.dockerfiles}
+    found = [(PRIORITY["ci"], depth, rel, kind) if kind == "doc" and posixpath.dirname(rel) in beside
+             and posixpath.basename(rel).lower().startswith("readme") else (prio, depth, rel, kind)
+             for prio, depth, rel, kind in found]
     found.sort()
     if len(found) > max_files:
         repo.warn(f"more than {max_files} files to read: the repository was read in part")

@@ -208,7 +208,8 @@ def _doc(repo, rel, text):
         p = image_path(m.group(1))
         if p and p != "scratch":
             repo.doc_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), m.group(1)))
-    _commands(repo, rel, text, (repo.root,), builds=True)
+    # `docker build -t org/app .` in a README beside a Dockerfile builds that one
+    _commands(repo, rel, text, (os.path.join(repo.root, posixpath.dirname(rel)), repo.root), builds=True)
     if "image:" in text and "```" in text:
         _doc_ci_images(repo, rel, text)
 
@@ -518,7 +519,9 @@ def _workflow(repo, rel, text):
                 variants = _matrix_variants(job) if "matrix." in str(w) else [{}]
                 seen = set()
                 for var in variants or [{}]:
-                    build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
+                    # the metadata step's image names take the same matrix entry as the build's inputs
+                    named = {k: [_matrix(i, var) for i in v] for k, v in meta.items()}
+                    build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, named,
                                         matrix, suffixes)
                     key = (build.dockerfile, tuple(build.tags), tuple(sorted(build.args.items()))) if build else None
                     if build and key not in seen:

@@ -55,7 +55,7 @@ SUMMARY = "The program must start as root: stock nginx/httpd/apache, s6 `/init`,
 EXAMPLE = "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/"
 
 # where a command starts: line start, after ; & | ( or `exec`/`then`/`do`/`sh -c`/`tini --`/`busybox`
-_AT = r"(?:^[ \t]*|[;&|(`]\s*|\b(?:exec|then|do|else|-c|--|busybox|nohup)\s+['\"]?)"
+_AT = r"(?:^[ \t]*|[;&|(`]\s*|(?:\b(?:exec|then|do|else|busybox|nohup)|(?<![\w-])(?:-c|--))\s+['\"]?)"
 _PATH = r"(?:/[\w.-]+)*/?"
 DAEMON_RE = lazyre.compile(
     _AT + _PATH + r"(?P<d>supervisord|runsvdir|sshd|crond|cron|dockerd|containerd|buildkitd"
@@ -120,7 +120,8 @@ SETUP_RES = (
     (lazyre.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
 )
 ID_ROOT_RE = lazyre.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
-CHOWN_RE = lazyre.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
+# chown, or `install -d -o OWNER` (which creates the folder and gives it an owner)
+CHOWN_RE = lazyre.compile(_AT + _PATH + r"(?:(?:chown|find\b[^\n]*-exec\s+chown)\b|install\b[^\n;&|]*\s(?:-o|--owner)[=\s]*\S)", re.M)
 SOCKET_RE = lazyre.compile(r"docker\.sock\b")
 # a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
 RUN_DIR_RE = lazyre.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
