@@ -158,3 +158,32 @@ def test_a_file_that_adds_something_is_not_this_rule(cli, tmp_path, text):
     f = tmp_path / "Dockerfile"
     f.write_text(text)
     assert report(cli, f)["rule"] != "adds-nothing"
+
+
+# --- test-input ----------------------------------------------------------------------------------
+
+RUN_PY = "FROM alpine:3.20\nRUN apk add --no-cache python3\nCOPY example.py /\nRUN python3 /example.py\n"
+
+
+@pytest.mark.parametrize("rel", ["tests/checks/resources/NoRootUser/fail/Dockerfile", "test/linters/docker/bad/Dockerfile",
+                                 "pkg/parser/testdata/multistage/Dockerfile", "src/__fixtures__/Dockerfile.node"])
+def test_a_linters_test_data_is_left(cli, tmp_path, rel):
+    r = repo(tmp_path, {rel: RUN_PY})
+    rep = report(cli, r / rel)
+    assert rep["rule"] == "test-input", rep
+    assert rep["skipped"].startswith(f"{rel} is in the repository's test data"), rep["skipped"]
+
+
+def test_a_test_image_the_repository_builds_is_fixed(cli, tmp_path):
+    rel = "tests/fixtures/server/Dockerfile"
+    r = repo(tmp_path, {rel: RUN_PY + 'CMD ["python3", "-m", "http.server", "8080"]\n', "tests/docker-compose.yml": (
+        "services:\n  server:\n    build: ./fixtures/server\n    ports: ['8080:8080']\n")})
+    rep = report(cli, r / rel)
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_dockerfile_in_tests_without_an_input_folder_is_not_test_data(cli, tmp_path):
+    rel = "tests/integration/Dockerfile"
+    r = repo(tmp_path, {rel: RUN_PY + 'CMD ["python3", "-m", "http.server", "8080"]\n'})
+    rep = report(cli, r / rel)
+    assert rep["rule"] != "test-input", rep

@@ -71,7 +71,7 @@ SOURCE_GENERATOR_RE = lazyre.compile(r"^[\w-]*dockerfiles?[\w-]*\.(?:clj|cljs|py
                                  r"|scala|cs|hs|ex|exs|groovy)$", re.I)
 TEMPLATE_RE = lazyre.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
                          r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
-VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
+VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:(?:\.|u)\d+)*(?:[.-][\w.-]+)?$")  # 1.2, 3.11-slim, 8u144 (Java)
 TARGET_VAR_RE = lazyre.compile(r"\$\{?(\w+)\}?")
 FROM_RE = lazyre.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
 COPY_FROM_RE = lazyre.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)

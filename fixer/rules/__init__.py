@@ -29,6 +29,7 @@ ORDER = (
     "platform.wasm_module",
     "platform.base_arg_no_shell",
     "role.generated_file",
+    "role.test_input",
     "role.not_a_runtime_stage",
     "role.build_only",
     "owner.root_on_purpose",

@@ -23,7 +23,9 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
   script): the socket is root:docker 0660 on the host.
 
 Also:
-- the same root-only work in ENTRYPOINT/CMD itself (`sh -c 'cat hosts >> /etc/hosts; ...'`);
+- the same root-only work in ENTRYPOINT/CMD itself (`sh -c 'cat hosts >> /etc/hosts; ...'`,
+  `["sh", "-c", "chown -R node /app/data && node server.js"]`: the chown fails as another user
+  and `&&` keeps the program from starting); `install -d -o OWNER` changes owners as chown does;
 - a socket or pid file directly in `/run` or `/var/run` (`--control unix:/var/run/control.unit.sock`,
   `--pid /run/x.pid`): only root can create files there;
 - a usage comment that runs the image the file builds (`docker build -t NAME` in its comments, or

@@ -13,6 +13,8 @@ themselves). The rule fires when
   curl` with no CMD is still fixed) (an `*entrypoint*` wrapper in front of the CMD is fine),
   and nothing copied from the build context looks like an application: only files into system
   folders (/usr, /etc, /opt/<tool>/bin...) or single files at `/` (a licence, an entrypoint).
+  Instead of a toolchain's environment, being one of the repository's per-version variants
+  (`12.0.1/Dockerfile` beside `17.0.2/Dockerfile`) says the same: a runtime published per version.
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
@@ -140,6 +142,13 @@ def says_base(ctx) -> str | None:
     return None
 
 
+def _version_folder(ctx) -> str | None:
+    """The version folder when the Dockerfile is one of the repository's per-version variants."""
+    if ctx.repository is None or ctx.path is None:
+        return None
+    return ctx.repository.variant_layout(ctx.path)
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     if (an.base_image or "").split(":")[0] == "scratch":
@@ -171,6 +180,10 @@ def check(ctx) -> str | None:
         key, line = toolchain_env(an)
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
+    elif repl_base(an.base_image or an.chain[0].image_raw) and _version_folder(ctx):
+        what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
+                f"starts a shell or REPL) and is one of the repository's per-version variants (folder "
+                f"{_version_folder(ctx)}/ beside other versions): a runtime published for each version")
     else:
         return None  # the base image's own program runs
     if app_copy(an) is not None or stage_copy(ctx) is not None:
