@@ -39,6 +39,7 @@ ORDER = (
     "program.needs_root_home",
     "program.root_home_state",
     "program.owner_only_exec",
+    "program.volume_without_shell",
     "program.inherited_entrypoint",
     "deploy.needs_root",
     "deploy.tool_on_checkout",
