@@ -1172,3 +1172,65 @@ def test_matrix_entry_names_the_metadata_images(cli, tmp_path):
     rep = report(cli, r / "pdf" / "Dockerfile")
     assert rep["rule"] == "tool-on-checkout", rep
     assert report(cli, r / "base" / "Dockerfile")["rule"] != "tool-on-checkout"
+
+
+# --- session 5: volumes the deployment keeps ------------------------------------------------------
+
+def test_named_volume_on_a_folder_the_image_lacks_is_handed_over(cli, tmp_path):
+    # compose builds the image and keeps a named volume at /data: a new volume takes the owner of
+    # the folder the image has there, so the fix makes /data and hands it over
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    ports: ['8000:8000']\n    volumes:\n      - appdata:/data\n"
+        "volumes:\n  appdata: {}\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("mounts the named volume appdata at /data: the folder is made and handed to the new user" in x
+               for x in rep["reasons"]), rep["reasons"]
+    code, out, err = cli(["--isolated", "--diff", r / "Dockerfile"])
+    assert "mkdir -p /data" in out and "/data" in out.split("chown", 1)[1], out
+
+
+def test_published_image_with_a_named_volume_on_any_data_folder_is_left(cli, tmp_path):
+    (tmp_path / "app").mkdir()
+    r = repo(tmp_path / "app", {"Dockerfile": APP, "README.md": (
+        "```\ndocker volume create appdata\n"
+        "docker run -p 9001:9001 --mount='source=appdata,target=/data' -d acme/app\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "published-data-volume", rep
+    assert "with the named volume appdata on /data:" in rep["skipped"], rep["skipped"]
+
+
+POD = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: writer}}\nspec:\n  template:\n    spec:\n{sc}"
+       "      containers:\n      - name: writer\n        image: acme/writer:1\n        volumeMounts:\n"
+       "        - {{name: shared, mountPath: /html}}\n      volumes:\n      - name: shared\n"
+       "        persistentVolumeClaim: {{claimName: fileserver}}\n")
+
+
+def test_a_claim_mounted_without_fs_group_is_left(cli, tmp_path):
+    # the image is tied to the Dockerfile by a Cloud Build step (`args: [build, -t, acme/writer, .]`)
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "cloudbuild.yaml": (
+        "steps:\n- name: 'gcr.io/cloud-builders/docker'\n  args: ['build', '-t', 'acme/writer', '.']\n"),
+        "k8s/writer.yaml": POD.format(sc="")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "claim-without-fs-group", rep
+    assert rep["skipped"].startswith("k8s/writer.yaml:9 mounts the persistent volume claim fileserver at /html"), rep
+    (r / "k8s" / "writer.yaml").write_text(POD.format(sc="      securityContext: {fsGroup: 10001}\n"))
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+
+def test_a_base_published_under_the_repositorys_name_is_found_by_its_owner_qualified_from(cli, tmp_path):
+    # CI tags `ghcr.io/${{ github.repository }}-base` (read without the owner: app-base); the main
+    # Dockerfile builds FROM ghcr.io/acme/app-base through an ARG default
+    wf = ("on: push\njobs:\n  base:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+          "      - uses: docker/build-push-action@v6\n        with:\n          file: docker/Dockerfile.base\n"
+          "          push: true\n          tags: ghcr.io/${{ github.repository }}-base\n")
+    (tmp_path / "app").mkdir()
+    r = repo(tmp_path / "app", {
+        "docker/Dockerfile.base": "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+        "Dockerfile": "ARG BASE=ghcr.io/acme/app-base:latest\nFROM ${BASE}\nCOPY app /usr/bin/app\nCMD [\"app\"]\n",
+        ".github/workflows/base.yml": wf})
+    rep = report(cli, r / "docker" / "Dockerfile.base")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 2 of Dockerfile builds FROM ghcr.io/acme/app-base:latest"), rep["skipped"]

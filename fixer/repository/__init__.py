@@ -130,6 +130,7 @@ class Run:
     fs_group: int | None = None
     host_paths: list = field(default_factory=list)
     devices: list = field(default_factory=list)  # host device paths passed in (`--device`, compose `devices:`)
+    claims: list = field(default_factory=list)  # (claim, mountPath) of the persistent volumes a pod mounts writable
     init: bool = False  # a Kubernetes init container (it prepares volumes, often as root, for the program)
     env: dict = field(default_factory=dict)  # the environment it sets (Kubernetes `env:` with literal values)
     container_ports: list = field(default_factory=list)  # the ports a Kubernetes manifest or Helm chart declares it listens on
@@ -332,8 +333,10 @@ class Repository:
         paths = self.image_paths_of(dockerfile)
         if not paths:
             return []
+        # (a name the repository builds without its owner, `ghcr.io/${{ github.repository }}-base`
+        # read as `pgdog-base`, matches `FROM ghcr.io/pgdogdev/pgdog-base`, as its runs do)
         out = [("FROM", w, ref) for p, w, other, ref in self.froms
-               if p in paths and other != real and not self.others_tag(real, p, image_tag(ref))]
+               if _path_matches(p, paths) and other != real and not self.others_tag(real, p, image_tag(ref))]
         # a docs example names the published image with its owner (`FROM ghcr.io/org/tool`) where the
         # repository's own name stands for it (`tool`), as for its runs
         out += [("docs", w, ref) for p, w, ref in self.doc_froms if _path_matches(p, paths)]

@@ -211,6 +211,10 @@ def parse_run(words: list[str], line: int, text: str) -> RunLine | None:
             m = _mount_flag(val)
             if m:
                 run.mounts.append(m)
+            opts = dict(p.partition("=")[::2] for p in val.split(","))
+            target = opts.get("target") or opts.get("destination") or opts.get("dst")
+            if target and target.startswith("/"):
+                run.volume_targets.append((opts.get("source") or opts.get("src") or "", target))
         elif flag in ("-u", "--user"):
             run.user = val
         elif flag in ("-w", "--workdir"):

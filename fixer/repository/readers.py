@@ -86,6 +86,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
+        if posixpath.basename(rel).startswith("cloudbuild"):
+            _cloudbuild(repo, rel, folder, text)
     elif kind == "generator" and not GENERATOR_RE.match(posixpath.basename(rel)):
         m = FROM_EMIT_RE.search(text)  # source code that writes Dockerfiles: its `FROM {image}` line
         if m:
@@ -529,6 +531,30 @@ def _workflow(repo, rel, text):
                         repo.builds.append(build)
 
 
+def _cloudbuild(repo, rel, folder, text):
+    """Google Cloud Build steps run by the docker builder (`name: gcr.io/cloud-builders/docker`,
+    `args: [build, -t, IMAGE, .]`, `dir:`): the command line its args make, from its folder."""
+    import shlex
+
+    for doc in _yaml(repo, rel, text):
+        steps = doc.get("steps") if isinstance(doc, dict) else None
+        for step in steps if isinstance(steps, list) else ():
+            if not isinstance(step, dict) or not isinstance(step.get("name"), str) or "docker" not in step["name"]:
+                continue
+            args = step.get("args")
+            if not isinstance(args, list) or not args or not all(isinstance(a, (str, int)) for a in args):
+                continue
+            args = [str(a) for a in args]
+            if args[0] not in ("build", "run", "buildx"):
+                continue
+            sub = step.get("dir") if isinstance(step.get("dir"), str) else ""
+            # `dir` is relative to the build's source folder: the cloudbuild file's, or the repository's
+            cwds = tuple(os.path.join(base, sub) for base in (folder, repo.root)) + (folder, repo.root)
+            line = line_of(text, step["name"])
+            padded = "\n" * (line - 1) + "docker " + shlex.join(args) + "\n"
+            _commands(repo, rel, padded, cwds)
+
+
 def _matrix_variants(job: dict) -> list:
     """The entries of a job's `strategy.matrix.include` (plain values only), or one entry per
     value of a matrix that has a single key (at most 50)."""
@@ -763,6 +789,15 @@ def _kubernetes(repo, rel, text):
         by_name = {v.get("name"): v["hostPath"].get("path") for v in pod.get("volumes") or []
                    if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)
                    and isinstance(v["hostPath"].get("path"), str)}
+        # persistent volumes: a pod's claims, a StatefulSet's claim templates (volume name -> claim)
+        persistent = {v.get("name"): v["persistentVolumeClaim"].get("claimName") or v.get("name")
+                      for v in pod.get("volumes") or []
+                      if isinstance(v, dict) and isinstance(v.get("persistentVolumeClaim"), dict)}
+        templates = (doc.get("spec") or {}).get("volumeClaimTemplates") if isinstance(doc.get("spec"), dict) else None
+        for t in templates if isinstance(templates, list) else ():
+            name = (t.get("metadata") or {}).get("name") if isinstance(t, dict) and isinstance(t.get("metadata"), dict) else None
+            if isinstance(name, str):
+                persistent[name] = name
         inits = pod.get("initContainers") if isinstance(pod.get("initContainers"), list) else []
         for c in (pod.get("containers") if isinstance(pod.get("containers"), list) else []) + inits:
             if not isinstance(c, dict) or not isinstance(c.get("image"), str):
@@ -774,12 +809,16 @@ def _kubernetes(repo, rel, text):
 
             caps = (csc.get("capabilities") or {}).get("add") if isinstance(csc.get("capabilities"), dict) else None
             mounts, ro = [], []  # hostPath volumes as bind mounts: (host path, mountPath)
+            claims = []  # persistent volumes it may write: (claim, mountPath)
             for vm in c.get("volumeMounts") if isinstance(c.get("volumeMounts"), list) else ():
                 if isinstance(vm, dict) and vm.get("name") in by_name and isinstance(vm.get("mountPath"), str):
                     m = (by_name[vm["name"]], vm["mountPath"])
                     mounts.append(m)
                     if vm.get("readOnly") is True:
                         ro.append(m)
+                elif isinstance(vm, dict) and vm.get("name") in persistent and isinstance(vm.get("mountPath"), str) \
+                        and vm.get("readOnly") is not True:
+                    claims.append((persistent[vm["name"]], vm["mountPath"]))
             command = c.get("command") or []
             env = {e["name"]: str(e["value"]) for e in (c.get("env") if isinstance(c.get("env"), list) else ())
                    if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("value"), (str, int))
@@ -794,7 +833,7 @@ def _kubernetes(repo, rel, text):
                                  fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
                                  caps=[str(x) for x in caps] if isinstance(caps, list) else [],
                                  host_paths=[h for h in host_paths if isinstance(h, str)],
-                                 mounts=mounts, read_only=ro,
+                                 mounts=mounts, read_only=ro, claims=claims,
                                  init=any(c is i for i in inits),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else ""))
 

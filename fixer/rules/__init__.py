@@ -45,6 +45,7 @@ ORDER = (
     "deploy.tool_on_checkout",
     "deploy.bind_mounted_data",
     "deploy.published_volume",
+    "deploy.claim_without_fs_group",
     "deploy.privileged_port",
     "role.github_action",
     "role.devcontainer",
