@@ -113,10 +113,10 @@ def test_given_uid_wins_over_the_manifest(cli, tmp_path):
 
 def test_bind_mount_onto_a_folder_under_the_workdir_warns(cli, tmp_path):
     r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
-        "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/app/data\n      - cache:/cache\n")})
+        "services:\n  app:\n    build: .\n    volumes:\n      - ./plugins:/app/plugins\n      - cache:/cache\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["changed"], rep
-    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /app/data") for w in rep["warnings"]), rep
+    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./plugins onto /app/plugins") for w in rep["warnings"]), rep
 
 
 def test_compose_bind_mount_over_a_volume_is_left(cli, tmp_path):
@@ -432,12 +432,12 @@ def test_read_only_sources_or_a_data_folder_are_not_a_dev_container(cli, tmp_pat
         "services:\n  web:\n    build: ./web\n    volumes:\n      - ./web:/usr/src/web:ro\n")})
     rep = report(cli, r / "web" / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
-    # a data folder inside the build context is not the sources: a fix, with the bind-mount warning
+    # a data folder inside the build context is not the sources: not a dev container, but the
+    # program's uploads on a host folder (bind-mounted-data)
     (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
                                           "      - ./web/uploads:/usr/src/web/uploads\n")
     rep = report(cli, r / "web" / "Dockerfile")
-    assert rep["rule"] is None and rep["changed"], rep
-    assert any("bind-mounts ./web/uploads onto /usr/src/web/uploads" in w for w in rep["warnings"]), rep
+    assert rep["rule"] == "bind-mounted-data", rep
     # a folder elsewhere on the host over the working folder is not the checkout either
     (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
                                           "      - /srv/web:/usr/src/web\n")
@@ -1234,3 +1234,35 @@ def test_a_base_published_under_the_repositorys_name_is_found_by_its_owner_quali
     rep = report(cli, r / "docker" / "Dockerfile.base")
     assert rep["rule"] == "base-image", rep
     assert rep["skipped"].startswith("line 2 of Dockerfile builds FROM ghcr.io/acme/app-base:latest"), rep["skipped"]
+
+
+def test_a_helm_chart_mounting_a_claim_without_fs_group_is_left(cli, tmp_path):
+    (tmp_path / "timer").mkdir()
+    tpl = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+           "      - name: timer\n        image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n"
+           "        volumeMounts:\n        - name: timer-data\n          mountPath: /app/data\n      volumes:\n"
+           "      - name: timer-data\n        persistentVolumeClaim:\n          claimName: {{ .Chart.Name }}-pvc\n")
+    files = {"Dockerfile": APP, "chart/Chart.yaml": "name: timer\nversion: 0.1.0\n",
+             "chart/values.yaml": "image:\n  repository: acme/timer\n  tag: latest\n",
+             "chart/templates/deployment.yaml": tpl}
+    r = repo(tmp_path / "timer", files)
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "claim-without-fs-group", rep
+    # persistence off by default: the default install keeps nothing on a claim
+    (r / "chart" / "values.yaml").write_text("image:\n  repository: acme/timer\npersistence:\n  enabled: false\n")
+    assert report(cli, r / "Dockerfile")["rule"] != "claim-without-fs-group"
+
+
+def test_compose_bind_of_an_uploads_folder_in_the_workdir_is_left(cli, tmp_path):
+    node = ("FROM node:22-slim\nWORKDIR /usr/src/app\nCOPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .\n"
+            'EXPOSE 3000\nCMD ["node", "index.js"]\n')
+    r = repo(tmp_path, {"Dockerfile": node, "docker-compose.yml": (
+        "services:\n  web:\n    build: .\n    ports: ['3000:3000']\n    volumes:\n"
+        "      - ./uploads:/usr/src/app/uploads\n      - ./config.json:/usr/src/app/config.json\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert "over /usr/src/app/uploads (/usr/src/app/uploads, the folder for uploads" in rep["skipped"], rep["skipped"]
+    # a folder of other files under the working folder stays a warning
+    (r / "docker-compose.yml").write_text("services:\n  web:\n    build: .\n    volumes:\n      - ./public:/usr/src/app/public\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep

@@ -877,9 +877,13 @@ def _chart(repo, chart):
     tdir = os.path.join(base, "templates")
     ports = [n for n in map(_int, _find(data, "containerPort")) if n is not None]
     allowed = "net.ipv4.ip_unprivileged_port_start" in values_text
+    claims: list = []
+    optional = any(v is False for p in _find(data, "persistence") if isinstance(p, dict) for v in [p.get("enabled")])
     for name in repo.listing(tdir)[:40]:
         if name.endswith((".yaml", ".yml", ".tpl")):
             text = repo.read(os.path.join(tdir, name), quiet=True) or ""
+            if not optional and ("persistentVolumeClaim:" in text or "volumeClaimTemplates:" in text):
+                claims += _template_claims(text)
             ports += [int(m.group(1)) for m in HELM_PORT_RE.finditer(text)]
             allowed = allowed or "net.ipv4.ip_unprivileged_port_start" in text
             for m in HELM_RE.finditer(text):
@@ -894,7 +898,26 @@ def _chart(repo, chart):
                              run_as_non_root=settings.get("runAsNonRoot") if isinstance(settings.get("runAsNonRoot"), bool)
                              else None,
                              fs_group=_int(settings.get("fsGroup")), privileged=settings.get("privileged") is True,
-                             container_ports=ports, low_ports_allowed=allowed))
+                             container_ports=ports, low_ports_allowed=allowed, claims=list(claims)))
+
+
+# a template's volumes that are claims (`- name: data` then `persistentVolumeClaim:`), the claim
+# templates of a StatefulSet (`volumeClaimTemplates:` ... `name: data`), and its mounts
+HELM_CLAIM_VOL_RE = lazyre.compile(r"-[ \t]*name:[ \t]*['\"]?([^\s'\"]+)['\"]?[ \t]*\n[ \t]*persistentVolumeClaim:")
+HELM_TEMPLATE_RE = lazyre.compile(r"volumeClaimTemplates:\s*\n(?:[ \t]*-?[ \t]*metadata:\s*\n)?[ \t]*-?[ \t]*name:[ \t]*['\"]?([^\s'\"]+)")
+HELM_MOUNT_RE = lazyre.compile(r"-[ \t]*name:[ \t]*['\"]?([^\s'\"]+)['\"]?[ \t]*\n[ \t]*mountPath:[ \t]*['\"]?(/[^\s'\"]*)"
+                               r"|-[ \t]*mountPath:[ \t]*['\"]?(/[^\s'\"]*)['\"]?[ \t]*\n[ \t]*name:[ \t]*['\"]?([^\s'\"]+)")
+
+
+def _template_claims(text: str) -> list:
+    """(claim volume, mountPath) of the persistent volumes a Helm template mounts (read as text)."""
+    names = {m.group(1) for m in HELM_CLAIM_VOL_RE.finditer(text)} | {m.group(1) for m in HELM_TEMPLATE_RE.finditer(text)}
+    out = []
+    for m in HELM_MOUNT_RE.finditer(text):
+        name, path = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if name in names and (name, path) not in out:
+            out.append((name, path))
+    return out
 
 
 def finish(repo: Repository) -> None:

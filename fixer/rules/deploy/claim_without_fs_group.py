@@ -7,7 +7,9 @@ its data there, and most provisioners hand out a volume whose root folder belong
 0755; an NFS share or Filestore as well). As root the program writes it; as a new user it cannot,
 and a folder made in the image does not help, since the volume is mounted over it. The manifest
 must change with the Dockerfile (`fsGroup: <the new gid>`, or an init container that chowns the
-volume), so the file is left alone, naming the manifest's line. A pod that sets `runAsUser: 0`
+volume), so the file is left alone, naming the manifest's line. The same for a Helm chart whose
+templates (read as text) mount a claim and whose values and templates set no `fsGroup`, unless
+its values turn persistence off by default (`persistence: {enabled: false}`). A pod that sets `runAsUser: 0`
 is deployment-needs-root's; one that already runs as another user made its own arrangements.
 """
 
@@ -23,7 +25,7 @@ EXAMPLE = ("# k8s/app.yaml: volumeMounts: [{name: data, mountPath: /var/lib/app}
 
 def check(ctx) -> str | None:
     for r in runs(ctx):
-        if r.kind != "kubernetes" or not r.claims or r.fs_group is not None or r.run_as_user is not None:
+        if r.kind not in ("kubernetes", "helm") or not r.claims or r.fs_group is not None or r.run_as_user is not None:
             continue
         claim, path = r.claims[0]
         return (f"{r.where} mounts the persistent volume claim {claim} at {path} with no fsGroup: the volume's folder "

@@ -18,6 +18,9 @@ themselves). The rule fires when
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
+- its ENTRYPOINT is a runtime that ends with the flag taking the application (`["java", "-jar"]`,
+  `python -m`) and no CMD gives it, with no application copied in (also on `scratch`: a JRE
+  assembled from a distroless tree): its users add the application and the CMD;
 - another Dockerfile of the same repository builds FROM this Dockerfile's image, named by a
   compose service's `image:`, a bake target's `tags`, a `docker build -t` in a Makefile or
   script, or one in the Dockerfile's own usage comments (`# docker build --tag acme/base .`) (see
@@ -126,9 +129,15 @@ def stage_copy(ctx) -> int | None:
             if not src or src.lower() not in names or len(inst.value) < 2:
                 continue
             dest = inst.value[-1]
+            if dest.rstrip("/") == "" and all(ROOTFS_RE.search(v.rstrip("/")) for v in inst.value[:-1]):
+                continue  # a root file system assembled in a builder (`COPY --from=builder /distroless /`)
             if not dest.startswith("/") or not dest.startswith(SYSTEM):
                 return inst.start_line
     return None
+
+
+# the folder a builder assembles a whole root file system in
+ROOTFS_RE = lazyre.compile(r"(?:^|/)(?:rootfs|root-fs|distroless|sysroot|chroot|staging-root|image-root)$", re.I)
 
 
 def says_base(ctx) -> str | None:
@@ -149,9 +158,29 @@ def _version_folder(ctx) -> str | None:
     return ctx.repository.variant_layout(ctx.path)
 
 
+# an ENTRYPOINT that ends waiting for the application its users give it: `java -jar`, `python -m`
+DANGLING = {"-jar", "-cp", "-classpath", "--class-path", "-m", "-r", "--require", "-e"}
+
+
+def _waits_for_app(an) -> str | None:
+    """The reason when ENTRYPOINT is a runtime ending in a flag that takes the application
+    (`["/usr/bin/java", "-jar"]`) and no CMD gives it: the image runs what its users add."""
+    ep = an.entrypoint
+    if ep is None or an.cmd is not None or not ep.value:
+        return None
+    argv = list(ep.value) if ep.json else ep.args.split()
+    if len(argv) >= 2 and argv[-1] in DANGLING:
+        return (f"line {ep.start_line}: ENTRYPOINT {' '.join(argv)} ends waiting for the application (no CMD "
+                f"gives it): a runtime image its users complete with `COPY app.jar` and `CMD`")
+    return None
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     if (an.base_image or "").split(":")[0] == "scratch":
+        waits = _waits_for_app(an)  # a runtime assembled on scratch (a distroless JRE)
+        if waits and app_copy(an) is None and stage_copy(ctx) is None:
+            return f"{waits}; the images built on it choose the USER"
         return None
     for stage in an.chain:
         for inst in stage.instructions:
@@ -166,6 +195,11 @@ def check(ctx) -> str | None:
     if used:
         return used
     ep, cmd = an.entrypoint, an.cmd
+    waits = _waits_for_app(an)
+    if waits:
+        if app_copy(an) is not None or stage_copy(ctx) is not None:
+            return None
+        return f"{waits}; the images built on it choose the USER"
     if ep is not None and ep.value and "entrypoint" not in (program(ep)[0] or "").rsplit("/", 1)[-1]:
         return None  # a program of its own
     if cmd is not None:
