@@ -1266,3 +1266,21 @@ def test_compose_bind_of_an_uploads_folder_in_the_workdir_is_left(cli, tmp_path)
     (r / "docker-compose.yml").write_text("services:\n  web:\n    build: .\n    volumes:\n      - ./public:/usr/src/app/public\n")
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_base_the_repository_builds_as_root_proves_the_child_runs_as_root(cli, tmp_path):
+    wf = ("on: push\njobs:\n  base:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+          "      - uses: docker/build-push-action@v6\n        with:\n          file: docker/Dockerfile.base-runtime\n"
+          "          push: true\n          tags: ghcr.io/acme/app-base-runtime:latest\n")
+    base = "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\n"
+    child = ("ARG RUNTIME=ghcr.io/acme/app-base-runtime:latest\nFROM ${RUNTIME}\nCOPY app /usr/local/bin/app\n"
+             'CMD ["app"]\n')
+    (tmp_path / "app").mkdir()
+    r = repo(tmp_path / "app", {"docker/Dockerfile.base-runtime": base, "Dockerfile": child,
+                                ".github/workflows/base.yml": wf})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    # the repository's base switches to another user: nothing proves the child runs as root
+    (r / "docker" / "Dockerfile.base-runtime").write_text(base + "USER nobody\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] in ("base-user-unknown", "already-non-root"), rep
