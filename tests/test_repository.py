@@ -1284,3 +1284,13 @@ def test_a_base_the_repository_builds_as_root_proves_the_child_runs_as_root(cli,
     (r / "docker" / "Dockerfile.base-runtime").write_text(base + "USER nobody\n")
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] in ("base-user-unknown", "already-non-root"), rep
+
+
+def test_a_python_import_in_the_docs_is_not_a_from_line(cli, tmp_path):
+    (tmp_path / "mockserver").mkdir()
+    r = repo(tmp_path / "mockserver", {"Dockerfile": APP, "README.md": (
+        "```python\nfrom mockserver import mock_all\nfrom mockserver.core import  Client\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    (r / "README.md").write_text("```dockerfile\nFROM mockserver\nRUN apt-get install -y extra\n```\n")
+    assert report(cli, r / "Dockerfile")["rule"] == "publishes-image"

@@ -199,6 +199,10 @@ GENERATED_DOC_RE = lazyre.compile(
     re.I)
 
 
+# what follows `from NAME` in Python (and Elixir-less docs): ` import ...`
+PY_IMPORT_RE = lazyre.compile(r"[ \t]+(?:import|cimport)\b")
+
+
 def _doc(repo, rel, text):
     if len(repo.generated_docs) < 20:
         for m in GENERATED_DOC_RE.finditer(text):
@@ -207,6 +211,8 @@ def _doc(repo, rel, text):
             repo.generated_docs.append((Where(rel, text.count("\n", 0, m.start()) + 1),
                                         text[start:end if end >= 0 else len(text)].strip()[:160]))
     for m in FROM_RE.finditer(text):
+        if PY_IMPORT_RE.match(text, m.end(1)):
+            continue  # Python's `from moto import mock_aws`, not a Dockerfile's FROM
         p = image_path(m.group(1))
         if p and p != "scratch":
             repo.doc_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), m.group(1)))
