@@ -1294,3 +1294,28 @@ def test_a_python_import_in_the_docs_is_not_a_from_line(cli, tmp_path):
     assert rep["rule"] is None and rep["changed"], rep
     (r / "README.md").write_text("```dockerfile\nFROM mockserver\nRUN apt-get install -y extra\n```\n")
     assert report(cli, r / "Dockerfile")["rule"] == "publishes-image"
+
+
+@pytest.mark.parametrize("name,text", [
+    ("Jenkinsfile", "pipeline {\n  agent { dockerfile { filename 'ci/Dockerfile' } }\n  stages { stage('b') { steps { sh 'make' } } }\n}\n"),
+    ("Jenkinsfile", "pipeline {\n  agent {\n    docker { image 'acme/ci-tools:2' }\n  }\n  stages { stage('b') { steps { sh 'make' } } }\n}\n"),
+    (".drone.yml", "kind: pipeline\nsteps:\n- name: build\n  image: acme/ci-tools:2\n  commands:\n  - make\n"),
+    ("bitbucket-pipelines.yml", "image: acme/ci-tools:2\npipelines:\n  default:\n    - step:\n        script: [make]\n"),
+])
+def test_a_ci_pipeline_running_in_the_image_is_a_tool_on_the_checkout(cli, tmp_path, name, text):
+    (tmp_path / "ci-tools").mkdir()
+    r = repo(tmp_path / "ci-tools", {"ci/Dockerfile": TOOL, name: text,
+                                     "Makefile": "ci-image:\n\tdocker build -t acme/ci-tools:2 ci\n"})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(f"{name}:"), rep["skipped"]
+
+
+def test_a_drone_service_image_is_no_job_image(cli, tmp_path):
+    (tmp_path / "ci-tools").mkdir()
+    r = repo(tmp_path / "ci-tools", {"ci/Dockerfile": TOOL, "Makefile": "ci-image:\n\tdocker build -t acme/ci-tools:2 ci\n",
+                                     ".drone.yml": (
+        "kind: pipeline\nservices:\n- name: db\n  image: acme/ci-tools:2\nsteps:\n- name: t\n  image: golang\n"
+        "  commands: [go test]\n")})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] != "tool-on-checkout", rep

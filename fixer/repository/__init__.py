@@ -59,7 +59,7 @@ GENERIC_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container",
 # the folders that hold a repository's own image's Dockerfiles when none is at its root
 PACKAGING_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container", "containers", ".docker", "image"))
 DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
-CI_DIRS = (".github/workflows", ".circleci", ".buildkite")
+CI_DIRS = (".github/workflows", ".circleci", ".buildkite", ".woodpecker")
 CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml",
             "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml")
 # a program that renders Dockerfiles from a template (its text must mention a Dockerfile)
@@ -575,7 +575,7 @@ def _patterns(pats) -> re.Pattern:
     return recache.compile("|".join(fnmatch.translate(p) for p in pats))
 
 
-DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".docker", ".gitlab")
+DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".docker", ".gitlab", ".woodpecker")
 _COMPOSE = _patterns(COMPOSE_PATTERNS)
 _SCRIPT = _patterns(SCRIPT_PATTERNS)
 _DOC = _patterns(DOC_PATTERNS)

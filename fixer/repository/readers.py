@@ -96,6 +96,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
             repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
         _commands(repo, rel, text, (folder, repo.root))
+        if posixpath.basename(rel).startswith("Jenkinsfile"):
+            _jenkins(repo, rel, folder, text)
     elif kind == "package":
         if "docker" in text or "podman" in text:
             _commands(repo, rel, package_scripts(text), (folder, repo.root))
@@ -482,6 +484,9 @@ def _workflow(repo, rel, text):
     if rel.startswith(".circleci/"):
         _circleci(repo, rel, text)
         return
+    if posixpath.basename(rel) in STEP_CI_FILES or rel.startswith(".woodpecker/"):
+        _step_images(repo, rel, text)
+        return
     if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
             and not ("matrix" in text and ("docker push" in text or "--push" in text))
             and not STEP_DOCKERFILE_RE.search(text)):
@@ -739,6 +744,56 @@ def _circleci(repo, rel, text):
                 image = first.get("image") if isinstance(first, dict) else None
                 if isinstance(image, str) and image:
                     repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
+
+
+# CI whose pipeline steps each run in an image of their own, on the checkout: Drone, Woodpecker, Bitbucket
+STEP_CI_FILES = (".drone.yml", ".drone.yaml", ".woodpecker.yml", ".woodpecker.yaml", "bitbucket-pipelines.yml")
+
+
+def _step_images(repo, rel, text):
+    """The images the steps of a Drone, Woodpecker or Bitbucket pipeline run in: a mapping with an
+    `image:` and the step's `commands:`/`script:` (a service beside them has none), and Bitbucket's
+    default `image:` at the top."""
+    if "image:" not in text:
+        return
+
+    def walk(node, depth=0):
+        if depth > 12:
+            return
+        if isinstance(node, dict):
+            image = node.get("image")
+            image = image.get("name") if isinstance(image, dict) else image
+            if isinstance(image, str) and image and ("commands" in node or "script" in node or
+                                                     (depth == 0 and "pipelines" in node)):
+                repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
+            for v in node.values():
+                walk(v, depth + 1)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, depth + 1)
+
+    for doc in _yaml(repo, rel, text):
+        walk(doc)
+
+
+# Jenkins: `agent { docker { image 'NAME' } }`, `docker.image('NAME').inside`, and an agent built
+# from a Dockerfile of the repository (`agent { dockerfile true }`, `dockerfile { filename 'ci/Dockerfile' dir 'x' }`)
+JENKINS_IMAGE_RE = lazyre.compile(r"\bdocker\s*\{[^{}]*?\bimage\s+['\"]([^'\"\s]+)['\"]|\bdocker\.image\(\s*['\"]([^'\"\s]+)['\"]\s*\)\s*\.inside\b")
+JENKINS_DOCKERFILE_RE = lazyre.compile(r"\bdockerfile\s*(?:true\b|\{([^{}]*)\})")
+
+
+def _jenkins(repo, rel, folder, text):
+    """The images a Jenkinsfile runs its stages in, on the workspace it checked out."""
+    for m in JENKINS_IMAGE_RE.finditer(text):
+        image = m.group(1) or m.group(2)
+        repo.runs.append(Run("ci-job", Where(rel, text.count("\n", 0, m.start()) + 1), image=image))
+    for m in JENKINS_DOCKERFILE_RE.finditer(text):
+        body = m.group(1) or ""
+        name = re.search(r"\bfilename\s+['\"]([^'\"]+)['\"]", body)
+        sub = re.search(r"\bdir\s+['\"]([^'\"]+)['\"]", body)
+        df = _existing(repo, folder, os.path.join(sub.group(1) if sub else "", name.group(1) if name else "Dockerfile"))
+        if df is not None:
+            repo.runs.append(Run("ci-job", Where(rel, text.count("\n", 0, m.start()) + 1), dockerfile=df))
 
 
 def _gitlab(repo, rel, text):

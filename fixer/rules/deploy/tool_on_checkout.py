@@ -78,7 +78,8 @@ def check(ctx) -> str | None:
                     f"which a uid baked into the image cannot write; give the service "
                     f'`user: "${{UID}}:${{GID}}"` instead')
         if r.kind == "ci-job":
-            return (f"{r.where} runs it as a CI job's image ({r.image}): the job's script works in the checkout "
+            return (f"{r.where} runs it as a CI job's image ({r.image or 'built from this Dockerfile'}): the job's "
+                    f"script works in the checkout "
                     f"the runner cloned, owned by the runner's uid, which a USER in the image may not write")
         if r.kind != "docker-run" or r.ports:
             continue
