@@ -1319,3 +1319,11 @@ def test_a_drone_service_image_is_no_job_image(cli, tmp_path):
         "  commands: [go test]\n")})
     rep = report(cli, r / "ci" / "Dockerfile")
     assert rep["rule"] != "tool-on-checkout", rep
+
+
+@pytest.mark.parametrize("host", ["${pwd}", "$pwd", "`pwd`"])
+def test_powershell_and_backtick_spellings_of_the_current_folder(cli, tmp_path, host):
+    r = repo(tmp_path, {"Dockerfile": TOOL, "README.md": (
+        f"```\ndocker build -t acme/gen .\ndocker run --rm -v {host}:/src -w /src acme/gen --go_out=. api.proto\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep

@@ -31,7 +31,7 @@ BUILD_VALUE_FLAGS = frozenset("""
 """.split())
 
 # what a caller's current folder looks like in a command line
-CWD_RE = lazyre.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\{?CURDIR\}?|\$\(pwd\)|\$\{\{\s*github\.workspace\s*\}\}"
+CWD_RE = lazyre.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(PWD\)|\$\(CURDIR\)|\$\{?CURDIR\}?|\$\(pwd\)|\$\{\{\s*github\.workspace\s*\}\}"
                     r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%|\$\{?WORKSPACE\}?|\.)(?=/|$)")
 COMMAND_RE = lazyre.compile(r"(?<![\w/.-])(?:sudo\s+)?(docker|podman|nerdctl)\s+(?:container\s+|image\s+|buildx\s+)?"
                         r"(run|create|build)\b")

@@ -32,10 +32,10 @@ import re
 from ...repository.commands import file_mount, is_cwd, is_placeholder_dir
 from . import ROOT_USER_RE, runs, under, workdir
 
-CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
+CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
 # the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
-CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(pwd\))(?=/|$)")
+CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(pwd\))(?=/|$)")
 
 NAME = "tool-on-checkout"
 SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
