@@ -187,3 +187,23 @@ def test_a_dockerfile_in_tests_without_an_input_folder_is_not_test_data(cli, tmp
     r = repo(tmp_path, {rel: RUN_PY + 'CMD ["python3", "-m", "http.server", "8080"]\n'})
     rep = report(cli, r / rel)
     assert rep["rule"] != "test-input", rep
+
+
+@pytest.mark.parametrize("rel", ["docker/Dockerfile.base", "base/Dockerfile", "Dockerfiles/build-base/alpine/Dockerfile",
+                                 "docker/Base.Dockerfile"])
+def test_a_dockerfile_named_base_without_a_program_is_a_base_image(cli, tmp_path, rel):
+    deps = "FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n"
+    r = repo(tmp_path, {rel: deps})
+    rep = report(cli, r / rel)
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith(f"{rel} names it a base image"), rep["skipped"]
+
+
+@pytest.mark.parametrize("rel,text", [
+    ("src/database/Dockerfile", "FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install\n"),
+    ("docker/Dockerfile.base", "FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install\nCMD [\"node\", \"index.js\"]\n"),
+])
+def test_database_or_a_base_with_its_own_program_is_not_named_base(cli, tmp_path, rel, text):
+    r = repo(tmp_path, {rel: text})
+    rep = report(cli, r / rel)
+    assert rep["rule"] is None and rep["changed"], rep

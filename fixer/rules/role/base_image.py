@@ -18,6 +18,10 @@ themselves). The rule fires when
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
+- its path names it a base (a folder or a part of the file name is the word `base`:
+  `Dockerfile.base`, `base/Dockerfile`, `build-base/alpine/Dockerfile`) and it has no CMD or
+  ENTRYPOINT of its own, whatever it copies (a base that installs the application's dependencies
+  for the main Dockerfile to build FROM);
 - its ENTRYPOINT is a runtime that ends with the flag taking the application (`["java", "-jar"]`,
   `python -m`) and no CMD gives it, with no application copied in (also on `scratch`: a JRE
   assembled from a distroless tree): its users add the application and the CMD;
@@ -151,6 +155,20 @@ def says_base(ctx) -> str | None:
     return None
 
 
+def _named_base(ctx) -> str | None:
+    """The Dockerfile's path when a folder or a part of its file name is the word `base`
+    (`docker/Dockerfile.base`, `base/Dockerfile`, `build-base/alpine/Dockerfile`, `Base.Dockerfile`;
+    not `database/`)."""
+    if ctx.repository is None or ctx.path is None:
+        return None
+    import os
+
+    rel = ctx.repository.rel(os.path.realpath(ctx.path))
+    if "base" in re.split(r"[/._-]+", rel.lower()):
+        return rel
+    return None
+
+
 def _version_folder(ctx) -> str | None:
     """The version folder when the Dockerfile is one of the repository's per-version variants."""
     if ctx.repository is None or ctx.path is None:
@@ -214,6 +232,9 @@ def check(ctx) -> str | None:
         key, line = toolchain_env(an)
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
+    elif ep is None and _named_base(ctx):
+        return (f"{_named_base(ctx)} names it a base image and it has no CMD or ENTRYPOINT of its own: an image "
+                f"others build on (the images built on it choose the USER)")
     elif repl_base(an.base_image or an.chain[0].image_raw) and _version_folder(ctx):
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and is one of the repository's per-version variants (folder "
