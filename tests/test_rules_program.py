@@ -297,3 +297,15 @@ def test_install_of_a_file_without_an_owner_is_no_root_work(cli, tmp_path):
         "#!/bin/sh\nset -e\ninstall -d -m 0700 \"$HOME/.fwd\"\nexec fwd run -- --quiet\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_script_the_entrypoint_script_runs_is_read_too(cli, tmp_path):
+    # the entrypoint dispatches to a role script, which starts the root-only work
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM debian:bookworm-slim\nCOPY app /usr/local/bin/app\nCOPY docker/entrypoint.sh /entrypoint.sh\n"
+        "COPY docker/entrypoint_web.sh /entrypoint_web.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"),
+        "docker/entrypoint.sh": "#!/bin/sh\nset -e\ncase \"$ROLE\" in\n  web) /entrypoint_web.sh ;;\n  *) exec app ;;\nesac\n",
+        "docker/entrypoint_web.sh": "#!/bin/sh\nset -e\nchown -R www-data /var/lib/app\nexec app serve\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep
+    assert "the script docker/entrypoint_web.sh (copied on line 4), which the ENTRYPOINT script" in rep["skipped"], rep

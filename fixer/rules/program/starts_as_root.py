@@ -32,7 +32,8 @@ Also:
   `$IMAGE`) with `docker run --privileged` or `--cap-add`: the privileges are given to root.
 
 A program is looked for in ENTRYPOINT/CMD (exec or shell form, at a command position: a CMD that
-merely contains the word "service" is not sshd), in the entrypoint script (from the build context,
+merely contains the word "service" is not sshd), in the entrypoint script and the scripts it runs by
+absolute path (one level: `/entrypoint_web.sh` for a role) (from the build context,
 or the repository root, since many builds run `docker build -f sub/Dockerfile .`), and as the base
 image's default program when the file sets neither. Web servers are fixed when the file shows
 their unprivileged set-up, and the reason suggests it otherwise (`nginxinc/nginx-unprivileged`, or
@@ -125,6 +126,8 @@ ID_ROOT_RE = lazyre.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID
 # chown, or `install -d -o OWNER` (which creates the folder and gives it an owner)
 CHOWN_RE = lazyre.compile(_AT + _PATH + r"(?:(?:chown|find\b[^\n]*-exec\s+chown)\b|install\b[^\n;&|]*\s(?:-o|--owner)[=\s]*\S)", re.M)
 SOCKET_RE = lazyre.compile(r"docker\.sock\b")
+# a script run by absolute path at a command position (`/entrypoint_web.sh`, `exec /usr/local/bin/run.sh "$@"`)
+CALLED_RE = lazyre.compile(_AT + r"(?:exec\s+|source\s+|\.\s+|bash\s+|sh\s+)?(/[\w./-]+\.sh)\b", re.M)
 # a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
 RUN_DIR_RE = lazyre.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
 TOLERATED_RE = lazyre.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
@@ -352,6 +355,13 @@ def check(ctx) -> str | None:
             if got is not None:
                 found.append((f"line {inst.start_line}: the {inst.keyword} script {got[0]} (copied on line {got[1]})",
                               got[2]))
+                # the scripts it runs in turn, copied into the image too (`/entrypoint_web.sh` for a role)
+                for called in dict.fromkeys(CALLED_RE.findall(_code(got[2]))):
+                    if called != s:
+                        more = script(ctx, called)
+                        if more is not None:
+                            found.append((f"line {inst.start_line}: the script {more[0]} (copied on line {more[1]}), "
+                                          f"which the {inst.keyword} script {got[0]} runs", more[2]))
         for where, body in found:
             reason = _why(ctx, where, body)
             if reason:
