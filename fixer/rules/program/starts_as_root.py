@@ -127,7 +127,8 @@ ID_ROOT_RE = lazyre.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID
 CHOWN_RE = lazyre.compile(_AT + _PATH + r"(?:(?:chown|find\b[^\n]*-exec\s+chown)\b|install\b[^\n;&|]*\s(?:-o|--owner)[=\s]*\S)", re.M)
 SOCKET_RE = lazyre.compile(r"docker\.sock\b")
 # a script run by absolute path at a command position (`/entrypoint_web.sh`, `exec /usr/local/bin/run.sh "$@"`)
-CALLED_RE = lazyre.compile(_AT + r"(?:exec\s+|source\s+|\.\s+|bash\s+|sh\s+)?(/[\w./-]+\.sh)\b", re.M)
+CALLED_RE = lazyre.compile(r"(?:^|[;&|(`)]|\bthen|\bdo|\belse)[ \t]*(?:exec\s+|source\s+|\.\s+|bash\s+|sh\s+)?"
+                           r"(/[\w./-]+\.sh)\b", re.M)
 # a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
 RUN_DIR_RE = lazyre.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
 TOLERATED_RE = lazyre.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
