@@ -1327,3 +1327,14 @@ def test_powershell_and_backtick_spellings_of_the_current_folder(cli, tmp_path, 
         f"```\ndocker build -t acme/gen .\ndocker run --rm -v {host}:/src -w /src acme/gen --go_out=. api.proto\n```\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "tool-on-checkout", rep
+
+
+@pytest.mark.parametrize("hook", ["- id: gen-lint\n  name: gen lint\n  language: docker\n  entry: gen-lint\n  types: [proto]\n",
+                                  "- id: gen-lint\n  language: docker_image\n  entry: --entrypoint /usr/bin/gen acme/gen:1 lint\n"])
+def test_a_pre_commit_docker_hook_runs_the_image_on_the_callers_checkout(cli, tmp_path, hook):
+    (tmp_path / "gen").mkdir()
+    r = repo(tmp_path / "gen", {"Dockerfile": TOOL, ".pre-commit-hooks.yaml": hook})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".pre-commit-hooks.yaml:1 runs it on the caller's checkout (-v $(pwd):/src -w /src) "
+                                     "with --user $(id -u):$(id -g)"), rep["skipped"]

@@ -586,6 +586,8 @@ _DOCKERFILE = lazyre.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Do
 def _kind(folder: str, name: str, is_dockerfile) -> str | None:
     if _COMPOSE.match(name):
         return "compose"
+    if name in (".pre-commit-hooks.yaml", ".pre-commit-hooks.yml") and folder == "":
+        return "precommit"
     if name in BAKE_FILES:
         return "bake"
     if name.endswith(".hcl") and not name.startswith(".") and not name.endswith(".pkr.hcl"):
@@ -614,7 +616,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 
 
 # the order files are read in when the budget is short: what decides the most first
-PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3, "package": 3,
+PRIORITY = {"dockerfile": 0, "compose": 1, "precommit": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3, "package": 3,
             "doc": 4, "yaml": 5, "action": 6}
 # the README and the docs folder at the top say how the images are used: read before the scripts
 # deep in examples and samples (a repository of thousands of generated samples fills the budget)

@@ -83,6 +83,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         _bake(repo, rel, folder, text)
     elif kind == "goreleaser":
         _goreleaser(repo, rel, folder, text)
+    elif kind == "precommit":
+        _precommit_hooks(repo, rel, text)
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
@@ -794,6 +796,30 @@ def _jenkins(repo, rel, folder, text):
         df = _existing(repo, folder, os.path.join(sub.group(1) if sub else "", name.group(1) if name else "Dockerfile"))
         if df is not None:
             repo.runs.append(Run("ci-job", Where(rel, text.count("\n", 0, m.start()) + 1), dockerfile=df))
+
+
+def _precommit_hooks(repo, rel, text):
+    """The hooks a repository offers to pre-commit (`.pre-commit-hooks.yaml`): `language: docker`
+    builds the repository's root Dockerfile and `language: docker_image` runs the image its `entry`
+    names; pre-commit runs either on the caller's checkout, mounted at /src as the working folder,
+    with `-u` the caller's uid:gid."""
+    root_df = _existing(repo, repo.root, "Dockerfile")
+    for doc in _yaml(repo, rel, text):
+        for hook in doc if isinstance(doc, list) else ():
+            if not isinstance(hook, dict) or hook.get("language") not in ("docker", "docker_image"):
+                continue
+            entry = hook.get("entry") if isinstance(hook.get("entry"), str) else ""
+            where = Where(rel, line_of(text, str(hook.get("id") or "language")))
+            common = dict(mounts=[("$(pwd)", "/src")], workdir="/src", user="$(id -u):$(id -g)")
+            if hook["language"] == "docker" and root_df is not None:
+                repo.runs.append(Run("docker-run", where, dockerfile=root_df, command=entry, **common))
+            elif hook["language"] == "docker_image":
+                words = entry.split()
+                i = 0
+                while i < len(words) and words[i].startswith("-"):
+                    i += 1 if "=" in words[i] else 2  # `--entrypoint /bin/tool` before the image
+                if i < len(words):
+                    repo.runs.append(Run("docker-run", where, image=words[i], command=" ".join(words[i + 1:]), **common))
 
 
 def _gitlab(repo, rel, text):
