@@ -89,12 +89,21 @@ class Context:
         return self._scripts[key]
 
     def copied_script(self, prog: str | None) -> tuple[str, int, str] | None:
-        """`script(prog)` from the build context, else from the repository root: many builds run
-        `docker build -f sub/Dockerfile .`, so a COPY's source is relative to the root."""
+        """`script(prog)` from the build context, else from the repository root (many builds run
+        `docker build -f sub/Dockerfile .`, so a COPY's source is relative to the root), else from
+        the build context a compose file of the repository builds the Dockerfile with."""
         found = self.script(prog)
         root = self.repo_root
         if found is None and root and self.context and os.path.realpath(root) != os.path.realpath(self.context):
             found = self.script(prog, root)
+        if found is None and prog and self.path and self.repository is not None:
+            # the build context a compose file of the repository gives it (`build: {context: images}`)
+            real = os.path.realpath(self.path)
+            for ctx in dict.fromkeys(r.context for r in self.repository.runs_of(real) if r.context):
+                if ctx not in (os.path.realpath(self.context or ""), os.path.realpath(root or "")):
+                    found = self.script(prog, ctx)
+                    if found is not None:
+                        break
         return found
 
     def parent(self) -> "tuple[Context, int] | None":

@@ -129,6 +129,12 @@ def result_for(ctx, decision, data: bytes) -> Result:
     deployed = _deployed(ctx, options)
     if deployed.numeric:
         options = replace(options, numeric_user=True)
+    handed = [(p, why) for p, why in deployed.volumes
+              if snippets.writable_path(p)[1] is None and p not in options.writable]
+    if handed:  # a new named volume takes the owner of the folder the image has there
+        options = replace(options, writable=tuple(options.writable) + tuple(p for p, _ in handed))
+        deployed.reasons += [f"{why}: the folder is made and handed to the new user, so a new volume is the "
+                             f"new user's" for _, why in handed]
     result = None
     if deployed.uid is not None:
         try:

@@ -115,6 +115,8 @@ def needs(an: Analysis, context: str | None, dockerfile: str | None, user: str, 
         norm, why = snippets.writable_path(v)
         if why is None:
             add(Path(norm), f"base image {an.base_image} declares VOLUME {norm}: handed to {user}")
+    for d, where in named_data_folders(an):
+        add(Path(d), f"{where} names {d} for the program's data: handed to {user}")
     if wline is not None and context is not None:
         for target, line, is_dir in _context_data(an, context, dockerfile):
             norm, why = snippets.writable_path(target)
@@ -312,6 +314,60 @@ def _data_folders(an: Analysis) -> list[tuple[str, int]]:
             continue
         if all(o != norm for o, _ in out):
             out.append((norm, line))
+    return out
+
+
+# a command-line flag naming where the program keeps its data: --data-dir, -datadir, --db-path,
+# --storage.tsdb.path, --path.data, --log-dir, --cache-dir, --state-dir, --database (a file)
+_DATA_FLAG_RE = lazyre.compile(
+    r"^--?(?:[\w]+[.-])*(?:data|db|database|storage|state|logs?|cache|uploads?|media|sqlite)"
+    r"(?:[._-]?(?:dir|directory|path|folder|root|location|file|home))?$|^--?path\.(?:data|logs)$", re.I)
+# an ENV naming one: APP_DATA_DIR, DB_PATH, STORAGE_ROOT, LOG_DIR, XDG_CACHE_HOME, UPLOAD_FOLDER
+_DATA_ENV_RE = lazyre.compile(r"(?:^|_)(?:DATA|DB|DATABASE|STORAGE|STATE|LOGS?|CACHE|UPLOADS?|MEDIA|SQLITE)_?"
+                              r"(?:DIR|DIRECTORY|PATH|FOLDER|ROOT|HOME|FILE|LOCATION)$")
+_FILE_NAME_RE = lazyre.compile(r"\.(?:db|sqlite3?|log|json|ya?ml|toml|bolt|lock)$", re.I)
+
+
+def _data_folder(value: str, is_file: bool) -> str | None:
+    """The folder a flag's or ENV's value names for data (a file's folder), if it may be handed over."""
+    value = value.strip("'\"")
+    if not value.startswith("/") or "$" in value:
+        return None
+    if is_file or _FILE_NAME_RE.search(value):
+        value = posixpath.dirname(value)
+    norm, why = snippets.writable_path(value)
+    if why is not None or _inside(norm, "/tmp") or _inside(norm, "/dev"):
+        return None
+    return norm
+
+
+def named_data_folders(an: Analysis) -> list[tuple[str, str]]:
+    """(folder, where) of the folders the program's start command line (`--data-dir /var/lib/app`,
+    `--db=/data/app.db`) or the final stage's ENV (`APP_DATA_DIR=/var/lib/app`) names for its data:
+    it creates or writes them at start."""
+    out: list[tuple[str, str]] = []
+    for inst in (an.entrypoint, an.cmd):
+        if inst is None:
+            continue
+        argv = list(inst.value) if inst.json else inst.args.split()
+        for i, arg in enumerate(argv):
+            flag, eq, value = arg.partition("=")
+            if not _DATA_FLAG_RE.match(flag):
+                continue
+            if not eq:
+                value = argv[i + 1] if i + 1 < len(argv) else ""
+            folder = _data_folder(value, flag.lower().endswith("file"))
+            if folder and all(folder != f for f, _ in out):
+                out.append((folder, f"line {inst.start_line}: {inst.keyword} {flag}"))
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd != "env":
+                continue
+            for key, value in env_pairs(inst):
+                if _DATA_ENV_RE.search(key):
+                    folder = _data_folder(value, key.endswith("FILE"))
+                    if folder and all(folder != f for f, _ in out):
+                        out.append((folder, f"line {inst.start_line}: ENV {key}"))
     return out
 
 

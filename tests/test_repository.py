@@ -113,10 +113,10 @@ def test_given_uid_wins_over_the_manifest(cli, tmp_path):
 
 def test_bind_mount_onto_a_folder_under_the_workdir_warns(cli, tmp_path):
     r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
-        "services:\n  app:\n    build: .\n    volumes:\n      - ./data:/app/data\n      - cache:/cache\n")})
+        "services:\n  app:\n    build: .\n    volumes:\n      - ./plugins:/app/plugins\n      - cache:/cache\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["changed"], rep
-    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./data onto /app/data") for w in rep["warnings"]), rep
+    assert any(w.startswith("docker-compose.yml:5 bind-mounts ./plugins onto /app/plugins") for w in rep["warnings"]), rep
 
 
 def test_compose_bind_mount_over_a_volume_is_left(cli, tmp_path):
@@ -432,12 +432,12 @@ def test_read_only_sources_or_a_data_folder_are_not_a_dev_container(cli, tmp_pat
         "services:\n  web:\n    build: ./web\n    volumes:\n      - ./web:/usr/src/web:ro\n")})
     rep = report(cli, r / "web" / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep
-    # a data folder inside the build context is not the sources: a fix, with the bind-mount warning
+    # a data folder inside the build context is not the sources: not a dev container, but the
+    # program's uploads on a host folder (bind-mounted-data)
     (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
                                           "      - ./web/uploads:/usr/src/web/uploads\n")
     rep = report(cli, r / "web" / "Dockerfile")
-    assert rep["rule"] is None and rep["changed"], rep
-    assert any("bind-mounts ./web/uploads onto /usr/src/web/uploads" in w for w in rep["warnings"]), rep
+    assert rep["rule"] == "bind-mounted-data", rep
     # a folder elsewhere on the host over the working folder is not the checkout either
     (r / "docker-compose.yml").write_text("services:\n  web:\n    build: ./web\n    volumes:\n"
                                           "      - /srv/web:/usr/src/web\n")
@@ -804,7 +804,7 @@ def test_the_docs_placeholder_for_the_callers_folder(cli, tmp_path, host, hit):
     rep = report(cli, r / "Dockerfile")
     assert (rep["rule"] == "tool-on-checkout") is hit, rep
     if hit:
-        assert rep["skipped"].startswith(f"README.md:3 runs it on the caller's checkout (-v {host}:/migrator/project)"), rep
+        assert rep["skipped"].startswith(f"README.md:3 runs it on a folder of the caller's (-v {host}:/migrator/project)"), rep
 # --- host devices, publish actions (issue 21, round 3) --------------------------------------
 
 def test_a_host_serial_device_passed_in_needs_root(cli, tmp_path):
@@ -1095,3 +1095,246 @@ def test_a_base_built_by_an_npm_script_under_its_own_tag(cli, tmp_path):
                                      "per package.json)"), rep
     rep = report(cli, r / "docker" / "Dockerfile")
     assert rep["rule"] == "deployment-needs-root", rep
+
+
+# --- session 5: more spellings of "run on the caller's files" ------------------------------------
+
+def test_checkout_mounted_at_the_same_path_is_a_tool(cli, tmp_path):
+    # `-v "$(pwd)":"$(pwd)" -w "$(pwd)"`: the caller's folder at its own path, the tool working in it
+    r = repo(tmp_path, {"proto/Dockerfile": TOOL, "proto/update.sh": (
+        "#!/bin/sh\ndocker build -t acme-protoc .\n"
+        'docker run --rm --volume "$(pwd):$(pwd)" --workdir "$(pwd)" acme-protoc --go_out=. api.proto\n')})
+    rep = report(cli, r / "proto" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith("proto/update.sh:3 runs it on the caller's checkout"), rep["skipped"]
+
+
+def test_docker_run_quoted_in_an_alias_is_read():
+    _, runs = scan('alias gen="docker run -ti --rm -v .:/conf -w /conf acme/gen" # then: gen sync\n')
+    (r,) = runs
+    assert (r.image, r.mounts, r.workdir) == ("acme/gen", [(".", "/conf")], "/conf")
+
+
+def test_alias_running_the_image_on_the_checkout_is_a_tool(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": TOOL, "README.md": (
+        "```sh\ndocker build -t acme/gen .\nalias gen=\"docker run -ti --rm -v .:/src -w /src acme/gen\"\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_readme_beside_a_dockerfile_builds_and_runs_it_on_a_home_folder(cli, tmp_path):
+    # a README in the Dockerfile's own folder: `docker build .` there builds it; a folder of the
+    # caller's home mounted over the tool's working folder, given a command, is the caller's files
+    tool = ("FROM node:22-alpine\nRUN npm install -g acme-runner\nWORKDIR /etc/runner\n"
+            'ENTRYPOINT ["acme-runner"]\n')
+    files = {"images/alpine/Dockerfile": tool, "images/alpine/README.md": (
+        "Build it:\n```\ndocker build -t acme/runner:alpine .\n```\nRun it:\n```\n"
+        'docker run --volume="/home/me/suites:/etc/runner" -t acme/runner:alpine run suite.json --export report.json\n'
+        "```\n")}
+    files.update({f"lib/deep/d{i}/notes.md": "notes\n" for i in range(5)})
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "images" / "alpine" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert "a folder of the caller's (-v /home/me/suites:/etc/runner)" in rep["skipped"], rep["skipped"]
+
+
+def test_dockerfiles_folder_holds_the_repositorys_image(cli, tmp_path):
+    # no Dockerfile at the root; `Dockerfiles/Dockerfile.alpine` is the image named after the
+    # repository (`acme/yamlcheck` for `yamlcheck-docker`), which the README runs on the checkout
+    root = tmp_path / "yamlcheck-docker"
+    root.mkdir()
+    r = repo(root, {"Dockerfiles/Dockerfile.alpine": TOOL.replace("/src", "/data"), "README.md": (
+        "```\ndocker run --rm -it -v $(pwd):/data acme/yamlcheck .\n```\n")})
+    rep = report(cli, r / "Dockerfiles" / "Dockerfile.alpine")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+def test_a_folder_named_docker_beside_a_root_dockerfile_is_not_the_image(cli, tmp_path):
+    root = tmp_path / "yamlcheck"
+    root.mkdir()
+    r = repo(root, {"Dockerfile": APP, "docker/Dockerfile": TOOL.replace("/src", "/data"), "README.md": (
+        "```\ndocker run --rm -it -v $(pwd):/data acme/yamlcheck .\n```\n")})
+    rep = report(cli, r / "docker" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_matrix_entry_names_the_metadata_images(cli, tmp_path):
+    # one build-push step, a matrix entry per image: `name` in the tags, `context` in the build
+    wf = ("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        include:\n"
+          "          - name: docs\n            context: base\n          - name: docs-pdf\n            context: pdf\n"
+          "    steps:\n      - uses: actions/checkout@v4\n      - id: meta\n        uses: docker/metadata-action@v5\n"
+          "        with:\n          images: acme/${{ matrix.name }}\n"
+          "      - uses: docker/build-push-action@v6\n        with:\n          context: ${{ matrix.context }}\n"
+          "          push: true\n          tags: ${{ steps.meta.outputs.tags }}\n")
+    tool = "FROM python:3.12-slim\nRUN pip install --no-cache-dir acme-docs\nWORKDIR /docs\n"
+    r = repo(tmp_path, {"base/Dockerfile": tool, "pdf/Dockerfile": tool, ".github/workflows/build.yml": wf,
+                        "README.md": "```\ndocker run --rm -v /path/to/doc:/docs acme/docs-pdf build -M pdf . _build\n```\n"})
+    rep = report(cli, r / "pdf" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert report(cli, r / "base" / "Dockerfile")["rule"] != "tool-on-checkout"
+
+
+# --- session 5: volumes the deployment keeps ------------------------------------------------------
+
+def test_named_volume_on_a_folder_the_image_lacks_is_handed_over(cli, tmp_path):
+    # compose builds the image and keeps a named volume at /data: a new volume takes the owner of
+    # the folder the image has there, so the fix makes /data and hands it over
+    r = repo(tmp_path, {"Dockerfile": APP, "docker-compose.yml": (
+        "services:\n  app:\n    build: .\n    ports: ['8000:8000']\n    volumes:\n      - appdata:/data\n"
+        "volumes:\n  appdata: {}\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("mounts the named volume appdata at /data: the folder is made and handed to the new user" in x
+               for x in rep["reasons"]), rep["reasons"]
+    code, out, err = cli(["--isolated", "--diff", r / "Dockerfile"])
+    assert "mkdir -p /data" in out and "/data" in out.split("chown", 1)[1], out
+
+
+def test_published_image_with_a_named_volume_on_any_data_folder_is_left(cli, tmp_path):
+    (tmp_path / "app").mkdir()
+    r = repo(tmp_path / "app", {"Dockerfile": APP, "README.md": (
+        "```\ndocker volume create appdata\n"
+        "docker run -p 9001:9001 --mount='source=appdata,target=/data' -d acme/app\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "published-data-volume", rep
+    assert "with the named volume appdata on /data:" in rep["skipped"], rep["skipped"]
+
+
+POD = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: writer}}\nspec:\n  template:\n    spec:\n{sc}"
+       "      containers:\n      - name: writer\n        image: acme/writer:1\n        volumeMounts:\n"
+       "        - {{name: shared, mountPath: /html}}\n      volumes:\n      - name: shared\n"
+       "        persistentVolumeClaim: {{claimName: fileserver}}\n")
+
+
+def test_a_claim_mounted_without_fs_group_is_left(cli, tmp_path):
+    # the image is tied to the Dockerfile by a Cloud Build step (`args: [build, -t, acme/writer, .]`)
+    r = repo(tmp_path, {"Dockerfile": SERVICE, "cloudbuild.yaml": (
+        "steps:\n- name: 'gcr.io/cloud-builders/docker'\n  args: ['build', '-t', 'acme/writer', '.']\n"),
+        "k8s/writer.yaml": POD.format(sc="")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "claim-without-fs-group", rep
+    assert rep["skipped"].startswith("k8s/writer.yaml:9 mounts the persistent volume claim fileserver at /html"), rep
+    (r / "k8s" / "writer.yaml").write_text(POD.format(sc="      securityContext: {fsGroup: 10001}\n"))
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+
+def test_a_base_published_under_the_repositorys_name_is_found_by_its_owner_qualified_from(cli, tmp_path):
+    # CI tags `ghcr.io/${{ github.repository }}-base` (read without the owner: app-base); the main
+    # Dockerfile builds FROM ghcr.io/acme/app-base through an ARG default
+    wf = ("on: push\njobs:\n  base:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+          "      - uses: docker/build-push-action@v6\n        with:\n          file: docker/Dockerfile.base\n"
+          "          push: true\n          tags: ghcr.io/${{ github.repository }}-base\n")
+    (tmp_path / "app").mkdir()
+    r = repo(tmp_path / "app", {
+        "docker/Dockerfile.base": "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+        "Dockerfile": "ARG BASE=ghcr.io/acme/app-base:latest\nFROM ${BASE}\nCOPY app /usr/bin/app\nCMD [\"app\"]\n",
+        ".github/workflows/base.yml": wf})
+    rep = report(cli, r / "docker" / "Dockerfile.base")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith("line 2 of Dockerfile builds FROM ghcr.io/acme/app-base:latest"), rep["skipped"]
+
+
+def test_a_helm_chart_mounting_a_claim_without_fs_group_is_left(cli, tmp_path):
+    (tmp_path / "timer").mkdir()
+    tpl = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+           "      - name: timer\n        image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n"
+           "        volumeMounts:\n        - name: timer-data\n          mountPath: /app/data\n      volumes:\n"
+           "      - name: timer-data\n        persistentVolumeClaim:\n          claimName: {{ .Chart.Name }}-pvc\n")
+    files = {"Dockerfile": APP, "chart/Chart.yaml": "name: timer\nversion: 0.1.0\n",
+             "chart/values.yaml": "image:\n  repository: acme/timer\n  tag: latest\n",
+             "chart/templates/deployment.yaml": tpl}
+    r = repo(tmp_path / "timer", files)
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "claim-without-fs-group", rep
+    # persistence off by default: the default install keeps nothing on a claim
+    (r / "chart" / "values.yaml").write_text("image:\n  repository: acme/timer\npersistence:\n  enabled: false\n")
+    assert report(cli, r / "Dockerfile")["rule"] != "claim-without-fs-group"
+
+
+def test_compose_bind_of_an_uploads_folder_in_the_workdir_is_left(cli, tmp_path):
+    node = ("FROM node:22-slim\nWORKDIR /usr/src/app\nCOPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .\n"
+            'EXPOSE 3000\nCMD ["node", "index.js"]\n')
+    r = repo(tmp_path, {"Dockerfile": node, "docker-compose.yml": (
+        "services:\n  web:\n    build: .\n    ports: ['3000:3000']\n    volumes:\n"
+        "      - ./uploads:/usr/src/app/uploads\n      - ./config.json:/usr/src/app/config.json\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "bind-mounted-data", rep
+    assert "over /usr/src/app/uploads (/usr/src/app/uploads, the folder for uploads" in rep["skipped"], rep["skipped"]
+    # a folder of other files under the working folder stays a warning
+    (r / "docker-compose.yml").write_text("services:\n  web:\n    build: .\n    volumes:\n      - ./public:/usr/src/app/public\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_base_the_repository_builds_as_root_proves_the_child_runs_as_root(cli, tmp_path):
+    wf = ("on: push\njobs:\n  base:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+          "      - uses: docker/build-push-action@v6\n        with:\n          file: docker/Dockerfile.base-runtime\n"
+          "          push: true\n          tags: ghcr.io/acme/app-base-runtime:latest\n")
+    base = "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\n"
+    child = ("ARG RUNTIME=ghcr.io/acme/app-base-runtime:latest\nFROM ${RUNTIME}\nCOPY app /usr/local/bin/app\n"
+             'CMD ["app"]\n')
+    (tmp_path / "app").mkdir()
+    r = repo(tmp_path / "app", {"docker/Dockerfile.base-runtime": base, "Dockerfile": child,
+                                ".github/workflows/base.yml": wf})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    # the repository's base switches to another user: nothing proves the child runs as root
+    (r / "docker" / "Dockerfile.base-runtime").write_text(base + "USER nobody\n")
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] in ("base-user-unknown", "already-non-root"), rep
+
+
+def test_a_python_import_in_the_docs_is_not_a_from_line(cli, tmp_path):
+    (tmp_path / "mockserver").mkdir()
+    r = repo(tmp_path / "mockserver", {"Dockerfile": APP, "README.md": (
+        "```python\nfrom mockserver import mock_all\nfrom mockserver.core import  Client\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+    (r / "README.md").write_text("```dockerfile\nFROM mockserver\nRUN apt-get install -y extra\n```\n")
+    assert report(cli, r / "Dockerfile")["rule"] == "publishes-image"
+
+
+@pytest.mark.parametrize("name,text", [
+    ("Jenkinsfile", "pipeline {\n  agent { dockerfile { filename 'ci/Dockerfile' } }\n  stages { stage('b') { steps { sh 'make' } } }\n}\n"),
+    ("Jenkinsfile", "pipeline {\n  agent {\n    docker { image 'acme/ci-tools:2' }\n  }\n  stages { stage('b') { steps { sh 'make' } } }\n}\n"),
+    (".drone.yml", "kind: pipeline\nsteps:\n- name: build\n  image: acme/ci-tools:2\n  commands:\n  - make\n"),
+    ("bitbucket-pipelines.yml", "image: acme/ci-tools:2\npipelines:\n  default:\n    - step:\n        script: [make]\n"),
+])
+def test_a_ci_pipeline_running_in_the_image_is_a_tool_on_the_checkout(cli, tmp_path, name, text):
+    (tmp_path / "ci-tools").mkdir()
+    r = repo(tmp_path / "ci-tools", {"ci/Dockerfile": TOOL, name: text,
+                                     "Makefile": "ci-image:\n\tdocker build -t acme/ci-tools:2 ci\n"})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(f"{name}:"), rep["skipped"]
+
+
+def test_a_drone_service_image_is_no_job_image(cli, tmp_path):
+    (tmp_path / "ci-tools").mkdir()
+    r = repo(tmp_path / "ci-tools", {"ci/Dockerfile": TOOL, "Makefile": "ci-image:\n\tdocker build -t acme/ci-tools:2 ci\n",
+                                     ".drone.yml": (
+        "kind: pipeline\nservices:\n- name: db\n  image: acme/ci-tools:2\nsteps:\n- name: t\n  image: golang\n"
+        "  commands: [go test]\n")})
+    rep = report(cli, r / "ci" / "Dockerfile")
+    assert rep["rule"] != "tool-on-checkout", rep
+
+
+@pytest.mark.parametrize("host", ["${pwd}", "$pwd", "`pwd`"])
+def test_powershell_and_backtick_spellings_of_the_current_folder(cli, tmp_path, host):
+    r = repo(tmp_path, {"Dockerfile": TOOL, "README.md": (
+        f"```\ndocker build -t acme/gen .\ndocker run --rm -v {host}:/src -w /src acme/gen --go_out=. api.proto\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+
+
+@pytest.mark.parametrize("hook", ["- id: gen-lint\n  name: gen lint\n  language: docker\n  entry: gen-lint\n  types: [proto]\n",
+                                  "- id: gen-lint\n  language: docker_image\n  entry: --entrypoint /usr/bin/gen acme/gen:1 lint\n"])
+def test_a_pre_commit_docker_hook_runs_the_image_on_the_callers_checkout(cli, tmp_path, hook):
+    (tmp_path / "gen").mkdir()
+    r = repo(tmp_path / "gen", {"Dockerfile": TOOL, ".pre-commit-hooks.yaml": hook})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert rep["skipped"].startswith(".pre-commit-hooks.yaml:1 runs it on the caller's checkout (-v $(pwd):/src -w /src) "
+                                     "with --user $(id -u):$(id -g)"), rep["skipped"]

@@ -257,3 +257,55 @@ def test_state_in_root_home_reads_where_a_command_makes_its_environment():
     assert _venv_path("python3 -m venv", " /opt/venv", {}) == "/opt/venv"
     assert _venv_path("uv sync", " --frozen --extra gen --active", env) == "/usr/src/.venv/"
     assert _venv_path("uv sync", " --frozen --extra gen", env) == ".venv"
+
+
+# --- session 5: root-only work behind `sh -c` and `install -o` ------------------------------------
+
+def test_chown_in_a_sh_c_command_needs_root(cli, tmp_path):
+    # `sh -c 'chown ... && node server.js'`: the chown fails as any other user and && stops the start
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN mkdir -p /app/data\n"
+        'CMD ["sh", "-c", "chown -R node /app/data && node server.js"]\n')})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep
+    assert "CMD changes file owners with chown at start" in rep["skipped"], rep["skipped"]
+
+
+def test_ca_update_in_a_sh_c_entrypoint_needs_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM alpine:3.20\nRUN apk add --no-cache ca-certificates\nCOPY registry /usr/local/bin/registry\n"
+        "ENTRYPOINT [\"sh\", \"-c\", \"update-ca-certificates && registry start\"]\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep
+
+
+def test_install_with_an_owner_in_the_entrypoint_script_needs_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM debian:bookworm-slim\nCOPY fwd /usr/local/bin/fwd\nCOPY entrypoint.sh /\n"
+        'ENTRYPOINT ["tini", "--", "/entrypoint.sh"]\n'), "entrypoint.sh": (
+        "#!/bin/bash\nset -e\n# the data folder may be an empty volume\n"
+        '/usr/bin/install -d -o root -g root -m 0755 "$DATA_DIR"\nexec fwd run\n')})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep
+    assert "(line 4 of it)" in rep["skipped"], rep["skipped"]
+
+
+def test_install_of_a_file_without_an_owner_is_no_root_work(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM debian:bookworm-slim\nCOPY fwd /usr/local/bin/fwd\nCOPY entrypoint.sh /\n"
+        'ENTRYPOINT ["/entrypoint.sh"]\n'), "entrypoint.sh": (
+        "#!/bin/sh\nset -e\ninstall -d -m 0700 \"$HOME/.fwd\"\nexec fwd run -- --quiet\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_script_the_entrypoint_script_runs_is_read_too(cli, tmp_path):
+    # the entrypoint dispatches to a role script, which starts the root-only work
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM debian:bookworm-slim\nCOPY app /usr/local/bin/app\nCOPY docker/entrypoint.sh /entrypoint.sh\n"
+        "COPY docker/entrypoint_web.sh /entrypoint_web.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"),
+        "docker/entrypoint.sh": "#!/bin/sh\nset -e\ncase \"$ROLE\" in\n  web) /entrypoint_web.sh ;;\n  *) exec app ;;\nesac\n",
+        "docker/entrypoint_web.sh": "#!/bin/sh\nset -e\nchown -R www-data /var/lib/app\nexec app serve\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep
+    assert "the script docker/entrypoint_web.sh (copied on line 4), which the ENTRYPOINT script" in rep["skipped"], rep

@@ -158,3 +158,52 @@ def test_a_file_that_adds_something_is_not_this_rule(cli, tmp_path, text):
     f = tmp_path / "Dockerfile"
     f.write_text(text)
     assert report(cli, f)["rule"] != "adds-nothing"
+
+
+# --- test-input ----------------------------------------------------------------------------------
+
+RUN_PY = "FROM alpine:3.20\nRUN apk add --no-cache python3\nCOPY example.py /\nRUN python3 /example.py\n"
+
+
+@pytest.mark.parametrize("rel", ["tests/checks/resources/NoRootUser/fail/Dockerfile", "test/linters/docker/bad/Dockerfile",
+                                 "pkg/parser/testdata/multistage/Dockerfile", "src/__fixtures__/Dockerfile.node"])
+def test_a_linters_test_data_is_left(cli, tmp_path, rel):
+    r = repo(tmp_path, {rel: RUN_PY})
+    rep = report(cli, r / rel)
+    assert rep["rule"] == "test-input", rep
+    assert rep["skipped"].startswith(f"{rel} is in the repository's test data"), rep["skipped"]
+
+
+def test_a_test_image_the_repository_builds_is_fixed(cli, tmp_path):
+    rel = "tests/fixtures/server/Dockerfile"
+    r = repo(tmp_path, {rel: RUN_PY + 'CMD ["python3", "-m", "http.server", "8080"]\n', "tests/docker-compose.yml": (
+        "services:\n  server:\n    build: ./fixtures/server\n    ports: ['8080:8080']\n")})
+    rep = report(cli, r / rel)
+    assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_a_dockerfile_in_tests_without_an_input_folder_is_not_test_data(cli, tmp_path):
+    rel = "tests/integration/Dockerfile"
+    r = repo(tmp_path, {rel: RUN_PY + 'CMD ["python3", "-m", "http.server", "8080"]\n'})
+    rep = report(cli, r / rel)
+    assert rep["rule"] != "test-input", rep
+
+
+@pytest.mark.parametrize("rel", ["docker/Dockerfile.base", "base/Dockerfile", "Dockerfiles/build-base/alpine/Dockerfile",
+                                 "docker/Base.Dockerfile"])
+def test_a_dockerfile_named_base_without_a_program_is_a_base_image(cli, tmp_path, rel):
+    deps = "FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n"
+    r = repo(tmp_path, {rel: deps})
+    rep = report(cli, r / rel)
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith(f"{rel} names it a base image"), rep["skipped"]
+
+
+@pytest.mark.parametrize("rel,text", [
+    ("src/database/Dockerfile", "FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install\n"),
+    ("docker/Dockerfile.base", "FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install\nCMD [\"node\", \"index.js\"]\n"),
+])
+def test_database_or_a_base_with_its_own_program_is_not_named_base(cli, tmp_path, rel, text):
+    r = repo(tmp_path, {rel: text})
+    rep = report(cli, r / rel)
+    assert rep["rule"] is None and rep["changed"], rep

@@ -56,8 +56,10 @@ GENERIC_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container",
                              "builds", "ci", ".ci", "deploy", "deployment", "deployments", "dev", "prod", "src", "app",
                              "scripts", "tools", "test", "tests", "examples", "example", "infra", "ops", "k8s", ".github",
                              ".devcontainer", "release", "dist", "packaging", "hack", "contrib", "misc", "etc", "files"))
+# the folders that hold a repository's own image's Dockerfiles when none is at its root
+PACKAGING_FOLDERS = frozenset(("docker", "dockerfiles", "dockerfile", "container", "containers", ".docker", "image"))
 DOC_PATTERNS = ("README*", "readme*", "*.md", "*.rst", "*.adoc")
-CI_DIRS = (".github/workflows", ".circleci", ".buildkite")
+CI_DIRS = (".github/workflows", ".circleci", ".buildkite", ".woodpecker")
 CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml",
             "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml")
 # a program that renders Dockerfiles from a template (its text must mention a Dockerfile)
@@ -69,7 +71,7 @@ SOURCE_GENERATOR_RE = lazyre.compile(r"^[\w-]*dockerfiles?[\w-]*\.(?:clj|cljs|py
                                  r"|scala|cs|hs|ex|exs|groovy)$", re.I)
 TEMPLATE_RE = lazyre.compile(r"^(?:Dockerfile|Containerfile)[\w.-]*\.(?:template|tmpl|tpl|j2|jinja2?|in|erb|mustache)$"
                          r"|\.(?:dockerfile|Dockerfile)\.(?:template|tmpl|tpl|j2|jinja2?)$", re.I)
-VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:\.\d+)*(?:[.-][\w.-]+)?$")
+VERSION_DIR_RE = lazyre.compile(r"^v?\d+(?:(?:\.|u)\d+)*(?:[.-][\w.-]+)?$")  # 1.2, 3.11-slim, 8u144 (Java)
 TARGET_VAR_RE = lazyre.compile(r"\$\{?(\w+)\}?")
 FROM_RE = lazyre.compile(r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?", re.I | re.M)
 COPY_FROM_RE = lazyre.compile(r"^[ \t]*(?:COPY|ADD)\b[^\n]*?--from=(\S+)", re.I | re.M)
@@ -128,6 +130,7 @@ class Run:
     fs_group: int | None = None
     host_paths: list = field(default_factory=list)
     devices: list = field(default_factory=list)  # host device paths passed in (`--device`, compose `devices:`)
+    claims: list = field(default_factory=list)  # (claim, mountPath) of the persistent volumes a pod mounts writable
     init: bool = False  # a Kubernetes init container (it prepares volumes, often as root, for the program)
     env: dict = field(default_factory=dict)  # the environment it sets (Kubernetes `env:` with literal values)
     container_ports: list = field(default_factory=list)  # the ports a Kubernetes manifest or Helm chart declares it listens on
@@ -251,9 +254,15 @@ class Repository:
         elif not paths:
             # no build names it: the image named after its folder under the repository's name
             # (`dev/frontend-build/Dockerfile` -> `squidex/frontend-build` in repository squidex)
-            folder = os.path.basename(os.path.dirname(os.path.realpath(dockerfile))).lower()
-            if folder and os.path.dirname(os.path.realpath(dockerfile)) != self.root and folder not in GENERIC_FOLDERS:
+            where = os.path.dirname(os.path.realpath(dockerfile))
+            folder = os.path.basename(where).lower()
+            if folder and where != self.root and folder not in GENERIC_FOLDERS:
                 paths = {f"{stem}/{folder}" for stem in self.stems()}
+            elif folder in PACKAGING_FOLDERS and os.path.dirname(where) == self.root and not any(
+                    "/" not in d for d in self.dockerfiles):
+                # no Dockerfile at the root, the repository's image kept in its `docker/` or
+                # `Dockerfiles/` folder (`Dockerfiles/Dockerfile.alpine`): the image named after it
+                paths = set(self.stems())
         return paths
 
     def main_dockerfile(self, dockerfile: str) -> bool:
@@ -324,8 +333,10 @@ class Repository:
         paths = self.image_paths_of(dockerfile)
         if not paths:
             return []
+        # (a name the repository builds without its owner, `ghcr.io/${{ github.repository }}-base`
+        # read as `pgdog-base`, matches `FROM ghcr.io/pgdogdev/pgdog-base`, as its runs do)
         out = [("FROM", w, ref) for p, w, other, ref in self.froms
-               if p in paths and other != real and not self.others_tag(real, p, image_tag(ref))]
+               if _path_matches(p, paths) and other != real and not self.others_tag(real, p, image_tag(ref))]
         # a docs example names the published image with its owner (`FROM ghcr.io/org/tool`) where the
         # repository's own name stands for it (`tool`), as for its runs
         out += [("docs", w, ref) for p, w, ref in self.doc_froms if _path_matches(p, paths)]
@@ -564,7 +575,7 @@ def _patterns(pats) -> re.Pattern:
     return recache.compile("|".join(fnmatch.translate(p) for p in pats))
 
 
-DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".docker", ".gitlab")
+DOT_DIRS = (".github", ".circleci", ".buildkite", ".devcontainer", ".ci", ".docker", ".gitlab", ".woodpecker")
 _COMPOSE = _patterns(COMPOSE_PATTERNS)
 _SCRIPT = _patterns(SCRIPT_PATTERNS)
 _DOC = _patterns(DOC_PATTERNS)
@@ -575,6 +586,8 @@ _DOCKERFILE = lazyre.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Do
 def _kind(folder: str, name: str, is_dockerfile) -> str | None:
     if _COMPOSE.match(name):
         return "compose"
+    if name in (".pre-commit-hooks.yaml", ".pre-commit-hooks.yml") and folder == "":
+        return "precommit"
     if name in BAKE_FILES:
         return "bake"
     if name.endswith(".hcl") and not name.startswith(".") and not name.endswith(".pkr.hcl"):
@@ -603,7 +616,7 @@ def _kind(folder: str, name: str, is_dockerfile) -> str | None:
 
 
 # the order files are read in when the budget is short: what decides the most first
-PRIORITY = {"dockerfile": 0, "compose": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3, "package": 3,
+PRIORITY = {"dockerfile": 0, "compose": 1, "precommit": 1, "bake": 1, "hcl": 3, "goreleaser": 1, "ci": 2, "generator": 2, "chart": 3, "script": 3, "package": 3,
             "doc": 4, "yaml": 5, "action": 6}
 # the README and the docs folder at the top say how the images are used: read before the scripts
 # deep in examples and samples (a repository of thousands of generated samples fills the budget)
@@ -658,6 +671,11 @@ def load(root: str, cheap: bool = False) -> Repository:
                 found.append((prio, depth, rel, kind))
     if queue:
         repo.warn(f"more than {max_dirs} folders: the repository was read in part")
+    # a README beside a Dockerfile says how that image is built and run: read with the top docs
+    beside = {posixpath.dirname(d) for d in repo.dockerfiles}
+    found = [(PRIORITY["ci"], depth, rel, kind) if kind == "doc" and posixpath.dirname(rel) in beside
+             and posixpath.basename(rel).lower().startswith("readme") else (prio, depth, rel, kind)
+             for prio, depth, rel, kind in found]
     found.sort()
     if len(found) > max_files:
         repo.warn(f"more than {max_files} files to read: the repository was read in part")

@@ -31,7 +31,7 @@ BUILD_VALUE_FLAGS = frozenset("""
 """.split())
 
 # what a caller's current folder looks like in a command line
-CWD_RE = lazyre.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\{?CURDIR\}?|\$\(pwd\)|\$\{\{\s*github\.workspace\s*\}\}"
+CWD_RE = lazyre.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(PWD\)|\$\(CURDIR\)|\$\{?CURDIR\}?|\$\(pwd\)|\$\{\{\s*github\.workspace\s*\}\}"
                     r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%|\$\{?WORKSPACE\}?|\.)(?=/|$)")
 COMMAND_RE = lazyre.compile(r"(?<![\w/.-])(?:sudo\s+)?(docker|podman|nerdctl)\s+(?:container\s+|image\s+|buildx\s+)?"
                         r"(run|create|build)\b")
@@ -121,6 +121,7 @@ def _words_until_end(words: list[str]) -> list[str]:
 # how docs write "a folder of yours" on the host side of a mount: `/path/to/project`,
 # `/absolute/path/to/my/project_folder`, `<your-project>`, `${path_to_host_folder_to_scan}`
 PLACEHOLDER_DIR_RE = lazyre.compile(r"^(?:/(?:absolute/)?path/to(?:/|$)|/(?:your|my)[-_/]|<[^<>/]+>"
+                                    r"|~/|\$\{?HOME\}?/|/home/[^/\s]+/|/Users/[^/\s]+/"  # a folder in the caller's home
                                     r"|\$\{?[a-z_]*(?:path|dir|folder|project|repo|source)[a-z_]*\}?(?=/|$))", re.I)
 
 
@@ -142,8 +143,8 @@ def parse_mount(spec: str) -> tuple[str, str] | None:
     if len(parts) < 2:
         return None
     host, container = parts[0], parts[1]
-    if not container.startswith("/"):
-        return None
+    if not container.startswith("/") and not (container.startswith(("$", "%")) and CWD_RE.match(container)):
+        return None  # a relative path; but `-v "$(pwd)":"$(pwd)"`: the caller's folder at the same path
     if not (host.startswith(("/", ".", "~", "$", "%")) or re.match(r"^[A-Za-z]:|^<[^<>]+>", host)):
         return None  # a named volume (a docs placeholder `<your-project>` stands for a host folder)
     return host, container
@@ -210,6 +211,10 @@ def parse_run(words: list[str], line: int, text: str) -> RunLine | None:
             m = _mount_flag(val)
             if m:
                 run.mounts.append(m)
+            opts = dict(p.partition("=")[::2] for p in val.split(","))
+            target = opts.get("target") or opts.get("destination") or opts.get("dst")
+            if target and target.startswith("/"):
+                run.volume_targets.append((opts.get("source") or opts.get("src") or "", target))
         elif flag in ("-u", "--user"):
             run.user = val
         elif flag in ("-w", "--workdir"):
@@ -287,6 +292,11 @@ def scan(text: str) -> tuple[list[BuildLine], list[RunLine]]:
         logical = _logical_line(norm, start)
         for m in COMMAND_RE.finditer(logical):
             rest = logical[m.end():]
+            quote = logical[m.start() - 1] if m.start() else ""
+            if quote in "\"'" and quote and quote in rest:
+                # a command quoted whole (`alias tool="docker run ... org/tool"`, `sh -c 'docker run ...'`):
+                # its words end at the closing quote
+                rest = rest[:rest.index(quote)]
             words = _split(rest)
             if words is None:
                 # a quote closes later in a larger construct: cut at the first shell operator

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 
 from ..record import dataclass, field
 
@@ -25,6 +26,11 @@ class Settings:
     numeric: bool = False
     reasons: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    volumes: list = field(default_factory=list)  # (container path, why) of named volumes mounted by Docker
+
+
+# a named volume's name (not a host path, not a variable): `appdata`, `lhci-data`
+NAMED_VOLUME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def workdir(an) -> str | None:
@@ -81,6 +87,16 @@ def settings(repo, dockerfile: str | None, an, valid_uid) -> Settings:
                 break
     wd, vols = workdir(an), volumes(an)
     from .commands import file_mount, is_cwd
+
+    # a named volume Docker mounts (compose, `docker run -v name:/data`, `--mount source=name,target=/data`):
+    # a new volume takes the owner of the folder the image has at that path, root when it has none
+    for r in runs:
+        if r.kind not in ("compose", "docker-run") or (r.user and not re.match(r"^(?:root|0)(?::|$)", r.user.strip())):
+            continue  # (a run as another user chose its own uid: the folder handed to the new user is not its)
+        for source, target in r.volume_targets:
+            if NAMED_VOLUME_RE.match(source or "") and target.startswith("/") and \
+                    all(target != t for t, _ in out.volumes) and not any(under(target, v) for v in vols):
+                out.volumes.append((posixpath.normpath(target), f"{r.where} mounts the named volume {source} at {target}"))
 
     for r in runs:
         for host, cont in r.mounts:

@@ -83,9 +83,13 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         _bake(repo, rel, folder, text)
     elif kind == "goreleaser":
         _goreleaser(repo, rel, folder, text)
+    elif kind == "precommit":
+        _precommit_hooks(repo, rel, text)
     elif kind == "ci":
         _workflow(repo, rel, text)
         _commands(repo, rel, text, (repo.root,))
+        if posixpath.basename(rel).startswith("cloudbuild"):
+            _cloudbuild(repo, rel, folder, text)
     elif kind == "generator" and not GENERATOR_RE.match(posixpath.basename(rel)):
         m = FROM_EMIT_RE.search(text)  # source code that writes Dockerfiles: its `FROM {image}` line
         if m:
@@ -94,6 +98,8 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
         if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
             repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
         _commands(repo, rel, text, (folder, repo.root))
+        if posixpath.basename(rel).startswith("Jenkinsfile"):
+            _jenkins(repo, rel, folder, text)
     elif kind == "package":
         if "docker" in text or "podman" in text:
             _commands(repo, rel, package_scripts(text), (folder, repo.root))
@@ -197,6 +203,10 @@ GENERATED_DOC_RE = lazyre.compile(
     re.I)
 
 
+# what follows `from NAME` in Python (and Elixir-less docs): ` import ...`
+PY_IMPORT_RE = lazyre.compile(r"[ \t]+(?:import|cimport)\b")
+
+
 def _doc(repo, rel, text):
     if len(repo.generated_docs) < 20:
         for m in GENERATED_DOC_RE.finditer(text):
@@ -205,10 +215,13 @@ def _doc(repo, rel, text):
             repo.generated_docs.append((Where(rel, text.count("\n", 0, m.start()) + 1),
                                         text[start:end if end >= 0 else len(text)].strip()[:160]))
     for m in FROM_RE.finditer(text):
+        if PY_IMPORT_RE.match(text, m.end(1)):
+            continue  # Python's `from moto import mock_aws`, not a Dockerfile's FROM
         p = image_path(m.group(1))
         if p and p != "scratch":
             repo.doc_froms.append((p, Where(rel, text.count("\n", 0, m.start(1)) + 1), m.group(1)))
-    _commands(repo, rel, text, (repo.root,), builds=True)
+    # `docker build -t org/app .` in a README beside a Dockerfile builds that one
+    _commands(repo, rel, text, (os.path.join(repo.root, posixpath.dirname(rel)), repo.root), builds=True)
     if "image:" in text and "```" in text:
         _doc_ci_images(repo, rel, text)
 
@@ -473,6 +486,9 @@ def _workflow(repo, rel, text):
     if rel.startswith(".circleci/"):
         _circleci(repo, rel, text)
         return
+    if posixpath.basename(rel) in STEP_CI_FILES or rel.startswith(".woodpecker/"):
+        _step_images(repo, rel, text)
+        return
     if ("build-push-action" not in text and "container:" not in text and "docker://" not in text
             and not ("matrix" in text and ("docker push" in text or "--push" in text))
             and not STEP_DOCKERFILE_RE.search(text)):
@@ -518,12 +534,38 @@ def _workflow(repo, rel, text):
                 variants = _matrix_variants(job) if "matrix." in str(w) else [{}]
                 seen = set()
                 for var in variants or [{}]:
-                    build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, meta,
+                    # the metadata step's image names take the same matrix entry as the build's inputs
+                    named = {k: [_matrix(i, var) for i in v] for k, v in meta.items()}
+                    build = _build_push(repo, rel, text, uses, {k: _matrix(v, var) for k, v in w.items()}, env, named,
                                         matrix, suffixes)
                     key = (build.dockerfile, tuple(build.tags), tuple(sorted(build.args.items()))) if build else None
                     if build and key not in seen:
                         seen.add(key)
                         repo.builds.append(build)
+
+
+def _cloudbuild(repo, rel, folder, text):
+    """Google Cloud Build steps run by the docker builder (`name: gcr.io/cloud-builders/docker`,
+    `args: [build, -t, IMAGE, .]`, `dir:`): the command line its args make, from its folder."""
+    import shlex
+
+    for doc in _yaml(repo, rel, text):
+        steps = doc.get("steps") if isinstance(doc, dict) else None
+        for step in steps if isinstance(steps, list) else ():
+            if not isinstance(step, dict) or not isinstance(step.get("name"), str) or "docker" not in step["name"]:
+                continue
+            args = step.get("args")
+            if not isinstance(args, list) or not args or not all(isinstance(a, (str, int)) for a in args):
+                continue
+            args = [str(a) for a in args]
+            if args[0] not in ("build", "run", "buildx"):
+                continue
+            sub = step.get("dir") if isinstance(step.get("dir"), str) else ""
+            # `dir` is relative to the build's source folder: the cloudbuild file's, or the repository's
+            cwds = tuple(os.path.join(base, sub) for base in (folder, repo.root)) + (folder, repo.root)
+            line = line_of(text, step["name"])
+            padded = "\n" * (line - 1) + "docker " + shlex.join(args) + "\n"
+            _commands(repo, rel, padded, cwds)
 
 
 def _matrix_variants(job: dict) -> list:
@@ -706,6 +748,80 @@ def _circleci(repo, rel, text):
                     repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
 
 
+# CI whose pipeline steps each run in an image of their own, on the checkout: Drone, Woodpecker, Bitbucket
+STEP_CI_FILES = (".drone.yml", ".drone.yaml", ".woodpecker.yml", ".woodpecker.yaml", "bitbucket-pipelines.yml")
+
+
+def _step_images(repo, rel, text):
+    """The images the steps of a Drone, Woodpecker or Bitbucket pipeline run in: a mapping with an
+    `image:` and the step's `commands:`/`script:` (a service beside them has none), and Bitbucket's
+    default `image:` at the top."""
+    if "image:" not in text:
+        return
+
+    def walk(node, depth=0):
+        if depth > 12:
+            return
+        if isinstance(node, dict):
+            image = node.get("image")
+            image = image.get("name") if isinstance(image, dict) else image
+            if isinstance(image, str) and image and ("commands" in node or "script" in node or
+                                                     (depth == 0 and "pipelines" in node)):
+                repo.runs.append(Run("ci-job", Where(rel, line_of(text, image)), image=image))
+            for v in node.values():
+                walk(v, depth + 1)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, depth + 1)
+
+    for doc in _yaml(repo, rel, text):
+        walk(doc)
+
+
+# Jenkins: `agent { docker { image 'NAME' } }`, `docker.image('NAME').inside`, and an agent built
+# from a Dockerfile of the repository (`agent { dockerfile true }`, `dockerfile { filename 'ci/Dockerfile' dir 'x' }`)
+JENKINS_IMAGE_RE = lazyre.compile(r"\bdocker\s*\{[^{}]*?\bimage\s+['\"]([^'\"\s]+)['\"]|\bdocker\.image\(\s*['\"]([^'\"\s]+)['\"]\s*\)\s*\.inside\b")
+JENKINS_DOCKERFILE_RE = lazyre.compile(r"\bdockerfile\s*(?:true\b|\{([^{}]*)\})")
+
+
+def _jenkins(repo, rel, folder, text):
+    """The images a Jenkinsfile runs its stages in, on the workspace it checked out."""
+    for m in JENKINS_IMAGE_RE.finditer(text):
+        image = m.group(1) or m.group(2)
+        repo.runs.append(Run("ci-job", Where(rel, text.count("\n", 0, m.start()) + 1), image=image))
+    for m in JENKINS_DOCKERFILE_RE.finditer(text):
+        body = m.group(1) or ""
+        name = re.search(r"\bfilename\s+['\"]([^'\"]+)['\"]", body)
+        sub = re.search(r"\bdir\s+['\"]([^'\"]+)['\"]", body)
+        df = _existing(repo, folder, os.path.join(sub.group(1) if sub else "", name.group(1) if name else "Dockerfile"))
+        if df is not None:
+            repo.runs.append(Run("ci-job", Where(rel, text.count("\n", 0, m.start()) + 1), dockerfile=df))
+
+
+def _precommit_hooks(repo, rel, text):
+    """The hooks a repository offers to pre-commit (`.pre-commit-hooks.yaml`): `language: docker`
+    builds the repository's root Dockerfile and `language: docker_image` runs the image its `entry`
+    names; pre-commit runs either on the caller's checkout, mounted at /src as the working folder,
+    with `-u` the caller's uid:gid."""
+    root_df = _existing(repo, repo.root, "Dockerfile")
+    for doc in _yaml(repo, rel, text):
+        for hook in doc if isinstance(doc, list) else ():
+            if not isinstance(hook, dict) or hook.get("language") not in ("docker", "docker_image"):
+                continue
+            entry = hook.get("entry") if isinstance(hook.get("entry"), str) else ""
+            where = Where(rel, line_of(text, str(hook.get("id") or "language")))
+            common = dict(mounts=[("$(pwd)", "/src")], workdir="/src", user="$(id -u):$(id -g)")
+            if hook["language"] == "docker" and root_df is not None:
+                repo.runs.append(Run("docker-run", where, dockerfile=root_df, command=entry, **common))
+            elif hook["language"] == "docker_image":
+                words = entry.split()
+                i = 0
+                while i < len(words) and words[i].startswith("-"):
+                    i += 1 if "=" in words[i] else 2  # `--entrypoint /bin/tool` before the image
+                if i < len(words):
+                    repo.runs.append(Run("docker-run", where, image=words[i], command=" ".join(words[i + 1:]), **common))
+
+
 def _gitlab(repo, rel, text):
     """The job images of a GitLab CI file: `image:` at the top, in `default:` or in a job (a name
     or `{name: ...}`)."""
@@ -760,6 +876,15 @@ def _kubernetes(repo, rel, text):
         by_name = {v.get("name"): v["hostPath"].get("path") for v in pod.get("volumes") or []
                    if isinstance(v, dict) and isinstance(v.get("hostPath"), dict)
                    and isinstance(v["hostPath"].get("path"), str)}
+        # persistent volumes: a pod's claims, a StatefulSet's claim templates (volume name -> claim)
+        persistent = {v.get("name"): v["persistentVolumeClaim"].get("claimName") or v.get("name")
+                      for v in pod.get("volumes") or []
+                      if isinstance(v, dict) and isinstance(v.get("persistentVolumeClaim"), dict)}
+        templates = (doc.get("spec") or {}).get("volumeClaimTemplates") if isinstance(doc.get("spec"), dict) else None
+        for t in templates if isinstance(templates, list) else ():
+            name = (t.get("metadata") or {}).get("name") if isinstance(t, dict) and isinstance(t.get("metadata"), dict) else None
+            if isinstance(name, str):
+                persistent[name] = name
         inits = pod.get("initContainers") if isinstance(pod.get("initContainers"), list) else []
         for c in (pod.get("containers") if isinstance(pod.get("containers"), list) else []) + inits:
             if not isinstance(c, dict) or not isinstance(c.get("image"), str):
@@ -771,12 +896,16 @@ def _kubernetes(repo, rel, text):
 
             caps = (csc.get("capabilities") or {}).get("add") if isinstance(csc.get("capabilities"), dict) else None
             mounts, ro = [], []  # hostPath volumes as bind mounts: (host path, mountPath)
+            claims = []  # persistent volumes it may write: (claim, mountPath)
             for vm in c.get("volumeMounts") if isinstance(c.get("volumeMounts"), list) else ():
                 if isinstance(vm, dict) and vm.get("name") in by_name and isinstance(vm.get("mountPath"), str):
                     m = (by_name[vm["name"]], vm["mountPath"])
                     mounts.append(m)
                     if vm.get("readOnly") is True:
                         ro.append(m)
+                elif isinstance(vm, dict) and vm.get("name") in persistent and isinstance(vm.get("mountPath"), str) \
+                        and vm.get("readOnly") is not True:
+                    claims.append((persistent[vm["name"]], vm["mountPath"]))
             command = c.get("command") or []
             env = {e["name"]: str(e["value"]) for e in (c.get("env") if isinstance(c.get("env"), list) else ())
                    if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("value"), (str, int))
@@ -791,7 +920,7 @@ def _kubernetes(repo, rel, text):
                                  fs_group=_int(psc.get("fsGroup")), privileged=csc.get("privileged") is True,
                                  caps=[str(x) for x in caps] if isinstance(caps, list) else [],
                                  host_paths=[h for h in host_paths if isinstance(h, str)],
-                                 mounts=mounts, read_only=ro,
+                                 mounts=mounts, read_only=ro, claims=claims,
                                  init=any(c is i for i in inits),
                                  command=" ".join(map(str, command)) if isinstance(command, list) else ""))
 
@@ -835,9 +964,13 @@ def _chart(repo, chart):
     tdir = os.path.join(base, "templates")
     ports = [n for n in map(_int, _find(data, "containerPort")) if n is not None]
     allowed = "net.ipv4.ip_unprivileged_port_start" in values_text
+    claims: list = []
+    optional = any(v is False for p in _find(data, "persistence") if isinstance(p, dict) for v in [p.get("enabled")])
     for name in repo.listing(tdir)[:40]:
         if name.endswith((".yaml", ".yml", ".tpl")):
             text = repo.read(os.path.join(tdir, name), quiet=True) or ""
+            if not optional and ("persistentVolumeClaim:" in text or "volumeClaimTemplates:" in text):
+                claims += _template_claims(text)
             ports += [int(m.group(1)) for m in HELM_PORT_RE.finditer(text)]
             allowed = allowed or "net.ipv4.ip_unprivileged_port_start" in text
             for m in HELM_RE.finditer(text):
@@ -852,7 +985,26 @@ def _chart(repo, chart):
                              run_as_non_root=settings.get("runAsNonRoot") if isinstance(settings.get("runAsNonRoot"), bool)
                              else None,
                              fs_group=_int(settings.get("fsGroup")), privileged=settings.get("privileged") is True,
-                             container_ports=ports, low_ports_allowed=allowed))
+                             container_ports=ports, low_ports_allowed=allowed, claims=list(claims)))
+
+
+# a template's volumes that are claims (`- name: data` then `persistentVolumeClaim:`), the claim
+# templates of a StatefulSet (`volumeClaimTemplates:` ... `name: data`), and its mounts
+HELM_CLAIM_VOL_RE = lazyre.compile(r"-[ \t]*name:[ \t]*['\"]?([^\s'\"]+)['\"]?[ \t]*\n[ \t]*persistentVolumeClaim:")
+HELM_TEMPLATE_RE = lazyre.compile(r"volumeClaimTemplates:\s*\n(?:[ \t]*-?[ \t]*metadata:\s*\n)?[ \t]*-?[ \t]*name:[ \t]*['\"]?([^\s'\"]+)")
+HELM_MOUNT_RE = lazyre.compile(r"-[ \t]*name:[ \t]*['\"]?([^\s'\"]+)['\"]?[ \t]*\n[ \t]*mountPath:[ \t]*['\"]?(/[^\s'\"]*)"
+                               r"|-[ \t]*mountPath:[ \t]*['\"]?(/[^\s'\"]*)['\"]?[ \t]*\n[ \t]*name:[ \t]*['\"]?([^\s'\"]+)")
+
+
+def _template_claims(text: str) -> list:
+    """(claim volume, mountPath) of the persistent volumes a Helm template mounts (read as text)."""
+    names = {m.group(1) for m in HELM_CLAIM_VOL_RE.finditer(text)} | {m.group(1) for m in HELM_TEMPLATE_RE.finditer(text)}
+    out = []
+    for m in HELM_MOUNT_RE.finditer(text):
+        name, path = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if name in names and (name, path) not in out:
+            out.append((name, path))
+    return out
 
 
 def finish(repo: Repository) -> None:

@@ -16,8 +16,10 @@ The same for a Kubernetes manifest of the repository that mounts a `hostPath` vo
 sets no `runAsUser` (the kubelet creates a missing hostPath folder owned by root, and `fsGroup`
 does not apply to hostPath volumes).
 
-Mounts onto a folder under the working folder, and `docker run` lines in the docs, stay a warning
-on the fix: nothing shows the program writes there, or the operator chooses the host folder.
+The same for a compose bind mount onto a folder inside the working folder named for what a
+program writes (`./uploads:/usr/src/app/uploads`, `./data:/app/data`, `./logs:/app/logs`). Mounts
+onto other folders under the working folder, and `docker run` lines in the docs, stay a warning on
+the fix: nothing shows the program writes there, or the operator chooses the host folder.
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...repository.commands import file_mount
 from . import HOST_SYSTEM_RE, ROOT_USER_RE, runs, under, volumes, workdir
+
+# the folders a program keeps its writes in (`uploads`, `data`, `logs`): a host folder mounted there
+# in the working folder is where it writes (the same names writable.py hands over)
+DATA_NAMES = frozenset(("uploads", "upload", "media", "data", "db", "database", "log", "logs", "storage", "state",
+                        "sessions", "files", "backups", "output", "outputs", "downloads", "instance", "db-data"))
 
 NAME = "bind-mounted-data"
 SUMMARY = "The repository's compose file (or a Kubernetes hostPath) bind-mounts a host folder over the image's VOLUME, working folder or a folder it makes world-writable: the new user's chown is hidden."
@@ -70,6 +78,10 @@ def hidden_data(ctx, r) -> tuple[str, str, str] | None:
         for folder, line in writable_folders(ctx.an):
             if folder != "/" and not under(folder, "/tmp") and under(folder, cont):
                 return host, cont, f"{folder}, which line {line} makes writable for the program"
+        name = posixpath.basename(posixpath.normpath(cont)).lower()
+        if wd and wd != "/" and under(cont, wd) and cont.rstrip("/") != wd and name in DATA_NAMES \
+                and not file_mount(host, cont):
+            return host, cont, f"{cont}, the folder for {name} in its working folder {wd}"
     return None
 
 

@@ -32,10 +32,10 @@ import re
 from ...repository.commands import file_mount, is_cwd, is_placeholder_dir
 from . import ROOT_USER_RE, runs, under, workdir
 
-CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
+CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(PWD\)|\$\(CURDIR\)|\$\(pwd\)|\.|\./?|\$\{\{\s*github\.workspace\s*\}\}"
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
 # the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
-CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\(pwd\))(?=/|$)")
+CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(pwd\))(?=/|$)")
 
 NAME = "tool-on-checkout"
 SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
@@ -78,14 +78,16 @@ def check(ctx) -> str | None:
                     f"which a uid baked into the image cannot write; give the service "
                     f'`user: "${{UID}}:${{GID}}"` instead')
         if r.kind == "ci-job":
-            return (f"{r.where} runs it as a CI job's image ({r.image}): the job's script works in the checkout "
+            return (f"{r.where} runs it as a CI job's image ({r.image or 'built from this Dockerfile'}): the job's "
+                    f"script works in the checkout "
                     f"the runner cloned, owned by the runner's uid, which a USER in the image may not write")
         if r.kind != "docker-run" or r.ports:
             continue
         for host, cont in r.mounts:
             if (host, cont) in r.read_only or file_mount(host, cont):
                 continue
-            as_workdir = r.workdir and under(r.workdir, cont) or (wd and under(wd, cont) and r.workdir is None)
+            as_workdir = (r.workdir and (under(r.workdir, cont) or r.workdir == cont)
+                          or (wd and under(wd, cont) and r.workdir is None))
             # the checkout itself, or a folder of it mounted where the tool works, given a command to run
             in_workdir = bool(r.command) and (CWD_ONLY_RE.match(host) or (wd and wd != "/" and under(cont, wd)))
             if not is_cwd(host):
@@ -96,10 +98,11 @@ def check(ctx) -> str | None:
             elif not (as_workdir or in_workdir):
                 continue  # a folder mounted into a program run with its own default command, or elsewhere
             mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
+            whose = "the caller's checkout" if is_cwd(host) else "a folder of the caller's"
             if r.user:
-                return (f"{r.where} runs it on the caller's checkout ({mount}) with --user {r.user}: the caller "
+                return (f"{r.where} runs it on {whose} ({mount}) with --user {r.user}: the caller "
                         f"chooses the uid at run time, a USER in the image adds nothing")
-            return (f"{r.where} runs it on the caller's checkout ({mount}): a tool writing into a folder owned by "
+            return (f"{r.where} runs it on {whose} ({mount}): a tool writing into a folder owned by "
                     f"the caller's uid, which a uid baked into the image cannot write; the caller should pass "
                     f'--user "$(id -u):$(id -g)"')
     return _script_from_checkout(ctx)

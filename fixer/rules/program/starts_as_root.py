@@ -23,14 +23,17 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
   script): the socket is root:docker 0660 on the host.
 
 Also:
-- the same root-only work in ENTRYPOINT/CMD itself (`sh -c 'cat hosts >> /etc/hosts; ...'`);
+- the same root-only work in ENTRYPOINT/CMD itself (`sh -c 'cat hosts >> /etc/hosts; ...'`,
+  `["sh", "-c", "chown -R node /app/data && node server.js"]`: the chown fails as another user
+  and `&&` keeps the program from starting); `install -d -o OWNER` changes owners as chown does;
 - a socket or pid file directly in `/run` or `/var/run` (`--control unix:/var/run/control.unit.sock`,
   `--pid /run/x.pid`): only root can create files there;
 - a usage comment that runs the image the file builds (`docker build -t NAME` in its comments, or
   `$IMAGE`) with `docker run --privileged` or `--cap-add`: the privileges are given to root.
 
 A program is looked for in ENTRYPOINT/CMD (exec or shell form, at a command position: a CMD that
-merely contains the word "service" is not sshd), in the entrypoint script (from the build context,
+merely contains the word "service" is not sshd), in the entrypoint script and the scripts it runs by
+absolute path (one level: `/entrypoint_web.sh` for a role) (from the build context,
 or the repository root, since many builds run `docker build -f sub/Dockerfile .`), and as the base
 image's default program when the file sets neither. Web servers are fixed when the file shows
 their unprivileged set-up, and the reason suggests it otherwise (`nginxinc/nginx-unprivileged`, or
@@ -55,7 +58,7 @@ SUMMARY = "The program must start as root: stock nginx/httpd/apache, s6 `/init`,
 EXAMPLE = "FROM nginx:1.27\nCOPY site/ /usr/share/nginx/html/"
 
 # where a command starts: line start, after ; & | ( or `exec`/`then`/`do`/`sh -c`/`tini --`/`busybox`
-_AT = r"(?:^[ \t]*|[;&|(`]\s*|\b(?:exec|then|do|else|-c|--|busybox|nohup)\s+['\"]?)"
+_AT = r"(?:^[ \t]*|[;&|(`]\s*|(?:\b(?:exec|then|do|else|busybox|nohup)|(?<![\w-])(?:-c|--))\s+['\"]?)"
 _PATH = r"(?:/[\w.-]+)*/?"
 DAEMON_RE = lazyre.compile(
     _AT + _PATH + r"(?P<d>supervisord|runsvdir|sshd|crond|cron|dockerd|containerd|buildkitd"
@@ -120,8 +123,12 @@ SETUP_RES = (
     (lazyre.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
 )
 ID_ROOT_RE = lazyre.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
-CHOWN_RE = lazyre.compile(_AT + r"(?:chown|find\b[^\n]*-exec\s+chown)\b", re.M)
+# chown, or `install -d -o OWNER` (which creates the folder and gives it an owner)
+CHOWN_RE = lazyre.compile(_AT + _PATH + r"(?:(?:chown|find\b[^\n]*-exec\s+chown)\b|install\b[^\n;&|]*\s(?:-o|--owner)[=\s]*\S)", re.M)
 SOCKET_RE = lazyre.compile(r"docker\.sock\b")
+# a script run by absolute path at a command position (`/entrypoint_web.sh`, `exec /usr/local/bin/run.sh "$@"`)
+CALLED_RE = lazyre.compile(r"(?:^|[;&|(`)]|\bthen|\bdo|\belse)[ \t]*(?:exec\s+|source\s+|\.\s+|bash\s+|sh\s+)?"
+                           r"(/[\w./-]+\.sh)\b", re.M)
 # a control socket or pid file directly in /run or /var/run: `--control unix:/var/run/control.unit.sock`
 RUN_DIR_RE = lazyre.compile(r"(?:\bunix:|--pid(?:file|-file)?[=\s]+|--control[=\s]+)['\"]?(/(?:var/)?run/[\w.-]+)(?![\w./-])")
 TOLERATED_RE = lazyre.compile(r"\|\|\s*(?:true|:)\b|\|\|\s*:\s*(?:$|;)")
@@ -349,6 +356,13 @@ def check(ctx) -> str | None:
             if got is not None:
                 found.append((f"line {inst.start_line}: the {inst.keyword} script {got[0]} (copied on line {got[1]})",
                               got[2]))
+                # the scripts it runs in turn, copied into the image too (`/entrypoint_web.sh` for a role)
+                for called in dict.fromkeys(CALLED_RE.findall(_code(got[2]))):
+                    if called != s:
+                        more = script(ctx, called)
+                        if more is not None:
+                            found.append((f"line {inst.start_line}: the script {more[0]} (copied on line {more[1]}), "
+                                          f"which the {inst.keyword} script {got[0]} runs", more[2]))
         for where, body in found:
             reason = _why(ctx, where, body)
             if reason:

@@ -13,9 +13,18 @@ themselves). The rule fires when
   curl` with no CMD is still fixed) (an `*entrypoint*` wrapper in front of the CMD is fine),
   and nothing copied from the build context looks like an application: only files into system
   folders (/usr, /etc, /opt/<tool>/bin...) or single files at `/` (a licence, an entrypoint).
+  Instead of a toolchain's environment, being one of the repository's per-version variants
+  (`12.0.1/Dockerfile` beside `17.0.2/Dockerfile`) says the same: a runtime published per version.
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
+- its path names it a base (a folder or a part of the file name is the word `base`:
+  `Dockerfile.base`, `base/Dockerfile`, `build-base/alpine/Dockerfile`) and it has no CMD or
+  ENTRYPOINT of its own, whatever it copies (a base that installs the application's dependencies
+  for the main Dockerfile to build FROM);
+- its ENTRYPOINT is a runtime that ends with the flag taking the application (`["java", "-jar"]`,
+  `python -m`) and no CMD gives it, with no application copied in (also on `scratch`: a JRE
+  assembled from a distroless tree): its users add the application and the CMD;
 - another Dockerfile of the same repository builds FROM this Dockerfile's image, named by a
   compose service's `image:`, a bake target's `tags`, a `docker build -t` in a Makefile or
   script, or one in the Dockerfile's own usage comments (`# docker build --tag acme/base .`) (see
@@ -124,9 +133,15 @@ def stage_copy(ctx) -> int | None:
             if not src or src.lower() not in names or len(inst.value) < 2:
                 continue
             dest = inst.value[-1]
+            if dest.rstrip("/") == "" and all(ROOTFS_RE.search(v.rstrip("/")) for v in inst.value[:-1]):
+                continue  # a root file system assembled in a builder (`COPY --from=builder /distroless /`)
             if not dest.startswith("/") or not dest.startswith(SYSTEM):
                 return inst.start_line
     return None
+
+
+# the folder a builder assembles a whole root file system in
+ROOTFS_RE = lazyre.compile(r"(?:^|/)(?:rootfs|root-fs|distroless|sysroot|chroot|staging-root|image-root)$", re.I)
 
 
 def says_base(ctx) -> str | None:
@@ -140,9 +155,50 @@ def says_base(ctx) -> str | None:
     return None
 
 
+def _named_base(ctx) -> str | None:
+    """The Dockerfile's path when a folder or a part of its file name is the word `base`
+    (`docker/Dockerfile.base`, `base/Dockerfile`, `build-base/alpine/Dockerfile`, `Base.Dockerfile`;
+    not `database/`)."""
+    if ctx.repository is None or ctx.path is None:
+        return None
+    import os
+
+    rel = ctx.repository.rel(os.path.realpath(ctx.path))
+    if "base" in re.split(r"[/._-]+", rel.lower()):
+        return rel
+    return None
+
+
+def _version_folder(ctx) -> str | None:
+    """The version folder when the Dockerfile is one of the repository's per-version variants."""
+    if ctx.repository is None or ctx.path is None:
+        return None
+    return ctx.repository.variant_layout(ctx.path)
+
+
+# an ENTRYPOINT that ends waiting for the application its users give it: `java -jar`, `python -m`
+DANGLING = {"-jar", "-cp", "-classpath", "--class-path", "-m", "-r", "--require", "-e"}
+
+
+def _waits_for_app(an) -> str | None:
+    """The reason when ENTRYPOINT is a runtime ending in a flag that takes the application
+    (`["/usr/bin/java", "-jar"]`) and no CMD gives it: the image runs what its users add."""
+    ep = an.entrypoint
+    if ep is None or an.cmd is not None or not ep.value:
+        return None
+    argv = list(ep.value) if ep.json else ep.args.split()
+    if len(argv) >= 2 and argv[-1] in DANGLING:
+        return (f"line {ep.start_line}: ENTRYPOINT {' '.join(argv)} ends waiting for the application (no CMD "
+                f"gives it): a runtime image its users complete with `COPY app.jar` and `CMD`")
+    return None
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     if (an.base_image or "").split(":")[0] == "scratch":
+        waits = _waits_for_app(an)  # a runtime assembled on scratch (a distroless JRE)
+        if waits and app_copy(an) is None and stage_copy(ctx) is None:
+            return f"{waits}; the images built on it choose the USER"
         return None
     for stage in an.chain:
         for inst in stage.instructions:
@@ -157,6 +213,11 @@ def check(ctx) -> str | None:
     if used:
         return used
     ep, cmd = an.entrypoint, an.cmd
+    waits = _waits_for_app(an)
+    if waits:
+        if app_copy(an) is not None or stage_copy(ctx) is not None:
+            return None
+        return f"{waits}; the images built on it choose the USER"
     if ep is not None and ep.value and "entrypoint" not in (program(ep)[0] or "").rsplit("/", 1)[-1]:
         return None  # a program of its own
     if cmd is not None:
@@ -171,6 +232,13 @@ def check(ctx) -> str | None:
         key, line = toolchain_env(an)
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
+    elif ep is None and _named_base(ctx):
+        return (f"{_named_base(ctx)} names it a base image and it has no CMD or ENTRYPOINT of its own: an image "
+                f"others build on (the images built on it choose the USER)")
+    elif repl_base(an.base_image or an.chain[0].image_raw) and _version_folder(ctx):
+        what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
+                f"starts a shell or REPL) and is one of the repository's per-version variants (folder "
+                f"{_version_folder(ctx)}/ beside other versions): a runtime published for each version")
     else:
         return None  # the base image's own program runs
     if app_copy(an) is not None or stage_copy(ctx) is not None:

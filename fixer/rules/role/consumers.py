@@ -31,9 +31,11 @@ def consumer(ctx) -> str | None:
         # no build names it: the image named after its folder under the repository's name
         named = {p: f"named after its folder {os.path.basename(os.path.dirname(me))}" for p in repo.image_paths_of(me)}
     for p, where, real, ref in repo.froms:
-        if p in named and real != me and not repo.others_tag(me, p, image_tag(ref)):
+        # the name as built, or without its owner (`${{ github.repository }}-base` is read as `app-base`)
+        mine = p if p in named else next((q for q in named if "/" not in q and p.rsplit("/", 1)[-1] == q), None)
+        if mine and real != me and not repo.others_tag(me, p, image_tag(ref)):
             return (f"line {where.line} of {where.file} builds FROM {ref} (this Dockerfile's image, "
-                    f"{named[p]}): a base image others build on; they choose the USER")
+                    f"{named[mine]}): a base image others build on; they choose the USER")
     for where, ref, passed in repo.context_consumers(me):
         return (f"line {where.line} of {where.file} builds FROM {ref}, which {passed} passes as this Dockerfile's "
                 f"image (a named build context): a base image others build on; they choose the USER")

@@ -9,6 +9,10 @@ base, that could only have succeeded as root (`proves` in data/commands.toml: a 
 chown to root, writing /usr/bin or /etc/apt, `mkdir /app`; not `pip install`, `npm ci` or an
 unknown program, which prove nothing). Signs that it runs as someone else are named in the reason.
 
+An image built by another Dockerfile of the same repository (`FROM ghcr.io/acme/app-base`, built
+from `docker/Dockerfile.base`) is known from that file: when its final stage runs as root, on a
+base known or proved to, so does this one.
+
 `ARG BASE=debian:bookworm` + `FROM ${BASE}` is judged by its default, which is what is built
 (`--build-arg` can change it; the labelled set has no such file left for this rule).
 """
@@ -74,6 +78,17 @@ def _signs(ctx) -> list[str]:
     return signs
 
 
+def _parent_runs_as_root(ctx) -> bool:
+    """The base is the repository's own image, and its Dockerfile shows it runs as root: no USER
+    (or USER root) in its final stage, on a base known or proved to run as root (the same rule,
+    up the chain of the repository's own images)."""
+    found = ctx.parent()
+    if found is None:
+        return False
+    up = found[0]
+    return up.an.user.is_root is True and check(up) is None
+
+
 def check(ctx) -> str | None:
     an = ctx.an
     if an.user.line is not None or an.user.is_root is not True:
@@ -83,6 +98,8 @@ def check(ctx) -> str | None:
     if images.known(an.base_image) or an.image.user_known:
         return None  # images.toml or the image's own configuration says it runs as root
     if an.root_proofs or _sibling_proofs(ctx):
+        return None
+    if _parent_runs_as_root(ctx):
         return None
     raw = an.chain[0].image_raw
     if an.base_image is None:
