@@ -267,8 +267,18 @@ def _docker_history(exe: str, image: str, timeout: float) -> list[dict]:
     return [{"created_by": r.get("CreatedBy", "")} for r in reversed(rows) if isinstance(r, dict)]
 
 
+class Deferred(BaseException):
+    """Raised by a Resolver that may not ask (`ask` False: a folder run's worker before the
+    command's pre-pass) for an image only the engine or a registry can answer; args[0] is the
+    (image, platform) to look up. A BaseException, so that no rule's `except Exception` takes it
+    for a failed check and carries on."""
+
+
 class Resolver:
-    """Looks images up once per process (a lock per image), in the order of the module docstring."""
+    """Looks images up once per process (a lock per image), in the order of the module docstring.
+    `ask` False (a folder run's first round in worker processes, `batch`): what the cache holds
+    (fresh, or a failure remembered) is answered as usual, anything that would ask the engine or
+    the registry raises `Deferred` instead, for the command's process to look up concurrently."""
 
     def __init__(self, mode: str = "network", cache: Cache | None = None, timeout: float = 5.0,
                  mirror: str | None = None, insecure: tuple[str, ...] = (), engines: bool = True,
@@ -282,6 +292,7 @@ class Resolver:
         self._lock = _thread.allocate_lock()
         self._client = None
         self._engines = None  # engine_images(), asked once
+        self.ask = True
 
     def get(self, image: str, platform: str) -> Found:
         key = (image, platform)
@@ -332,6 +343,8 @@ class Resolver:
         if remembered is not None:
             why, age = remembered
             failed = why and f"{why} (remembered from a look-up {_ago(age)}; --refresh asks again)"
+        elif not self.ask:
+            raise Deferred((image, platform))
         else:
             found = self._engine(image, platform)
             if found is not None:
