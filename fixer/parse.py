@@ -42,19 +42,15 @@ INSTRUCTIONS = frozenset(
 HEREDOC_INSTRUCTIONS = frozenset(("run", "copy", "add"))
 
 
+_GO_SPACE_CHARS = "".join(sorted(_GO_SPACE))  # for str.strip, which takes a string of characters
+
+
 def go_lstrip(s: str) -> str:
-    i = 0
-    while i < len(s) and s[i] in _GO_SPACE:
-        i += 1
-    return s[i:]
+    return s.lstrip(_GO_SPACE_CHARS)
 
 
 def go_strip(s: str) -> str:
-    s = go_lstrip(s)
-    j = len(s)
-    while j > 0 and s[j - 1] in _GO_SPACE:
-        j -= 1
-    return s[:j]
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def _trim_newline(s: str) -> str:
@@ -127,11 +123,6 @@ class _Directives:
         self.escape = "\\"
         self.done = False
         self.seen: dict[str, str] = {}
-        self._set_regex()
-
-    def _set_regex(self) -> None:
-        e = re.escape(self.escape)
-        self.continuation = recache.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z")
 
     def possible(self, line: str, lineno: int) -> None:
         if self.done:
@@ -154,12 +145,28 @@ class _Directives:
                     f"invalid escape token '{value}' does not match ` or \\", lineno
                 )
             self.escape = value
-            self._set_regex()
 
     def trim_continuation(self, line: str) -> tuple[str, bool]:
-        if self.continuation.search(line):
-            return self.continuation.sub(r"\1", line, count=1), False
-        return line, True
+        """BuildKit's continuation regex (`continuation_re`) replaced by its group where it
+        matches (the line continues), without the regular expression: it can only match the
+        escape token that ends the line before blanks and tabs, not itself escaped
+        (tests/test_parse_buildkit.py checks that the two agree)."""
+        e = self.escape
+        end = line.rstrip(" \t")
+        if not end.endswith(e):
+            return line, True
+        if len(end) == 1:
+            return "", False
+        if end[-2] == e:
+            return line, True
+        return end[:-1], False
+
+
+def continuation_re(escape: str) -> re.Pattern:
+    """BuildKit's line-continuation regex for an escape token (`trim_continuation` does what
+    `.sub(r"\1", line, count=1)` of it does)."""
+    e = re.escape(escape)
+    return re.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z")
 
 
 # --- the line loop ------------------------------------------------------------------------------
@@ -177,7 +184,7 @@ def parse(source: Source) -> Dockerfile:
     i = 0  # index of the next line to read
     while i < n:
         raw = lines[i]
-        if len(raw.encode("utf-8")) > MAX_LINE:
+        if len(raw) > MAX_LINE // 4 and len(raw.encode("utf-8")) > MAX_LINE:  # 4 bytes a character at most
             raise DockerfixError(f"line longer than BuildKit's maximum of {MAX_LINE - 1} bytes", i + 1)
         if i == 0 and raw.startswith(BOM):
             raw = raw[1:]
@@ -195,7 +202,7 @@ def parse(source: Source) -> Dockerfile:
         ended_in_continuation = not end
         while not end and i < n:
             raw = lines[i]
-            if len(raw.encode("utf-8")) > MAX_LINE:
+            if len(raw) > MAX_LINE // 4 and len(raw.encode("utf-8")) > MAX_LINE:
                 raise DockerfixError(
                     f"line longer than BuildKit's maximum of {MAX_LINE - 1} bytes", i + 1
                 )
