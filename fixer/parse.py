@@ -30,6 +30,7 @@ _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
 # unicode.IsSpace(rune(b)) for a single byte, as BuildKit's byte loops use it.
 _GO_BYTE_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
 _RE_WHITESPACE = recache.compile(r"[\t\v\f\r ]+")
+_WORDS_SLOW = recache.compile("[\"'\x1c-\x1f]")  # what `_parse_words` must read character by character
 _RE_DIRECTIVE = recache.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
 _RE_HEREDOC = lazyre.compile(r"([0-9]*)<<(-?)([^<]*)")  # only lines with <<
 _VALID_DIRECTIVES = ("escape", "syntax", "check")
@@ -470,6 +471,8 @@ def _parse_health(rest: str, lineno: int) -> tuple[tuple[str, ...], bool]:
 
 def _parse_words(rest: str, escape: str) -> list[str]:
     """BuildKit's parseWords: split on spaces outside quotes; quotes and escapes are kept."""
+    if not _WORDS_SLOW.search(rest) and escape not in rest:  # no quote, no escape: only spaces split
+        return rest.split()  # Python's spaces are Go's and \x1c-\x1f, which the search excludes
     words: list[str] = []
     IN_SPACES, IN_WORD, IN_QUOTE = 0, 1, 2
     phase = IN_SPACES

@@ -35,3 +35,22 @@ def test_go_trims_take_gos_spaces_only():
             j -= 1
         assert parse.go_lstrip(s) == s[i:]
         assert parse.go_strip(s) == s[i:j]
+
+
+def _parse_words_slow(rest: str, escape: str) -> list[str]:
+    """`parse._parse_words` without its shortcut (the loop that follows BuildKit's)."""
+    real = parse._WORDS_SLOW
+    try:
+        parse._WORDS_SLOW = type("Always", (), {"search": staticmethod(lambda s: True)})()
+        return parse._parse_words(rest, escape)
+    finally:
+        parse._WORDS_SLOW = real
+
+
+def test_words_without_quotes_or_escapes_split_on_gos_spaces_as_buildkit_does():
+    alphabet = ["a", "=", " ", "\t", "\xa0", "\u2003", "\x1c", "\x1f", "'", '"', "\\", "`", "$"]
+    for escape in ("\\", "`"):
+        for n in range(5):
+            for chars in itertools.product(alphabet, repeat=n):
+                rest = "".join(chars)
+                assert parse._parse_words(rest, escape) == _parse_words_slow(rest, escape), (escape, rest)
