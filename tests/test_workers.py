@@ -147,3 +147,28 @@ def test_without_waiting_files_there_is_one_round():
     finally:
         results.close()
     assert asked == []
+
+
+def test_large_and_unpicklable_results_and_a_worker_that_dies():
+    """Results larger than a pipe holds come back whole; one that cannot be pickled, and the files
+    a worker had in hand when it died, are the command's to do (None); the others come back."""
+    import os
+
+    def job(path, final):
+        n = int(path)
+        if n == 7:
+            return lambda: n  # cannot be pickled
+        if n == 30:
+            os._exit(3)  # a worker killed mid-run
+        return n, bytes([n]) * (300_000 if n % 10 == 0 else 10)
+
+    results = workers.Results([str(i) for i in range(60)], job, 2)
+    try:
+        got = list(results)
+    finally:
+        results.close()
+    assert got[7] is None and got[30] is None
+    for n, item in enumerate(got):
+        if item is not None:
+            assert item == (n, bytes([n]) * (300_000 if n % 10 == 0 else 10))
+    assert sum(item is not None for item in got) >= 60 - 2 - 16  # at most the dead worker's ranges
