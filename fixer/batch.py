@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from .errors import ConfigError, DockerfixError
 from .result import Result
@@ -33,6 +34,7 @@ def lookups(files, options_for, offline: bool, stdin_filename: str | None = None
 
     resolvers: dict = {}
     parsed: dict = {}
+    started = time.time()
 
     def resolver_for(path):
         try:
@@ -43,6 +45,7 @@ def lookups(files, options_for, offline: bool, stdin_filename: str | None = None
         key = (path == "-", json.dumps(settings, sort_keys=True))
         if key not in resolvers:
             resolvers[key] = facts.resolver_from(settings, local=path == "-")
+            resolvers[key].cache.told_at = started  # every file says the same age of a cache entry
         return resolvers[key]
 
     wanted: dict = {}

@@ -62,6 +62,13 @@ class Cache:
     def __init__(self, root: str, ttl: float = DEFAULT_TTL, max_files: int = CACHE_MAX_FILES,
                  failure_ttl: float = DEFAULT_FAILURE_TTL):
         self.root, self.ttl, self.max_files, self.failure_ttl = root, ttl, max_files, failure_ttl
+        # the time the ages a reason says ("cached 3 h ago") are told from: the start of a command
+        # over many files (`batch`), so that its files, whichever worker reads the entry when, say
+        # the same; None: when the entry is read
+        self.told_at: float | None = None
+
+    def _told(self, age: float, learnt: float) -> float:
+        return age if self.told_at is None else max(0.0, self.told_at - learnt)
 
     def _tag_path(self, image: str, platform: str) -> str:
         return os.path.join(self.root, "tags", sha256.hexdigest(f"{image}|{platform}".encode()) + ".json")
@@ -90,7 +97,7 @@ class Cache:
             return None
         if not isinstance(config, dict):
             return None
-        return Found(config, f"{source}, cached {_ago(age)}", entry.get("note", ""), digest)
+        return Found(config, f"{source}, cached {_ago(self._told(age, learnt))}", entry.get("note", ""), digest)
 
     def put(self, image: str, platform: str, digest: str, blob: bytes, source: str, note: str = "") -> None:
         try:
@@ -119,7 +126,7 @@ class Cache:
         age = time.time() - learnt
         if not isinstance(why, str) or not 0 <= age < self.failure_ttl:
             return None
-        return why, age
+        return why, self._told(age, learnt)
 
     def put_failure(self, image: str, platform: str, where: str, why: str) -> None:
         if self.failure_ttl <= 0:

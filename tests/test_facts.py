@@ -427,6 +427,22 @@ def test_a_resolver_that_may_not_ask_answers_from_the_cache_and_defers_the_rest(
         res.get("acme/cached:1", facts.DEFAULT_PLATFORM)
 
 
+def test_a_run_over_many_files_tells_every_age_from_its_start(tmp_path, monkeypatch):
+    """`Cache.told_at` (a command's start): a reason says the same age of an entry in every file,
+    whichever worker reads it when; an entry written after the start is "just now"."""
+    cache = facts.Cache(str(tmp_path))
+    cache.put_failure("acme/failed:1", facts.DEFAULT_PLATFORM, "", "registry unreachable: test")
+    now = time.time()
+    cache.told_at = now + 60
+    monkeypatch.setattr(facts.time, "time", lambda: now + 75)  # read 15 s later
+    why, age = cache.failure("acme/failed:1", facts.DEFAULT_PLATFORM, "")
+    assert facts._ago(age) == "60 s ago"
+    cache.told_at = now - 60
+    assert facts._ago(cache.failure("acme/failed:1", facts.DEFAULT_PLATFORM, "")[1]) == "just now"
+    cache.told_at = None
+    assert facts._ago(cache.failure("acme/failed:1", facts.DEFAULT_PLATFORM, "")[1]) == "75 s ago"
+
+
 def test_a_folder_run_in_workers_looks_each_image_up_once_and_says_what_one_process_says(reg, lookups):
     """Workers answer from the cache; the files whose base the registry must answer wait, the
     command looks those images up together, and workers forked after do them: the report is
