@@ -144,7 +144,7 @@ class _Round:
         except OSError:
             data = b""
         if not data:  # the worker ended (or died): the files it had in hand are the command's
-            self._end(fd)
+            self._end(fd, stop=False)
             return
         buf = w[3]
         buf += data
@@ -155,7 +155,7 @@ class _Round:
             try:
                 index, item = pickle.loads(buf[8:8 + size])
             except Exception:  # noqa: BLE001 - cannot be: the worker pickled it
-                self._end(fd)
+                self._end(fd, stop=True)
                 return
             del buf[:8 + size]
             self._items[index] = item
@@ -163,7 +163,9 @@ class _Round:
                 w[2].pop(0)
                 self._hand(w)
 
-    def _end(self, fd: int) -> None:
+    def _end(self, fd: int, stop: bool) -> None:
+        """Done with a worker: its pipes closed (an idle worker reads their end and exits), and
+        with `stop` (files still in hand: the command is ending early) killed; then reaped."""
         pid, tasks, ranges, _ = self._workers.pop(fd)
         self._poll.unregister(fd)
         for start, end in ranges:
@@ -175,14 +177,15 @@ class _Round:
             except OSError:
                 pass
         try:
-            os.kill(pid, 9)  # SIGKILL: gone already, or about to be
+            if stop and ranges:
+                os.kill(pid, 9)  # SIGKILL
             os.waitpid(pid, 0)
         except OSError:
             pass
 
     def close(self) -> None:
         for fd in list(self._workers):
-            self._end(fd)
+            self._end(fd, stop=True)
 
 
 class Later:
