@@ -1338,3 +1338,21 @@ def test_a_pre_commit_docker_hook_runs_the_image_on_the_callers_checkout(cli, tm
     assert rep["rule"] == "tool-on-checkout", rep
     assert rep["skipped"].startswith(".pre-commit-hooks.yaml:1 runs it on the caller's checkout (-v $(pwd):/src -w /src) "
                                      "with --user $(id -u):$(id -g)"), rep["skipped"]
+
+
+def test_the_model_asks_for_a_real_path_once(tmp_path, monkeypatch):
+    """The queries' real paths are kept per model (the rules ask about the same Dockerfiles again
+    and again); a relative path, which depends on the working folder, is not kept."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM debian:12\n")
+    (tmp_path / "link").symlink_to(tmp_path / "app")
+    m = load(str(tmp_path))
+    asked = []
+    real = os.path.realpath
+    monkeypatch.setattr(os.path, "realpath", lambda p: asked.append(p) or real(p))
+    path = str(tmp_path / "link" / "Dockerfile")
+    assert m.real(path) == m.real(path) == real(str(tmp_path / "app" / "Dockerfile"))
+    assert asked == [path]
+    monkeypatch.chdir(tmp_path / "app")
+    assert m.real("Dockerfile") == m.real("Dockerfile") == real("Dockerfile")
+    assert asked == [path, "Dockerfile", "Dockerfile"]
