@@ -1190,14 +1190,15 @@ def test_named_volume_on_a_folder_the_image_lacks_is_handed_over(cli, tmp_path):
     assert "mkdir -p /data" in out and "/data" in out.split("chown", 1)[1], out
 
 
-def test_published_image_with_a_named_volume_on_any_data_folder_is_left(cli, tmp_path):
+def test_published_image_with_a_named_volume_on_a_folder_it_does_not_declare_is_fixed(cli, tmp_path):
+    # (not published-data-volume, which is for VOLUMEs: the labelled sets judged these fixable)
     (tmp_path / "app").mkdir()
     r = repo(tmp_path / "app", {"Dockerfile": APP, "README.md": (
         "```\ndocker volume create appdata\n"
         "docker run -p 9001:9001 --mount='source=appdata,target=/data' -d acme/app\n```\n")})
     rep = report(cli, r / "Dockerfile")
-    assert rep["rule"] == "published-data-volume", rep
-    assert "with the named volume appdata on /data:" in rep["skipped"], rep["skipped"]
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("mounts the named volume appdata at /data: the folder is made and handed" in x for x in rep["reasons"])
 
 
 POD = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: writer}}\nspec:\n  template:\n    spec:\n{sc}"
@@ -1338,3 +1339,21 @@ def test_a_pre_commit_docker_hook_runs_the_image_on_the_callers_checkout(cli, tm
     assert rep["rule"] == "tool-on-checkout", rep
     assert rep["skipped"].startswith(".pre-commit-hooks.yaml:1 runs it on the caller's checkout (-v $(pwd):/src -w /src) "
                                      "with --user $(id -u):$(id -g)"), rep["skipped"]
+
+
+def test_a_checkout_folder_mounted_where_the_tool_writes_its_output_is_a_tool(cli, tmp_path):
+    gen = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends protobuf-compiler"
+           "\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n")
+    r = repo(tmp_path, {"Dockerfile": gen, "entrypoint.sh": "#!/bin/sh\nexec protoc -I/protos --doc_out=/out /protos/*.proto\n",
+                        "README.md": ("```\ndocker build -t acme/protodoc .\ndocker run --rm \\\n  -v $(pwd)/doc:/out \\\n"
+                                      "  -v $(pwd)/proto:/protos acme/protodoc\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert "(-v $(pwd)/doc:/out)" in rep["skipped"], rep["skipped"]
+
+
+def test_quotes_inside_an_image_name_are_the_shells():
+    from fixer.repository import image_path
+
+    assert image_path('acme/jmeter:"5.5"') == "acme/jmeter"
+    assert image_path("'acme/app':latest") == "acme/app"

@@ -449,7 +449,8 @@ def image_path(name: str) -> str | None:
     left: `${REGISTRY:-ghcr.io}/org/base:${TAG}` -> org/base."""
     from ..images import parse_ref
 
-    name = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", name.strip().strip("'\""))
+    # quotes are the shell's, wherever they sit (`acme/app:"1.2"`, `"acme/app":latest`)
+    name = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", name.strip().replace('"', "").replace("'", ""))
     name = re.sub(r"^\$[{(]?\w+[})]?/", "", name)  # a registry from a variable
     name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
     name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
