@@ -3,7 +3,8 @@ pipeline (`pipeline.fix`), `--verify`, the write or the diff, and the text expla
 the report in the format asked for, rendered from the files' `Result`s.
 
 Exit status: see `cli`. Each file is read and parsed once per run: the pre-pass keeps what it
-parsed for the file's turn.
+parsed for the file's turn; with worker processes the workers read and parse their files and
+there is no pre-pass (`_ahead`: only a file whose base image needs the registry is done twice).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from .errors import ConfigError, DockerfixError
 from .result import Result
@@ -20,15 +22,19 @@ REPORT_FORMATS = ("github", "gitlab", "junit", "checkstyle", "rdjson")
 PROGRESS_MIN_FILES = 10  # a progress line on a terminal from this many files on
 
 
-def lookups(files, options_for, offline: bool, stdin_filename: str | None = None, refresh: bool = False):
+def lookups(files, options_for, offline: bool, stdin_filename: str | None = None, refresh: bool = False,
+            prepass: bool = True):
     """The base-image pre-pass: a resolver per look-up setting (stdin: cache and engine only), and
     the distinct final bases of the files looked up concurrently, one request per image.
     Returns (resolver_for(path), parsed): parsed maps each file the pre-pass read and parsed to
-    (bytes, parse.Dockerfile), for the processing loop to take instead of reading it again."""
+    (bytes, parse.Dockerfile), for the processing loop to take instead of reading it again.
+    `prepass` False (worker processes: `_ahead` looks up what the workers could not answer from
+    the cache): only the resolvers."""
     from . import facts, pipeline
 
     resolvers: dict = {}
     parsed: dict = {}
+    started = time.time()
 
     def resolver_for(path):
         try:
@@ -39,10 +45,11 @@ def lookups(files, options_for, offline: bool, stdin_filename: str | None = None
         key = (path == "-", json.dumps(settings, sort_keys=True))
         if key not in resolvers:
             resolvers[key] = facts.resolver_from(settings, local=path == "-")
+            resolvers[key].cache.told_at = started  # every file says the same age of a cache entry
         return resolvers[key]
 
     wanted: dict = {}
-    for path in files:
+    for path in files if prepass else ():
         r = resolver_for(path)
         if path == "-" or r is None or r.mode != "network":
             continue
@@ -76,7 +83,8 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     from .repository import Cache
     from .shellfacts import Memo
 
-    resolver_for, parsed = lookups(files, options_for, offline, stdin_filename, refresh)
+    jobs = _jobs(files, jobs, verifier)
+    resolver_for, parsed = lookups(files, options_for, offline, stdin_filename, refresh, prepass=jobs < 2)
     # each repository is read once for the whole run; stdin (an editor) reads only what is cheap
     repositories, cheap_repositories = Cache(), Cache(cheap=True)
     shells = Memo()  # RUN lines already analysed: variants of one image repeat theirs
@@ -91,7 +99,7 @@ def process(files, options_for, *, write, check, diff, stdin_filename, fmt: str,
     progress = Progress(len(files), enabled=not quiet and len(files) >= PROGRESS_MIN_FILES)
     out = Output(output_file, progress)
     paint = plain and use_color(color, out.isatty())
-    ahead = _ahead(files, options_for, resolver_for, parsed, repositories, shells, jobs, verifier)
+    ahead = _ahead(files, options_for, resolver_for, repositories, shells, jobs)
     with progress, _closing(ahead):
         for index, path in enumerate(files):
             if index == 1:  # the start is over: collect as usual (fixer.entry turned it off)
@@ -240,26 +248,49 @@ class _closing:
             self.ahead.close()
 
 
-def _ahead(files, options_for, resolver_for, parsed, repositories, shells, jobs, verifier):
-    """`workers.Results` computing `pipeline.fix` for each of `files` in worker processes, or None
-    (one process: few files, stdin, --verify, --jobs 1, no fork). A worker does what the loop
-    below does for a file on disk; the loop takes its (bytes, Result) in order."""
-    from . import pipeline, workers
+def _jobs(files, jobs: int | None, verifier) -> int:
+    """How many processes run the pipeline: 1 for few files, stdin, --verify, --jobs 1, no fork."""
+    from . import workers
 
     if verifier is not None or "-" in files or not workers.available():
-        return None
-    n = workers.count(jobs, len(files))
-    if n < 2:
+        return 1
+    return workers.count(jobs, len(files))
+
+
+def _ahead(files, options_for, resolver_for, repositories, shells, jobs: int):
+    """`workers.Results` computing `pipeline.fix` for each of `files` in `jobs` worker processes,
+    or None (one process). A worker does what the loop below does for a file on disk, reading and
+    parsing it too; the loop takes its (bytes, Result) in order. In the first round a worker's
+    resolvers answer from the cache only (`facts.Resolver.ask`): a file whose base image needs
+    the registry comes back `Later`, the command looks those images up together (as the pre-pass
+    of a run in one process does) and workers forked after that do those files."""
+    from . import facts, pipeline, workers
+
+    if jobs < 2:
         return None
 
-    def job(path):
-        data, df = parsed[path] if path in parsed else (pipeline.read(path), None)
+    def job(path, final):
+        r = resolver_for(path)
+        if r is not None and r.mode == "network":
+            r.ask = final  # this worker's copy
+        data = pipeline.read(path)
         options, _ = options_for(path)
         context = os.path.dirname(os.path.abspath(path))
-        return data, pipeline.fix(data, options, context, path, resolver=resolver_for(path),
-                                  repositories=repositories, shells=shells, df=df, name=path)
+        try:
+            return data, pipeline.fix(data, options, context, path, resolver=r, repositories=repositories,
+                                      shells=shells, name=path)
+        except facts.Deferred as e:
+            return workers.Later((path, e.args[0]))
 
-    return workers.Results(list(files), job, n)
+    def again(wanted):
+        by_resolver: dict = {}
+        for path, key in wanted:
+            r = resolver_for(path)
+            by_resolver.setdefault(id(r), (r, []))[1].append(key)
+        for r, keys in by_resolver.values():
+            r.prefetch(keys)
+
+    return workers.Results(list(files), job, jobs, again)
 
 
 # the rules that mean there was nothing to do (rather than a file left alone on purpose)

@@ -62,6 +62,13 @@ class Cache:
     def __init__(self, root: str, ttl: float = DEFAULT_TTL, max_files: int = CACHE_MAX_FILES,
                  failure_ttl: float = DEFAULT_FAILURE_TTL):
         self.root, self.ttl, self.max_files, self.failure_ttl = root, ttl, max_files, failure_ttl
+        # the time the ages a reason says ("cached 3 h ago") are told from: the start of a command
+        # over many files (`batch`), so that its files, whichever worker reads the entry when, say
+        # the same; None: when the entry is read
+        self.told_at: float | None = None
+
+    def _told(self, age: float, learnt: float) -> float:
+        return age if self.told_at is None else max(0.0, self.told_at - learnt)
 
     def _tag_path(self, image: str, platform: str) -> str:
         return os.path.join(self.root, "tags", sha256.hexdigest(f"{image}|{platform}".encode()) + ".json")
@@ -90,7 +97,7 @@ class Cache:
             return None
         if not isinstance(config, dict):
             return None
-        return Found(config, f"{source}, cached {_ago(age)}", entry.get("note", ""), digest)
+        return Found(config, f"{source}, cached {_ago(self._told(age, learnt))}", entry.get("note", ""), digest)
 
     def put(self, image: str, platform: str, digest: str, blob: bytes, source: str, note: str = "") -> None:
         try:
@@ -119,7 +126,7 @@ class Cache:
         age = time.time() - learnt
         if not isinstance(why, str) or not 0 <= age < self.failure_ttl:
             return None
-        return why, age
+        return why, self._told(age, learnt)
 
     def put_failure(self, image: str, platform: str, where: str, why: str) -> None:
         if self.failure_ttl <= 0:
@@ -267,8 +274,18 @@ def _docker_history(exe: str, image: str, timeout: float) -> list[dict]:
     return [{"created_by": r.get("CreatedBy", "")} for r in reversed(rows) if isinstance(r, dict)]
 
 
+class Deferred(BaseException):
+    """Raised by a Resolver that may not ask (`ask` False: a folder run's worker before the
+    command's pre-pass) for an image only the engine or a registry can answer; args[0] is the
+    (image, platform) to look up. A BaseException, so that no rule's `except Exception` takes it
+    for a failed check and carries on."""
+
+
 class Resolver:
-    """Looks images up once per process (a lock per image), in the order of the module docstring."""
+    """Looks images up once per process (a lock per image), in the order of the module docstring.
+    `ask` False (a folder run's first round in worker processes, `batch`): what the cache holds
+    (fresh, or a failure remembered) is answered as usual, anything that would ask the engine or
+    the registry raises `Deferred` instead, for the command's process to look up concurrently."""
 
     def __init__(self, mode: str = "network", cache: Cache | None = None, timeout: float = 5.0,
                  mirror: str | None = None, insecure: tuple[str, ...] = (), engines: bool = True,
@@ -282,6 +299,7 @@ class Resolver:
         self._lock = _thread.allocate_lock()
         self._client = None
         self._engines = None  # engine_images(), asked once
+        self.ask = True
 
     def get(self, image: str, platform: str) -> Found:
         key = (image, platform)
@@ -332,6 +350,8 @@ class Resolver:
         if remembered is not None:
             why, age = remembered
             failed = why and f"{why} (remembered from a look-up {_ago(age)}; --refresh asks again)"
+        elif not self.ask:
+            raise Deferred((image, platform))
         else:
             found = self._engine(image, platform)
             if found is not None:

@@ -30,6 +30,7 @@ _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
 # unicode.IsSpace(rune(b)) for a single byte, as BuildKit's byte loops use it.
 _GO_BYTE_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
 _RE_WHITESPACE = recache.compile(r"[\t\v\f\r ]+")
+_WORDS_SLOW = recache.compile("[\"'\x1c-\x1f]")  # what `_parse_words` must read character by character
 _RE_DIRECTIVE = recache.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*")
 _RE_HEREDOC = lazyre.compile(r"([0-9]*)<<(-?)([^<]*)")  # only lines with <<
 _VALID_DIRECTIVES = ("escape", "syntax", "check")
@@ -42,19 +43,15 @@ INSTRUCTIONS = frozenset(
 HEREDOC_INSTRUCTIONS = frozenset(("run", "copy", "add"))
 
 
+_GO_SPACE_CHARS = "".join(sorted(_GO_SPACE))  # for str.strip, which takes a string of characters
+
+
 def go_lstrip(s: str) -> str:
-    i = 0
-    while i < len(s) and s[i] in _GO_SPACE:
-        i += 1
-    return s[i:]
+    return s.lstrip(_GO_SPACE_CHARS)
 
 
 def go_strip(s: str) -> str:
-    s = go_lstrip(s)
-    j = len(s)
-    while j > 0 and s[j - 1] in _GO_SPACE:
-        j -= 1
-    return s[:j]
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def _trim_newline(s: str) -> str:
@@ -127,11 +124,6 @@ class _Directives:
         self.escape = "\\"
         self.done = False
         self.seen: dict[str, str] = {}
-        self._set_regex()
-
-    def _set_regex(self) -> None:
-        e = re.escape(self.escape)
-        self.continuation = recache.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z")
 
     def possible(self, line: str, lineno: int) -> None:
         if self.done:
@@ -154,12 +146,28 @@ class _Directives:
                     f"invalid escape token '{value}' does not match ` or \\", lineno
                 )
             self.escape = value
-            self._set_regex()
 
     def trim_continuation(self, line: str) -> tuple[str, bool]:
-        if self.continuation.search(line):
-            return self.continuation.sub(r"\1", line, count=1), False
-        return line, True
+        """BuildKit's continuation regex (`continuation_re`) replaced by its group where it
+        matches (the line continues), without the regular expression: it can only match the
+        escape token that ends the line before blanks and tabs, not itself escaped
+        (tests/test_parse_buildkit.py checks that the two agree)."""
+        e = self.escape
+        end = line.rstrip(" \t")
+        if not end.endswith(e):
+            return line, True
+        if len(end) == 1:
+            return "", False
+        if end[-2] == e:
+            return line, True
+        return end[:-1], False
+
+
+def continuation_re(escape: str) -> re.Pattern:
+    """BuildKit's line-continuation regex for an escape token (`trim_continuation` does what
+    `.sub(r"\1", line, count=1)` of it does)."""
+    e = re.escape(escape)
+    return re.compile(rf"([^{e}]){e}[ \t]*\Z|^{e}[ \t]*\Z")
 
 
 # --- the line loop ------------------------------------------------------------------------------
@@ -177,7 +185,7 @@ def parse(source: Source) -> Dockerfile:
     i = 0  # index of the next line to read
     while i < n:
         raw = lines[i]
-        if len(raw.encode("utf-8")) > MAX_LINE:
+        if len(raw) > MAX_LINE // 4 and len(raw.encode("utf-8")) > MAX_LINE:  # 4 bytes a character at most
             raise DockerfixError(f"line longer than BuildKit's maximum of {MAX_LINE - 1} bytes", i + 1)
         if i == 0 and raw.startswith(BOM):
             raw = raw[1:]
@@ -195,7 +203,7 @@ def parse(source: Source) -> Dockerfile:
         ended_in_continuation = not end
         while not end and i < n:
             raw = lines[i]
-            if len(raw.encode("utf-8")) > MAX_LINE:
+            if len(raw) > MAX_LINE // 4 and len(raw.encode("utf-8")) > MAX_LINE:
                 raise DockerfixError(
                     f"line longer than BuildKit's maximum of {MAX_LINE - 1} bytes", i + 1
                 )
@@ -463,6 +471,8 @@ def _parse_health(rest: str, lineno: int) -> tuple[tuple[str, ...], bool]:
 
 def _parse_words(rest: str, escape: str) -> list[str]:
     """BuildKit's parseWords: split on spaces outside quotes; quotes and escapes are kept."""
+    if not _WORDS_SLOW.search(rest) and escape not in rest:  # no quote, no escape: only spaces split
+        return rest.split()  # Python's spaces are Go's and \x1c-\x1f, which the search excludes
     words: list[str] = []
     IN_SPACES, IN_WORD, IN_QUOTE = 0, 1, 2
     phase = IN_SPACES

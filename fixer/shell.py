@@ -359,20 +359,20 @@ class _Analyzer(Effects):
         raws: list[str] = []
         prefix_env: dict[str, str] = {}
         for i, c in enumerate(node.children):
-            f = node.field_name_for_child(i)
-            if c.type == "variable_assignment":
+            t = c.type
+            if t == "variable_assignment":
                 n = c.child_by_field_name("name")
                 v = c.child_by_field_name("value")
                 if n is not None:
                     prefix_env[n.text.decode()] = self.word(v) if v is not None else ""
-            elif c.type == "file_redirect":
+            elif t == "file_redirect":
                 self.redirect(c)
-            elif c.type in ("herestring_redirect", "heredoc_redirect"):
+            elif t in ("herestring_redirect", "heredoc_redirect"):
                 self.walk(c)
-            elif c.type == "command_name":
+            elif t == "command_name":
                 argv.append("".join(self.word(x) for x in c.children))
                 raws.append(c.text.decode("utf-8", "replace"))
-            elif f == "argument":
+            elif node.field_name_for_child(i) == "argument":
                 argv.append(self.word(c))
                 raws.append(c.text.decode("utf-8", "replace"))
         if not argv:

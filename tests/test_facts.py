@@ -405,6 +405,72 @@ def test_concurrent_lookups_make_one_request_per_image(reg, lookups):
     assert sorted(calls) == sorted({k for k, _ in keys})
 
 
+def test_a_resolver_that_may_not_ask_answers_from_the_cache_and_defers_the_rest(tmp_path):
+    """`ask` False (a folder run's first round in a worker): the cache answers as usual (fresh, a
+    remembered failure); what would need the engine or the registry raises Deferred."""
+    cache = facts.Cache(str(tmp_path))
+    blob = json.dumps({"os": "linux", "architecture": "amd64", "config": {"User": "1001"}}).encode()
+    cache.put("acme/cached:1", facts.DEFAULT_PLATFORM, "sha256:" + facts.sha256.hexdigest(blob), blob, "registry")
+    cache.put_failure("acme/failed:1", facts.DEFAULT_PLATFORM, "|" + authfiles.stamp(), "registry unreachable: test")
+    res = facts.Resolver("network", cache, engines=False)
+    res._registry = lambda image, platform: pytest.fail("asked the registry")
+    res.ask = False
+    assert res.get("acme/cached:1", facts.DEFAULT_PLATFORM).config["config"]["User"] == "1001"
+    assert "registry unreachable: test (remembered" in res.get("acme/failed:1", facts.DEFAULT_PLATFORM).note
+    with pytest.raises(facts.Deferred) as e:
+        res.get("acme/other:1", facts.DEFAULT_PLATFORM)
+    assert e.value.args[0] == ("acme/other:1", facts.DEFAULT_PLATFORM)
+    assert not isinstance(e.value, Exception)  # no rule's `except Exception` takes it
+    res = facts.Resolver("network", cache, engines=False, refresh=True)  # --refresh: the cache is not the answer
+    res.ask = False
+    with pytest.raises(facts.Deferred):
+        res.get("acme/cached:1", facts.DEFAULT_PLATFORM)
+
+
+def test_a_run_over_many_files_tells_every_age_from_its_start(tmp_path, monkeypatch):
+    """`Cache.told_at` (a command's start): a reason says the same age of an entry in every file,
+    whichever worker reads it when; an entry written after the start is "just now"."""
+    cache = facts.Cache(str(tmp_path))
+    cache.put_failure("acme/failed:1", facts.DEFAULT_PLATFORM, "", "registry unreachable: test")
+    now = time.time()
+    cache.told_at = now + 60
+    monkeypatch.setattr(facts.time, "time", lambda: now + 75)  # read 15 s later
+    why, age = cache.failure("acme/failed:1", facts.DEFAULT_PLATFORM, "")
+    assert facts._ago(age) == "60 s ago"
+    cache.told_at = now - 60
+    assert facts._ago(cache.failure("acme/failed:1", facts.DEFAULT_PLATFORM, "")[1]) == "just now"
+    cache.told_at = None
+    assert facts._ago(cache.failure("acme/failed:1", facts.DEFAULT_PLATFORM, "")[1]) == "75 s ago"
+
+
+def test_a_folder_run_in_workers_looks_each_image_up_once_and_says_what_one_process_says(reg, lookups):
+    """Workers answer from the cache; the files whose base the registry must answer wait, the
+    command looks those images up together, and workers forked after do them: the report is
+    the one process's, cold and warm."""
+    r, refs = reg
+    bases = [refs["acme/nonroot:1"], refs["acme/alpine:3"], refs["acme/debian:12"], "debian:12"]
+    for i in range(30):
+        folder = lookups / "tree" / f"{i:02d}"
+        folder.mkdir(parents=True)
+        (folder / "Dockerfile").write_text(f"FROM {bases[i % len(bases)]}\nCOPY app /app\nRUN true {i}\n")
+
+    def folder_run(jobs, cache):
+        env = {**os.environ, "XDG_CACHE_HOME": str(lookups / cache)}
+        p = subprocess.run([sys.executable, "-m", "fixer", "--check", "--format", "json", "--jobs", jobs, "."],
+                           cwd=lookups / "tree", capture_output=True, text=True, env=env)
+        assert p.returncode == 1, p.stderr
+        return json.loads(p.stdout)
+
+    one = folder_run("1", "one")
+    cold = folder_run("2", "two")
+    assert cold == one
+    assert sum("runs as 1001 (registry)" in (rep["skipped"] or "") for rep in cold) == 8  # asked, not cached
+    assert folder_run("2", "two") == folder_run("1", "one")  # warm: every answer from the cache
+    assert sum("(registry, cached" in (rep["skipped"] or "") for rep in folder_run("2", "two")) == 8
+    configs = os.listdir(lookups / "two" / "dockerfix" / "configs")
+    assert len(configs) == 3  # the three images the registry has, cached
+
+
 # --- names, credentials, history ----------------------------------------------------------------
 
 

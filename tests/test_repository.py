@@ -1357,3 +1357,21 @@ def test_quotes_inside_an_image_name_are_the_shells():
 
     assert image_path('acme/jmeter:"5.5"') == "acme/jmeter"
     assert image_path("'acme/app':latest") == "acme/app"
+
+
+def test_the_model_asks_for_a_real_path_once(tmp_path, monkeypatch):
+    """The queries' real paths are kept per model (the rules ask about the same Dockerfiles again
+    and again); a relative path, which depends on the working folder, is not kept."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM debian:12\n")
+    (tmp_path / "link").symlink_to(tmp_path / "app")
+    m = load(str(tmp_path))
+    asked = []
+    real = os.path.realpath
+    monkeypatch.setattr(os.path, "realpath", lambda p: asked.append(p) or real(p))
+    path = str(tmp_path / "link" / "Dockerfile")
+    assert m.real(path) == m.real(path) == real(str(tmp_path / "app" / "Dockerfile"))
+    assert asked == [path]
+    monkeypatch.chdir(tmp_path / "app")
+    assert m.real("Dockerfile") == m.real("Dockerfile") == real("Dockerfile")
+    assert asked == [path, "Dockerfile", "Dockerfile"]

@@ -175,7 +175,7 @@ def test_the_collector_waits_for_the_first_file(tmp_path):
         (tmp_path / name / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update\n")
     probe = ("import gc, os, sys\nfrom fixer import batch, entry, pipeline, workers\nstates = []\nfix = pipeline.fix\n"
              "pipeline.fix = lambda *a, **k: (states.append(gc.isenabled()), fix(*a, **k))[1]\n"
-             "start = workers._start\nworkers._start = lambda job: (start(job), "
+             "start = workers._start\nworkers._start = lambda *a: (start(*a), "
              "os.write(2, b'worker %s\\n' % str(gc.isenabled()).encode()))\nparent, real_exit = os.getpid(), os._exit\n"
              # the command ends with os._exit: the parent prints what it saw, then every process
              # (a forked worker ends with os._exit too) really exits, or a worker runs on as the parent

@@ -160,6 +160,7 @@ class Repository:
     _listing: dict = field(default_factory=dict, repr=False)
     _families: dict = field(default_factory=dict, repr=False)
     _built: list | None = field(default=None, repr=False)  # [(image paths, real Dockerfile path)], read once
+    _reals: dict = field(default_factory=dict, repr=False)  # absolute path -> real path (the queries')
 
     # --- confinement ------------------------------------------------------------------------
 
@@ -169,6 +170,17 @@ class Repository:
         if real == self.root or real.startswith(self.root + os.sep):
             return real
         return None
+
+    def real(self, path: str) -> str:
+        """`os.path.realpath(path)`, once per absolute path: the rules ask about the same
+        Dockerfiles again and again (a path per component, a system call each), and the model is a
+        snapshot of the repository anyway. A relative path (the command line's) is not kept."""
+        if not os.path.isabs(path):
+            return os.path.realpath(path)
+        real = self._reals.get(path)
+        if real is None:
+            real = self._reals[path] = os.path.realpath(path)
+        return real
 
     def rel(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
@@ -218,7 +230,7 @@ class Repository:
 
     def folders_up(self, dockerfile: str):
         """The Dockerfile's folder and those above it up to the root (real paths)."""
-        d = os.path.dirname(os.path.realpath(dockerfile))
+        d = os.path.dirname(self.real(dockerfile))
         while d == self.root or d.startswith(self.root + os.sep):
             yield d
             if d == self.root:
@@ -229,7 +241,7 @@ class Repository:
 
     def images_of(self, dockerfile: str, stage: str | None = None) -> list[tuple[str, Where]]:
         """(image name, where it is named) of the images built from `dockerfile`."""
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         out = []
         for b in self.builds:
             if b.dockerfile != real:
@@ -254,7 +266,7 @@ class Repository:
         elif not paths:
             # no build names it: the image named after its folder under the repository's name
             # (`dev/frontend-build/Dockerfile` -> `squidex/frontend-build` in repository squidex)
-            where = os.path.dirname(os.path.realpath(dockerfile))
+            where = os.path.dirname(self.real(dockerfile))
             folder = os.path.basename(where).lower()
             if folder and where != self.root and folder not in GENERIC_FOLDERS:
                 paths = {f"{stem}/{folder}" for stem in self.stems()}
@@ -268,7 +280,7 @@ class Repository:
     def main_dockerfile(self, dockerfile: str) -> bool:
         """The repository's main Dockerfile: `Dockerfile`/`Containerfile` at the root, or the only
         Dockerfile there."""
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         if os.path.dirname(real) != self.root:
             return False
         at_root = [d for d in self.dockerfiles if "/" not in d]
@@ -285,12 +297,12 @@ class Repository:
         return tuple(out)
 
     def builds_of(self, dockerfile: str) -> list[Build]:
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         return [b for b in self.builds if b.dockerfile == real]
 
     def runs_of(self, dockerfile: str, stage: str | None = None) -> list[Run]:
         """How the repository runs the image `dockerfile` builds (its final stage: `stage`)."""
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         paths = self.image_paths_of(dockerfile, stage)
         out = []
         for r in self.runs:
@@ -329,7 +341,7 @@ class Repository:
 
     def consumers_of(self, dockerfile: str) -> list[tuple[str, Where, str]]:
         """(kind, where, ref) of the Dockerfiles and docs that build FROM this Dockerfile's image."""
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         paths = self.image_paths_of(dockerfile)
         if not paths:
             return []
@@ -345,7 +357,7 @@ class Repository:
     def context_consumers(self, dockerfile: str) -> list[tuple[Where, str, Where]]:
         """(where, ref, passed) of the `FROM NAME` lines of other Dockerfiles whose build (a bake
         target's `contexts`, at `passed`) gives NAME as this Dockerfile's image."""
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         out = []
         for provider, passed, consumer, name in self.context_froms:
             if provider != real or consumer == real:
@@ -361,9 +373,9 @@ class Repository:
     def builder_of(self, image: str, dockerfile: str) -> str | None:
         """The real path of the repository's other Dockerfile that builds the image named `image`
         (the first, in the repository's order), or None."""
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         if self._built is None:  # read once
-            self._built = [(paths, other) for other in (os.path.realpath(os.path.join(self.root, rel))
+            self._built = [(paths, other) for other in (self.real(os.path.join(self.root, rel))
                                                         for rel in self.dockerfiles)
                            for paths in (self.image_paths_of(other),) if paths]
         for paths, other in self._built:
@@ -375,13 +387,13 @@ class Repository:
         # version folder by a parameter): the variant folder its tag names, else the first of the
         # family of variants the repository publishes under that name
         tag = image_tag(image)
-        others = [d for d in self.dockerfiles if os.path.realpath(os.path.join(self.root, d)) != real]
+        others = [d for d in self.dockerfiles if self.real(os.path.join(self.root, d)) != real]
         found = next((d for d in others if tag and tag in d.split("/")), None)
         found = found or next((d for d in others if self.family_of(os.path.join(self.root, d))), None)
-        return os.path.realpath(os.path.join(self.root, found)) if found else None
+        return self.real(os.path.join(self.root, found)) if found else None
 
     def copied_from(self, dockerfile: str) -> list[Where]:
-        real = os.path.realpath(dockerfile)
+        real = self.real(dockerfile)
         paths = self.image_paths_of(dockerfile)
         return [w for p, w, other in self.copy_froms if p in paths and other != real]
 
@@ -390,7 +402,7 @@ class Repository:
         shape that differ from it only in version or flavour parts of their paths)."""
         from .families import family
 
-        rel = self.rel(os.path.realpath(dockerfile))
+        rel = self.rel(self.real(dockerfile))
         if rel not in self._families:
             self._families[rel] = family(rel, self.dockerfiles, self.skeletons)
         return self._families[rel]
@@ -399,7 +411,7 @@ class Repository:
         """The version folder when the Dockerfile is one of several per-version variants
         (`5.2/slim/Dockerfile`, `5.40/slim/Dockerfile`): the prefix before a version folder is
         shared with Dockerfiles under another version folder."""
-        rel = self.rel(os.path.realpath(dockerfile))
+        rel = self.rel(self.real(dockerfile))
         parts = rel.split("/")[:-1]
         for i, part in enumerate(parts):
             if VERSION_DIR_RE.match(part):
