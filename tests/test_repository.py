@@ -1375,3 +1375,15 @@ def test_the_model_asks_for_a_real_path_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "app")
     assert m.real("Dockerfile") == m.real("Dockerfile") == real("Dockerfile")
     assert asked == [path, "Dockerfile", "Dockerfile"]
+
+
+def test_a_dash_dockerfile_built_by_a_script_that_goes_up_a_folder(cli, tmp_path):
+    # scripts/rebuild.sh does `cd ..` and builds `-f aspnet-base-dockerfile`: that file is the base
+    (tmp_path / "shop").mkdir()
+    r = repo(tmp_path / "shop", {
+        "src/aspnet-base-dockerfile": "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libicu72\n",
+        "src/scripts/rebuild.sh": "#!/bin/sh\ncd ..\ndocker build -t shop-aspnet-base:1.0 . -f aspnet-base-dockerfile\n",
+        "src/web/Dockerfile": "FROM shop-aspnet-base:1.0\nWORKDIR /app\nCOPY out/ .\nCMD [\"./web\"]\n"})
+    assert "src/aspnet-base-dockerfile" in load(str(r)).dockerfiles
+    rep = report(cli, r / "src" / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep  # the base is the repository's, built as root
