@@ -187,7 +187,8 @@ def test_docs_from_this_image_is_a_published_image(cli, tmp_path):
 
 
 def test_variants_rendered_from_a_template_are_published(cli, tmp_path):
-    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends maven\nCMD [\"mvn\"]\n"
+    # (an interpreter with a version and flags; a bare `CMD ["mvn"]` is already base-image's)
+    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends maven\nCMD [\"perl5.40.1\", \"-de0\"]\n"
     r = repo(tmp_path, {"5.2/bookworm/Dockerfile": df, "5.40/bookworm/Dockerfile": df,
                         "Dockerfile.template": "FROM debian:{{ suite }}\n",
                         "apply-templates.sh": "#!/bin/sh\nfor v in */; do render > \"$v/Dockerfile\"; done\n"})

@@ -118,7 +118,7 @@ def is_repl(argv: list[str]) -> str | None:
 
 
 # compilers and build tools: an SDK image's CMD when its users bring the project (`CMD ["tinygo"]`, `CMD ["mvn"]`)
-BUILD_TOOLS = {"go", "tinygo", "cargo", "rustc", "gcc", "g++", "clang", "make", "cmake", "mvn", "gradle", "sbt", "lein",
+BUILD_TOOLS = {"go", "tinygo", "cargo", "rustc", "gcc", "g++", "clang", "mvn", "gradle", "sbt", "lein",
                "mix", "rebar3", "dotnet", "npm", "yarn", "pnpm", "bazel", "bazelisk", "zig", "swiftc", "ghc", "stack",
                "cabal", "dart", "flutter", "elm", "crystal", "nim", "ant", "kotlinc", "javac", "tsc", "emcc"}
 
