@@ -187,7 +187,8 @@ def test_docs_from_this_image_is_a_published_image(cli, tmp_path):
 
 
 def test_variants_rendered_from_a_template_are_published(cli, tmp_path):
-    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends maven\nCMD [\"mvn\"]\n"
+    # (an interpreter with a version and flags; a bare `CMD ["mvn"]` is already base-image's)
+    df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends maven\nCMD [\"perl5.40.1\", \"-de0\"]\n"
     r = repo(tmp_path, {"5.2/bookworm/Dockerfile": df, "5.40/bookworm/Dockerfile": df,
                         "Dockerfile.template": "FROM debian:{{ suite }}\n",
                         "apply-templates.sh": "#!/bin/sh\nfor v in */; do render > \"$v/Dockerfile\"; done\n"})
@@ -1190,14 +1191,15 @@ def test_named_volume_on_a_folder_the_image_lacks_is_handed_over(cli, tmp_path):
     assert "mkdir -p /data" in out and "/data" in out.split("chown", 1)[1], out
 
 
-def test_published_image_with_a_named_volume_on_any_data_folder_is_left(cli, tmp_path):
+def test_published_image_with_a_named_volume_on_a_folder_it_does_not_declare_is_fixed(cli, tmp_path):
+    # (not published-data-volume, which is for VOLUMEs: the labelled sets judged these fixable)
     (tmp_path / "app").mkdir()
     r = repo(tmp_path / "app", {"Dockerfile": APP, "README.md": (
         "```\ndocker volume create appdata\n"
         "docker run -p 9001:9001 --mount='source=appdata,target=/data' -d acme/app\n```\n")})
     rep = report(cli, r / "Dockerfile")
-    assert rep["rule"] == "published-data-volume", rep
-    assert "with the named volume appdata on /data:" in rep["skipped"], rep["skipped"]
+    assert rep["rule"] is None and rep["changed"], rep
+    assert any("mounts the named volume appdata at /data: the folder is made and handed" in x for x in rep["reasons"])
 
 
 POD = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: writer}}\nspec:\n  template:\n    spec:\n{sc}"
@@ -1340,6 +1342,24 @@ def test_a_pre_commit_docker_hook_runs_the_image_on_the_callers_checkout(cli, tm
                                      "with --user $(id -u):$(id -g)"), rep["skipped"]
 
 
+def test_a_checkout_folder_mounted_where_the_tool_writes_its_output_is_a_tool(cli, tmp_path):
+    gen = ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends protobuf-compiler"
+           "\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n")
+    r = repo(tmp_path, {"Dockerfile": gen, "entrypoint.sh": "#!/bin/sh\nexec protoc -I/protos --doc_out=/out /protos/*.proto\n",
+                        "README.md": ("```\ndocker build -t acme/protodoc .\ndocker run --rm \\\n  -v $(pwd)/doc:/out \\\n"
+                                      "  -v $(pwd)/proto:/protos acme/protodoc\n```\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "tool-on-checkout", rep
+    assert "(-v $(pwd)/doc:/out)" in rep["skipped"], rep["skipped"]
+
+
+def test_quotes_inside_an_image_name_are_the_shells():
+    from fixer.repository import image_path
+
+    assert image_path('acme/jmeter:"5.5"') == "acme/jmeter"
+    assert image_path("'acme/app':latest") == "acme/app"
+
+
 def test_the_model_asks_for_a_real_path_once(tmp_path, monkeypatch):
     """The queries' real paths are kept per model (the rules ask about the same Dockerfiles again
     and again); a relative path, which depends on the working folder, is not kept."""
@@ -1356,3 +1376,15 @@ def test_the_model_asks_for_a_real_path_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "app")
     assert m.real("Dockerfile") == m.real("Dockerfile") == real("Dockerfile")
     assert asked == [path, "Dockerfile", "Dockerfile"]
+
+
+def test_a_dash_dockerfile_built_by_a_script_that_goes_up_a_folder(cli, tmp_path):
+    # scripts/rebuild.sh does `cd ..` and builds `-f aspnet-base-dockerfile`: that file is the base
+    (tmp_path / "shop").mkdir()
+    r = repo(tmp_path / "shop", {
+        "src/aspnet-base-dockerfile": "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libicu72\n",
+        "src/scripts/rebuild.sh": "#!/bin/sh\ncd ..\ndocker build -t shop-aspnet-base:1.0 . -f aspnet-base-dockerfile\n",
+        "src/web/Dockerfile": "FROM shop-aspnet-base:1.0\nWORKDIR /app\nCOPY out/ .\nCMD [\"./web\"]\n"})
+    assert "src/aspnet-base-dockerfile" in load(str(r)).dockerfiles
+    rep = report(cli, r / "src" / "web" / "Dockerfile")
+    assert rep["rule"] is None and rep["changed"], rep  # the base is the repository's, built as root

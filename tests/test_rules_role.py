@@ -207,3 +207,20 @@ def test_database_or_a_base_with_its_own_program_is_not_named_base(cli, tmp_path
     r = repo(tmp_path, {rel: text})
     rep = report(cli, r / rel)
     assert rep["rule"] is None and rep["changed"], rep
+
+
+def test_an_sdk_image_whose_cmd_is_a_bare_build_tool_is_a_base_image(cli, tmp_path):
+    sdk = ("FROM golang:1.23 AS build\nRUN mkdir -p /out/tinyc/bin && touch /out/tinyc/bin/tinyc\n"
+           "FROM golang:1.23\nCOPY --from=build /out/tinyc /tinyc\nENV PATH=\"${PATH}:/tinyc/bin\"\nCMD [\"tinyc\"]\n")
+    r = repo(tmp_path, {"Dockerfile": sdk.replace('CMD ["tinyc"]', 'CMD ["cargo"]')})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert "CMD is cargo, a build tool given nothing to build" in rep["skipped"], rep["skipped"]
+
+
+def test_tini_in_front_of_a_shell_is_a_base_image(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": (
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends tini curl\n"
+        "COPY --from=ghcr.io/acme/conda-build:1 /conda-rootfs /\nENTRYPOINT [\"tini\", \"--\"]\nCMD [\"/bin/bash\"]\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "base-image", rep

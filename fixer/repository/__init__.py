@@ -446,8 +446,11 @@ def _matches(name: str, paths: set[str]) -> bool:
 def _path_matches(p: str, paths: set[str]) -> bool:
     if p in paths:
         return True
-    # the repository's own name matches the image's last component (`org/tool` for repository `tool`)
-    return any("/" not in q and p.rsplit("/", 1)[-1] == q for q in paths)
+    # the repository's own name matches the image's last component (`org/tool` for repository `tool`),
+    # and an image pushed to a registry without a namespace (`acr.example.io/product.api`) is the one
+    # the repository builds under a namespace (`${REGISTRY:-shop}/product.api`)
+    return any(("/" not in q and p.rsplit("/", 1)[-1] == q) or ("/" not in p and q.rsplit("/", 1)[-1] == p)
+               for q in paths)
 
 
 def names_image(repo, name: str) -> bool:
@@ -461,7 +464,8 @@ def image_path(name: str) -> str | None:
     left: `${REGISTRY:-ghcr.io}/org/base:${TAG}` -> org/base."""
     from ..images import parse_ref
 
-    name = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", name.strip().strip("'\""))
+    # quotes are the shell's, wherever they sit (`acme/app:"1.2"`, `"acme/app":latest`)
+    name = re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", name.strip().replace('"', "").replace("'", ""))
     name = re.sub(r"^\$[{(]?\w+[})]?/", "", name)  # a registry from a variable
     name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
     name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
@@ -592,7 +596,7 @@ _COMPOSE = _patterns(COMPOSE_PATTERNS)
 _SCRIPT = _patterns(SCRIPT_PATTERNS)
 _DOC = _patterns(DOC_PATTERNS)
 _DOCKERFILE = lazyre.compile(r"(?!.*\.(?:dockerignore|containerignore)$)(?:(?:Dockerfile|Containerfile)(?:[._-][\w.-]*)?"
-                         r"|[\w.-]+\.(?:Dockerfile|dockerfile|Containerfile))$")
+                         r"|[\w.-]+\.(?:Dockerfile|dockerfile|Containerfile)|[\w.]+(?:[\w.-]*[-_])(?:dockerfile|Dockerfile))$")
 
 
 def _kind(folder: str, name: str, is_dockerfile) -> str | None:

@@ -97,7 +97,9 @@ def read_file(repo: Repository, rel: str, kind: str, charts: set) -> None:
     elif kind in ("script", "generator"):
         if kind == "generator" and re.search(r"Dockerfile|Containerfile", text):
             repo.generators.append(Where(rel, line_of(text, "Dockerfile") if "Dockerfile" in text else 1))
-        _commands(repo, rel, text, (folder, repo.root))
+        # (a script that does `cd ..` first, as a scripts/ folder's do, builds from the folder above)
+        up = (os.path.dirname(folder),) if folder != repo.root and re.search(r"^\s*cd\s+\.\.\s*$", text, re.M) else ()
+        _commands(repo, rel, text, (folder,) + up + (repo.root,))
         if posixpath.basename(rel).startswith("Jenkinsfile"):
             _jenkins(repo, rel, folder, text)
     elif kind == "package":

@@ -2,9 +2,7 @@
 
 The repository's docs or compose files run the image by the name it is published under (not built
 from the checkout) with a named volume (`-v appdata:/data`, compose `appdata:/data`, `--mount
-source=appdata,target=/data`) on a folder the image declares as a `VOLUME`, or on another data
-folder (one `writable_path` allows: not a system folder, not /tmp, not a cache the program fills
-again), and with no non-root `--user`/`user:`: that is how its users install it and upgrade it in place (`docker pull`, recreate the
+source=appdata,target=/data`) on a folder the image declares as a `VOLUME`, and with no non-root `--user`/`user:`: that is how its users install it and upgrade it in place (`docker pull`, recreate the
 container, keep the volume). Every installation made with the current image holds its data there
 owned by root (databases, keys, uploads written by the root program, files `docker cp` put in),
 and the new image's user cannot write them after the upgrade: the program fails on its first write
@@ -14,9 +12,9 @@ reason names the run's file and line.
 
 Not this rule's: host folders (`-v /srv/app:/data`: the operator chooses and owns them; a warning on
 the fix), a compose service that builds the image from the checkout (bind-mounted-data and the
-fix's warnings), and the caller's checkout mounted into a tool (tool-on-checkout). A compose
-service that builds the image from the checkout with a named volume on a folder the image does not
-hold gets the folder made and handed to the new user instead (a new volume takes its owner).
+fix's warnings), the caller's checkout mounted into a tool (tool-on-checkout), and volumes on
+folders the image does not declare: the fix makes those folders and hands them to the new user (a
+new volume takes their owner); the labelled sets judged such images fixable.
 """
 
 from __future__ import annotations
@@ -24,14 +22,10 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ...snippets import writable_path
 from . import ROOT_USER_RE, runs, under, volumes
 
 # a named volume (`appdata`, `app_data`), not a host path (`/srv/app`, `./data`, `~/app`, `$PWD/x`)
 NAMED_VOLUME_RE = re.compile(r"^[A-Za-z0-9][\w.-]*$")
-
-# a cache (`/var/cache/app`, `/root/.cache`, `/app/cache`): the program fills it again when it cannot use it
-CACHE_RE = re.compile(r"(?:^|/)\.?cache(?:s)?(?:/|$)", re.I)
 
 NAME = "published-data-volume"
 SUMMARY = "The docs run the published image with a named volume on its VOLUME: installations upgrading from the root image keep root-owned data there."
@@ -52,8 +46,6 @@ def kept_volume(ctx, r) -> tuple[str, str, str] | None:
         for v in vols:
             if under(v, cont) or under(cont, v):
                 return src, cont, v
-        if writable_path(cont)[1] is None and not under(cont, "/tmp") and not CACHE_RE.search(cont):
-            return src, cont, ""  # a data folder the image does not declare: kept all the same
     return None
 
 
@@ -62,8 +54,7 @@ def check(ctx) -> str | None:
         found = kept_volume(ctx, r)
         if found:
             src, cont, vol = found
-            what = f" (its VOLUME {vol})" if vol else ""
-            return (f"{r.where} runs the published image {r.image} with the named volume {src} on {cont}{what}: "
+            return (f"{r.where} runs the published image {r.image} with the named volume {src} on {cont} (its VOLUME {vol}): "
                     f"installations upgrading from the current image keep their data there owned by root, which a new "
                     f"user cannot write; the change needs a migration (an entrypoint that chowns the volume, or a "
                     f"release note), not a USER alone")

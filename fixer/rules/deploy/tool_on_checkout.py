@@ -3,7 +3,8 @@
 A `docker run` line of the repository (README, docs, scripts, Makefiles, CI) that runs this
 Dockerfile's image with the caller's current folder or one under it (`$(pwd)`, `$PWD/out`,
 `$(CURDIR)`, `${{ github.workspace }}`, ...) bind-mounted as its working folder (`-w` to the mount,
-or the mount onto the image's WORKDIR), or given a command of its own after the image name with
+or the mount onto the image's WORKDIR), or a folder of it mounted where the tool puts its output (`-v "$(pwd)/doc":/out`, also `/dist`,
+`/build`, `/target`, `/reports`), or given a command of its own after the image name with
 the checkout itself mounted or a folder of it mounted under the WORKDIR (`... gen yarn build`),
 publishing no port (or the docs' placeholder for a folder of the caller's, `-v
 /path/to/project:/tool/project`, mounted under the WORKDIR of a tool given a command):
@@ -27,6 +28,7 @@ the job's script runs in the checkout the runner cloned, with the image's user.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 
 from ...repository.commands import file_mount, is_cwd, is_placeholder_dir
@@ -36,6 +38,10 @@ CWD_ONLY_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(PWD\)|\$\(CURDI
                          r"|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?|%cd%)/?$")
 # the caller's current folder as the start of a compose bind mount's host path (compose runs in its file's folder)
 CWD_PREFIX_RE = re.compile(r"^(?:\$\{?PWD\}?|\$\{?pwd\}?|`pwd`|\$\(pwd\))(?=/|$)")
+
+# where a tool writes what it makes: a folder of the caller's checkout mounted there receives its output
+OUTPUT_NAMES = frozenset(("out", "output", "outputs", "dist", "build", "target", "artifacts", "reports", "report",
+                          "generated", "gen"))
 
 NAME = "tool-on-checkout"
 SUMMARY = "A tool image the repository runs on the caller's checkout (`docker run -v \"$(pwd)\":/src -w /src`): the caller passes --user."
@@ -90,12 +96,14 @@ def check(ctx) -> str | None:
                           or (wd and under(wd, cont) and r.workdir is None))
             # the checkout itself, or a folder of it mounted where the tool works, given a command to run
             in_workdir = bool(r.command) and (CWD_ONLY_RE.match(host) or (wd and wd != "/" and under(cont, wd)))
+            # a folder of the caller's checkout mounted where the tool puts its output (`-v $(pwd)/doc:/out`)
+            output = is_cwd(host) and posixpath.basename(posixpath.normpath(cont)) in OUTPUT_NAMES
             if not is_cwd(host):
                 # the docs' placeholder for the caller's folder (`/path/to/project`), mounted where the
                 # tool works and given a command: the caller's project, like the current folder
                 if not (is_placeholder_dir(host) and r.command and wd and wd != "/" and under(cont, wd)):
                     continue
-            elif not (as_workdir or in_workdir):
+            elif not (as_workdir or in_workdir or output):
                 continue  # a folder mounted into a program run with its own default command, or elsewhere
             mount = f'-v {host}:{cont}' + (f" -w {r.workdir}" if r.workdir else "")
             whose = "the caller's checkout" if is_cwd(host) else "a folder of the caller's"

@@ -7,7 +7,9 @@ themselves). The rule fires when
 - the final stage has ONBUILD triggers (it exists only to be built upon), or
 - its header comments or LABELs say it is a base or builder image for others ("base image for",
   "consumers can simply FROM this image", a header line starting "Base Docker image for"), or
-- its program is a shell or a REPL (`bash`, `python3`, `node`, `irb`, `ghci`, `php -a`, ...), or
+- its program is a shell or a REPL (`bash`, `python3`, `node`, `irb`, `ghci`, `php -a`, ...) or a
+  compiler or build tool given nothing to build (`CMD ["tinygo"]`, `CMD ["mvn"]`), an init that
+  only forwards to the CMD in front (`ENTRYPOINT ["tini", "--"]`) being transparent, or
   it has no CMD/ENTRYPOINT of its own on a distro or language base and sets up a toolchain's
   environment (`ENV PATH=...`, `RUSTUP_HOME`, `JAVA_HOME`, `*_VERSION`: a plain `apt-get install
   curl` with no CMD is still fixed) (an `*entrypoint*` wrapper in front of the CMD is fine),
@@ -15,6 +17,9 @@ themselves). The rule fires when
   folders (/usr, /etc, /opt/<tool>/bin...) or single files at `/` (a licence, an entrypoint).
   Instead of a toolchain's environment, being one of the repository's per-version variants
   (`12.0.1/Dockerfile` beside `17.0.2/Dockerfile`) says the same: a runtime published per version.
+  A toolchain copied from a build stage into a folder the stage puts on PATH (`COPY --from=build
+  /out/tinygo /tinygo` + `ENV PATH=$PATH:/tinygo/bin`) and a root file system a builder assembled
+  (`COPY --from=build /manylinux-rootfs /`) are not an application.
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
@@ -107,7 +112,15 @@ def is_repl(argv: list[str]) -> str | None:
         return name
     if len(rest) == 1 and (name, rest[0]) in REPL_WITH:
         return f"{name} {rest[0]}"
+    if name in BUILD_TOOLS and all(a in ("--help", "-h", "help", "version", "--version", "-v") for a in rest):
+        return f"{name}, a build tool given nothing to build"
     return None
+
+
+# compilers and build tools: an SDK image's CMD when its users bring the project (`CMD ["tinygo"]`, `CMD ["mvn"]`)
+BUILD_TOOLS = {"go", "tinygo", "cargo", "rustc", "gcc", "g++", "clang", "mvn", "gradle", "sbt", "lein",
+               "mix", "rebar3", "dotnet", "npm", "yarn", "pnpm", "bazel", "bazelisk", "zig", "swiftc", "ghc", "stack",
+               "cabal", "dart", "flutter", "elm", "crystal", "nim", "ant", "kotlinc", "javac", "tsc", "emcc"}
 
 
 def app_copy(an) -> int | None:
@@ -135,13 +148,27 @@ def stage_copy(ctx) -> int | None:
             dest = inst.value[-1]
             if dest.rstrip("/") == "" and all(ROOTFS_RE.search(v.rstrip("/")) for v in inst.value[:-1]):
                 continue  # a root file system assembled in a builder (`COPY --from=builder /distroless /`)
+            if _on_path(ctx.an, dest):
+                continue  # a toolchain put on PATH (`COPY --from=build /x/release/tinygo /tinygo` + `PATH=...:/tinygo/bin`)
             if not dest.startswith("/") or not dest.startswith(SYSTEM):
                 return inst.start_line
     return None
 
 
+def _on_path(an, dest: str) -> bool:
+    """A folder copied in whose `bin` (or itself) the stage's ENV PATH lists: a toolchain."""
+    from ...stages import env_pairs
+
+    path = ":".join(v for stage in an.chain for inst in stage.instructions if inst.cmd == "env"
+                    for k, v in env_pairs(inst) if k == "PATH")
+    d = dest.rstrip("/")
+    return bool(d) and any(p.rstrip("/") in (d, d + "/bin") for p in path.split(":") if p.startswith("/"))
+
+
 # the folder a builder assembles a whole root file system in
-ROOTFS_RE = lazyre.compile(r"(?:^|/)(?:rootfs|root-fs|distroless|sysroot|chroot|staging-root|image-root)$", re.I)
+ROOTFS_RE = lazyre.compile(r"(?:^|/)(?:[\w.-]*[-_.])?(?:rootfs|root-fs|distroless|sysroot|chroot|staging-root|image-root)$", re.I)
+# an init that only reaps and forwards signals to the command it is given (the CMD decides)
+INITS = {"tini", "tini-static", "dumb-init", "catatonit", "init"}
 
 
 def says_base(ctx) -> str | None:
@@ -218,6 +245,9 @@ def check(ctx) -> str | None:
         if app_copy(an) is not None or stage_copy(ctx) is not None:
             return None
         return f"{waits}; the images built on it choose the USER"
+    ep_argv = (list(ep.value) if ep.json else ep.args.split()) if ep is not None and ep.value else []
+    if ep_argv and ep_argv[0].rsplit("/", 1)[-1] in INITS and all(a.startswith("-") for a in ep_argv[1:]):
+        ep = None  # `ENTRYPOINT ["tini", "--"]`: the CMD is the program
     if ep is not None and ep.value and "entrypoint" not in (program(ep)[0] or "").rsplit("/", 1)[-1]:
         return None  # a program of its own
     if cmd is not None:
@@ -225,7 +255,7 @@ def check(ctx) -> str | None:
         repl = is_repl(argv)
         if repl is None:
             return None
-        what = f"line {cmd.start_line}: CMD is {repl}, a shell or REPL"
+        what = f"line {cmd.start_line}: CMD is {repl}" + ("" if "," in repl else ", a shell or REPL")
     elif ep is not None and ep.value:
         return None  # an entrypoint script with no CMD runs something of its own
     elif repl_base(an.base_image or an.chain[0].image_raw) and toolchain_env(an):

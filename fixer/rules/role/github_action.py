@@ -5,7 +5,8 @@ this Dockerfile, or `docker://IMAGE` naming the image the repository builds from
 tags, or for the main Dockerfile an image named after the repository) in the Dockerfile's folder or
 a folder above it (up to the repository root) makes it an action. GitHub's documentation says Docker container actions must run as the default user,
 root ("Docker actions must be run by the default Docker user (root)"): the workspace they write into
-is mounted with the runner's ownership.
+is mounted with the runner's ownership. A Dockerfile with `LABEL com.github.actions.name=...` (the
+metadata Docker actions carried before action.yml) is one too.
 
 The action file is read without a YAML library (pyyaml is only a test extra): a small line-based
 read of the top-level `runs:` block and its `using:` and `image:` keys (quotes and `#` comments
@@ -79,7 +80,21 @@ def action_for(repo, dockerfile: str) -> str | None:
     return None
 
 
+def _action_label(an) -> int | None:
+    """The line of a `LABEL com.github.actions.name=...` (the metadata of a Docker action from
+    before action.yml, still read by GitHub): the image is an action's."""
+    for stage in an.chain:
+        for inst in stage.instructions:
+            if inst.cmd == "label" and "com.github.actions." in inst.original:
+                return inst.start_line
+    return None
+
+
 def check(ctx) -> str | None:
+    line = _action_label(ctx.an)
+    if line is not None:
+        return (f"line {line}: its LABEL com.github.actions.* describes a Docker container action, and GitHub "
+                f"requires those to run as the default user, root")
     if ctx.path is None:
         return None
     found = action_for(ctx.repository, ctx.path) if ctx.repository is not None else None
