@@ -76,7 +76,10 @@ def _chmods(an):
         for inst in stage.instructions:
             if inst.cmd == "workdir" and inst.value:
                 w = inst.value[0]
-                wd = posixpath.normpath(posixpath.join(wd, w)) if "$" not in w and wd is not None else None
+                if "$" in w:
+                    wd = None  # a folder from a variable: relative paths after it are not known
+                elif w.startswith("/") or wd is not None:
+                    wd = posixpath.normpath(posixpath.join(wd or "/", w))
             if inst.cmd != "run" or inst.json:
                 continue
             text = inst.args + "".join("\n" + h.content for h in inst.heredocs)
@@ -92,7 +95,7 @@ def _chmods(an):
                 effect = mode_effect(rest[0])
                 if effect is None:
                     continue
-                paths = [posixpath.normpath(posixpath.join(wd, p)) for p in rest[1:]
+                paths = [posixpath.normpath(posixpath.join(wd or "/", p)) for p in rest[1:]
                          if "$" not in p and not set(p) & set("*?[") and (p.startswith("/") or wd is not None)]
                 recursive = any(o in ("-R", "--recursive") or (o.startswith("-") and not o.startswith("--") and "R" in o)
                                 for o in opts)
