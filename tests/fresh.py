@@ -10,7 +10,7 @@ labelled file inside its real repository, so the repository rules see what a use
 
     python tests/fresh.py --fetch ROOT     # once: ROOT/OWNER__NAME at the labelled commits
     python tests/fresh.py ROOT             # agreement: fix recall, leave precision and recall
-    python tests/fresh.py ROOT --set second  # one set (first: a, b; second: c, d; third: e, f; fourth: g, h, i; fifth: j, k, l, m; sixth: n, o, p, q)
+    python tests/fresh.py ROOT --set second  # one set (first: a, b; second: c, d; third: e, f; fourth: g, h, i; fifth: j, k, l, m; sixth: n, o, p, q; seventh: r, s, t, u)
 
 Look-ups run offline (DOCKERFIX_OFFLINE=1: the local engine and cache only), so a figure does
 not depend on which registries the machine reaches; `--online` lets them ask.
@@ -52,8 +52,10 @@ class Row:
 # the sets, in the order they were labelled: a and b (session 1; scored, then tuned on), c and d
 # (session 2, labelled before that session's rules were merged), e and f (session 3, likewise), g, h
 # and i (session 4, likewise), j, k, l and m (session 5, likewise), n, o, p and q (session 5 again:
-# labelled while the fifth set, scored once, was tuned on)
-SETS = {"first": "ab", "second": "cd", "third": "ef", "fourth": "ghi", "fifth": "jklm", "sixth": "nopq"}
+# labelled while the fifth set, scored once, was tuned on), r, s, t and u (session 5, a third time:
+# labelled while the sixth was tuned on)
+SETS = {"first": "ab", "second": "cd", "third": "ef", "fourth": "ghi", "fifth": "jklm", "sixth": "nopq",
+        "seventh": "rstu"}
 
 
 def rows(data: Path = DATA, letters: str = "") -> list[Row]:
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fetch", action="store_true", help="clone the labelled repositories at their commits first")
     ap.add_argument("--online", action="store_true", help="let base-image look-ups ask registries")
     ap.add_argument("--json", type=Path, help="also write each file's report here")
-    ap.add_argument("--set", choices=sorted(SETS), help="only this set (first: a, b; second: c, d; third: e, f; fourth: g, h, i; fifth: j, k, l, m; sixth: n, o, p, q); default all")
+    ap.add_argument("--set", choices=sorted(SETS), help="only this set (first: a, b; second: c, d; third: e, f; fourth: g, h, i; fifth: j, k, l, m; sixth: n, o, p, q; seventh: r, s, t, u); default all")
     a = ap.parse_args(argv)
     labelled = rows(letters=SETS[a.set] if a.set else "")
     if a.fetch:
