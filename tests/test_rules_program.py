@@ -320,3 +320,11 @@ def test_an_entrypoint_that_changes_network_settings_needs_root(cli, tmp_path, l
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "starts-as-root", rep
     assert "network settings or firewall" in rep["skipped"], rep["skipped"]
+
+
+def test_a_distro_nginx_flavour_installed_over_several_lines_starts_as_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y \\\n"
+                                       "\tca-certificates \\\n\tnginx-extras \\\n\t--no-install-recommends \\\n"
+                                       "\t&& rm -rf /var/lib/apt/lists/*\nEXPOSE 80\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep

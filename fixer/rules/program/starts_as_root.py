@@ -263,7 +263,8 @@ def unprivileged_web(ctx, stock_php: bool, script: str = "") -> bool:
 
 
 INSTALL_WEB_RE = lazyre.compile(
-    r"\b(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\b[^\n]*?(?<![\w-])(nginx|apache2|httpd|lighttpd)(?![\w-])")
+    r"\b(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\b(?:[^\n]|\\\n)*?(?<![\w-])(nginx|apache2|httpd|lighttpd)"
+    r"(?:-(?:extras|full|light|core|mainline|bin))?(?![\w-])")  # (a list continued over lines, Debian's flavours)
 
 
 def installs_web(an) -> bool:
