@@ -242,3 +242,16 @@ def test_action_labels_in_the_builder_stage_name_an_action(cli, tmp_path):
                                        "COPY --from=builder /notify /notify\nENTRYPOINT [\"/notify\"]\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "github-action", rep
+
+
+def test_a_readme_titled_base_images_makes_its_cmdless_dockerfiles_bases(cli, tmp_path):
+    files = {"glibc/Dockerfile": "FROM busybox:glibc\nCOPY certs/ca-certificates.crt /etc/ssl/certs/\n",
+             "README.md": "# Acme Busybox Docker Base Images\n\nTags: `acme/busybox:glibc`.\n"}
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "glibc" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith('README.md:1 titles the repository "Acme Busybox Docker Base Images"'), rep
+    # the title of an application's README mentioning base images further down does not count
+    (r / "README.md").write_text("# Acme Shop\n\n## Base images\nWe build on busybox.\n")
+    rep = report(cli, r / "glibc" / "Dockerfile")
+    assert rep["rule"] != "base-image" or "titles the repository" not in (rep["skipped"] or ""), rep
