@@ -107,6 +107,21 @@ def _program_words(an) -> set[str]:
     return words
 
 
+def _starts_several(an) -> bool:
+    """The start command runs more than one program (`redis-server --daemonize yes && caddy start &&
+    app run`): a list or a pipeline of commands in ENTRYPOINT/CMD or the shell string they run."""
+    for inst in (an.entrypoint, an.cmd):
+        if inst is None:
+            continue
+        text = " ".join(inst.value) if inst.json else inst.args
+        if _SEVERAL.search(text):
+            return True
+    return False
+
+
+_SEVERAL = re.compile(r"&&|\|\||(?<![<>&])&(?![>&])|;|\|")
+
+
 def choose(an, options, result) -> Choice | None:
     """The service account of a package the final stage installs and runs, or None. Only with the
     default user (`--user` names the one to create) and without --always-create."""
@@ -114,8 +129,8 @@ def choose(an, options, result) -> Choice | None:
         return None
     known = table()
     runs = _program_words(an) & _all_programs(known)  # cheap first: most stages run no package's program
-    if not runs:
-        return None
+    if not runs or _starts_several(an):
+        return None  # (a start command that runs several programs: the package's account is not theirs)
     for pkg, line in reversed(installed(an)):
         entry = known.get(pkg)
         if entry is None:

@@ -1388,3 +1388,10 @@ def test_a_dash_dockerfile_built_by_a_script_that_goes_up_a_folder(cli, tmp_path
     assert "src/aspnet-base-dockerfile" in load(str(r)).dockerfiles
     rep = report(cli, r / "src" / "web" / "Dockerfile")
     assert rep["rule"] is None and rep["changed"], rep  # the base is the repository's, built as root
+
+
+def test_a_tag_of_variables_and_text_is_dropped():
+    from fixer.repository import image_path
+
+    assert image_path("acme/flow:${FLOW_VERSION}-python${PYTHON_VERSION}") == "acme/flow"
+    assert image_path("registry.example:5000/acme/app:${TAG}") == "acme/app"

@@ -309,3 +309,22 @@ def test_a_script_the_entrypoint_script_runs_is_read_too(cli, tmp_path):
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "starts-as-root", rep
     assert "the script docker/entrypoint_web.sh (copied on line 4), which the ENTRYPOINT script" in rep["skipped"], rep
+
+
+@pytest.mark.parametrize("line", ["sysctl -w net.ipv6.conf.all.forwarding=1", "iptables -t nat -A PREROUTING -p tcp -j REDIRECT --to-ports 1080",
+                                  "ip link set dev tun0 up"])
+def test_an_entrypoint_that_changes_network_settings_needs_root(cli, tmp_path, line):
+    r = repo(tmp_path, {"Dockerfile": ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends iproute2\n"
+                                       "COPY mesh /usr/bin/mesh\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"),
+                        "entrypoint.sh": f"#!/bin/sh\nset -e\n{line}\nexec mesh -config /etc/mesh.conf\n"})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep
+    assert "network settings or firewall" in rep["skipped"], rep["skipped"]
+
+
+def test_a_distro_nginx_flavour_installed_over_several_lines_starts_as_root(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": ("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y \\\n"
+                                       "\tca-certificates \\\n\tnginx-extras \\\n\t--no-install-recommends \\\n"
+                                       "\t&& rm -rf /var/lib/apt/lists/*\nEXPOSE 80\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "starts-as-root", rep

@@ -224,3 +224,34 @@ def test_tini_in_front_of_a_shell_is_a_base_image(cli, tmp_path):
         "COPY --from=ghcr.io/acme/conda-build:1 /conda-rootfs /\nENTRYPOINT [\"tini\", \"--\"]\nCMD [\"/bin/bash\"]\n")})
     rep = report(cli, r / "Dockerfile")
     assert rep["rule"] == "base-image", rep
+
+
+def test_a_composite_action_running_the_image_is_a_github_action(cli, tmp_path):
+    (tmp_path / "notify").mkdir()
+    r = repo(tmp_path / "notify", {"Dockerfile": "FROM alpine:3.20\nRUN apk add --no-cache curl\nCOPY notify /notify\nENTRYPOINT [\"/notify\"]\n",
+                                   "action.yml": ("name: notify\nruns:\n  using: composite\n  steps:\n"
+                                                  "    - name: send\n      uses: \"docker://ghcr.io/acme/notify@sha256:0123\" # v2\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "github-action", rep
+    assert rep["skipped"].startswith("action.yml runs this Dockerfile"), rep["skipped"]
+
+
+def test_action_labels_in_the_builder_stage_name_an_action(cli, tmp_path):
+    r = repo(tmp_path, {"Dockerfile": ("FROM golang:1.23-alpine AS builder\nLABEL \"com.github.actions.name\"=\"Notify\"\n"
+                                       "RUN go build -o /notify .\nFROM alpine:3.20\nRUN apk add --no-cache curl\n"
+                                       "COPY --from=builder /notify /notify\nENTRYPOINT [\"/notify\"]\n")})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] == "github-action", rep
+
+
+def test_a_readme_titled_base_images_makes_its_cmdless_dockerfiles_bases(cli, tmp_path):
+    files = {"glibc/Dockerfile": "FROM busybox:glibc\nCOPY certs/ca-certificates.crt /etc/ssl/certs/\n",
+             "README.md": "# Acme Busybox Docker Base Images\n\nTags: `acme/busybox:glibc`.\n"}
+    r = repo(tmp_path, files)
+    rep = report(cli, r / "glibc" / "Dockerfile")
+    assert rep["rule"] == "base-image", rep
+    assert rep["skipped"].startswith('README.md:1 titles the repository "Acme Busybox Docker Base Images"'), rep
+    # the title of an application's README mentioning base images further down does not count
+    (r / "README.md").write_text("# Acme Shop\n\n## Base images\nWe build on busybox.\n")
+    rep = report(cli, r / "glibc" / "Dockerfile")
+    assert rep["rule"] != "base-image" or "titles the repository" not in (rep["skipped"] or ""), rep

@@ -470,6 +470,7 @@ def image_path(name: str) -> str | None:
     name = re.sub(r":\$[{(]?[\w.\s]+[})]?\}?$", "", name)  # a tag from a variable
     name = re.sub(r":[^/:]*\$\{\{.*$", "", name)  # a tag from a CI expression (`:${{ github.sha }}-debian`)
     name = re.sub(r":<[^<>/]*>$", "", name)  # a docs placeholder for the tag (`:<VERSION>`)
+    name = re.sub(r":[^/:]*\$[^/]*$", "", name)  # a tag made of variables and text (`:${V}-python${PY}`)
     if not name or re.search(r"[${}()\s]", name):
         return None
     try:

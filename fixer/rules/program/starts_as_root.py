@@ -15,7 +15,8 @@ Some programs cannot start as an unprivileged user at all, so a USER breaks the 
 - entrypoint scripts (read from the build context) that do root-only work at start: create users
   or set passwords, install packages, edit files under /etc (`sed -i`, `>`, `tee`) or change their
   mode (`chmod 600 /etc/app/app.toml`: only their owner, root, may),
-  `update-ca-certificates`, `ldconfig`, `chown` when they see they run as root (`id -u` or
+  `update-ca-certificates`, `ldconfig`, change the kernel's network settings or firewall (`sysctl -w`,
+  `iptables`, `nft`, `modprobe`, `ip link/route ... add`), `chown` when they see they run as root (`id -u` or
   `$EUID` compared with 0, `whoami` with root, or a variable set from them: `me="$(id -u)"` ...
   `[ "$me" = 0 ]`; such a script chowns mounted data only as root, so under a USER that step is
   skipped silently), or start the daemons above;
@@ -120,6 +121,8 @@ SETUP_RES = (
     (lazyre.compile(_AT + r"(?:mv|rm)\b[^\n]*\s['\"]?/etc/", re.M), "moves or removes files under /etc"),
     (lazyre.compile(_AT + r"(?:chmod|chgrp)\b[^\n]*\s['\"]?/etc/", re.M), "changes the mode or group of files under /etc"),
     (lazyre.compile(_AT + _PATH + r"chroot\s", re.M), "chroots into a folder"),
+    (lazyre.compile(_AT + _PATH + r"(?:sysctl\s+(?:-\w+\s+)*-w\b|(?:ip6?tables|nft|modprobe)\b|ip\s+(?:link|addr|address|route|tuntap|rule)\s+(?:add|set|del|replace))", re.M),
+     "changes the kernel's network settings or firewall (sysctl -w, iptables, ip link: NET_ADMIN)"),
     (lazyre.compile(_AT + _PATH + r"named\b[^\n]*\s-t\s", re.M), "chroots (named -t)"),
 )
 ID_ROOT_RE = lazyre.compile(r"id\s+-u\b[^\n]*\b0\b|\$\{?EUID\}?[^\n]*\b0\b|\bUID\b[^\n]*=\s*['\"]?0\b")
@@ -260,7 +263,8 @@ def unprivileged_web(ctx, stock_php: bool, script: str = "") -> bool:
 
 
 INSTALL_WEB_RE = lazyre.compile(
-    r"\b(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\b[^\n]*?(?<![\w-])(nginx|apache2|httpd|lighttpd)(?![\w-])")
+    r"\b(?:apt-get|apt|apk|dnf|yum|microdnf|zypper)\b(?:[^\n]|\\\n)*?(?<![\w-])(nginx|apache2|httpd|lighttpd)"
+    r"(?:-(?:extras|full|light|core|mainline|bin))?(?![\w-])")  # (a list continued over lines, Debian's flavours)
 
 
 def installs_web(an) -> bool:

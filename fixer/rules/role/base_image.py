@@ -23,6 +23,8 @@ themselves). The rule fires when
   `COPY . .` into a WORKDIR is an application, so `FROM python:3.12` + `COPY . .` + `RUN pip
   install` with no CMD is still fixed. `FROM scratch` stages are not-a-runtime-stage's.
 
+- the title of the repository's README (its first heading) says it publishes base images
+  ("Prometheus Busybox Docker Base Images") and the file has no CMD or ENTRYPOINT of its own;
 - its path names it a base (a folder or a part of the file name is the word `base`:
   `Dockerfile.base`, `base/Dockerfile`, `build-base/alpine/Dockerfile`) and it has no CMD or
   ENTRYPOINT of its own, whatever it copies (a base that installs the application's dependencies
@@ -182,6 +184,32 @@ def says_base(ctx) -> str | None:
     return None
 
 
+README_BASE_RE = lazyre.compile(r"\bbase\s+(?:docker\s+|container\s+|oci\s+)?images?\b", re.I)
+
+
+def _readme_title_says_base(ctx) -> str | None:
+    """`README.md:1 titles the repository "Prometheus Busybox Docker Base Images"`: the title (first
+    heading) of the README at the repository's root says it publishes base images."""
+    repo = ctx.repository
+    if repo is None:
+        return None
+    import os
+
+    for name in repo.listing(repo.root):
+        if not name.lower().startswith("readme"):
+            continue
+        text = repo.read(os.path.join(repo.root, name), quiet=True) or ""
+        for n, line in enumerate(text[:4000].splitlines(), 1):
+            title = line.strip().lstrip("#").strip() if line.lstrip().startswith("#") else None
+            if title is None and n > 1 and set(line.strip()) <= set("=") and line.strip():
+                title = text.splitlines()[n - 2].strip()  # an RST or setext title underlined with ===
+            if title:
+                if README_BASE_RE.search(title):
+                    return f'{name}:{n} titles the repository "{title[:80]}"'
+                return None  # only the first heading is the title
+    return None
+
+
 def _named_base(ctx) -> str | None:
     """The Dockerfile's path when a folder or a part of its file name is the word `base`
     (`docker/Dockerfile.base`, `base/Dockerfile`, `build-base/alpine/Dockerfile`, `Base.Dockerfile`;
@@ -262,6 +290,9 @@ def check(ctx) -> str | None:
         key, line = toolchain_env(an)
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
+    elif ep is None and _readme_title_says_base(ctx):
+        return (f"{_readme_title_says_base(ctx)}, and this file has no CMD or ENTRYPOINT of its own: one of the base "
+                f"images the repository publishes (the images built on it choose the USER)")
     elif ep is None and _named_base(ctx):
         return (f"{_named_base(ctx)} names it a base image and it has no CMD or ENTRYPOINT of its own: an image "
                 f"others build on (the images built on it choose the USER)")

@@ -6,7 +6,8 @@ tags, or for the main Dockerfile an image named after the repository) in the Doc
 a folder above it (up to the repository root) makes it an action. GitHub's documentation says Docker container actions must run as the default user,
 root ("Docker actions must be run by the default Docker user (root)"): the workspace they write into
 is mounted with the runner's ownership. A Dockerfile with `LABEL com.github.actions.name=...` (the
-metadata Docker actions carried before action.yml) is one too.
+metadata Docker actions carried before action.yml, in any of its stages) is one too, and so is one
+whose image a composite action's step runs (`uses: docker://org/tool@sha256:...` in `action.yml`).
 
 The action file is read without a YAML library (pyyaml is only a test extra): a small line-based
 read of the top-level `runs:` block and its `using:` and `image:` keys (quotes and `#` comments
@@ -26,6 +27,9 @@ EXAMPLE = "# action.yml\nruns:\n  using: docker\n  image: Dockerfile"
 
 ACTION_FILES = ("action.yml", "action.yaml")
 KEY_RE = lazyre.compile(r"^(\s*)([\w-]+)\s*:\s*(.*?)\s*$")
+
+
+STEP_DOCKER_RE = re.compile(r"^\s*-?\s*uses:\s*['\"]?docker://([^\s'\"#]+)", re.M)
 
 
 def _value(raw: str) -> str:
@@ -69,6 +73,12 @@ def action_for(repo, dockerfile: str) -> str | None:
                     continue
                 keys = runs(text)
                 image = keys.get("image", "")
+                if keys.get("using", "").lower() == "composite":
+                    # a composite action's steps that run the image (`uses: docker://org/tool@sha256:...`)
+                    for m in STEP_DOCKER_RE.finditer(text):
+                        if repo.builds_image(target, m.group(1)):
+                            return path
+                    continue
                 if keys.get("using", "").lower() != "docker" or not image:
                     continue
                 if image.startswith("docker://"):
@@ -80,10 +90,10 @@ def action_for(repo, dockerfile: str) -> str | None:
     return None
 
 
-def _action_label(an) -> int | None:
+def _action_label(ctx) -> int | None:
     """The line of a `LABEL com.github.actions.name=...` (the metadata of a Docker action from
-    before action.yml, still read by GitHub): the image is an action's."""
-    for stage in an.chain:
+    before action.yml, still read by GitHub), in any stage of the file: the image is an action's."""
+    for stage in ctx.stages.stages:
         for inst in stage.instructions:
             if inst.cmd == "label" and "com.github.actions." in inst.original:
                 return inst.start_line
@@ -91,7 +101,7 @@ def _action_label(an) -> int | None:
 
 
 def check(ctx) -> str | None:
-    line = _action_label(ctx.an)
+    line = _action_label(ctx)
     if line is not None:
         return (f"line {line}: its LABEL com.github.actions.* describes a Docker container action, and GitHub "
                 f"requires those to run as the default user, root")
@@ -101,5 +111,5 @@ def check(ctx) -> str | None:
     if found is None:
         return None
     rel = os.path.relpath(found, os.path.dirname(os.path.realpath(ctx.path)))
-    return (f"{rel} runs this Dockerfile as a Docker container action (runs.using: docker), and GitHub requires "
-            f"those to run as the default user, root")
+    return (f"{rel} runs this Dockerfile as a Docker container action (runs.using: docker, or a composite action's "
+            f"`uses: docker://` step), and GitHub requires those to run as the default user, root")

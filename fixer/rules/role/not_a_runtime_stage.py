@@ -4,7 +4,7 @@
   only brings files in (`COPY --from=build /out /`): it is used with `docker build --output`.
   (`scratch` has no program of its own; a scratch stage with an ENTRYPOINT is a runtime image.)
 - A test stage: its ENTRYPOINT/CMD runs a test runner (`go test`, `pytest`, `npm test`,
-  `cargo test`, `ginkgo`, ...), it brings in compiled Go test suites (`*.test`), or it is named
+  `cargo test`, `ginkgo`, `bats`, a `*.bats` suite, `make integration`/`e2e`/`acceptance`, ...), it brings in compiled Go test suites (`*.test`), or it is named
   `test`/`tests`/`lint`/`e2e`/`check`... and sets no ENTRYPOINT/CMD of its own: a one-off
   job that exercises the code, while the runtime image is an earlier stage chosen with `--target`.
   Or its own last step runs the test suite (`RUN go test ./...`) and nothing in its chain sets an
@@ -29,8 +29,8 @@ FILE_ONLY = {"copy", "add", "arg", "label", "env", "workdir", "expose", "volume"
              "maintainer", "onbuild", "user"}
 TEST_RE = lazyre.compile(
     r"(?<![\w-])(?:go\s+test|(?:python\d?\s+-m\s+)?pytest|(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test(?::[\w:-]+)?"
-    r"|make\s+(?:[\w-]*test[\w-]*)|cargo\s+(?:test|nextest)|mvn\s+(?:\S+\s+)*(?:test|verify)|gradlew?\s+(?:\S+\s+)*test"
-    r"|dotnet\s+test|ginkgo|tox|rspec|phpunit|jest|gotestsum)(?![\w-])")
+    r"|make\s+(?:[\w-]*(?:test|integration|e2e|acceptance)[\w-]*)|cargo\s+(?:test|nextest)|mvn\s+(?:\S+\s+)*(?:test|verify)"
+    r"|gradlew?\s+(?:\S+\s+)*test|dotnet\s+test|ginkgo|tox|rspec|phpunit|jest|gotestsum|bats|[\w/.-]+\.bats)(?![\w-])")
 
 TEST_STAGE_RE = lazyre.compile(r"(?:unit-|integration-|e2e-|go-|py-)?(?:tests?|lint|e2e|check|vet|vulncheck|ci)")
 
