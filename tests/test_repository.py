@@ -1395,3 +1395,15 @@ def test_a_tag_of_variables_and_text_is_dropped():
 
     assert image_path("acme/flow:${FLOW_VERSION}-python${PYTHON_VERSION}") == "acme/flow"
     assert image_path("registry.example:5000/acme/app:${TAG}") == "acme/app"
+
+
+def test_a_helm_chart_of_several_images_does_not_say_which_mounts_a_claim(cli, tmp_path):
+    (tmp_path / "catalog").mkdir()
+    tpl = ("apiVersion: apps/v1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n      containers:\n"
+           "      - name: db\n        image: \"{{ .Values.db.image }}\"\n        volumeMounts:\n        - name: data\n"
+           "          mountPath: /data\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n")
+    r = repo(tmp_path / "catalog", {"Dockerfile": APP, "chart/Chart.yaml": "name: catalog\nversion: 0.1.0\n",
+                                    "chart/values.yaml": "image: acme/catalog\ndb:\n  image: neo4j:5\n",
+                                    "chart/templates/db.yaml": tpl})
+    rep = report(cli, r / "Dockerfile")
+    assert rep["rule"] != "claim-without-fs-group", rep

@@ -981,6 +981,8 @@ def _chart(repo, chart):
     images = [v for v in _find(data, "repository") if isinstance(v, str)]
     images += [v for v in _find(data, "image") if isinstance(v, str)]
     rel = f"{chart}/values.yaml".lstrip("/")
+    if len(set(images)) > 1:
+        claims = []  # (templates read as text do not say which of the chart's images mounts a claim)
     for image in images:
         repo.runs.append(Run("helm", Where(rel, line_of(values_text, image)), image=image,
                              run_as_user=_int(settings.get("runAsUser")), run_as_group=_int(settings.get("runAsGroup")),
