@@ -39,6 +39,7 @@ ORDER = (
     "program.needs_root_home",
     "program.root_home_state",
     "program.owner_only_exec",
+    "program.raw_sockets",
     "program.volume_without_shell",
     "program.inherited_entrypoint",
     "deploy.needs_root",
