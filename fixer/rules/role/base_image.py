@@ -290,16 +290,16 @@ def check(ctx) -> str | None:
         key, line = toolchain_env(an)
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and sets up a toolchain's environment (ENV {key} on line {line})")
-    elif ep is None and _readme_title_says_base(ctx):
-        return (f"{_readme_title_says_base(ctx)}, and this file has no CMD or ENTRYPOINT of its own: one of the base "
+    elif ep is None and (titled := _readme_title_says_base(ctx)):
+        return (f"{titled}, and this file has no CMD or ENTRYPOINT of its own: one of the base "
                 f"images the repository publishes (the images built on it choose the USER)")
-    elif ep is None and _named_base(ctx):
-        return (f"{_named_base(ctx)} names it a base image and it has no CMD or ENTRYPOINT of its own: an image "
+    elif ep is None and (named := _named_base(ctx)):
+        return (f"{named} names it a base image and it has no CMD or ENTRYPOINT of its own: an image "
                 f"others build on (the images built on it choose the USER)")
-    elif repl_base(an.base_image or an.chain[0].image_raw) and _version_folder(ctx):
+    elif repl_base(an.base_image or an.chain[0].image_raw) and (version := _version_folder(ctx)):
         what = (f"the image has no CMD or ENTRYPOINT of its own (its base {an.base_image or an.chain[0].image_raw} "
                 f"starts a shell or REPL) and is one of the repository's per-version variants (folder "
-                f"{_version_folder(ctx)}/ beside other versions): a runtime published for each version")
+                f"{version}/ beside other versions): a runtime published for each version")
     else:
         return None  # the base image's own program runs
     if app_copy(an) is not None or stage_copy(ctx) is not None:
